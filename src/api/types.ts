@@ -1,0 +1,215 @@
+// The MonitoringTopology API (monitoring.ampls.dev/v1alpha1): the TypeScript view of the CRD.
+// src/api/schema.ts holds the OpenAPI schema; test/unit/api-schema.test.ts proves the two agree.
+
+export const GROUP = 'monitoring.ampls.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'MonitoringTopology';
+export const PLURAL = 'monitoringtopologies';
+export const SHORT_NAME = 'mtopo';
+export const FINALIZER = 'monitoring.ampls.dev/finalizer';
+
+export type Mode = 'Enforce' | 'Audit';
+export type AccessMode = 'Open' | 'PrivateOnly';
+export type DeletionPolicy = 'Orphan' | 'Delete';
+
+export interface AccessModeExclusion {
+  /** Name of a private endpoint connection on the scope that gets its own access modes. */
+  privateEndpointConnectionName: string;
+  ingestion: AccessMode;
+  query: AccessMode;
+}
+
+export interface AccessModes {
+  ingestion: AccessMode;
+  query: AccessMode;
+  exclusions?: AccessModeExclusion[];
+}
+
+export interface ResourceRef {
+  resourceId: string;
+}
+
+export interface PrivateLinkScopeSpec {
+  resourceId: string;
+  dnsBoundary?: string;
+  accessModes?: AccessModes;
+  scopedResources?: ResourceRef[];
+  alsoLinkTo?: string[];
+}
+
+export interface TagSelector {
+  subscriptions: string[];
+  matchTags: Record<string, string>;
+}
+
+export interface Targets {
+  virtualMachines?: string[];
+  virtualMachineScaleSets?: string[];
+  resourceGroups?: string[];
+  tagSelector?: TagSelector;
+  exclude?: string[];
+}
+
+export interface AgentSpec {
+  userAssignedIdentity?: string;
+  manageExtension?: boolean;
+}
+
+export interface MonitoringTopologySpec {
+  /** Defaulted by the CRD to Enforce. */
+  mode?: Mode;
+  /** Go-style duration, defaulted to 10m. */
+  resyncInterval?: string;
+  /** Go-style duration, defaulted to 30s. */
+  discoveryInterval?: string;
+  privateLinkScope: PrivateLinkScopeSpec;
+  configurationEndpoint: ResourceRef;
+  dataCollectionRules: ResourceRef[];
+  targets: Targets;
+  agent?: AgentSpec;
+  /** Defaulted by the CRD to Orphan. */
+  deletionPolicy?: DeletionPolicy;
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export const ConditionType = {
+  Ready: 'Ready',
+  Reconciling: 'Reconciling',
+  Stalled: 'Stalled',
+  PrivateLinkScopeReady: 'PrivateLinkScopeReady',
+  AssociationsReady: 'AssociationsReady',
+  AgentIdentityReady: 'AgentIdentityReady',
+  DnsBoundaryReady: 'DnsBoundaryReady',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+export type Severity = 'Error' | 'Warning' | 'Info';
+
+/** The agent lifecycle in the order the field report troubleshoots it; a finding names the first failing stage. */
+export const LIFECYCLE_STAGES = [
+  'Extension',
+  'Identity',
+  'ConfigurationEndpoint',
+  'Rules',
+  'Collection',
+  'Ingestion',
+] as const;
+export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
+
+export const FINDING_CODES = [
+  // Private link scope
+  'WorkspacePublicAccessOverridden',
+  'ResourceNotScoped',
+  'AccessModeMismatch',
+  'DnsBoundaryConflict',
+  // Associations
+  'EndpointAssociationMissing',
+  'EndpointAssociationMisnamed',
+  'ConfigurationEndpointConflict',
+  'RuleAssociationMissing',
+  'OsKindMismatch',
+  'CombinedOsRule',
+  'OverlappingDataSources',
+  'AssociationLimitExceeded',
+  // Agent identity
+  'AgentExtensionMissing',
+  'IdentityNotAssigned',
+  'ExtensionIdentityMismatch',
+  'SystemIdentityMissing',
+  'FlexibleScaleSetNeedsUserAssignedIdentity',
+  'AmbiguousIdentity',
+  'ImplicitSystemIdentity',
+  // What only Azure can tell
+  'ReferencedResourceNotFound',
+  'AuthorizationFailed',
+  'ArmRequestFailed',
+] as const;
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+export interface Finding {
+  code: FindingCode;
+  severity: Severity;
+  /** The ARM id the finding is about (a machine, scope, rule, ...). */
+  resourceId: string;
+  stage: LifecycleStage;
+  message: string;
+}
+
+export interface InstanceCounts {
+  total: number;
+  compliant: number;
+  pending: number;
+  failing: number;
+  excluded: number;
+}
+
+export interface PlannedActionSummary {
+  action: string;
+  resourceId: string;
+  reason: string;
+}
+
+export interface PlanSummary {
+  /** Number of actions Enforce would take. */
+  total: number;
+  /** Action counts keyed by action kind. */
+  counts: Record<string, number>;
+  /** A bounded sample of the actions. */
+  sample: PlannedActionSummary[];
+}
+
+/** A scoped resource the controller added to a private link scope; only these are ever removed. */
+export interface OwnedScopedResource {
+  scopeId: string;
+  name: string;
+  linkedResourceId: string;
+}
+
+export interface Inventory {
+  scopedResources?: OwnedScopedResource[];
+}
+
+export interface MonitoringTopologyStatus {
+  observedGeneration?: number;
+  lastSyncTime?: string;
+  conditions?: Condition[];
+  instances?: InstanceCounts;
+  /** Bounded list, most severe first. */
+  findings?: Finding[];
+  /** Number of findings before truncation (the FINDINGS printer column). */
+  findingCount?: number;
+  plan?: PlanSummary;
+  inventory?: Inventory;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+}
+
+export interface MonitoringTopology {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: ObjectMeta;
+  spec: MonitoringTopologySpec;
+  status?: MonitoringTopologyStatus;
+}

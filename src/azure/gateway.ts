@@ -1,0 +1,25 @@
+// The controller's view of Azure: observe a topology's estate in bulk, list its targets cheaply, act on a plan.
+import type { MonitoringTopologySpec } from '../api/types.ts';
+import type { Action, Snapshot } from '../plan/model.ts';
+
+export interface ActionError {
+  /** ARM error code, e.g. `AuthorizationFailed`, `ResourceNotFound`, `TooManyRequests`. */
+  code: string;
+  message: string;
+  status?: number;
+}
+
+export interface ActionOutcome {
+  action: Action;
+  ok: boolean;
+  error?: ActionError;
+}
+
+export interface ArmGateway {
+  /** Full read of the Azure state the spec touches, in bulk (lists per rule, per endpoint, per resource group, per scale set). */
+  observe(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<Snapshot>;
+  /** The light discovery pass: the ids of the current target machines only. */
+  listTargets(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[]>;
+  /** Runs actions through the shared budget with bounded parallelism; one failure never blocks the others. */
+  act(actions: Action[], signal?: AbortSignal): Promise<ActionOutcome[]>;
+}

@@ -1,0 +1,220 @@
+// The contract between observe (src/azure), plan (src/plan, src/findings) and act (src/azure):
+// a snapshot of the Azure state a topology touches, and the idempotent actions that converge it.
+import type { AccessMode, Finding, InstanceCounts, MonitoringTopologySpec } from '../api/types.ts';
+
+export type OsType = 'Linux' | 'Windows';
+
+export interface ObservedIdentity {
+  /** `SystemAssigned`, `UserAssigned`, `SystemAssigned, UserAssigned` or `None`, as ARM reports it. */
+  type: string;
+  /** Present when a system-assigned identity exists. */
+  principalId?: string;
+  /** ARM ids of the user-assigned identities, as ARM reports them. */
+  userAssignedIdentities: string[];
+}
+
+/** The Azure Monitor Agent extension of a machine (or a scale set's extension profile). */
+export interface ObservedAgentExtension {
+  /** Extension resource id; for a scale set's profile, the scale set id + `/extensions/{name}`. */
+  id: string;
+  name: string;
+  /** `AzureMonitorLinuxAgent` or `AzureMonitorWindowsAgent`. */
+  type: string;
+  publisher: string;
+  typeHandlerVersion?: string;
+  provisioningState?: string;
+  /** `settings` verbatim; `settings.authentication.managedIdentity` names the identity the agent uses. */
+  settings: Record<string, unknown>;
+}
+
+export type MachineKind =
+  /** A standalone VM or a Flexible scale-set member (then `scaleSetId` is set): associated per VM. */
+  | 'VirtualMachine'
+  /** A Uniform scale set: associated at the scale-set level. */
+  | 'UniformScaleSet';
+
+/** Something that gets associations: a VM (standalone or Flexible member) or a Uniform scale set. */
+export interface ObservedMachine {
+  id: string;
+  kind: MachineKind;
+  osType?: OsType;
+  /** For a Flexible member, the scale set it belongs to. */
+  scaleSetId?: string;
+  /** For a Flexible member, the orchestration mode of its scale set is always Flexible. */
+  identity: ObservedIdentity;
+  tags: Record<string, string>;
+  /** undefined = not read (unknown); null = read and absent. */
+  agentExtension?: ObservedAgentExtension | null;
+  /** Why the machine is a target: `virtualMachines`, `virtualMachineScaleSets`, `resourceGroups`, `tagSelector`. */
+  selectedBy: string;
+}
+
+/** A Flexible scale set (its own identity matters for requirement 5; its members are machines). */
+export interface ObservedScaleSet {
+  id: string;
+  orchestrationMode: 'Uniform' | 'Flexible';
+  identity: ObservedIdentity;
+  osType?: OsType;
+  agentExtension?: ObservedAgentExtension | null;
+}
+
+export interface ObservedAssociation {
+  /** Full association id: `{resourceId}/providers/Microsoft.Insights/dataCollectionRuleAssociations/{name}`. */
+  id: string;
+  name: string;
+  /** The resource the association is on (the part of `id` before `/providers/Microsoft.Insights/...`). */
+  resourceId: string;
+  dataCollectionRuleId?: string;
+  dataCollectionEndpointId?: string;
+  description?: string;
+}
+
+export interface ObservedScopedResource {
+  id: string;
+  name: string;
+  linkedResourceId: string;
+  kind?: string;
+}
+
+export interface ObservedScope {
+  id: string;
+  ingestionAccessMode: AccessMode;
+  queryAccessMode: AccessMode;
+  exclusions: { privateEndpointConnectionName: string; ingestionAccessMode: AccessMode; queryAccessMode: AccessMode }[];
+  scopedResources: ObservedScopedResource[];
+}
+
+export interface ObservedWorkspace {
+  id: string;
+  publicNetworkAccessForIngestion?: 'Enabled' | 'Disabled' | string;
+  publicNetworkAccessForQuery?: 'Enabled' | 'Disabled' | string;
+}
+
+/** One data source of a rule, flattened for overlap checks. */
+export interface ObservedDataSource {
+  /** `performanceCounters`, `windowsEventLogs`, `syslog`, ... */
+  family: string;
+  name: string;
+  streams: string[];
+  /** Syslog facilities / levels when family is `syslog`. */
+  facilityNames?: string[];
+  logLevels?: string[];
+}
+
+export interface ObservedRule {
+  id: string;
+  /** `Linux`, `Windows`, or undefined for a rule with no kind (combined). Other values kept verbatim. */
+  kind?: string;
+  dataCollectionEndpointId?: string;
+  dataSources: ObservedDataSource[];
+  /** Destination workspace ids per stream: stream -> workspace ids (from dataFlows + destinations). */
+  streamDestinations: Record<string, string[]>;
+}
+
+export interface ObservedEndpoint {
+  id: string;
+  /** Scope ids the DCE is linked to (read-only `privateLinkScopedResources[].scopeId`). */
+  scopeIds: string[];
+}
+
+export type ReadErrorCode = 'NotFound' | 'Forbidden' | 'Failed';
+
+/** A read that failed: becomes a finding/condition, never a crash. */
+export interface ReadError {
+  resourceId: string;
+  code: ReadErrorCode;
+  message: string;
+}
+
+/** What observe saw. Every collection is complete for what the spec references; ids as ARM returned them. */
+export interface Snapshot {
+  /** The primary scope; undefined when it could not be read (see errors). */
+  scope?: ObservedScope;
+  /** The `alsoLinkTo` scopes that could be read. */
+  alsoLinkScopes: ObservedScope[];
+  workspaces: ObservedWorkspace[];
+  rules: ObservedRule[];
+  endpoint?: ObservedEndpoint;
+  /** All targets after include/exclude (excluded ones are counted in `excludedCount`). */
+  machines: ObservedMachine[];
+  excludedCount: number;
+  scaleSets: ObservedScaleSet[];
+  /**
+   * Associations on target machines: every association of every declared rule and of the configuration
+   * endpoint (bulk lists), plus, for machines whose bulk view is incomplete, their full ListByResource.
+   */
+  associations: ObservedAssociation[];
+  /** Machines whose associations were listed in full (ListByResource); others are known only via bulk lists. */
+  fullyListedMachines: string[];
+  errors: ReadError[];
+}
+
+/** Who the controller is acting for: written into association descriptions as the ownership marker. */
+export interface Owner {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+export type Action =
+  | {
+      kind: 'UpdateAccessModes';
+      scopeId: string;
+      ingestionAccessMode: AccessMode;
+      queryAccessMode: AccessMode;
+      exclusions: ObservedScope['exclusions'];
+      reason: string;
+    }
+  | { kind: 'AddScopedResource'; scopeId: string; name: string; linkedResourceId: string; reason: string }
+  | { kind: 'RemoveScopedResource'; scopeId: string; name: string; linkedResourceId: string; reason: string }
+  | {
+      kind: 'CreateRuleAssociation';
+      resourceId: string;
+      name: string;
+      dataCollectionRuleId: string;
+      description: string;
+      reason: string;
+    }
+  | {
+      kind: 'CreateEndpointAssociation';
+      resourceId: string;
+      /** Always `configurationAccessEndpoint`. */
+      name: string;
+      dataCollectionEndpointId: string;
+      description: string;
+      reason: string;
+    }
+  | { kind: 'DeleteAssociation'; resourceId: string; name: string; associationId: string; reason: string }
+  | {
+      kind: 'RepairExtensionIdentity';
+      /** VM id (or scale-set id for a Uniform scale set's profile). */
+      resourceId: string;
+      extensionName: string;
+      /** The full new `settings` object (existing settings with `authentication.managedIdentity` set). */
+      settings: Record<string, unknown>;
+      reason: string;
+    };
+
+export type ActionKind = Action['kind'];
+
+/** The pure plan: actions that converge Azure toward the spec, plus what cannot be fixed. */
+export interface Plan {
+  actions: Action[];
+  findings: Finding[];
+  instances: InstanceCounts;
+  /** Scoped resources the spec wants (for the inventory and for Delete). */
+  desiredScopedResources: { scopeId: string; linkedResourceId: string }[];
+}
+
+export interface PlanInput {
+  spec: MonitoringTopologySpec;
+  owner: Owner;
+  snapshot: Snapshot;
+  /** Scoped resources this topology added earlier (status.inventory), to recognise what it owns. */
+  ownedScopedResources: { scopeId: string; name: string; linkedResourceId: string }[];
+  /**
+   * Other topologies' configuration endpoints for machines this topology also targets
+   * (machine id -> endpoint ids), from the controller's in-memory registry.
+   */
+  competingEndpoints?: Record<string, string[]>;
+}
