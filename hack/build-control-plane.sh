@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, etcd, helm and kubeconform from Go modules into a version-keyed cache.
+# Builds kube-apiserver, kubectl, etcd, helm and kubeconform from Go modules into a version-keyed cache.
 # Prints the cache directory holding the binaries. A second run with the same versions does nothing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,19 +10,28 @@ bin=$cache_root/bin
 mkdir -p "$bin"
 export GOFLAGS=-mod=mod
 log() { echo "[control-plane] $*" >&2; }
+# One build at a time per cache: parallel test runs would otherwise race on the same outputs.
+exec 9>"$bin/.build.lock"
+if ! flock -n 9; then
+  log "waiting for another build into $bin"
+  flock 9
+fi
 
-build_kube() {
-  local out=$bin/kube-apiserver-$KUBE_VERSION
-  [ -x "$out" ] && return 0
-  log "building kube-apiserver $KUBE_VERSION (first run only; several minutes)"
+kube_ldflags() { # version stamp, so /version and `kubectl version` report the release
   local minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
-  local pkgs=(k8s.io/component-base/version k8s.io/client-go/pkg/version)
   local ld="-s -w"
-  for p in "${pkgs[@]}"; do
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld="$ld -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
     ld="$ld -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
   done
-  (cd "$here/controlplane/kube" && go build -trimpath -ldflags "$ld" -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
+  echo "$ld"
+}
+
+build_kube_cmd() { # name: a command under k8s.io/kubernetes/cmd
+  local out=$bin/$1-$KUBE_VERSION
+  [ -x "$out" ] && return 0
+  log "building $1 $KUBE_VERSION (first run only; minutes)"
+  (cd "$here/controlplane/kube" && go build -trimpath -ldflags "$(kube_ldflags)" -o "$out.tmp" "k8s.io/kubernetes/cmd/$1")
   mv "$out.tmp" "$out"
 }
 
@@ -47,9 +56,9 @@ build_tool() { # name module version
 
 what=${1:-all}
 case $what in
-  control-plane) build_etcd; build_kube ;;
+  control-plane) build_etcd; build_kube_cmd kube-apiserver; build_kube_cmd kubectl ;;
   tools) build_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"; build_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION" ;;
-  all) build_etcd; build_kube
+  all) build_etcd; build_kube_cmd kube-apiserver; build_kube_cmd kubectl
        build_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
        build_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION" ;;
   *) echo "usage: $0 [all|control-plane|tools]" >&2; exit 2 ;;
@@ -57,6 +66,7 @@ esac
 # Stable names, so tests and the sandbox need not know the versions.
 ln -sf "etcd-$ETCD_VERSION" "$bin/etcd"
 ln -sf "kube-apiserver-$KUBE_VERSION" "$bin/kube-apiserver"
+ln -sf "kubectl-$KUBE_VERSION" "$bin/kubectl"
 [ -x "$bin/helm-$HELM_VERSION" ] && ln -sf "helm-$HELM_VERSION" "$bin/helm"
 [ -x "$bin/kubeconform-$KUBECONFORM_VERSION" ] && ln -sf "kubeconform-$KUBECONFORM_VERSION" "$bin/kubeconform"
 echo "$bin"

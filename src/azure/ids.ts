@@ -13,20 +13,22 @@ export interface ArmId {
   name?: string;
 }
 
-const SUBSCRIPTION = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?(?:\/providers\/(.+))?$/i;
+const SCOPE = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?$/i;
 
 /** Parses an ARM id of a subscription, resource group or provider resource; undefined when malformed. */
 export function parseArmId(raw: string): ArmId | undefined {
   const id = raw.trim().replace(/\/+$/, '');
-  const m = SUBSCRIPTION.exec(id);
-  if (!m) return undefined;
-  const [, subscriptionId, resourceGroup, rest] = m;
+  // Only the last provider segment names the type (extension resources: .../providers/A/x/y/providers/B/z/w).
+  const at = id.toLowerCase().lastIndexOf('/providers/');
+  const scope = at < 0 ? id : id.slice(0, at);
+  const outer = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?(?:\/providers\/.+)?$/i.exec(scope);
+  if (!outer || (at < 0 && !SCOPE.test(id))) return undefined;
+  const [, subscriptionId, resourceGroup] = outer;
   if (!subscriptionId) return undefined;
   const out: ArmId = { id, subscriptionId };
   if (resourceGroup) out.resourceGroup = resourceGroup;
-  if (rest === undefined) return id.toLowerCase().includes('/providers/') ? undefined : out;
-  // Only the last provider segment counts (extension resources: .../providers/A/x/y/providers/B/z/w).
-  const parts = rest.split('/');
+  if (at < 0) return out;
+  const parts = id.slice(at + '/providers/'.length).split('/');
   const provider = parts[0];
   const segs = parts.slice(1);
   if (!provider || segs.length === 0 || segs.length % 2 !== 0 || segs.some((s) => s === '')) return undefined;
@@ -40,7 +42,12 @@ export function parseArmId(raw: string): ArmId | undefined {
 
 /** Canonical key for maps and sets keyed by resource id. */
 export function idKey(id: string): string {
-  return id.trim().replace(/\/+$/, '').toLowerCase();
+  let end = id.length;
+  while (end > 0 && (id.charCodeAt(end - 1) === 47 /* / */ || id.charCodeAt(end - 1) <= 32)) end--;
+  let start = 0;
+  while (start < end && id.charCodeAt(start) <= 32) start++;
+  // Hot path (planning 10k machines): avoid regex and copies when the id is already clean.
+  return (start === 0 && end === id.length ? id : id.slice(start, end)).toLowerCase();
 }
 
 export function sameId(a: string | undefined, b: string | undefined): boolean {

@@ -86,8 +86,10 @@ export interface ObservedScope {
 
 export interface ObservedWorkspace {
   id: string;
-  publicNetworkAccessForIngestion?: 'Enabled' | 'Disabled' | string;
-  publicNetworkAccessForQuery?: 'Enabled' | 'Disabled' | string;
+  /** `Enabled` or `Disabled` as ARM reports it (other values kept verbatim). */
+  publicNetworkAccessForIngestion?: string;
+  /** `Enabled` or `Disabled` as ARM reports it (other values kept verbatim). */
+  publicNetworkAccessForQuery?: string;
 }
 
 /** One data source of a rule, flattened for overlap checks. */
@@ -144,7 +146,12 @@ export interface Snapshot {
    * endpoint (bulk lists), plus, for machines whose bulk view is incomplete, their full ListByResource.
    */
   associations: ObservedAssociation[];
-  /** Machines whose associations were listed in full (ListByResource); others are known only via bulk lists. */
+  /**
+   * Machines whose associations were listed in full (ListByResource); others are known only via bulk lists.
+   * Contract: observe lists in full every target with no `configurationAccessEndpoint` in the bulk view, because
+   * one pointing to another endpoint is invisible there; plan never creates that association on a machine not listed
+   * here (it reports it in `Plan.awaitingFullListing` and counts the machine pending instead).
+   */
   fullyListedMachines: string[];
   errors: ReadError[];
 }
@@ -204,6 +211,8 @@ export interface Plan {
   instances: InstanceCounts;
   /** Scoped resources the spec wants (for the inventory and for Delete). */
   desiredScopedResources: { scopeId: string; linkedResourceId: string }[];
+  /** Machines that lack a configuration endpoint association in the bulk view and were not listed in full (see `Snapshot.fullyListedMachines`). */
+  awaitingFullListing?: string[];
 }
 
 export interface PlanInput {

@@ -1,0 +1,138 @@
+// Act: each planned action through the SDK (idempotent PUTs, LROs via the SDK pollers), one failure never blocking others.
+import type PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import type { Action } from '../plan/model.ts';
+import type { ArmClientCache } from './clients.ts';
+import { describeError, isAbort, isNotFound, toActionError } from './errors.ts';
+import type { ActionOutcome } from './gateway.ts';
+import { isType, parseArmId, ResourceTypes } from './ids.ts';
+
+export interface ActContext {
+  clients: ArmClientCache;
+  queue: PQueue;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** Poll interval of long-running operations (undefined = the SDK's default / Retry-After). */
+  lroPollIntervalMs?: number;
+}
+
+interface Located {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+}
+
+function locate(id: string, type?: string): Located {
+  const p = parseArmId(id);
+  if (!p?.resourceGroup || !p.name || (type !== undefined && !isType(id, type))) {
+    throw Object.assign(new Error(`not a valid ARM id${type ? ` of ${type}` : ''}: ${id}`), { code: 'InvalidResourceId' });
+  }
+  return { subscriptionId: p.subscriptionId, resourceGroup: p.resourceGroup, name: p.name };
+}
+
+/** `resourceUri` parameters are expanded after a literal `/` by the SDK. */
+function resourceUri(id: string): string {
+  return id.replace(/^\/+/, '');
+}
+
+export async function act(actions: Action[], ctx: ActContext): Promise<ActionOutcome[]> {
+  return Promise.all(
+    actions.map((action) =>
+      ctx.queue.add(async (): Promise<ActionOutcome> => {
+        if (ctx.signal?.aborted) return { action, ok: false, error: { code: 'Aborted', message: 'the reconcile was cancelled' } };
+        try {
+          await perform(action, ctx);
+          ctx.logger.debug({ action: action.kind, reason: action.reason }, 'ARM action done');
+          return { action, ok: true };
+        } catch (err) {
+          const error = isAbort(err) ? { code: 'Aborted', message: describeError(err).message } : toActionError(err);
+          ctx.logger.info({ action: action.kind, code: error.code, status: error.status, err: error.message }, 'ARM action failed');
+          return { action, ok: false, error };
+        }
+      }),
+    ),
+  );
+}
+
+async function perform(action: Action, ctx: ActContext): Promise<void> {
+  const opts = ctx.signal ? { abortSignal: ctx.signal } : {};
+  const lro = ctx.lroPollIntervalMs !== undefined ? { ...opts, updateIntervalInMs: ctx.lroPollIntervalMs } : opts;
+  switch (action.kind) {
+    case 'UpdateAccessModes': {
+      const s = locate(action.scopeId, ResourceTypes.privateLinkScope);
+      const { monitor } = ctx.clients.for(s.subscriptionId);
+      // Read-modify-write: keep location and tags exactly as ARM has them now.
+      const current = await monitor.privateLinkScopes.get(s.resourceGroup, s.name, opts);
+      await monitor.privateLinkScopes.createOrUpdate(
+        s.resourceGroup,
+        s.name,
+        {
+          location: current.location ?? 'Global',
+          ...(current.tags ? { tags: current.tags } : {}),
+          accessModeSettings: {
+            ingestionAccessMode: action.ingestionAccessMode,
+            queryAccessMode: action.queryAccessMode,
+            exclusions: action.exclusions.map((e) => ({ ...e })),
+          },
+        },
+        opts,
+      );
+      return;
+    }
+    case 'AddScopedResource': {
+      const s = locate(action.scopeId, ResourceTypes.privateLinkScope);
+      await ctx.clients
+        .for(s.subscriptionId)
+        .monitor.privateLinkScopedResources.createOrUpdate(s.resourceGroup, s.name, action.name, { linkedResourceId: action.linkedResourceId }, lro)
+        .pollUntilDone();
+      return;
+    }
+    case 'RemoveScopedResource': {
+      const s = locate(action.scopeId, ResourceTypes.privateLinkScope);
+      try {
+        await ctx.clients.for(s.subscriptionId).monitor.privateLinkScopedResources.delete(s.resourceGroup, s.name, action.name, lro).pollUntilDone();
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      return;
+    }
+    case 'CreateRuleAssociation':
+    case 'CreateEndpointAssociation': {
+      const sub = parseArmId(action.resourceId)?.subscriptionId;
+      if (!sub) locate(action.resourceId);
+      const body =
+        action.kind === 'CreateRuleAssociation'
+          ? { dataCollectionRuleId: action.dataCollectionRuleId, description: action.description }
+          : { dataCollectionEndpointId: action.dataCollectionEndpointId, description: action.description };
+      await ctx.clients.for(sub as string).monitor.dataCollectionRuleAssociations.create(resourceUri(action.resourceId), action.name, { ...opts, body });
+      return;
+    }
+    case 'DeleteAssociation': {
+      const sub = parseArmId(action.resourceId)?.subscriptionId;
+      if (!sub) locate(action.resourceId);
+      try {
+        await ctx.clients.for(sub as string).monitor.dataCollectionRuleAssociations.delete(resourceUri(action.resourceId), action.name, opts);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      return;
+    }
+    case 'RepairExtensionIdentity': {
+      // PATCH carries only `settings`: publisher, type, version and protected settings stay as they are.
+      if (isType(action.resourceId, ResourceTypes.virtualMachineScaleSet)) {
+        const s = locate(action.resourceId);
+        await ctx.clients
+          .for(s.subscriptionId)
+          .compute.virtualMachineScaleSetExtensions.update(s.resourceGroup, s.name, action.extensionName, { settings: action.settings }, lro)
+          .pollUntilDone();
+        return;
+      }
+      const s = locate(action.resourceId, ResourceTypes.virtualMachine);
+      await ctx.clients
+        .for(s.subscriptionId)
+        .compute.virtualMachineExtensions.update(s.resourceGroup, s.name, action.extensionName, { settings: action.settings }, lro)
+        .pollUntilDone();
+      return;
+    }
+  }
+}

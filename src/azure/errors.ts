@@ -1,0 +1,50 @@
+// ARM failures as data: read errors for the snapshot, action errors for outcomes.
+import type { ReadError } from '../plan/model.ts';
+import type { ActionError } from './gateway.ts';
+
+interface ErrorLike {
+  statusCode?: number;
+  code?: string;
+  message: string;
+}
+
+/** Duck-typed: the SDKs throw RestError from more than one package copy, and pollers throw plain Errors. */
+export function describeError(err: unknown): ErrorLike {
+  if (typeof err === 'object' && err !== null) {
+    const e = err as { statusCode?: unknown; code?: unknown; message?: unknown; details?: unknown };
+    const out: ErrorLike = { message: typeof e.message === 'string' && e.message !== '' ? e.message : JSON.stringify(err) };
+    if (typeof e.statusCode === 'number') out.statusCode = e.statusCode;
+    if (typeof e.code === 'string' && e.code !== '') out.code = e.code;
+    return out;
+  }
+  return { message: String(err) };
+}
+
+export function toReadError(resourceId: string, err: unknown): ReadError {
+  const e = describeError(err);
+  const notFound =
+    e.statusCode === 404 || e.code === 'ResourceNotFound' || e.code === 'ResourceGroupNotFound' || e.code === 'NotFound';
+  const forbidden = e.statusCode === 403 || e.code === 'AuthorizationFailed';
+  const code = notFound ? 'NotFound' : forbidden ? 'Forbidden' : 'Failed';
+  const prefix = e.code ? `${e.code}: ` : e.statusCode ? `HTTP ${e.statusCode}: ` : '';
+  return { resourceId, code, message: `${prefix}${e.message}` };
+}
+
+export function toActionError(err: unknown): ActionError {
+  const e = describeError(err);
+  const out: ActionError = {
+    code: e.code ?? (e.statusCode !== undefined ? `Http${e.statusCode}` : 'RequestFailed'),
+    message: e.message,
+  };
+  if (e.statusCode !== undefined) out.status = e.statusCode;
+  return out;
+}
+
+export function isNotFound(err: unknown): boolean {
+  const e = describeError(err);
+  return e.statusCode === 404;
+}
+
+export function isAbort(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError';
+}

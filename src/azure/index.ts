@@ -1,0 +1,100 @@
+// ARM access for the controller: SDK clients per subscription behind one shared budget per subscription.
+import type { TokenCredential } from '@azure/core-auth';
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import type { MonitoringTopologySpec } from '../api/types.ts';
+import type { Action, Snapshot } from '../plan/model.ts';
+import { act } from './act.ts';
+import type { SubscriptionBudgets } from './budget.ts';
+import { ArmClientCache } from './clients.ts';
+import type { ActionOutcome, ArmGateway } from './gateway.ts';
+import type { ArmMetrics } from './metrics.ts';
+import { observe } from './observe.ts';
+import { armBudgetPolicy } from './policy.ts';
+import { discoverTargets } from './targets.ts';
+import type { ServiceTraits } from './targets.ts';
+
+export interface ArmGatewayOptions {
+  /** ARM base URL, e.g. https://management.azure.com or the emulator's URL. */
+  endpoint: string;
+  credential: TokenCredential;
+  /** Shared by every gateway and topology of the process: one budget per subscription. */
+  budgets: SubscriptionBudgets;
+  /** Requests in flight at once, for reads and for actions each (default 16 and 8). */
+  concurrency?: number;
+  logger: Logger;
+  metrics?: ArmMetrics;
+  /** SDK retry for transient errors and 429s (default 6 retries, 500 ms doubling, 30 s cap). */
+  maxRetries?: number;
+  retryDelayInMs?: number;
+  maxRetryDelayInMs?: number;
+  /** Poll interval of long-running operations (default: the SDK's, which honours Retry-After). */
+  lroPollIntervalMs?: number;
+  /** At most this many drifted machines get a full association listing per observe (default: all). */
+  fullListingLimit?: number;
+}
+
+export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
+  const logger = options.logger;
+  const policy = armBudgetPolicy({
+    budgets: options.budgets,
+    logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
+  const clients = new ArmClientCache({
+    endpoint: options.endpoint,
+    credential: options.credential,
+    policy,
+    ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+    ...(options.retryDelayInMs !== undefined ? { retryDelayInMs: options.retryDelayInMs } : {}),
+    ...(options.maxRetryDelayInMs !== undefined ? { maxRetryDelayInMs: options.maxRetryDelayInMs } : {}),
+  });
+  const reads = new PQueue({ concurrency: options.concurrency ?? 16 });
+  const writes = new PQueue({ concurrency: options.concurrency ?? 8 });
+  const service: ServiceTraits = { vmListsCarryExtensions: false };
+
+  return {
+    async observe(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<Snapshot> {
+      const started = performance.now();
+      const snapshot = await observe(spec, {
+        clients,
+        queue: reads,
+        service,
+        ...(signal ? { signal } : {}),
+        ...(options.fullListingLimit !== undefined ? { fullListingLimit: options.fullListingLimit } : {}),
+      });
+      logger.debug(
+        {
+          machines: snapshot.machines.length,
+          associations: snapshot.associations.length,
+          fullyListed: snapshot.fullyListedMachines.length,
+          errors: snapshot.errors.length,
+          ms: Math.round(performance.now() - started),
+        },
+        'observed topology estate',
+      );
+      return snapshot;
+    },
+    async listTargets(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[]> {
+      const found = await discoverTargets(spec.targets, { clients, queue: reads, service, ...(signal ? { signal } : {}) });
+      if (found.errors.length > 0) logger.debug({ errors: found.errors }, 'target discovery had read errors');
+      return [...found.machines.values()].map((m) => m.id);
+    },
+    act(actions: Action[], signal?: AbortSignal): Promise<ActionOutcome[]> {
+      return act(actions, {
+        clients,
+        queue: writes,
+        logger,
+        ...(signal ? { signal } : {}),
+        ...(options.lroPollIntervalMs !== undefined ? { lroPollIntervalMs: options.lroPollIntervalMs } : {}),
+      });
+    },
+  };
+}
+
+export { createSubscriptionBudgets, ARM_LIMITS, TokenBucket } from './budget.ts';
+export type { BudgetConfig, BudgetKind, BucketLimits, Clock, SubscriptionBudget, SubscriptionBudgets } from './budget.ts';
+export { createArmMetrics } from './metrics.ts';
+export type { ArmMetrics } from './metrics.ts';
+export { armBudgetPolicy } from './policy.ts';
+export type { ActionError, ActionOutcome, ArmGateway } from './gateway.ts';

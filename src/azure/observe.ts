@@ -1,0 +1,243 @@
+// Observe: the Azure state one topology touches, read in bulk (lists per rule, per endpoint, per group, per scale set).
+import type { DataCollectionRuleAssociationProxyOnlyResource } from '@azure/arm-monitor';
+import type PQueue from 'p-queue';
+import type { MonitoringTopologySpec } from '../api/types.ts';
+import type {
+  ObservedAgentExtension,
+  ObservedAssociation,
+  ObservedEndpoint,
+  ObservedMachine,
+  ObservedRule,
+  ObservedScope,
+  ObservedWorkspace,
+  ReadError,
+  Snapshot,
+} from '../plan/model.ts';
+import type { ArmClientCache } from './clients.ts';
+import { toAssociation, toEndpoint, toRule, toScope, toVmAgentExtension, toWorkspace } from './convert.ts';
+import { toReadError } from './errors.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, isType, parseArmId, ResourceTypes, sameId } from './ids.ts';
+import { dedupe, discoverTargets } from './targets.ts';
+import type { ServiceTraits } from './targets.ts';
+
+/** Log Analytics has no SDK in our dependencies; its workspace GET goes raw through the same pipeline. */
+export const WORKSPACE_API_VERSION = '2023-09-01';
+
+export interface ObserveContext {
+  clients: ArmClientCache;
+  queue: PQueue;
+  signal?: AbortSignal;
+  /** At most this many drifted machines get a full ListByResource per observe (undefined = all of them). */
+  fullListingLimit?: number;
+  service?: ServiceTraits;
+}
+
+async function collect<T>(iter: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of iter) out.push(x);
+  return out;
+}
+
+/** `resourceUri` parameters are expanded after a literal `/` by the SDK. */
+function resourceUri(id: string): string {
+  return id.replace(/^\/+/, '');
+}
+
+export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext): Promise<Snapshot> {
+  const { clients, queue, signal } = ctx;
+  const opts = signal ? { abortSignal: signal } : {};
+  const errors: ReadError[] = [];
+  const run = <T>(resourceId: string, fn: () => Promise<T>): Promise<T | undefined> =>
+    queue.add(async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        errors.push(toReadError(resourceId, err));
+        return undefined;
+      }
+    });
+
+  const readScope = async (id: string): Promise<ObservedScope | undefined> => {
+    const p = parseArmId(id);
+    if (!p?.resourceGroup || !p.name || !isType(id, ResourceTypes.privateLinkScope)) {
+      errors.push({ resourceId: id, code: 'Failed', message: 'not a valid ARM id of a private link scope' });
+      return undefined;
+    }
+    const { monitor } = clients.for(p.subscriptionId);
+    const [scope, scoped] = await Promise.all([
+      run(id, () => monitor.privateLinkScopes.get(p.resourceGroup as string, p.name as string, opts)),
+      run(id, () => collect(monitor.privateLinkScopedResources.listByPrivateLinkScope(p.resourceGroup as string, p.name as string, opts))),
+    ]);
+    return scope && scoped ? toScope(scope, id, scoped) : undefined;
+  };
+
+  const readWorkspace = (id: string): Promise<ObservedWorkspace | undefined> =>
+    run(id, async () => toWorkspace(id, await clients.getRaw(id, WORKSPACE_API_VERSION, signal)));
+
+  const readRule = (id: string): Promise<ObservedRule | undefined> => {
+    const p = parseArmId(id);
+    if (!p?.resourceGroup || !p.name) return Promise.resolve(undefined);
+    return run(id, async () =>
+      toRule(await clients.for(p.subscriptionId).monitor.dataCollectionRules.get(p.resourceGroup as string, p.name as string, opts), id),
+    );
+  };
+
+  const readEndpoint = (id: string): Promise<ObservedEndpoint | undefined> => {
+    const p = parseArmId(id);
+    if (!p?.resourceGroup || !p.name) return Promise.resolve(undefined);
+    return run(id, async () =>
+      toEndpoint(await clients.for(p.subscriptionId).monitor.dataCollectionEndpoints.get(p.resourceGroup as string, p.name as string, opts), id),
+    );
+  };
+
+  // Association lists start with the GETs; a rule or endpoint that fails its GET is reported once, by the GET.
+  type Listed = { list: DataCollectionRuleAssociationProxyOnlyResource[]; error?: ReadError };
+  const listQuiet = (id: string, fn: () => Promise<DataCollectionRuleAssociationProxyOnlyResource[]>): Promise<Listed> =>
+    queue.add(async (): Promise<Listed> => {
+      try {
+        return { list: await fn() };
+      } catch (err) {
+        return { list: [], error: toReadError(id, err) };
+      }
+    });
+  const listByRule = (id: string): Promise<Listed> => {
+    const p = parseArmId(id);
+    if (!p?.resourceGroup || !p.name) return Promise.resolve({ list: [] });
+    return listQuiet(id, () =>
+      collect(clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations.listByRule(p.resourceGroup as string, p.name as string, opts)),
+    );
+  };
+  const listByEndpoint = (id: string): Promise<Listed> => {
+    const p = parseArmId(id);
+    if (!p?.resourceGroup || !p.name) return Promise.resolve({ list: [] });
+    return listQuiet(id, () =>
+      collect(clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations.listByDataCollectionEndpoint(p.resourceGroup as string, p.name as string, opts)),
+    );
+  };
+
+  const scopeSpec = spec.privateLinkScope;
+  const ruleIds = dedupe(spec.dataCollectionRules.map((r) => r.resourceId));
+  const workspaceIds = dedupe((scopeSpec.scopedResources ?? []).map((r) => r.resourceId).filter((id) => isType(id, ResourceTypes.workspace)));
+  const endpointId = spec.configurationEndpoint.resourceId;
+  const alsoLinkTo = dedupe(scopeSpec.alsoLinkTo ?? []).filter((id) => !sameId(id, scopeSpec.resourceId));
+
+  const [scope, alsoLinkScopes, workspaces, rules, endpoint, ruleLists, endpointList, targets] = await Promise.all([
+    readScope(scopeSpec.resourceId),
+    Promise.all(alsoLinkTo.map(readScope)),
+    Promise.all(workspaceIds.map(readWorkspace)),
+    Promise.all(ruleIds.map(readRule)),
+    readEndpoint(endpointId),
+    Promise.all(ruleIds.map(listByRule)),
+    listByEndpoint(endpointId),
+    discoverTargets(spec.targets, { clients, queue, ...(signal ? { signal } : {}), ...(ctx.service ? { service: ctx.service } : {}) }),
+  ]);
+  errors.push(...targets.errors);
+  const machines = targets.machines;
+
+  // Keep only associations on targets: a rule may be associated with thousands of machines we do not manage.
+  const associations = new IdMap<ObservedAssociation>();
+  const addAssociations = (list: DataCollectionRuleAssociationProxyOnlyResource[]): void => {
+    for (const raw of list) {
+      const a = toAssociation(raw);
+      if (a && machines.has(a.resourceId) && !associations.has(a.id)) associations.set(a.id, a);
+    }
+  };
+  ruleLists.forEach((listed, i) => {
+    addAssociations(listed.list);
+    if (listed.error && rules[i] !== undefined) errors.push(listed.error);
+  });
+  addAssociations(endpointList.list);
+  if (endpointList.error && endpoint !== undefined) errors.push(endpointList.error);
+
+  const observedRules = rules.filter((r): r is ObservedRule => r !== undefined);
+  const byMachine = new Map<string, ObservedAssociation[]>();
+  for (const a of associations.values()) {
+    const k = idKey(a.resourceId);
+    const list = byMachine.get(k);
+    if (list) list.push(a);
+    else byMachine.set(k, [a]);
+  }
+  const drifted = [...machines.values()].filter((m) => looksIncomplete(m, observedRules, endpoint, byMachine.get(idKey(m.id)) ?? []));
+  const toList = ctx.fullListingLimit === undefined ? drifted : drifted.slice(0, ctx.fullListingLimit);
+  const fullyListedMachines: string[] = [];
+
+  await Promise.all([
+    ...toList.map((m) =>
+      run(m.id, async () => {
+        const p = parseArmId(m.id);
+        if (!p) return;
+        const list = await collect(clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations.listByResource(resourceUri(m.id), opts));
+        addAssociations(list);
+        fullyListedMachines.push(m.id);
+      }),
+    ),
+    ...extensionReads(spec, machines, clients, run, opts),
+  ]);
+
+  const snapshot: Snapshot = {
+    alsoLinkScopes: alsoLinkScopes.filter((s): s is ObservedScope => s !== undefined),
+    workspaces: workspaces.filter((w): w is ObservedWorkspace => w !== undefined),
+    rules: observedRules,
+    machines: [...machines.values()],
+    excludedCount: targets.excludedCount,
+    scaleSets: targets.scaleSets,
+    associations: [...associations.values()],
+    fullyListedMachines,
+    errors,
+  };
+  if (scope) snapshot.scope = scope;
+  if (endpoint) snapshot.endpoint = endpoint;
+  return snapshot;
+}
+
+function ruleApplies(rule: ObservedRule, machine: ObservedMachine): boolean {
+  const kind = rule.kind?.toLowerCase();
+  if ((kind !== 'linux' && kind !== 'windows') || machine.osType === undefined) return true;
+  return kind === machine.osType.toLowerCase();
+}
+
+/**
+ * The bulk lists show only associations to our rules and our endpoint; a machine missing one of
+ * those may hold something the plan must see first (a misnamed or foreign endpoint association).
+ */
+export function looksIncomplete(
+  machine: ObservedMachine,
+  rules: ObservedRule[],
+  endpoint: ObservedEndpoint | undefined,
+  mine: ObservedAssociation[],
+): boolean {
+  const hasEndpoint = mine.some(
+    (a) => a.name.toLowerCase() === CONFIGURATION_ACCESS_ENDPOINT.toLowerCase() && (!endpoint || sameId(a.dataCollectionEndpointId, endpoint.id)),
+  );
+  if (!hasEndpoint) return true;
+  return rules.some((r) => ruleApplies(r, machine) && !mine.some((a) => sameId(a.dataCollectionRuleId, r.id)));
+}
+
+/**
+ * VM lists carry the agent extension when the service includes `resources`; only machines whose
+ * extension is still unknown and whose identity checks need it are read, one extension list each.
+ */
+function extensionReads(
+  spec: MonitoringTopologySpec,
+  machines: IdMap<ObservedMachine>,
+  clients: ArmClientCache,
+  run: <T>(resourceId: string, fn: () => Promise<T>) => Promise<T | undefined>,
+  opts: { abortSignal?: AbortSignal },
+): Promise<unknown>[] {
+  const needsAgent = spec.agent?.userAssignedIdentity !== undefined || spec.agent?.manageExtension === true;
+  const out: Promise<unknown>[] = [];
+  for (const m of machines.values()) {
+    if (m.kind !== 'VirtualMachine' || m.agentExtension !== undefined) continue;
+    if (!needsAgent && m.identity.userAssignedIdentities.length > 0) continue;
+    const p = parseArmId(m.id);
+    if (!p?.resourceGroup || !p.name) continue;
+    out.push(
+      run(m.id, async () => {
+        const list = await clients.for(p.subscriptionId).compute.virtualMachineExtensions.list(p.resourceGroup as string, p.name as string, opts);
+        const agent: ObservedAgentExtension | undefined = (list.value ?? []).map(toVmAgentExtension).find((e) => e !== undefined);
+        m.agentExtension = agent ?? null;
+      }),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,165 @@
+// Target discovery in bulk: VMs per resource group, per Flexible scale set ($filter), per subscription by tags.
+import type { VirtualMachine } from '@azure/arm-compute';
+import type PQueue from 'p-queue';
+import type { Targets } from '../api/types.ts';
+import type { ObservedMachine, ObservedScaleSet, ReadError } from '../plan/model.ts';
+import type { ArmClientCache } from './clients.ts';
+import { matchesTags, toScaleSet, toVmMachine, uniformScaleSetMachine } from './convert.ts';
+import { toReadError } from './errors.ts';
+import { IdMap, idKey, parseArmId } from './ids.ts';
+
+export interface DiscoveryContext {
+  clients: ArmClientCache;
+  queue: PQueue;
+  signal?: AbortSignal;
+  /** What this ARM endpoint has shown about itself, kept across passes. */
+  service?: ServiceTraits;
+}
+
+export interface ServiceTraits {
+  /** A VM list once carried `resources` (child extensions): lists are then complete about extensions. */
+  vmListsCarryExtensions: boolean;
+}
+
+export interface DiscoveredTargets {
+  /** Targets after exclusions, keyed case-insensitively. */
+  machines: IdMap<ObservedMachine>;
+  excludedCount: number;
+  /** Flexible scale sets named in the spec (their members are machines). */
+  scaleSets: ObservedScaleSet[];
+  errors: ReadError[];
+}
+
+/** The `$filter` ARM accepts for the members of a Flexible scale set (on List and ListAll). */
+export function flexibleMembersFilter(scaleSetId: string): string {
+  return `'virtualMachineScaleSet/id' eq '${scaleSetId}'`;
+}
+
+async function collect<T>(iter: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of iter) out.push(x);
+  return out;
+}
+
+function invalidId(id: string, what: string): ReadError {
+  return { resourceId: id, code: 'Failed', message: `not a valid ARM id of ${what}` };
+}
+
+export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): Promise<DiscoveredTargets> {
+  const { clients, queue, signal } = ctx;
+  const opts = signal ? { abortSignal: signal } : {};
+  const errors: ReadError[] = [];
+  // One bucket per selector, merged in the spec's order so `selectedBy` names the first selector.
+  const explicit: ObservedMachine[] = [];
+  const fromScaleSets: ObservedMachine[] = [];
+  const fromGroups: ObservedMachine[] = [];
+  const fromTags: ObservedMachine[] = [];
+  const scaleSets: ObservedScaleSet[] = [];
+  const tasks: Promise<void>[] = [];
+
+  // A VM GET always carries `resources` when extensions exist; a list does when the service includes
+  // them, which shows on any VM it ever listed: then a VM without `resources` has no extension at all.
+  const push = (into: ObservedMachine[], vms: VirtualMachine[], selectedBy: string, single = false): void => {
+    if (vms.some((vm) => vm.resources !== undefined) && ctx.service) ctx.service.vmListsCarryExtensions = true;
+    const listCarriesExtensions = single || ctx.service?.vmListsCarryExtensions === true || vms.some((vm) => vm.resources !== undefined);
+    for (const vm of vms) {
+      const m = toVmMachine(vm, selectedBy);
+      if (!m) continue;
+      if (m.agentExtension === undefined && listCarriesExtensions) m.agentExtension = null;
+      into.push(m);
+    }
+  };
+  const guard = (resourceId: string, fn: () => Promise<void>): void => {
+    tasks.push(
+      queue.add(async () => {
+        try {
+          await fn();
+        } catch (err) {
+          errors.push(toReadError(resourceId, err));
+        }
+      }),
+    );
+  };
+
+  // Explicit VMs are few: one GET each (which also returns their extensions).
+  for (const id of dedupe(targets.virtualMachines ?? [])) {
+    const p = parseArmId(id);
+    if (!p?.resourceGroup || !p.name) {
+      errors.push(invalidId(id, 'a virtual machine'));
+      continue;
+    }
+    guard(id, async () => {
+      const vm = await clients.for(p.subscriptionId).compute.virtualMachines.get(p.resourceGroup as string, p.name as string, opts);
+      push(explicit, [vm], 'virtualMachines', true);
+    });
+  }
+
+  for (const id of dedupe(targets.virtualMachineScaleSets ?? [])) {
+    const p = parseArmId(id);
+    if (!p?.resourceGroup || !p.name) {
+      errors.push(invalidId(id, 'a virtual machine scale set'));
+      continue;
+    }
+    guard(id, async () => {
+      const { compute } = clients.for(p.subscriptionId);
+      const ss = await compute.virtualMachineScaleSets.get(p.resourceGroup as string, p.name as string, opts);
+      const observed = toScaleSet(ss, id);
+      if (observed.orchestrationMode === 'Uniform') {
+        fromScaleSets.push(uniformScaleSetMachine(ss, id));
+        return;
+      }
+      scaleSets.push(observed);
+      // Members may live in other resource groups of the subscription: list subscription-wide.
+      const members = await collect(compute.virtualMachines.listAll({ ...opts, filter: flexibleMembersFilter(observed.id) }));
+      push(fromScaleSets, members, 'virtualMachineScaleSets');
+    });
+  }
+
+  for (const id of dedupe(targets.resourceGroups ?? [])) {
+    const p = parseArmId(id);
+    if (!p?.resourceGroup) {
+      errors.push(invalidId(id, 'a resource group'));
+      continue;
+    }
+    guard(id, async () => {
+      const vms = await collect(clients.for(p.subscriptionId).compute.virtualMachines.list(p.resourceGroup as string, opts));
+      push(fromGroups, vms, 'resourceGroups');
+    });
+  }
+
+  const selector = targets.tagSelector;
+  if (selector && Object.keys(selector.matchTags).length > 0) {
+    for (const sub of dedupe(selector.subscriptions)) {
+      const subscriptionId = parseArmId(sub)?.subscriptionId ?? sub.replace(/^\/?subscriptions\//i, '');
+      // ARM has no server-side tag filter for VM lists: list the subscription once and filter here.
+      guard(`/subscriptions/${subscriptionId}`, async () => {
+        const vms = await collect(clients.for(subscriptionId).compute.virtualMachines.listAll(opts));
+        push(fromTags, vms.filter((vm) => matchesTags(vm.tags, selector.matchTags)), 'tagSelector');
+      });
+    }
+  }
+
+  await Promise.all(tasks);
+
+  const excluded = new Set((targets.exclude ?? []).map(idKey));
+  const machines = new IdMap<ObservedMachine>();
+  const excludedIds = new Set<string>();
+  for (const m of [...explicit, ...fromScaleSets, ...fromGroups, ...fromTags]) {
+    if (excluded.has(idKey(m.id)) || (m.scaleSetId !== undefined && excluded.has(idKey(m.scaleSetId)))) {
+      excludedIds.add(idKey(m.id));
+      continue;
+    }
+    if (!machines.has(m.id)) machines.set(m.id, m);
+  }
+  return { machines, excludedCount: excludedIds.size, scaleSets, errors };
+}
+
+export function dedupe(ids: string[]): string[] {
+  const seen = new Set<string>();
+  return ids.filter((id) => {
+    const k = idKey(id);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

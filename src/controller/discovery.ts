@@ -1,0 +1,102 @@
+// The light discovery pass: every discoveryInterval, list a topology's targets only, and ask for a full
+// reconcile when the set changed (a Flexible scale set scaled out), so new instances are associated in seconds.
+import type { Logger } from 'pino';
+import type { MonitoringTopology } from '../api/types.ts';
+import type { ArmGateway } from '../azure/gateway.ts';
+import { idKey } from '../azure/ids.ts';
+import { durationOr } from './duration.ts';
+import { DEFAULT_DISCOVERY_MS } from './reconciler.ts';
+
+export interface TargetDiscoveryOptions {
+  gateway: ArmGateway;
+  logger: Logger;
+  get: (key: string) => MonitoringTopology | undefined;
+  enqueue: (key: string) => void;
+  /** Lower bound of the interval, whatever the spec says. */
+  minIntervalMs?: number;
+}
+
+interface Tracked {
+  intervalMs: number;
+  timer?: NodeJS.Timeout;
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+export class TargetDiscovery {
+  readonly #options: TargetDiscoveryOptions;
+  readonly #tracked = new Map<string, Tracked>();
+  // Targets the last full observe saw, and the last listing: a change between listings triggers a reconcile.
+  readonly #observed = new Map<string, Set<string>>();
+  readonly #listed = new Map<string, Set<string>>();
+  #stopped = false;
+
+  constructor(options: TargetDiscoveryOptions) {
+    this.#options = options;
+  }
+
+  /** Starts or re-arms the pass for a topology (call on add/update). */
+  track(key: string, topology: MonitoringTopology): void {
+    if (this.#stopped) return;
+    const intervalMs = durationOr(topology.spec.discoveryInterval, DEFAULT_DISCOVERY_MS, this.#options.minIntervalMs ?? 1000);
+    const current = this.#tracked.get(key);
+    if (current && current.intervalMs === intervalMs) return;
+    if (current?.timer) clearTimeout(current.timer);
+    const tracked: Tracked = { intervalMs };
+    this.#tracked.set(key, tracked);
+    this.#arm(key, tracked);
+  }
+
+  untrack(key: string): void {
+    const t = this.#tracked.get(key);
+    if (t?.timer) clearTimeout(t.timer);
+    this.#tracked.delete(key);
+    this.#observed.delete(key);
+    this.#listed.delete(key);
+  }
+
+  /** The targets a full reconcile saw. */
+  observed(key: string, machineIds: string[]): void {
+    this.#observed.set(key, new Set(machineIds.map(idKey)));
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const t of this.#tracked.values()) if (t.timer) clearTimeout(t.timer);
+    this.#tracked.clear();
+  }
+
+  /** One discovery pass for a topology; true when it asked for a reconcile. */
+  async discover(key: string): Promise<boolean> {
+    const topology = this.#options.get(key);
+    if (!topology || topology.metadata.deletionTimestamp) return false;
+    const ids = await this.#options.gateway.listTargets(topology.spec);
+    const current = new Set(ids.map(idKey));
+    const previous = this.#listed.get(key) ?? this.#observed.get(key);
+    this.#listed.set(key, current);
+    if (previous === undefined || sameSet(previous, current)) return false;
+    const added = [...current].filter((x) => !previous.has(x)).length;
+    const removed = [...previous].filter((x) => !current.has(x)).length;
+    this.#options.logger.info({ topology: key, added, removed }, 'targets changed; reconciling');
+    this.#options.enqueue(key);
+    return true;
+  }
+
+  #arm(key: string, tracked: Tracked): void {
+    tracked.timer = setTimeout(() => void this.#tick(key, tracked), tracked.intervalMs);
+    tracked.timer.unref();
+  }
+
+  async #tick(key: string, tracked: Tracked): Promise<void> {
+    if (this.#stopped || this.#tracked.get(key) !== tracked) return;
+    try {
+      await this.discover(key);
+    } catch (err) {
+      // The next tick retries; a failed listing never triggers a reconcile by itself.
+      this.#options.logger.warn({ err, topology: key }, 'target discovery failed');
+    }
+    if (!this.#stopped && this.#tracked.get(key) === tracked) this.#arm(key, tracked);
+  }
+}

@@ -1,0 +1,265 @@
+// The MonitoringTopology reconciler: level-based, one entry point, a chain of small named steps
+// (finalizer → observe → coordinate → plan → act), then one report step that writes status and events.
+import type { Logger } from 'pino';
+
+import type { Finding, MonitoringTopology, MonitoringTopologyStatus, OwnedScopedResource } from '../api/types.ts';
+import type { ActionOutcome, ArmGateway } from '../azure/gateway.ts';
+import { idKey } from '../azure/ids.ts';
+import type { Action, Owner, Plan, PlanInput, Snapshot } from '../plan/model.ts';
+import type { EventRecorder } from '../kube/events.ts';
+import type { FinalizerWriter } from '../kube/finalizer.ts';
+import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
+import type { StatusWriter } from '../kube/status.ts';
+import { durationOr } from './duration.ts';
+import type { ControllerMetrics } from './metrics.ts';
+import type { TopologyRegistry } from './registry.ts';
+import { boundaryFinding, outcomeFindings, reportPass } from './report.ts';
+
+export const DEFAULT_RESYNC_MS = 10 * 60_000;
+export const DEFAULT_DISCOVERY_MS = 30_000;
+
+export interface ReconcileResult {
+  requeueAfter?: number;
+  error?: Error;
+}
+
+export interface ReconcilerDeps {
+  gateway: ArmGateway;
+  plan: (input: PlanInput) => Plan;
+  /** Actions that remove what the topology created (only what carries its marker or is in its inventory). */
+  planDeletion: (input: PlanInput) => Action[] | Plan;
+  /** The informer cache. */
+  get: (namespace: string, name: string) => MonitoringTopology | undefined;
+  status: StatusWriter;
+  finalizers: FinalizerWriter;
+  events: EventRecorder;
+  registry: TopologyRegistry;
+  logger: Logger;
+  metrics?: ControllerMetrics;
+  /** Called with other topologies whose cross-topology conflicts changed. */
+  enqueue?: (key: string) => void;
+  /** Called after observe with the target machine ids (seeds the discovery pass). */
+  observedTargets?: (key: string, machineIds: string[]) => void;
+  /** Delay of the confirming pass after changes were applied. */
+  confirmAfterMs?: number;
+  now?: () => Date;
+}
+
+/** Everything one pass learns; steps fill it in, the report step reads it. */
+export interface Pass {
+  key: string;
+  topology: MonitoringTopology;
+  owner: Owner;
+  resyncMs: number;
+  snapshot?: Snapshot;
+  plan?: Plan;
+  outcomes: ActionOutcome[];
+  findings: Finding[];
+  inventory: OwnedScopedResource[];
+  transientError?: string;
+  /** The pass ended the object's life (finalizer removed): nothing to report. */
+  finished?: boolean;
+}
+
+type StepResult = 'continue' | 'stop';
+interface Step {
+  name: string;
+  run(pass: Pass): StepResult | Promise<StepResult>;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class Reconciler {
+  readonly #deps: ReconcilerDeps;
+  readonly #steps: Step[];
+  // The status this process last wrote per topology: the informer cache may not have seen it yet.
+  readonly #written = new Map<string, { uid: string | undefined; status: MonitoringTopologyStatus }>();
+
+  constructor(deps: ReconcilerDeps) {
+    this.#deps = deps;
+    this.#steps = [
+      { name: 'finalizer', run: (p) => this.#finalizer(p) },
+      { name: 'observe', run: (p) => this.#observe(p) },
+      { name: 'coordinate', run: (p) => this.#coordinate(p) },
+      { name: 'plan', run: (p) => this.#plan(p) },
+      { name: 'act', run: (p) => this.#act(p) },
+    ];
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const slash = key.indexOf('/');
+    const namespace = key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    const cached = this.#deps.get(namespace, name);
+    const log = this.#deps.logger.child({ topology: key });
+    const written = this.#written.get(key);
+    const topology =
+      cached && written && written.uid === cached.metadata.uid ? { ...cached, status: written.status } : cached;
+    if (!topology) {
+      this.#written.delete(key);
+      // Gone (deleted after its finalizer was removed): forget it everywhere.
+      for (const other of this.#deps.registry.release(key)) this.#deps.enqueue?.(other);
+      this.#deps.metrics?.forgetTopology(namespace, name);
+      return {};
+    }
+    const pass: Pass = {
+      key,
+      topology,
+      owner: { namespace, name, uid: topology.metadata.uid ?? '' },
+      resyncMs: durationOr(topology.spec.resyncInterval, DEFAULT_RESYNC_MS, 1000),
+      outcomes: [],
+      findings: [],
+      inventory: [...(topology.status?.inventory?.scopedResources ?? [])],
+    };
+    for (const step of this.#steps) {
+      let result: StepResult;
+      try {
+        result = await step.run(pass);
+      } catch (err) {
+        log.error({ err, step: step.name }, 'reconcile step failed');
+        pass.transientError = `${step.name}: ${message(err)}`;
+        result = 'stop';
+      }
+      if (result === 'stop') break;
+    }
+    if (pass.finished) {
+      this.#written.delete(key);
+      return {};
+    }
+    return this.#report(pass, log);
+  }
+
+  async #finalizer(pass: Pass): Promise<StepResult> {
+    const { topology } = pass;
+    if (!isDeleting(topology)) {
+      if (!hasFinalizer(topology)) pass.topology = await this.#deps.finalizers.add(topology);
+      return 'continue';
+    }
+    if (!hasFinalizer(topology)) {
+      pass.finished = true;
+      return 'stop';
+    }
+    const spec = topology.spec;
+    // Audit mode changes nothing, deletion included; Orphan leaves everything in place.
+    if (spec.deletionPolicy === 'Delete' && spec.mode !== 'Audit') {
+      const snapshot = await this.#deps.gateway.observe(spec);
+      const planned = this.#deps.planDeletion(this.#planInput(pass, snapshot));
+      const actions = Array.isArray(planned) ? planned : planned.actions;
+      const outcomes = actions.length > 0 ? await this.#deps.gateway.act(actions) : [];
+      // Already gone counts as removed.
+      const failed = outcomes.filter((o) => !o.ok && o.error?.status !== 404);
+      const removed = outcomes.length - failed.length;
+      if (removed > 0) this.#deps.events.record(topology, 'Normal', 'DeletedOwnedResources', `Removed ${removed} resource(s) this topology created.`);
+      if (failed.length > 0) {
+        const first = failed[0]?.error?.message ?? 'unknown error';
+        this.#deps.events.record(topology, 'Warning', 'DeletionFailed', `${failed.length} removal(s) failed; retrying: ${first}`);
+        throw new Error(`deletion: ${failed.length} removal(s) failed: ${first}`);
+      }
+    }
+    await this.#deps.finalizers.remove(topology);
+    for (const other of this.#deps.registry.release(pass.key)) this.#deps.enqueue?.(other);
+    this.#deps.metrics?.forgetTopology(pass.owner.namespace, pass.owner.name);
+    this.#deps.logger.info({ topology: pass.key, deletionPolicy: spec.deletionPolicy ?? 'Orphan' }, 'finalizer removed');
+    pass.finished = true;
+    return 'stop';
+  }
+
+  async #observe(pass: Pass): Promise<StepResult> {
+    pass.snapshot = await this.#deps.gateway.observe(pass.topology.spec);
+    this.#deps.observedTargets?.(pass.key, pass.snapshot.machines.map((m) => m.id));
+    return 'continue';
+  }
+
+  // Cross-topology agreement: configuration endpoints per machine and one scope per DNS boundary.
+  #coordinate(pass: Pass): StepResult {
+    const { spec } = pass.topology;
+    const machines = pass.snapshot?.machines.map((m) => m.id) ?? [];
+    const { registry } = this.#deps;
+    const woken = [
+      ...registry.claimMachines(pass.key, machines, spec.configurationEndpoint.resourceId),
+      ...registry.claimBoundary(pass.key, spec.privateLinkScope.dnsBoundary, spec.privateLinkScope.resourceId, spec.privateLinkScope.alsoLinkTo),
+    ];
+    for (const other of new Set(woken)) this.#deps.enqueue?.(other);
+    const conflicts = registry.boundaryConflicts(pass.key);
+    if (conflicts.length > 0 && spec.privateLinkScope.dnsBoundary) {
+      pass.findings.push(boundaryFinding(spec.privateLinkScope.resourceId, spec.privateLinkScope.dnsBoundary, conflicts));
+    }
+    return 'continue';
+  }
+
+  #plan(pass: Pass): StepResult {
+    if (!pass.snapshot) return 'stop';
+    pass.plan = this.#deps.plan(this.#planInput(pass, pass.snapshot));
+    pass.findings.push(...pass.plan.findings);
+    if (pass.snapshot.errors.some((e) => e.code === 'Failed')) {
+      pass.transientError = `observe: ${pass.snapshot.errors.find((e) => e.code === 'Failed')?.message ?? ''}`;
+    }
+    return 'continue';
+  }
+
+  async #act(pass: Pass): Promise<StepResult> {
+    const actions = pass.plan?.actions ?? [];
+    if (pass.topology.spec.mode === 'Audit' || actions.length === 0) return 'continue';
+    pass.outcomes = await this.#deps.gateway.act(actions);
+    pass.findings.push(...outcomeFindings(pass.outcomes));
+    pass.inventory = updateInventory(pass.inventory, pass.outcomes);
+    if (pass.outcomes.some((o) => !o.ok && isTransient(o))) {
+      const first = pass.outcomes.find((o) => !o.ok && isTransient(o));
+      pass.transientError = `act: ${first?.error?.message ?? 'unknown error'}`;
+    }
+    return 'continue';
+  }
+
+  async #report(pass: Pass, log: Logger): Promise<ReconcileResult> {
+    const now = this.#deps.now?.() ?? new Date();
+    const status: MonitoringTopologyStatus | undefined = await reportPass(pass, this.#deps, now);
+    if (status) {
+      this.#written.set(pass.key, { uid: pass.topology.metadata.uid, status });
+      log.debug({ findingCount: status.findingCount }, 'status written');
+    }
+    if (pass.transientError) return { error: new Error(pass.transientError) };
+    const applied = pass.outcomes.some((o) => o.ok);
+    const confirmMs = this.#deps.confirmAfterMs ?? 1000;
+    if (applied) return { requeueAfter: confirmMs };
+    // Machines whose associations observe has not listed in full yet: look again soon, not at once.
+    if (pass.plan?.awaitingFullListing?.length) return { requeueAfter: Math.min(pass.resyncMs, Math.max(confirmMs, 10_000)) };
+    return { requeueAfter: pass.resyncMs };
+  }
+
+  #planInput(pass: Pass, snapshot: Snapshot): PlanInput {
+    const spec = pass.topology.spec;
+    const machines = snapshot.machines.map((m) => m.id);
+    return {
+      spec,
+      owner: pass.owner,
+      snapshot,
+      ownedScopedResources: pass.inventory,
+      competingEndpoints: this.#deps.registry.competingEndpoints(pass.key, machines, spec.configurationEndpoint.resourceId),
+    };
+  }
+}
+
+/** Throttling, server errors, conflicts and network failures are retried; 4xx answers about the spec are not. */
+export function isTransient(outcome: ActionOutcome): boolean {
+  const status = outcome.error?.status;
+  if (status === undefined) return true;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/** The inventory after a pass: what was added is recorded, what was removed is forgotten. */
+export function updateInventory(inventory: OwnedScopedResource[], outcomes: ActionOutcome[]): OwnedScopedResource[] {
+  const key = (r: { scopeId: string; linkedResourceId: string }): string => `${idKey(r.scopeId)}|${idKey(r.linkedResourceId)}`;
+  const out = new Map(inventory.map((r) => [key(r), r]));
+  for (const { action, ok } of outcomes) {
+    if (!ok) continue;
+    if (action.kind === 'AddScopedResource') {
+      out.set(key(action), { scopeId: action.scopeId, name: action.name, linkedResourceId: action.linkedResourceId });
+    } else if (action.kind === 'RemoveScopedResource') {
+      out.delete(key(action));
+    }
+  }
+  return [...out.values()];
+}
+

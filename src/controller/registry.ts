@@ -1,0 +1,115 @@
+// What every topology wants, across topologies, in memory: which configuration endpoint each machine should
+// use, and which private link scope each DNS boundary should hold. Conflicts are reported to all sides.
+import { idKey } from '../azure/ids.ts';
+
+interface BoundaryClaim {
+  boundary: string;
+  scopeId: string;
+  alsoLinkTo: string[];
+}
+
+export interface BoundaryConflict {
+  topology: string;
+  scopeId: string;
+}
+
+export class TopologyRegistry {
+  // machine key -> topology key -> configuration endpoint id
+  readonly #machines = new Map<string, Map<string, string>>();
+  // topology key -> machine keys it claims
+  readonly #claims = new Map<string, Set<string>>();
+  readonly #boundaries = new Map<string, BoundaryClaim>();
+
+  /**
+   * Records the endpoint a topology wants for its machines. Returns the other topologies whose conflicts with
+   * this one appeared or went away, so they can be reconciled again.
+   */
+  claimMachines(topology: string, machineIds: Iterable<string>, endpointId: string): string[] {
+    const before = this.#conflictingTopologies(topology);
+    for (const m of this.#claims.get(topology) ?? []) this.#machines.get(m)?.delete(topology);
+    const keys = new Set<string>();
+    for (const id of machineIds) {
+      const k = idKey(id);
+      keys.add(k);
+      let wanted = this.#machines.get(k);
+      if (!wanted) this.#machines.set(k, (wanted = new Map<string, string>()));
+      wanted.set(topology, endpointId);
+    }
+    this.#claims.set(topology, keys);
+    this.#prune();
+    const after = this.#conflictingTopologies(topology);
+    return symmetricDifference(before, after);
+  }
+
+  /** Machine id -> the other topologies' different endpoints, for the machines given. */
+  competingEndpoints(topology: string, machineIds: Iterable<string>, endpointId: string): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const id of machineIds) {
+      const wanted = this.#machines.get(idKey(id));
+      if (!wanted) continue;
+      const others = new Map<string, string>();
+      for (const [t, e] of wanted) if (t !== topology && idKey(e) !== idKey(endpointId)) others.set(idKey(e), e);
+      if (others.size > 0) out[id] = [...others.values()];
+    }
+    return out;
+  }
+
+  /** Records the scope a topology puts in its DNS boundary; returns topologies whose boundary conflicts changed. */
+  claimBoundary(topology: string, boundary: string | undefined, scopeId: string, alsoLinkTo: string[] = []): string[] {
+    const before = new Set(this.boundaryConflicts(topology).map((c) => c.topology));
+    if (boundary) this.#boundaries.set(topology, { boundary, scopeId, alsoLinkTo });
+    else this.#boundaries.delete(topology);
+    const after = new Set(this.boundaryConflicts(topology).map((c) => c.topology));
+    return symmetricDifference(before, after);
+  }
+
+  /**
+   * Other topologies in the same DNS boundary with a different scope. Two scopes may share a boundary only
+   * when each links everything to the other (the migration pattern).
+   */
+  boundaryConflicts(topology: string): BoundaryConflict[] {
+    const mine = this.#boundaries.get(topology);
+    if (!mine) return [];
+    const out: BoundaryConflict[] = [];
+    for (const [other, claim] of this.#boundaries) {
+      if (other === topology || claim.boundary !== mine.boundary || idKey(claim.scopeId) === idKey(mine.scopeId)) continue;
+      const linked =
+        mine.alsoLinkTo.some((s) => idKey(s) === idKey(claim.scopeId)) &&
+        claim.alsoLinkTo.some((s) => idKey(s) === idKey(mine.scopeId));
+      if (!linked) out.push({ topology: other, scopeId: claim.scopeId });
+    }
+    return out;
+  }
+
+  /** Forgets a topology; returns the topologies that conflicted with it. */
+  release(topology: string): string[] {
+    const affected = new Set([
+      ...this.#conflictingTopologies(topology),
+      ...this.boundaryConflicts(topology).map((c) => c.topology),
+    ]);
+    for (const m of this.#claims.get(topology) ?? []) this.#machines.get(m)?.delete(topology);
+    this.#claims.delete(topology);
+    this.#boundaries.delete(topology);
+    this.#prune();
+    return [...affected];
+  }
+
+  #conflictingTopologies(topology: string): Set<string> {
+    const out = new Set<string>();
+    for (const m of this.#claims.get(topology) ?? []) {
+      const wanted = this.#machines.get(m);
+      const mine = wanted?.get(topology);
+      if (!wanted || mine === undefined) continue;
+      for (const [t, e] of wanted) if (t !== topology && idKey(e) !== idKey(mine)) out.add(t);
+    }
+    return out;
+  }
+
+  #prune(): void {
+    for (const [m, wanted] of this.#machines) if (wanted.size === 0) this.#machines.delete(m);
+  }
+}
+
+function symmetricDifference(a: Set<string>, b: Set<string>): string[] {
+  return [...[...a].filter((x) => !b.has(x)), ...[...b].filter((x) => !a.has(x))];
+}

@@ -1,0 +1,211 @@
+// The one place where a pass's results become conditions: Ready / Reconciling / Stalled as kstatus reads them,
+// plus one condition per area (private link scope, associations, agent identity, DNS boundary).
+import { ConditionType } from '../api/types.ts';
+import type { Finding, FindingCode, InstanceCounts, Mode } from '../api/types.ts';
+import { isType, ResourceTypes } from '../azure/ids.ts';
+import type { ActionOutcome } from '../azure/gateway.ts';
+import type { Action } from '../plan/model.ts';
+import type { ConditionInput } from '../kube/status.ts';
+
+/** Condition reasons (CamelCase, stable: alerts and scripts match on them). */
+export const Reason = {
+  Converged: 'Converged',
+  Progressing: 'Progressing',
+  ChangesApplied: 'ChangesApplied',
+  ChangesPending: 'ChangesPending',
+  AuditDriftDetected: 'AuditDriftDetected',
+  FindingsPresent: 'FindingsPresent',
+  ActionsFailed: 'ActionsFailed',
+  RetryingAfterError: 'RetryingAfterError',
+  ArmUnavailable: 'ArmUnavailable',
+  ReferencedResourceNotFound: 'ReferencedResourceNotFound',
+  AuthorizationFailed: 'AuthorizationFailed',
+  SpecNotSatisfiable: 'SpecNotSatisfiable',
+  NotObserved: 'NotObserved',
+  NoBoundaryDeclared: 'NoBoundaryDeclared',
+  BoundaryAgreed: 'BoundaryAgreed',
+  DnsBoundaryConflict: 'DnsBoundaryConflict',
+  Idle: 'Idle',
+  NotStalled: 'NotStalled',
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+export type Area = 'scope' | 'associations' | 'identity' | 'dns';
+
+const AREA_OF_CODE: Partial<Record<FindingCode, Area>> = {
+  WorkspacePublicAccessOverridden: 'scope',
+  ResourceNotScoped: 'scope',
+  AccessModeMismatch: 'scope',
+  DnsBoundaryConflict: 'dns',
+  AgentExtensionMissing: 'identity',
+  IdentityNotAssigned: 'identity',
+  ExtensionIdentityMismatch: 'identity',
+  SystemIdentityMissing: 'identity',
+  FlexibleScaleSetNeedsUserAssignedIdentity: 'identity',
+  AmbiguousIdentity: 'identity',
+  ImplicitSystemIdentity: 'identity',
+};
+
+/** The area a finding belongs to; Azure errors go by the resource they are about. */
+export function areaOfFinding(f: Finding): Area {
+  const area = AREA_OF_CODE[f.code];
+  if (area) return area;
+  if (f.code === 'ReferencedResourceNotFound' || f.code === 'AuthorizationFailed' || f.code === 'ArmRequestFailed') {
+    return areaOfResource(f.resourceId);
+  }
+  return 'associations';
+}
+
+function areaOfResource(id: string): Area {
+  if (
+    isType(id, ResourceTypes.privateLinkScope) ||
+    isType(id, ResourceTypes.scopedResource) ||
+    isType(id, ResourceTypes.workspace) ||
+    isType(id, ResourceTypes.dataCollectionEndpoint)
+  ) {
+    return 'scope';
+  }
+  if (isType(id, ResourceTypes.userAssignedIdentity)) return 'identity';
+  return 'associations';
+}
+
+export function areaOfAction(a: Action): Area {
+  switch (a.kind) {
+    case 'UpdateAccessModes':
+    case 'AddScopedResource':
+    case 'RemoveScopedResource':
+      return 'scope';
+    case 'RepairExtensionIdentity':
+      return 'identity';
+    default:
+      return 'associations';
+  }
+}
+
+/** Codes that mean the spec cannot be satisfied as written until someone changes the spec or Azure. */
+export const STALLING_CODES: ReadonlySet<FindingCode> = new Set(['ReferencedResourceNotFound', 'AuthorizationFailed']);
+
+export interface PassSummaryInput {
+  mode: Mode;
+  generation: number | undefined;
+  /** Observe or the whole pass failed in a way worth retrying; the previous area conditions are kept. */
+  transientError?: string;
+  /** Actions of the plan (pending in Audit, attempted in Enforce). */
+  actions: Action[];
+  outcomes: ActionOutcome[];
+  findings: Finding[];
+  instances?: InstanceCounts;
+  dnsBoundary?: string;
+  observed: boolean;
+  /** Machines the plan could not finish yet (their associations are listed in full on the next pass). */
+  awaiting?: number;
+}
+
+export interface PassSummary {
+  conditions: ConditionInput[];
+  stalled: boolean;
+  progressing: boolean;
+}
+
+const AREA_CONDITIONS: [Area, ConditionType, string][] = [
+  ['scope', ConditionType.PrivateLinkScopeReady, 'private link scope'],
+  ['associations', ConditionType.AssociationsReady, 'data collection associations'],
+  ['identity', ConditionType.AgentIdentityReady, 'agent identity'],
+  ['dns', ConditionType.DnsBoundaryReady, 'DNS boundary'],
+];
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function firstOf(findings: Finding[]): string {
+  const f = findings[0];
+  if (!f) return '';
+  return findings.length > 1 ? `${f.message} (and ${plural(findings.length - 1, 'more finding')})` : f.message;
+}
+
+function areaCondition(area: Area, type: ConditionType, label: string, input: PassSummaryInput): ConditionInput {
+  if (!input.observed) {
+    return { type, status: 'Unknown', reason: Reason.NotObserved, message: `The ${label} has not been read yet.` };
+  }
+  const failed = input.outcomes.filter((o) => !o.ok && areaOfAction(o.action) === area);
+  const errors = input.findings.filter((f) => f.severity === 'Error' && areaOfFinding(f) === area);
+  const actions = input.actions.filter((a) => areaOfAction(a) === area);
+  if (area === 'dns' && errors.length > 0) {
+    return { type, status: 'False', reason: Reason.DnsBoundaryConflict, message: firstOf(errors) };
+  }
+  if (failed.length > 0) {
+    const first = failed[0]?.error?.message ?? 'unknown error';
+    return { type, status: 'False', reason: Reason.ActionsFailed, message: `${plural(failed.length, 'change')} to the ${label} failed: ${first}` };
+  }
+  if (errors.length > 0) return { type, status: 'False', reason: Reason.FindingsPresent, message: firstOf(errors) };
+  if (actions.length > 0 && input.mode === 'Audit') {
+    return { type, status: 'False', reason: Reason.ChangesPending, message: `Audit mode: ${plural(actions.length, 'change')} to the ${label} would be made.` };
+  }
+  if (actions.length > 0) {
+    return { type, status: 'False', reason: Reason.ChangesApplied, message: `Applied ${plural(actions.length, 'change')} to the ${label}; confirming on the next pass.` };
+  }
+  if (area === 'dns') {
+    return input.dnsBoundary
+      ? { type, status: 'True', reason: Reason.BoundaryAgreed, message: `Every topology in DNS boundary ${input.dnsBoundary} agrees on the private link scope.` }
+      : { type, status: 'True', reason: Reason.NoBoundaryDeclared, message: 'No DNS boundary is declared.' };
+  }
+  return { type, status: 'True', reason: Reason.Converged, message: `The ${label} matches the spec.` };
+}
+
+/** Turns one pass into the full set of conditions. */
+export function summarize(input: PassSummaryInput, previous: ConditionInput[] = []): PassSummary {
+  const { mode, findings, outcomes } = input;
+  const stallers = findings.filter((f) => f.severity === 'Error' && STALLING_CODES.has(f.code));
+  const failed = outcomes.filter((o) => !o.ok);
+  const applied = outcomes.filter((o) => o.ok).length;
+  const errors = findings.filter((f) => f.severity === 'Error');
+  const stalled = stallers.length > 0;
+  const transient = input.transientError !== undefined;
+  const awaiting = mode === 'Enforce' ? (input.awaiting ?? 0) : 0;
+  const progressing = transient || (mode === 'Enforce' && applied > 0) || awaiting > 0;
+
+  let ready: ConditionInput;
+  if (transient) {
+    ready = { type: ConditionType.Ready, status: 'False', reason: Reason.ArmUnavailable, message: `Azure could not be read or changed; retrying with backoff: ${input.transientError}` };
+  } else if (stalled) {
+    const reason = stallers[0]?.code === 'AuthorizationFailed' ? Reason.AuthorizationFailed : Reason.ReferencedResourceNotFound;
+    ready = { type: ConditionType.Ready, status: 'False', reason, message: firstOf(stallers) };
+  } else if (failed.length > 0) {
+    ready = { type: ConditionType.Ready, status: 'False', reason: Reason.ActionsFailed, message: `${plural(failed.length, 'change')} failed: ${failed[0]?.error?.message ?? 'unknown error'}` };
+  } else if (mode === 'Enforce' && applied > 0) {
+    ready = { type: ConditionType.Ready, status: 'Unknown', reason: Reason.Progressing, message: `Applied ${plural(applied, 'change')}; confirming on the next pass.` };
+  } else if (awaiting > 0) {
+    ready = { type: ConditionType.Ready, status: 'Unknown', reason: Reason.Progressing, message: `${plural(awaiting, 'machine')} still to be checked in full before associations are created.` };
+  } else if (mode === 'Audit' && input.actions.length > 0) {
+    ready = { type: ConditionType.Ready, status: 'False', reason: Reason.AuditDriftDetected, message: `Audit mode: ${plural(input.actions.length, 'change')} would be made (see status.plan); nothing was changed.` };
+  } else if (errors.length > 0) {
+    ready = { type: ConditionType.Ready, status: 'False', reason: Reason.FindingsPresent, message: firstOf(errors) };
+  } else {
+    const n = input.instances;
+    const machines = n ? `${n.compliant} of ${plural(n.total, 'machine')} compliant` : 'converged';
+    ready = { type: ConditionType.Ready, status: 'True', reason: Reason.Converged, message: `The estate matches the spec: ${machines}.` };
+  }
+
+  const reconciling: ConditionInput = progressing
+    ? {
+        type: ConditionType.Reconciling,
+        status: 'True',
+        reason: transient ? Reason.RetryingAfterError : Reason.Progressing,
+        message: transient
+          ? 'Retrying after a transient Azure error.'
+          : applied > 0
+            ? `Applied ${plural(applied, 'change')}; confirming.`
+            : `${plural(awaiting, 'machine')} still to be checked.`,
+      }
+    : { type: ConditionType.Reconciling, status: 'False', reason: Reason.Idle, message: 'No work is pending.' };
+
+  const stalledCondition: ConditionInput = stalled
+    ? { type: ConditionType.Stalled, status: 'True', reason: ready.reason, message: firstOf(stallers) }
+    : { type: ConditionType.Stalled, status: 'False', reason: Reason.NotStalled, message: 'The spec can be satisfied.' };
+
+  const areas = AREA_CONDITIONS.map(([area, type, label]) =>
+    transient ? (previous.find((c) => c.type === type) ?? areaCondition(area, type, label, { ...input, observed: false })) : areaCondition(area, type, label, input),
+  );
+  return { conditions: [ready, reconciling, stalledCondition, ...areas], stalled, progressing };
+}

@@ -1,0 +1,122 @@
+// Azure Resource Manager emulator: HTTPS on loopback, an Entra-style token endpoint and the ARM REST contract
+// for the resources the monitoring topology controller reads and writes.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Authority } from './auth.ts';
+import { Counters } from './counters.ts';
+import { exportEstate, loadEstate, readEstate } from './estate.ts';
+import { Faults } from './faults.ts';
+import { registerAssociations } from './handlers/associations.ts';
+import { registerCompute, scaleVmss } from './handlers/compute.ts';
+import { registerInsights } from './handlers/insights.ts';
+import { registerOthers } from './handlers/others.ts';
+import { kindOf } from './kind.ts';
+import type { Env } from './kind.ts';
+import { Operations } from './lro.ts';
+import { createRequestListener } from './server.ts';
+import { ResourceStore } from './store.ts';
+import { Throttle } from './throttling.ts';
+import { createTlsMaterial } from './tls.ts';
+import type { EmulatorOptions, EmulatorStore, Json, RunningEmulator } from './types.ts';
+
+export type * from './types.ts';
+
+function createStore(): ResourceStore {
+  const store = new ResourceStore();
+  registerCompute();
+  registerInsights();
+  registerOthers();
+  registerAssociations(store);
+  store.addIndexer('Microsoft.Compute/virtualMachines', (r) => {
+    const id = ((r.body.properties as Json | undefined)?.virtualMachineScaleSet as Json | undefined)?.id;
+    return typeof id === 'string' ? [['vmss', id]] : [];
+  });
+  store.addIndexer('Microsoft.Insights/privateLinkScopes/scopedResources', (r) => {
+    const id = (r.body.properties as Json | undefined)?.linkedResourceId;
+    return typeof id === 'string' ? [['scopedBy', id]] : [];
+  });
+  return store;
+}
+
+function storeFacade(env: Env): EmulatorStore {
+  const render = (id: string): Json | undefined => {
+    const r = env.store.get(id);
+    if (!r) return undefined;
+    const kind = kindOf(r.type);
+    return structuredClone(kind?.view ? kind.view(env, r) : r.body);
+  };
+  return {
+    addSubscription: (id, displayName) => env.store.addSubscription(id, displayName),
+    get: render,
+    put: (resource) => {
+      env.store.put(structuredClone(resource));
+      return render(String(resource.id)) as Json;
+    },
+    delete: (id) => env.store.delete(id) !== undefined,
+    list: (parentId, type) => env.store.list(parentId, type).map((r) => structuredClone(r.body)),
+    count: (type) => env.store.count(type),
+    scaleVmss: (id, capacity) => scaleVmss(env, id, capacity),
+  };
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const estate = options.estate === undefined ? undefined : await readEstate(options.estate);
+  const tenantId = estate?.tenantId ?? options.principals?.[0]?.tenantId ?? randomUUID();
+  const clientId = randomUUID();
+  const clientSecret = randomBytes(24).toString('base64url');
+  const principals = [{ tenantId, clientId, clientSecret }, ...(options.principals ?? [])];
+  const operations = new Operations();
+  const faults = new Faults(options.faults, options.seed ?? 1);
+  const env: Env = {
+    store: createStore(),
+    operations,
+    tenantId,
+    pageSize: options.pageSize ?? 100,
+    lroDelayMs: () => Math.round((options.lroDelayMs ?? 0) * faults.lroDelayFactor()),
+  };
+  if (estate) loadEstate(env, estate);
+  const tls = await createTlsMaterial(host, options.caDir);
+  const counters = new Counters();
+  let url = '';
+  const server = createServer(
+    { cert: tls.certPem, key: tls.keyPem },
+    createRequestListener({
+      env,
+      authority: new Authority(principals),
+      throttle: new Throttle(options.throttling),
+      faults,
+      counters,
+      baseUrl: () => url,
+      exportState: () => exportEstate(env),
+    }),
+  );
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  url = `https://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  return {
+    url,
+    authorityHost: url,
+    tokenEndpoint: `${url}/${tenantId}/oauth2/v2.0/token`,
+    tenantId,
+    clientId,
+    clientSecret,
+    caCertPath: tls.caCertPath,
+    caCertPem: tls.caCertPem,
+    counters: () => counters.snapshot(),
+    resetCounters: () => counters.reset(),
+    setFaults: (f) => faults.set(f),
+    exportState: () => exportEstate(env),
+    store: storeFacade(env),
+    close: async () => {
+      operations.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

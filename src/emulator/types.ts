@@ -1,0 +1,215 @@
+// Public types of the ARM emulator: options, the running handle, counters, faults and the estate format.
+
+export type Json = Record<string, unknown>;
+
+/** A token bucket: `burst` tokens, refilled at `perSecond`. */
+export interface BucketConfig {
+  burst: number;
+  perSecond: number;
+}
+
+export interface ThrottlingConfig {
+  reads?: BucketConfig;
+  writes?: BucketConfig;
+  deletes?: BucketConfig;
+  /** Multiplies every refill rate (benchmarks and tests speed time up with it). */
+  scale?: number;
+}
+
+/** Injected misbehaviour; every probability is drawn from the seeded PRNG. */
+export interface FaultConfig {
+  /** Added latency per ARM request, fixed or uniformly drawn from [min, max]. */
+  latencyMs?: number | { min: number; max: number };
+  /** Probability of answering with a 5xx instead of handling the request. */
+  serverErrorRate?: number;
+  serverErrorStatus?: 500 | 502 | 503;
+  /** Probability of a 429 regardless of the buckets (a throttling storm). */
+  throttleRate?: number;
+  throttleRetryAfterSeconds?: number;
+  /** Probability of destroying the connection without a response. */
+  connectionResetRate?: number;
+  /** Multiplies the long-running operation delay. */
+  lroDelayFactor?: number;
+  /** Only requests whose path matches (case-insensitive regular expression) are affected. */
+  pathPattern?: string;
+}
+
+export interface RoleAssignment {
+  /** ARM id prefix the actions apply to, e.g. `/subscriptions/x` or a resource group id. */
+  scope: string;
+  /** Actions such as `Microsoft.Compute/virtualMachines/read`, `Microsoft.Insights/*`, `*`, `*\/read`. */
+  actions: string[];
+}
+
+export interface Principal {
+  tenantId: string;
+  clientId: string;
+  /** Without a secret only client assertions (workload identity) are accepted. */
+  clientSecret?: string;
+  objectId?: string;
+  /** Absent: the principal may do everything. */
+  roles?: RoleAssignment[];
+}
+
+export interface EmulatorOptions {
+  host?: string;
+  port?: number;
+  estate?: Estate | string;
+  pageSize?: number;
+  lroDelayMs?: number;
+  throttling?: ThrottlingConfig | false;
+  faults?: FaultConfig;
+  seed?: number;
+  caDir?: string;
+  principals?: Principal[];
+}
+
+export interface RequestCounters {
+  total: number;
+  reads: number;
+  writes: number;
+  deletes: number;
+  throttled: number;
+  /** Token requests served by the identity endpoint (not ARM traffic). */
+  tokens: number;
+  byStatus: Record<string, number>;
+  /** `METHOD Provider/type` (LIST for collections) → status → count. */
+  byOperation: Record<string, Record<string, number>>;
+}
+
+export interface EmulatorStore {
+  addSubscription(subscriptionId: string, displayName?: string): void;
+  get(id: string): Json | undefined;
+  put(resource: Json): Json;
+  delete(id: string): boolean;
+  list(parentId: string, type: string): Json[];
+  count(type?: string): number;
+  /** Sets a scale set's capacity as a completed ARM update would (Flexible sets gain or lose member VMs). */
+  scaleVmss(id: string, capacity: number): void;
+}
+
+export interface RunningEmulator {
+  url: string;
+  authorityHost: string;
+  tokenEndpoint: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  caCertPath: string;
+  caCertPem: string;
+  counters(): RequestCounters;
+  resetCounters(): void;
+  setFaults(faults: FaultConfig): void;
+  exportState(): Estate;
+  store: EmulatorStore;
+  close(): Promise<void>;
+}
+
+// ---- Estate format -------------------------------------------------------------------------
+// Names resolve inside the same resource group; a value starting with `/` is a full ARM id.
+
+export interface EstateIdentity {
+  systemAssigned?: boolean;
+  userAssigned?: string[];
+}
+
+export interface EstateExtension {
+  name: string;
+  publisher?: string;
+  type: string;
+  typeHandlerVersion?: string;
+  settings?: Json;
+}
+
+export interface EstateAssociation {
+  name: string;
+  rule?: string;
+  endpoint?: string;
+  description?: string;
+}
+
+export interface EstateVirtualMachine {
+  name: string;
+  osType?: 'Linux' | 'Windows';
+  location?: string;
+  vmSize?: string;
+  tags?: Record<string, string>;
+  identity?: EstateIdentity;
+  extensions?: EstateExtension[];
+  associations?: EstateAssociation[];
+}
+
+export interface EstateScaleSet {
+  name: string;
+  orchestrationMode: 'Flexible' | 'Uniform';
+  capacity?: number;
+  osType?: 'Linux' | 'Windows';
+  location?: string;
+  vmSize?: string;
+  tags?: Record<string, string>;
+  identity?: EstateIdentity;
+  extensions?: EstateExtension[];
+  associations?: EstateAssociation[];
+}
+
+export interface EstatePrivateLinkScope {
+  name: string;
+  ingestionAccessMode?: 'Open' | 'PrivateOnly';
+  queryAccessMode?: 'Open' | 'PrivateOnly';
+  exclusions?: { privateEndpointConnectionName: string; ingestionAccessMode?: string; queryAccessMode?: string }[];
+  /** Workspace or DCE names/ids linked to the scope. */
+  scopedResources?: string[];
+}
+
+export interface EstateDataCollectionEndpoint {
+  name: string;
+  location?: string;
+  kind?: string;
+  publicNetworkAccess?: 'Enabled' | 'Disabled';
+}
+
+export interface EstateDataCollectionRule {
+  name: string;
+  location?: string;
+  kind?: string;
+  description?: string;
+  dataCollectionEndpoint?: string;
+  /** Default destination; default data sources are derived from `kind`. */
+  workspace?: string;
+  dataSources?: Json;
+  destinations?: Json;
+  dataFlows?: Json[];
+}
+
+export interface EstateWorkspace {
+  name: string;
+  location?: string;
+  publicNetworkAccessForIngestion?: 'Enabled' | 'Disabled';
+  publicNetworkAccessForQuery?: 'Enabled' | 'Disabled';
+}
+
+export interface EstateResourceGroup {
+  name: string;
+  location?: string;
+  tags?: Record<string, string>;
+  userAssignedIdentities?: (string | { name: string; location?: string })[];
+  workspaces?: EstateWorkspace[];
+  dataCollectionEndpoints?: EstateDataCollectionEndpoint[];
+  dataCollectionRules?: EstateDataCollectionRule[];
+  privateLinkScopes?: EstatePrivateLinkScope[];
+  virtualMachines?: EstateVirtualMachine[];
+  virtualMachineScaleSets?: EstateScaleSet[];
+}
+
+export interface EstateSubscription {
+  id: string;
+  displayName?: string;
+  resourceGroups?: EstateResourceGroup[];
+}
+
+export interface Estate {
+  tenantId?: string;
+  subscriptions?: EstateSubscription[];
+  /** Raw ARM resources (as GET returns them), loaded after the declarative part; exportState() uses this. */
+  resources?: Json[];
+}

@@ -1,0 +1,68 @@
+// Configuration endpoint checks (stage ConfigurationEndpoint): the agent reads only `configurationAccessEndpoint`.
+import type { Finding } from '../api/types.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT } from '../azure/ids.ts';
+import type { ObservedAssociation } from '../plan/model.ts';
+import { describe, finding, listNames } from './finding.ts';
+
+export type EndpointGap =
+  /** Enforce mode creates it. */
+  | 'willCreate'
+  /** The endpoint could not be read: nothing is written until it can. */
+  | 'endpointUnavailable'
+  /** Only bulk lists were read for the machine: it is listed in full before anything is written. */
+  | 'awaitingFullListing';
+
+export function endpointAssociationMissing(machineId: string, endpointId: string, gap: EndpointGap): Finding {
+  const base =
+    `${describe(machineId)} has no ${CONFIGURATION_ACCESS_ENDPOINT} association, so its agent cannot fetch configuration ` +
+    `through the private link`;
+  const next: Record<EndpointGap, string> = {
+    willCreate: `Enforce mode creates it with ${describe(endpointId)}.`,
+    endpointUnavailable: `the controller creates it once ${describe(endpointId)} can be read.`,
+    awaitingFullListing: `the controller lists the machine's associations in full, then creates it.`,
+  };
+  return finding('EndpointAssociationMissing', 'Error', machineId, 'ConfigurationEndpoint', `${base}: ${next[gap]}`);
+}
+
+export function endpointAssociationMisnamed(machineId: string, association: ObservedAssociation): Finding {
+  return finding(
+    'EndpointAssociationMisnamed',
+    'Warning',
+    machineId,
+    'ConfigurationEndpoint',
+    `${describe(machineId)} has an association ${association.name} with ${describe(association.dataCollectionEndpointId ?? '')}, ` +
+      `but the agent reads only the one named ${CONFIGURATION_ACCESS_ENDPOINT}: the controller leaves ${association.name} untouched ` +
+      `and manages ${CONFIGURATION_ACCESS_ENDPOINT}; delete ${association.name} when convenient.`,
+  );
+}
+
+export function configurationEndpointConflict(
+  machineId: string,
+  wantedEndpointId: string,
+  otherEndpointIds: readonly string[],
+  why: 'foreignAssociation' | 'competingTopology',
+): Finding {
+  const detail =
+    why === 'foreignAssociation'
+      ? `its ${CONFIGURATION_ACCESS_ENDPOINT} association points to ${listNames(otherEndpointIds)} and was not created by this topology`
+      : `another topology wants ${listNames(otherEndpointIds)} as its configuration endpoint`;
+  return finding(
+    'ConfigurationEndpointConflict',
+    'Error',
+    machineId,
+    'ConfigurationEndpoint',
+    `${describe(machineId)} cannot use ${describe(wantedEndpointId)}: ${detail}. A machine has one configuration endpoint: ` +
+      `exclude the machine from one topology or make both name the same endpoint; the controller changes nothing until then.`,
+  );
+}
+
+export function endpointAssociationStale(machineId: string, currentEndpointId: string | undefined, wantedEndpointId: string): Finding {
+  return finding(
+    'EndpointAssociationMissing',
+    'Error',
+    machineId,
+    'ConfigurationEndpoint',
+    `The ${CONFIGURATION_ACCESS_ENDPOINT} association this topology created on ${describe(machineId)} points to ` +
+      `${currentEndpointId ? describe(currentEndpointId) : 'no endpoint'} instead of ${describe(wantedEndpointId)}: Enforce mode updates it.`,
+  );
+}

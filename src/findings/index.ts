@@ -1,0 +1,41 @@
+// Findings: small named checks, each returning what is wrong and how to fix it, plus ordering and diagnosis.
+export type { AssessedFinding } from './finding.ts';
+export { describe, finding, listNames, nameOf, stageOfResource } from './finding.ts';
+export { compareFindings, sortFindings, boundFindings } from './sort.ts';
+export type { MachineDiagnosis } from './diagnosis.ts';
+export { diagnoseMachine, primaryFindings } from './diagnosis.ts';
+export { readErrorFinding, readErrorFindings } from './errors.ts';
+export type { Exclusions } from './scope.ts';
+export { checkAccessModes, checkWorkspacePublicAccess, desiredExclusions, linkedResources, resourceNotScoped } from './scope.ts';
+export type { IdentityAssessment, IdentityContext } from './identity.ts';
+export {
+  MI_RES_ID,
+  checkAgentExtension,
+  checkAgentIdentity,
+  checkDefaultIdentity,
+  checkScaleSetProfile,
+  checkUserAssignedIdentity,
+  extensionIdentity,
+  namesIdentity,
+  withManagedIdentity,
+} from './identity.ts';
+export type { RuleFit } from './rules.ts';
+export {
+  MAX_RULE_ASSOCIATIONS,
+  associationLimitExceeded,
+  combinedOsRule,
+  dataSourceOverlaps,
+  osKindMismatch,
+  overlappingDataSources,
+  ruleAssociationMissing,
+  ruleFit,
+} from './rules.ts';
+export type { EndpointGap } from './associations.ts';
+export {
+  configurationEndpointConflict,
+  endpointAssociationMisnamed,
+  endpointAssociationMissing,
+  endpointAssociationStale,
+} from './associations.ts';
+export type { DnsBoundaryMember } from './dns.ts';
+export { checkDnsBoundary } from './dns.ts';

@@ -1,0 +1,142 @@
+// The status subresource: conditions that keep their transition time, bounded findings, and a patch that is
+// sent only when something a reader can see has changed.
+//
+// lastSyncTime is the one field that would change on every pass. It is refreshed when anything else changed,
+// or when the previous value is older than half the resync interval: so a resync writes status at most once
+// per resyncInterval, and discovery-triggered passes that change nothing write nothing.
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION } from '../api/types.ts';
+import { boundFindings } from '../findings/sort.ts';
+import type {
+  Condition,
+  ConditionStatus,
+  Finding,
+  MonitoringTopology,
+  MonitoringTopologyStatus,
+} from '../api/types.ts';
+
+export const MAX_FINDINGS = 50;
+
+export interface ConditionInput {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+}
+
+/** Sets conditions, keeping lastTransitionTime of those whose status did not change; order follows `next`. */
+export function mergeConditions(
+  previous: Condition[] | undefined,
+  next: ConditionInput[],
+  observedGeneration: number | undefined,
+  now: Date,
+): Condition[] {
+  return next.map((c) => {
+    const prev = previous?.find((p) => p.type === c.type);
+    const lastTransitionTime = prev && prev.status === c.status ? prev.lastTransitionTime : now.toISOString();
+    const out: Condition = { ...c, lastTransitionTime };
+    if (observedGeneration !== undefined) out.observedGeneration = observedGeneration;
+    return out;
+  });
+}
+
+export function findCondition(conditions: Condition[] | undefined, type: string): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+/** Deduplicated findings, most severe first, cut to `max`, with the count before the cut. */
+export function boundStatusFindings(findings: Finding[], max = MAX_FINDINGS): { findings: Finding[]; count: number } {
+  const seen = new Set<string>();
+  const unique = findings.filter((f) => {
+    const k = `${findingKey(f)}|${f.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return { findings: boundFindings(unique, max), count: unique.length };
+}
+
+/** Identity of a finding across passes (for "new finding" events). */
+export function findingKey(f: Pick<Finding, 'code' | 'resourceId'>): string {
+  return `${f.code}|${f.resourceId.toLowerCase()}`;
+}
+
+/** Canonical JSON (sorted keys) so equal statuses compare equal whatever the key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      return Object.fromEntries(
+        Object.keys(o)
+          .filter((k) => o[k] !== undefined && o[k] !== null)
+          .sort()
+          .map((k) => [k, o[k]]),
+      );
+    }
+    return v;
+  });
+}
+
+/** True when the statuses differ in anything but lastSyncTime. */
+export function statusChanged(
+  previous: MonitoringTopologyStatus | undefined,
+  next: MonitoringTopologyStatus,
+): boolean {
+  const strip = (s: MonitoringTopologyStatus | undefined): MonitoringTopologyStatus => ({
+    ...(s ?? {}),
+    lastSyncTime: undefined,
+  });
+  return canonical(strip(previous)) !== canonical(strip(next));
+}
+
+/** The lastSyncTime to write: now when content changed or the last sync is older than half the resync interval. */
+export function nextSyncTime(
+  previous: MonitoringTopologyStatus | undefined,
+  changed: boolean,
+  resyncMs: number,
+  now: Date,
+): string {
+  const last = previous?.lastSyncTime ? Date.parse(previous.lastSyncTime) : NaN;
+  if (changed || Number.isNaN(last) || now.getTime() - last >= resyncMs / 2) return now.toISOString();
+  return previous?.lastSyncTime ?? now.toISOString();
+}
+
+/** Writes the status subresource of MonitoringTopology objects. */
+export interface StatusWriter {
+  patchStatus(topology: MonitoringTopology, status: MonitoringTopologyStatus): Promise<void>;
+}
+
+/** A merge patch of the whole status: absent optional fields are sent as null so they are removed. */
+export function statusPatchBody(status: MonitoringTopologyStatus): Record<string, unknown> {
+  const fields: (keyof MonitoringTopologyStatus)[] = [
+    'observedGeneration',
+    'lastSyncTime',
+    'conditions',
+    'instances',
+    'findings',
+    'findingCount',
+    'plan',
+    'inventory',
+  ];
+  return { status: Object.fromEntries(fields.map((f) => [f, status[f] ?? null])) };
+}
+
+export function createStatusWriter(kubeConfig: KubeConfig): StatusWriter {
+  const api = kubeConfig.makeApiClient(CustomObjectsApi);
+  return {
+    async patchStatus(topology, status) {
+      await api.patchNamespacedCustomObjectStatus(
+        {
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace: topology.metadata.namespace,
+          name: topology.metadata.name,
+          body: statusPatchBody(status),
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    },
+  };
+}

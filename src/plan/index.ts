@@ -1,0 +1,75 @@
+// The pure centre of the reconciler: spec + snapshot -> idempotent actions, findings and instance counts.
+// Findings describe the observed state (what Enforce would fix is reported too); the reconciler re-observes after acting.
+import type { Finding } from '../api/types.ts';
+import { idKey } from '../azure/ids.ts';
+import { checkScaleSetProfile, primaryFindings, readErrorFindings, sortFindings } from '../findings/index.ts';
+import { sortActions } from './actions.ts';
+import { indexMachines, planMachine } from './machines.ts';
+import type { MachineOutcome } from './machines.ts';
+import type { Action, ObservedMachine, Plan, PlanInput } from './model.ts';
+import { ruleFindings } from './rules.ts';
+import { planScope } from './scope.ts';
+
+export { actionTarget, compareActions, sortActions, summarizePlan } from './actions.ts';
+export { planDeletion } from './deletion.ts';
+export {
+  MAX_ASSOCIATION_NAME,
+  MAX_SCOPED_RESOURCE_NAME,
+  isOwnedBy,
+  ownerMarker,
+  parseOwnerMarker,
+  ruleAssociationName,
+  scopedResourceName,
+} from './ownership.ts';
+export type { MachineState } from './machines.ts';
+
+/** Flexible scale-set models that start every new instance with the wrong identity (repaired per instance). */
+function flexibleProfileFindings(input: PlanInput, machines: readonly ObservedMachine[]): Finding[] {
+  const identity = input.spec.agent?.userAssignedIdentity;
+  if (!identity) return [];
+  const used = new Set(machines.flatMap((m) => (m.scaleSetId ? [idKey(m.scaleSetId)] : [])));
+  return input.snapshot.scaleSets.flatMap((ss) => {
+    const f = ss.orchestrationMode === 'Flexible' && used.has(idKey(ss.id)) ? checkScaleSetProfile(ss, identity) : undefined;
+    return f ? [f] : [];
+  });
+}
+
+export function planTopology(input: PlanInput): Plan {
+  const { snapshot } = input;
+  const scope = planScope(input);
+  const ix = indexMachines(input, scope.dataPathIncomplete);
+  // Sorted for determinism; a machine selected twice (by id and by tag) is planned once.
+  const seen = new Set<string>();
+  const machines = snapshot.machines
+    .map((m) => ({ m, key: idKey(m.id) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .filter(({ key }) => !seen.has(key) && seen.add(key) !== undefined)
+    .map((k) => k.m);
+
+  const actions: Action[] = [...scope.actions];
+  const machineFindings: Finding[] = [];
+  const awaiting: string[] = [];
+  const counts = { compliant: 0, pending: 0, failing: 0 };
+  for (const m of machines) {
+    const outcome: MachineOutcome = planMachine(m, ix);
+    actions.push(...outcome.actions);
+    for (const f of outcome.findings) machineFindings.push(f.finding);
+    if (outcome.awaitingFullListing) awaiting.push(m.id);
+    counts[outcome.state]++;
+  }
+
+  const findings = [
+    ...readErrorFindings(snapshot.errors),
+    ...flexibleProfileFindings(input, machines),
+    ...scope.findings,
+    ...ruleFindings(ix.rules, machines),
+    ...primaryFindings(machineFindings, seen),
+  ];
+  return {
+    actions: sortActions(actions),
+    findings: sortFindings(findings),
+    instances: { total: seen.size, ...counts, excluded: snapshot.excludedCount },
+    desiredScopedResources: scope.desiredScopedResources,
+    ...(awaiting.length > 0 ? { awaitingFullListing: awaiting } : {}),
+  };
+}

@@ -1,0 +1,236 @@
+// The per-machine part of the plan: rule and endpoint associations, agent identity, and the machine's state.
+import type { Finding } from '../api/types.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, sameId } from '../azure/ids.ts';
+import type { AssessedFinding, EndpointGap } from '../findings/index.ts';
+import {
+  MAX_RULE_ASSOCIATIONS,
+  associationLimitExceeded,
+  describe,
+  checkAgentIdentity,
+  configurationEndpointConflict,
+  endpointAssociationMisnamed,
+  endpointAssociationMissing,
+  endpointAssociationStale,
+  ruleAssociationMissing,
+  ruleFit,
+} from '../findings/index.ts';
+import type { Action, ObservedAssociation, ObservedMachine, ObservedRule, ObservedScaleSet, PlanInput } from './model.ts';
+import { isOwnedBy, ownerMarker, ruleAssociationName } from './ownership.ts';
+
+export type MachineState = 'compliant' | 'pending' | 'failing';
+
+export interface MachineOutcome {
+  actions: Action[];
+  findings: AssessedFinding[];
+  state: MachineState;
+  /** The machine lacks a configuration endpoint association in the bulk view and was not listed in full. */
+  awaitingFullListing: boolean;
+}
+
+/** Everything the per-machine planning looks up, indexed once so each machine costs O(rules + its associations). */
+export interface MachineIndex {
+  endpointId: string;
+  endpointReadable: boolean;
+  description: string;
+  /** Declared rules that were read, in spec order. */
+  rules: ObservedRule[];
+  /** The association name of each rule, computed once. */
+  associationNames: IdMap<string>;
+  /** Declared rules that could not be read. */
+  unavailableRules: string[];
+  associations: IdMap<ObservedAssociation[]>;
+  fullyListed: Set<string>;
+  scaleSets: IdMap<ObservedScaleSet>;
+  competing: IdMap<string[]>;
+  unreadable: Set<string>;
+  userAssignedIdentity?: string;
+  manageExtension: boolean;
+  identityReadable: boolean;
+  owner: PlanInput['owner'];
+  /** The primary scope still lacks a resource on the data path: no machine is compliant yet. */
+  dataPathIncomplete: boolean;
+}
+
+export function indexMachines(input: PlanInput, dataPathIncomplete: boolean): MachineIndex {
+  const { spec, snapshot } = input;
+  const unreadable = new Set(snapshot.errors.map((e) => idKey(e.resourceId)));
+  const observedRules = new IdMap<ObservedRule>();
+  for (const r of snapshot.rules) observedRules.set(r.id, r);
+  const rules: ObservedRule[] = [];
+  const unavailableRules: string[] = [];
+  const seen = new Set<string>();
+  for (const ref of spec.dataCollectionRules) {
+    const key = idKey(ref.resourceId);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const rule = observedRules.get(ref.resourceId);
+    if (rule && !unreadable.has(key)) rules.push(rule);
+    else unavailableRules.push(ref.resourceId);
+  }
+  const associationNames = new IdMap<string>();
+  for (const r of rules) associationNames.set(r.id, ruleAssociationName(r.id));
+  const associations = new IdMap<ObservedAssociation[]>();
+  const seenAssociations = new Set<string>();
+  for (const a of snapshot.associations) {
+    if (seenAssociations.has(idKey(a.id))) continue; // the same association comes from the rule and the endpoint lists
+    seenAssociations.add(idKey(a.id));
+    const list = associations.get(a.resourceId) ?? [];
+    list.push(a);
+    associations.set(a.resourceId, list);
+  }
+  const scaleSets = new IdMap<ObservedScaleSet>();
+  for (const s of snapshot.scaleSets) scaleSets.set(s.id, s);
+  const competing = new IdMap<string[]>();
+  for (const [machineId, endpoints] of Object.entries(input.competingEndpoints ?? {})) {
+    competing.set(machineId, [...(competing.get(machineId) ?? []), ...endpoints]);
+  }
+  const uami = spec.agent?.userAssignedIdentity;
+  return {
+    endpointId: spec.configurationEndpoint.resourceId,
+    endpointReadable: !unreadable.has(idKey(spec.configurationEndpoint.resourceId)),
+    description: ownerMarker(input.owner),
+    rules,
+    associationNames,
+    unavailableRules,
+    associations,
+    fullyListed: new Set(snapshot.fullyListedMachines.map(idKey)),
+    scaleSets,
+    competing,
+    unreadable,
+    ...(uami ? { userAssignedIdentity: uami } : {}),
+    manageExtension: spec.agent?.manageExtension === true,
+    identityReadable: uami === undefined || !unreadable.has(idKey(uami)),
+    owner: input.owner,
+    dataPathIncomplete,
+  };
+}
+
+function planRuleAssociations(m: ObservedMachine, existing: ObservedAssociation[], ix: MachineIndex, out: MachineOutcome): void {
+  const present = new Set(existing.flatMap((a) => (a.dataCollectionRuleId ? [idKey(a.dataCollectionRuleId)] : [])));
+  const toCreate = ix.rules.filter((r) => ruleFit(r, m.osType) !== 'mismatch' && !present.has(idKey(r.id)));
+  const unavailable = ix.unavailableRules.filter((id) => !present.has(idKey(id)));
+  if (unavailable.length > 0) out.findings.push({ finding: ruleAssociationMissing(m.id, unavailable, false), fixable: false });
+  if (toCreate.length === 0) return;
+  const total = existing.filter((a) => a.dataCollectionRuleId).length + toCreate.length;
+  if (total > MAX_RULE_ASSOCIATIONS) {
+    out.findings.push({ finding: associationLimitExceeded(m.id, total), fixable: false });
+    return;
+  }
+  // Adoption: an association of the rule under any name counts, so only truly missing ones are created.
+  for (const rule of toCreate) {
+    out.actions.push({
+      kind: 'CreateRuleAssociation',
+      resourceId: m.id,
+      name: ix.associationNames.get(rule.id) ?? ruleAssociationName(rule.id),
+      dataCollectionRuleId: rule.id,
+      description: ix.description,
+      reason: `${describe(m.id)} has no association with ${describe(rule.id)}`,
+    });
+  }
+  out.findings.push({ finding: ruleAssociationMissing(m.id, toCreate.map((r) => r.id), true), fixable: true });
+}
+
+function createEndpointAssociation(m: ObservedMachine, ix: MachineIndex, reason: string): Action {
+  return {
+    kind: 'CreateEndpointAssociation',
+    resourceId: m.id,
+    name: CONFIGURATION_ACCESS_ENDPOINT,
+    dataCollectionEndpointId: ix.endpointId,
+    description: ix.description,
+    reason,
+  };
+}
+
+function planEndpointAssociation(m: ObservedMachine, existing: ObservedAssociation[], ix: MachineIndex, out: MachineOutcome): void {
+  const reserved = CONFIGURATION_ACCESS_ENDPOINT.toLowerCase();
+  const current = existing.find((a) => a.name.toLowerCase() === reserved);
+  for (const a of existing) {
+    if (a.name.toLowerCase() !== reserved && !a.dataCollectionRuleId && sameId(a.dataCollectionEndpointId, ix.endpointId)) {
+      out.findings.push({ finding: endpointAssociationMisnamed(m.id, a), fixable: false });
+    }
+  }
+  const rivals = (ix.competing.get(m.id) ?? []).filter((e) => !sameId(e, ix.endpointId));
+  const rivalKeys = [...new Set(rivals.map(idKey))].sort();
+  // Two topologies wanting different endpoints for one machine: both report it and neither writes, so nothing flaps.
+  if (rivalKeys.length > 0) {
+    out.findings.push({
+      finding: configurationEndpointConflict(m.id, ix.endpointId, rivalKeys, 'competingTopology'),
+      fixable: false,
+    });
+    return;
+  }
+  if (current && sameId(current.dataCollectionEndpointId, ix.endpointId)) return;
+  const gap = (g: EndpointGap, fixable: boolean): void => {
+    out.findings.push({ finding: endpointAssociationMissing(m.id, ix.endpointId, g), fixable });
+  };
+  if (current) {
+    const elsewhere = current.dataCollectionEndpointId ? [current.dataCollectionEndpointId] : ['no endpoint'];
+    if (!isOwnedBy(current.description, ix.owner)) {
+      out.findings.push({ finding: configurationEndpointConflict(m.id, ix.endpointId, elsewhere, 'foreignAssociation'), fixable: false });
+    } else if (!ix.endpointReadable) {
+      gap('endpointUnavailable', false);
+    } else {
+      out.findings.push({ finding: endpointAssociationStale(m.id, current.dataCollectionEndpointId, ix.endpointId), fixable: true });
+      out.actions.push(
+        createEndpointAssociation(m, ix, `${CONFIGURATION_ACCESS_ENDPOINT} on ${describe(m.id)} points to ${describe(elsewhere[0] ?? '')}`),
+      );
+    }
+    return;
+  }
+  if (!ix.endpointReadable) return gap('endpointUnavailable', false);
+  // A machine seen only through bulk lists may hold an association to another endpoint we cannot see: never write blind.
+  if (!ix.fullyListed.has(idKey(m.id))) {
+    out.awaitingFullListing = true;
+    return gap('awaitingFullListing', true);
+  }
+  gap('willCreate', true);
+  out.actions.push(createEndpointAssociation(m, ix, `${describe(m.id)} has no ${CONFIGURATION_ACCESS_ENDPOINT} association`));
+}
+
+function planIdentity(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome): void {
+  const scaleSet = m.scaleSetId ? ix.scaleSets.get(m.scaleSetId) : undefined;
+  const assessment = checkAgentIdentity({
+    machine: m,
+    ...(scaleSet ? { scaleSet } : {}),
+    ...(ix.userAssignedIdentity ? { userAssignedIdentity: ix.userAssignedIdentity } : {}),
+    manageExtension: ix.manageExtension,
+    identityReadable: ix.identityReadable,
+  });
+  out.findings.push(...assessment.findings);
+  if (assessment.repair) {
+    out.actions.push({
+      kind: 'RepairExtensionIdentity',
+      resourceId: m.id,
+      extensionName: assessment.repair.extensionName,
+      settings: assessment.repair.settings,
+      reason: `the agent extension on ${describe(m.id)} does not name ${describe(ix.userAssignedIdentity ?? '')} in authentication.managedIdentity`,
+    });
+  }
+}
+
+function stateOf(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome): MachineState {
+  const failing =
+    ix.unreadable.has(idKey(m.id)) || out.findings.some((f) => f.finding.severity === 'Error' && !f.fixable);
+  if (failing) return 'failing';
+  if (out.actions.length > 0 || out.awaitingFullListing || out.findings.some((f) => f.fixable) || ix.dataPathIncomplete) {
+    return 'pending';
+  }
+  return 'compliant';
+}
+
+/** The plan for one machine (a VM, a Flexible member or a Uniform scale set). */
+export function planMachine(m: ObservedMachine, ix: MachineIndex): MachineOutcome {
+  const out: MachineOutcome = { actions: [], findings: [], state: 'compliant', awaitingFullListing: false };
+  const existing = ix.associations.get(m.id) ?? [];
+  planRuleAssociations(m, existing, ix, out);
+  planEndpointAssociation(m, existing, ix, out);
+  planIdentity(m, ix, out);
+  out.state = stateOf(m, ix, out);
+  return out;
+}
+
+export function findingsOf(outcomes: Iterable<MachineOutcome>): Finding[] {
+  const out: Finding[] = [];
+  for (const o of outcomes) for (const f of o.findings) out.push(f.finding);
+  return out;
+}

@@ -1,0 +1,46 @@
+// Rule-level findings across the fleet: OS kind fit and overlapping data sources, counted per rule (pair), not per machine.
+import type { Finding } from '../api/types.ts';
+import { idKey } from '../azure/ids.ts';
+import { combinedOsRule, dataSourceOverlaps, osKindMismatch, overlappingDataSources, ruleFit } from '../findings/index.ts';
+import type { ObservedMachine, ObservedRule, OsType } from './model.ts';
+
+/** Machines (sorted by id) grouped by OS: rule applicability depends only on it, so the fleet-wide checks cost O(rules² + machines). */
+function byOs(machines: readonly ObservedMachine[]): Map<OsType | undefined, string[]> {
+  const out = new Map<OsType | undefined, string[]>();
+  for (const m of machines) {
+    const list = out.get(m.osType) ?? [];
+    list.push(m.id);
+    out.set(m.osType, list);
+  }
+  return out; // callers pass machines already sorted by id
+}
+
+export function ruleFindings(rules: readonly ObservedRule[], machines: readonly ObservedMachine[]): Finding[] {
+  const groups = byOs(machines);
+  const out: Finding[] = [];
+  for (const rule of rules) {
+    const mismatched: string[] = [];
+    let combined = 0;
+    for (const [os, ids] of groups) {
+      const fit = ruleFit(rule, os);
+      if (fit === 'mismatch') mismatched.push(...ids);
+      if (fit === 'combined') combined += ids.length;
+    }
+    if (mismatched.length > 0) out.push(osKindMismatch(rule, mismatched));
+    if (ruleFit(rule, undefined) === 'combined') out.push(combinedOsRule(rule, combined));
+  }
+  for (let i = 0; i < rules.length; i++) {
+    for (let j = i + 1; j < rules.length; j++) {
+      const [a, b] = [rules[i], rules[j]].sort((x, y) => (idKey(x?.id ?? '') < idKey(y?.id ?? '') ? -1 : 1));
+      if (!a || !b) continue;
+      const overlaps = dataSourceOverlaps(a, b);
+      if (overlaps.length === 0) continue;
+      let count = 0;
+      for (const [os, ids] of groups) {
+        if (ruleFit(a, os) !== 'mismatch' && ruleFit(b, os) !== 'mismatch') count += ids.length;
+      }
+      if (count > 0) out.push(overlappingDataSources(a, b, overlaps, count));
+    }
+  }
+  return out;
+}

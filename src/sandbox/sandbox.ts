@@ -1,0 +1,209 @@
+// The sandbox: the field report's broken estate in the ARM emulator, a real control plane, the controller as
+// it runs in a cluster, and the topology applied; then convergence and a scale-out, watched live.
+import { readFileSync } from 'node:fs';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { GROUP, PLURAL, VERSION } from '../api/types.ts';
+import type { MonitoringTopology } from '../api/types.ts';
+import type { ControlPlane } from '../devenv/control-plane.ts';
+import type { RunningEmulator } from '../emulator/index.ts';
+import { WorkDirectory } from './cleanup.ts';
+import { startControllerProcess } from './controller-process.ts';
+import type { AzureSettings, ControllerProcess } from './controller-process.ts';
+import { controlPlane, controlPlaneBinaries, emulator, REPO } from './environment.ts';
+import { Output, seconds } from './output.ts';
+import { printExplore, printStory, printSummary } from './story.ts';
+import type { Timings } from './story.ts';
+import { associated, capacityOf, flexibleInstances, SEED_STORY } from './estate.ts';
+import { converged, remainingWork, TopologyWatch } from './watch.ts';
+
+export type SandboxMode = 'interactive' | 'non-interactive' | 'env-only';
+
+export interface SandboxOptions {
+  mode: SandboxMode;
+  /** From the control plane being up to the scale-out being associated (non-interactive: exit 1 after it). */
+  timeoutMs: number;
+  /** Instances added to the Flexible scale set once the estate has converged. */
+  scaleOut: number;
+  /** Estate file and topology, relative to the repository. */
+  estate?: string;
+  topology?: string;
+  out?: Output;
+  /** Aborting it stops the sandbox and tears everything down (main.ts wires Ctrl-C to it). */
+  signal: AbortSignal;
+  /** The caller turns signals into `signal`: the control plane's own signal hooks are then removed. */
+  ownsSignals?: boolean;
+}
+
+export const NAMESPACE = 'default';
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Starts the control plane; with ownsSignals, drops the kill-on-signal hooks it installs so teardown keeps its order. */
+async function startOwnedControlPlane(out: Output, bin: string, ownsSignals: boolean): Promise<ControlPlane> {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const cp = await controlPlane(out, bin);
+  if (ownsSignals) {
+    for (const s of SIGNALS) {
+      for (const l of process.listeners(s)) if (!before.get(s)?.has(l)) process.off(s, l as () => void);
+    }
+  }
+  return cp;
+}
+
+function azureSettings(arm: RunningEmulator): AzureSettings {
+  return {
+    armEndpoint: arm.url,
+    authorityHost: arm.authorityHost,
+    caFile: arm.caCertPath,
+    tenantId: arm.tenantId,
+    clientId: arm.clientId,
+    clientSecret: arm.clientSecret,
+  };
+}
+
+async function applyTopology(out: Output, kubeConfig: KubeConfig, path: string): Promise<MonitoringTopology> {
+  out.stage(`Applying ${path}`);
+  const body = parse(readFileSync(new URL(path, `file://${REPO}`), 'utf8')) as MonitoringTopology;
+  const api = kubeConfig.makeApiClient(CustomObjectsApi);
+  const created = (await api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL, body })) as MonitoringTopology;
+  out.line(`monitoringtopology.${GROUP}/${created.metadata.name} created (namespace ${NAMESPACE}, mode ${created.spec.mode ?? 'Enforce'})`);
+  return created;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Runs the sandbox; resolves with the process exit code once everything it started is gone. */
+export async function runSandbox(options: SandboxOptions): Promise<number> {
+  const out = options.out ?? new Output();
+  const estatePath = options.estate ?? 'estates/seed-story.yaml';
+  const topologyPath = options.topology ?? 'examples/sandbox.yaml';
+  const work = new WorkDirectory();
+  let cp: ControlPlane | undefined;
+  let arm: RunningEmulator | undefined;
+  let controller: ControllerProcess | undefined;
+  let watch: TopologyWatch | undefined;
+  // The deadline aborts the run like Ctrl-C, but counts as a failure.
+  const run = new AbortController();
+  const stop = (): void => run.abort();
+  options.signal.addEventListener('abort', stop, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+
+  out.write(out.paint('bold', 'MonitoringTopology sandbox: the field report\'s broken estate, repaired by the controller'));
+  try {
+    const bin = await controlPlaneBinaries(out, run.signal);
+    if (run.signal.aborted) return 0;
+    cp = await startOwnedControlPlane(out, bin, options.ownsSignals === true);
+    const timings: Timings = { controlPlaneUp: Date.now() };
+    timer = setTimeout(() => {
+      timedOut = options.mode === 'non-interactive';
+      if (timedOut) run.abort();
+    }, options.timeoutMs);
+    arm = await emulator(out, estatePath, work.file('emulator'));
+    printStory(out, arm.store);
+    const azure = azureSettings(arm);
+    if (options.mode === 'env-only') {
+      printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, envOnly: true });
+      if (options.mode === 'env-only') clearTimeout(timer);
+      await sleep(2 ** 31 - 1, run.signal);
+      return 0;
+    }
+
+    out.stage('Controller (src/runtime/main.ts: the entrypoint the container image and Helm chart run)');
+    const logPath = work.file('controller.log');
+    controller = startControllerProcess({
+      kubeconfigPath: cp.kubeconfigPath,
+      azure,
+      logPath,
+      onLog: (line) => {
+        // Warnings and errors are rare and worth seeing; everything is in the log file.
+        if (typeof line.level === 'number' && line.level >= 50) out.event(`controller: ${String(line.msg)}`, 'bad');
+      },
+    });
+    work.adopt(controller.pid);
+    out.line(`pid ${controller.pid}: node src/runtime/main.ts ${controller.args.join(' ')}`);
+    out.line(`credential: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET of the emulator's service principal (DefaultAzureCredential)`);
+    await Promise.race([controller.leading, sleep(30_000, run.signal)]);
+    if (run.signal.aborted) return timedOut ? 1 : 0;
+    const metricsPort = await Promise.race([controller.metricsPort, Promise.resolve(0)]);
+    out.line(`holds the leader lease and watches all namespaces; metrics http://127.0.0.1:${metricsPort}/metrics; log ${logPath}`);
+
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(cp.kubeconfigPath);
+    const topology = await applyTopology(out, kubeConfig, topologyPath);
+
+    out.stage('Converging (the kubectl get mtopo columns, findings as they appear and go, changes made in Azure)');
+    out.resetClock(timings.controlPlaneUp);
+    out.line(`times count from the control plane being up`, 'dim');
+    watch = new TopologyWatch({ kubeConfig, namespace: NAMESPACE, name: topology.metadata.name, out });
+    watch.printHeader();
+    watch.start();
+    if (!(await watch.until((t) => converged(t), run.signal))) return finish();
+    timings.converged = Date.now();
+    out.event(`converged: ${seconds(timings.converged - timings.controlPlaneUp)} after the control plane was up`, 'good');
+
+    if (options.scaleOut > 0) {
+      const store = arm.store;
+      const scaleSet = SEED_STORY.flexibleScaleSet;
+      const before = capacityOf(store, scaleSet);
+      const total = (watch.latest?.status?.instances?.total ?? 0) + options.scaleOut;
+      out.stage(`Scaling vmss-flex-web out: ${before} -> ${before + options.scaleOut} instances (Flexible: new instances inherit no associations)`);
+      out.resetClock(timings.controlPlaneUp);
+      const known = new Set(flexibleInstances(store, scaleSet, SEED_STORY.workloadGroup).map((m) => m.id));
+      store.scaleVmss(scaleSet, before + options.scaleOut);
+      timings.scaledOut = Date.now();
+      const fresh = flexibleInstances(store, scaleSet, SEED_STORY.workloadGroup).filter((m) => !known.has(m.id));
+      out.event(`new instances: ${fresh.map((m) => m.name).join(', ')} (no associations)`);
+      const allAssociated = (): boolean => fresh.every((m) => flexibleInstances(store, scaleSet, SEED_STORY.workloadGroup).some((x) => x.id === m.id && associated(x)));
+      if (!(await watch.until((t) => converged(t, total) && allAssociated(), run.signal))) return finish();
+      timings.scaleOutAssociated = Date.now();
+      out.event(`all ${fresh.length} new instances associated ${seconds(timings.scaleOutAssociated - timings.scaledOut)} after the scale-out`, 'good');
+    }
+    clearTimeout(timer);
+    await watch.stop();
+    printSummary(out, { store: arm.store, topology: watch.latest, timings });
+    if (options.mode === 'non-interactive') return 0;
+
+    printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, metricsPort, logPath, name: topology.metadata.name });
+    out.stage('Watching for changes (Ctrl-C stops everything and cleans up)');
+    watch.start();
+    await sleep(2 ** 31 - 1, run.signal);
+    return 0;
+
+    function finish(): number {
+      if (!timedOut) return 0;
+      const t = watch?.latest;
+      out.stage(`Timed out after ${seconds(options.timeoutMs)}`);
+      out.line(`status: ${JSON.stringify(t?.status?.instances ?? {})}, Reconciling=${t?.status?.conditions?.find((c) => c.type === 'Reconciling')?.status ?? '?'}`, 'bad');
+      for (const f of t ? remainingWork(t) : []) out.line(`${f.code} ${f.resourceId}: ${f.message}`, 'bad');
+      out.line(`controller log: ${logPath}`, 'bad');
+      return 1;
+    }
+  } catch (err) {
+    if (run.signal.aborted && !timedOut) return 0;
+    out.stage('Failed');
+    out.line(err instanceof Error ? err.message : String(err), 'bad');
+    return 1;
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener('abort', stop);
+    out.stage('Tearing down');
+    await watch?.stop();
+    await controller?.stop();
+    await arm?.close();
+    await cp?.stop();
+    work.removeNow();
+    out.line('controller, emulator and control plane stopped; temporary files removed');
+  }
+}

@@ -1,0 +1,114 @@
+// The words around the run: the estate as the field report found it, the result, and how to explore.
+import type { MonitoringTopology } from '../api/types.ts';
+import type { EmulatorStore, RunningEmulator } from '../emulator/index.ts';
+import type { AzureSettings } from './controller-process.ts';
+import { controllerArgs, controllerEnv } from './controller-process.ts';
+import { hasKubectl } from './environment.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT, machines, machineTable, scopeLine, scopeOf, SEED_STORY } from './estate.ts';
+import type { Output } from './output.ts';
+import { nameOf, seconds } from './output.ts';
+
+export interface Timings {
+  controlPlaneUp: number;
+  converged?: number;
+  scaledOut?: number;
+  scaleOutAssociated?: number;
+}
+
+function list(names: string[]): string {
+  return names.length > 0 ? names.join(', ') : 'none';
+}
+
+/** The estate before the controller runs, read from the emulator: what is broken, in the field report's words. */
+export function printStory(out: Output, store: EmulatorStore): void {
+  const scope = scopeOf(store, SEED_STORY.scope);
+  const ms = machines(store, SEED_STORY.workloadGroup);
+  out.line(`private link scope ${scopeLine(scope)}`);
+  out.line('');
+  for (const l of machineTable(ms)) out.line(l);
+  out.line('');
+  out.line('What the field report found, and what this estate reproduces:');
+  if (!scope.linked.includes(nameOf(SEED_STORY.endpoint))) {
+    out.line(`- ${nameOf(SEED_STORY.endpoint)} is not linked to the ${scope.ingestion} scope: no agent can fetch its configuration privately`, 'bad');
+  }
+  out.line(`- ${nameOf(SEED_STORY.workspace)} still accepts public traffic, but the PrivateOnly scope overrides that`, 'warn');
+  const noEndpoint = ms.filter((m) => !m.endpointAssociations.includes(CONFIGURATION_ACCESS_ENDPOINT));
+  const misnamed = ms.filter((m) => m.endpointAssociations.some((n) => n !== CONFIGURATION_ACCESS_ENDPOINT));
+  const noRules = ms.filter((m) => m.rules.length === 0);
+  out.line(`- no ${CONFIGURATION_ACCESS_ENDPOINT} association (agent falls back to the public endpoint, blocked): ${list(noEndpoint.map((m) => m.name))}`, 'bad');
+  if (misnamed.length > 0) out.line(`- endpoint association under another name, which the agent ignores: ${list(misnamed.map((m) => m.name))}`, 'bad');
+  out.line(`- no rule association (nothing collected): ${list(noRules.map((m) => m.name))}`, 'bad');
+  const ambiguous = ms.filter((m) => m.identity.includes(' + ') && !m.identity.startsWith('system') && m.agentIdentity === '(not set)');
+  if (ambiguous.length > 0) out.line(`- several user-assigned identities and none named for the agent: ${list(ambiguous.map((m) => m.name))}`, 'bad');
+}
+
+export interface SummaryInput {
+  store: EmulatorStore;
+  topology: MonitoringTopology | undefined;
+  timings: Timings;
+}
+
+export function printSummary(out: Output, input: SummaryInput): void {
+  const { store, topology, timings } = input;
+  out.stage('Result, read back from the emulator');
+  out.line(`private link scope ${scopeLine(scopeOf(store, SEED_STORY.scope))}`);
+  out.line('');
+  for (const l of machineTable(machines(store, SEED_STORY.workloadGroup))) out.line(l);
+  const n = topology?.status?.instances;
+  if (n) {
+    out.line('');
+    out.line(`${n.compliant} of ${n.total} machines compliant, ${n.failing} failing, ${n.pending} pending`, n.failing > 0 ? 'warn' : 'good');
+  }
+  // What is left is reported, not changed: the controller never touches identities or what it did not create.
+  const left = (topology?.status?.findings ?? []).filter((f) => f.severity !== 'Info');
+  if (left.length > 0) {
+    out.line('Left for a person (reported, never changed by the controller):');
+    const byCode = new Map<string, typeof left>();
+    for (const f of left) byCode.set(f.code, [...(byCode.get(f.code) ?? []), f]);
+    for (const [code, fs] of byCode) {
+      out.line(`- ${code} (${fs[0]?.severity}) on ${list(fs.map((f) => nameOf(f.resourceId)))}`, fs[0]?.severity === 'Error' ? 'bad' : 'warn');
+      out.line(`  ${fs[0]?.message ?? ''}`, 'dim');
+    }
+  }
+  out.line('');
+  if (timings.converged !== undefined) out.line(`control plane up -> converged: ${seconds(timings.converged - timings.controlPlaneUp)}`, 'good');
+  if (timings.scaledOut !== undefined && timings.scaleOutAssociated !== undefined) {
+    out.line(`scale-out -> new instances associated: ${seconds(timings.scaleOutAssociated - timings.scaledOut)}`, 'good');
+  }
+}
+
+export interface ExploreInput {
+  kubeconfigPath: string;
+  arm: RunningEmulator;
+  azure: AzureSettings;
+  topologyPath: string;
+  name?: string;
+  metricsPort?: number;
+  logPath?: string;
+  envOnly?: boolean;
+}
+
+export function printExplore(out: Output, input: ExploreInput): void {
+  const { kubeconfigPath, arm, azure } = input;
+  out.stage('Explore (in another terminal)');
+  out.line(`export KUBECONFIG=${kubeconfigPath}`);
+  if (input.envOnly) {
+    out.line('# run the controller against it, as the Helm chart would:');
+    const env = Object.entries(controllerEnv(azure)).map(([k, v]) => `${k}=${v}`).join(' ');
+    out.line(`${env} npx node src/runtime/main.ts ${controllerArgs(azure).filter((a) => a !== '--leader-elect').join(' ')}`);
+    out.line(`kubectl apply -f ${input.topologyPath}`);
+  }
+  out.line('kubectl get mtopo -o wide');
+  if (input.name) {
+    out.line(`kubectl describe mtopo ${input.name}`);
+    out.line(`kubectl get mtopo ${input.name} -o jsonpath='{range .status.findings[*]}{.code}{"\\t"}{.resourceId}{"\\n"}{end}'`);
+  }
+  out.line('kubectl get events --field-selector involvedObject.kind=MonitoringTopology');
+  if (!hasKubectl()) out.line('(kubectl is not on your PATH: https://kubernetes.io/docs/tasks/tools/)', 'warn');
+  out.line('');
+  out.line(`ARM emulator: ${arm.url}   CA: ${arm.caCertPath}`);
+  out.line(`curl -s --cacert ${arm.caCertPath} ${arm.url}/_emulator/state      # the whole estate as ARM holds it`);
+  out.line(`curl -s --cacert ${arm.caCertPath} ${arm.url}/_emulator/counters   # ARM requests by operation`);
+  if (input.metricsPort) out.line(`curl -s http://127.0.0.1:${input.metricsPort}/metrics | grep -E '^(monitoringtopology|controller_runtime|azure_arm)_'`);
+  if (input.logPath) out.line(`controller log (JSON): ${input.logPath}`);
+}

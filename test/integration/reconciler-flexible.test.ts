@@ -1,0 +1,93 @@
+// Seed scenario (d): a Flexible scale set scaled out by 20; the discovery pass finds the new instances and
+// every one gets both associations within 2 x discoveryInterval.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useTestNamespace } from '../support/kube.ts';
+import {
+  AMA_EXTENSION,
+  associationsOf,
+  createTopology,
+  estate,
+  estateIds,
+  estateSpec,
+  startTestController,
+  waitForReady,
+} from '../support/controller.ts';
+import type { TestController } from '../support/controller.ts';
+
+const ns = useTestNamespace('reconcile-flex');
+let env: TestController;
+const scaleSet = estateIds.scaleSet('vmss-api');
+const DISCOVERY_MS = 10_000;
+
+function members(): string[] {
+  return env.emulator.store
+    .list(`/subscriptions/${estateIds.scaleSet('x').split('/')[2]}/resourceGroups/rg-app`, 'Microsoft.Compute/virtualMachines')
+    .filter((vm) => String((vm.properties as { virtualMachineScaleSet?: { id?: string } }).virtualMachineScaleSet?.id ?? '').toLowerCase() === scaleSet.toLowerCase())
+    .map((vm) => String(vm.id));
+}
+
+beforeAll(async () => {
+  env = await startTestController({
+    namespace: ns.name,
+    emulator: {
+      estate: estate({
+        virtualMachineScaleSets: [
+          {
+            name: 'vmss-api',
+            orchestrationMode: 'Flexible',
+            capacity: 3,
+            osType: 'Linux',
+            // Flexible members cannot have a system identity: the agent uses the scale set's user-assigned one.
+            identity: { userAssigned: [estateIds.identity] },
+            extensions: [
+              {
+                ...AMA_EXTENSION,
+                settings: { authentication: { managedIdentity: { 'identifier-name': 'mi_res_id', 'identifier-value': estateIds.identity } } },
+              },
+            ],
+          },
+        ],
+      }),
+    },
+  });
+});
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+describe('reconciler: Flexible scale sets', () => {
+  it('(d) associates 20 new instances within 2 x discoveryInterval of a scale-out', async () => {
+    await createTopology(
+      ns.name,
+      'flex',
+      estateSpec({ virtualMachineScaleSets: [scaleSet] }, { discoveryInterval: '10s', agent: { userAssignedIdentity: estateIds.identity } }),
+    );
+    const ready = await waitForReady(ns.name, 'flex');
+    expect(ready.status?.instances?.total).toBe(3);
+    expect(members()).toHaveLength(3);
+    // Let the passes that follow creation (finalizer, confirmation) finish: only discovery may notice the scale-out.
+    await new Promise((r) => setTimeout(r, 2000));
+    const logged = env.logs.lines.length;
+
+    env.emulator.store.scaleVmss(scaleSet, 23);
+    const scaledAt = Date.now();
+    expect(members()).toHaveLength(23);
+    await vi.waitFor(
+      () => {
+        for (const vm of members()) {
+          const names = associationsOf(env.emulator, vm).map((a) => a.name);
+          expect(names).toContain('configurationAccessEndpoint');
+          expect(names.filter((n) => n !== 'configurationAccessEndpoint')).toHaveLength(1);
+        }
+      },
+      { timeout: 2 * DISCOVERY_MS, interval: 200 },
+    );
+    const elapsed = Date.now() - scaledAt;
+    expect(elapsed).toBeLessThan(2 * DISCOVERY_MS);
+    expect(env.logs.lines.slice(logged).some((l) => l.msg === 'targets changed; reconciling' && l.added === 20)).toBe(true);
+    const t = await waitForReady(ns.name, 'flex');
+    expect(t.status?.instances).toMatchObject({ total: 23, compliant: 23 });
+    process.stderr.write(`[flexible] 20 new instances associated ${elapsed} ms after the scale-out\n`);
+  }, 60_000);
+});

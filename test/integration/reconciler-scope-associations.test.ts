@@ -1,0 +1,80 @@
+// Seed scenarios (a) and (b), and idempotence: the DCE on the data path joins the scope, machines get their
+// configurationAccessEndpoint association, and a pass with no drift writes nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestNamespace } from '../support/kube.ts';
+import {
+  associationsOf,
+  createTopology,
+  estate,
+  estateIds,
+  estateSpec,
+  linuxVm,
+  scopedLinks,
+  startTestController,
+  waitForReady,
+} from '../support/controller.ts';
+import type { TestController } from '../support/controller.ts';
+
+const ns = useTestNamespace('reconcile-scope');
+let env: TestController;
+
+const machines = ['vm-web-01', 'vm-web-02', 'vm-web-03'];
+
+beforeAll(async () => {
+  env = await startTestController({
+    namespace: ns.name,
+    emulator: {
+      estate: estate({
+        // (a) the scope holds the workspace but not the DCE.
+        scopedResources: ['law-platform'],
+        // (b) each machine has its rule association but no endpoint association.
+        virtualMachines: machines.map((m) => linuxVm(m, [{ name: 'dcr-linux-syslog-assoc', rule: estateIds.rule }])),
+      }),
+    },
+  });
+});
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+describe('reconciler: scope and associations', () => {
+  it('adds the DCE to a PrivateOnly scope and creates configurationAccessEndpoint on every machine', async () => {
+    expect(scopedLinks(env.emulator, estateIds.scope)).not.toContain(estateIds.endpoint.toLowerCase());
+    await createTopology(ns.name, 'web', estateSpec({ virtualMachines: machines.map(estateIds.vm) }));
+    const t = await waitForReady(ns.name, 'web');
+
+    expect(scopedLinks(env.emulator, estateIds.scope)).toContain(estateIds.endpoint.toLowerCase());
+    for (const m of machines) {
+      const assocs = associationsOf(env.emulator, estateIds.vm(m));
+      const endpoint = assocs.filter((a) => a.name === 'configurationAccessEndpoint');
+      expect(endpoint).toHaveLength(1);
+      expect(String(endpoint[0]?.properties.dataCollectionEndpointId).toLowerCase()).toBe(estateIds.endpoint.toLowerCase());
+      expect(String(endpoint[0]?.properties.description)).toContain(`${ns.name}/web`);
+      // The existing rule association is adopted, not duplicated.
+      expect(assocs.filter((a) => a.properties.dataCollectionRuleId)).toHaveLength(1);
+    }
+    expect(t.status?.instances).toMatchObject({ total: 3, compliant: 3, pending: 0, failing: 0 });
+    expect(t.status?.inventory?.scopedResources?.map((r) => r.linkedResourceId.toLowerCase())).toEqual([estateIds.endpoint.toLowerCase()]);
+    expect(t.status?.observedGeneration).toBe(t.metadata.generation);
+    for (const type of ['Reconciling', 'Stalled']) {
+      expect(t.status?.conditions?.find((c) => c.type === type)?.status).toBe('False');
+    }
+  });
+
+  it('a pass with no drift makes zero ARM writes and does not rewrite status', async () => {
+    const before = (await waitForReady(ns.name, 'web')).metadata.resourceVersion;
+    env.emulator.resetCounters();
+    // Touch a label: the informer wakes the reconciler with nothing to do in Azure.
+    const { kubectl } = await import('../support/kube.ts');
+    await kubectl(['label', 'mtopo', 'web', 'touched=yes'], { namespace: ns.name, check: true });
+    await new Promise((r) => setTimeout(r, 1500));
+    const counters = env.emulator.counters();
+    expect(counters.reads).toBeGreaterThan(0);
+    expect(counters.writes).toBe(0);
+    expect(counters.deletes).toBe(0);
+    const after = await waitForReady(ns.name, 'web');
+    // Only the label changed the object: status was not patched again.
+    expect(Number(after.metadata.resourceVersion)).toBe(Number(before) + 1);
+  });
+});

@@ -1,0 +1,287 @@
+// A controller wired to the test kube-apiserver and an ARM emulator, for the reconciler's integration tests:
+// the real gateway (SDK clients, shared budgets), the real informers, queue and reconciler.
+import { Writable } from 'node:stream';
+import tls from 'node:tls';
+import { ClientSecretCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/core-auth';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import pino from 'pino';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { vi } from 'vitest';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../../src/api/types.ts';
+import type { Condition, MonitoringTopology, MonitoringTopologySpec } from '../../src/api/types.ts';
+import { createArmGateway, createSubscriptionBudgets } from '../../src/azure/index.ts';
+import type { ArmGatewayOptions, BudgetConfig } from '../../src/azure/index.ts';
+import type { ArmGateway } from '../../src/azure/gateway.ts';
+import { createController } from '../../src/controller/index.ts';
+import type { Controller, ControllerOptions } from '../../src/controller/index.ts';
+import { startEmulator } from '../../src/emulator/index.ts';
+import type { EmulatorOptions, Estate, EstateScaleSet, EstateVirtualMachine, RunningEmulator } from '../../src/emulator/index.ts';
+import { testKubeConfig } from './kube.ts';
+
+/** Makes Node's HTTPS clients (the Azure SDK, MSAL) trust the emulator's CA. */
+function trustEmulatorCa(caPem: string): void {
+  const current = tls.getCACertificates('default');
+  if (!current.includes(caPem)) tls.setDefaultCACertificates([...current, caPem]);
+}
+
+export function emulatorCredential(emulator: RunningEmulator): TokenCredential {
+  return new ClientSecretCredential(emulator.tenantId, emulator.clientId, emulator.clientSecret, {
+    authorityHost: emulator.authorityHost,
+    disableInstanceDiscovery: true,
+  });
+}
+
+/** Log lines captured from the controller and gateway (JSON, one object per line). */
+export class LogCapture {
+  readonly lines: Record<string, unknown>[] = [];
+  readonly logger: Logger;
+  constructor(level: pino.Level = 'debug') {
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        for (const line of chunk.toString().split('\n')) {
+          if (!line) continue;
+          try {
+            this.lines.push(JSON.parse(line) as Record<string, unknown>);
+          } catch {
+            // not JSON: ignore
+          }
+        }
+        if (process.env.MTOPO_TEST_LOGS) process.stderr.write(chunk);
+        done();
+      },
+    });
+    this.logger = pino({ level }, sink);
+  }
+  messages(): string[] {
+    return this.lines.map((l) => String(l.msg));
+  }
+}
+
+export interface TestControllerOptions {
+  namespace: string;
+  emulator?: EmulatorOptions;
+  gateway?: Partial<Omit<ArmGatewayOptions, 'endpoint' | 'credential' | 'budgets' | 'logger'>>;
+  budgets?: BudgetConfig;
+  controller?: Partial<Omit<ControllerOptions, 'kubeConfig' | 'gateway' | 'logger'>>;
+}
+
+export interface TestController {
+  emulator: RunningEmulator;
+  gateway: ArmGateway;
+  controller: Controller;
+  registry: Registry;
+  logs: LogCapture;
+  namespace: string;
+  stop(): Promise<void>;
+}
+
+/** Starts an emulator and a controller watching `namespace`; the controller runs as leader at once. */
+export async function startTestController(opts: TestControllerOptions): Promise<TestController> {
+  const emulator = await startEmulator({ lroDelayMs: 5, ...opts.emulator });
+  trustEmulatorCa(emulator.caCertPem);
+  const logs = new LogCapture();
+  const gateway = createArmGateway({
+    endpoint: emulator.url,
+    credential: emulatorCredential(emulator),
+    budgets: createSubscriptionBudgets(opts.budgets),
+    logger: logs.logger.child({ component: 'arm' }),
+    maxRetries: 4,
+    retryDelayInMs: 50,
+    maxRetryDelayInMs: 1000,
+    lroPollIntervalMs: 10,
+    ...opts.gateway,
+  });
+  const registry = new Registry();
+  const controller = createController({
+    kubeConfig: testKubeConfig(),
+    namespaces: [opts.namespace],
+    gateway,
+    logger: logs.logger,
+    registry,
+    confirmAfterMs: 200,
+    queue: { baseDelayMs: 50, maxDelayMs: 2000 },
+    ...opts.controller,
+  });
+  await controller.startInformers();
+  const abort = new AbortController();
+  const running = controller.run(abort.signal);
+  return {
+    emulator,
+    gateway,
+    controller,
+    registry,
+    logs,
+    namespace: opts.namespace,
+    async stop() {
+      abort.abort();
+      await running;
+      await controller.stop();
+      await emulator.close();
+    },
+  };
+}
+
+const api = () => testKubeConfig().makeApiClient(CustomObjectsApi);
+
+export async function createTopology(namespace: string, name: string, spec: MonitoringTopologySpec): Promise<MonitoringTopology> {
+  return (await api().createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: PLURAL,
+    body: { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, spec },
+  })) as MonitoringTopology;
+}
+
+export async function getTopology(namespace: string, name: string): Promise<MonitoringTopology | undefined> {
+  try {
+    return (await api().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as MonitoringTopology;
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return undefined;
+    throw err;
+  }
+}
+
+export async function deleteTopology(namespace: string, name: string): Promise<void> {
+  await api().deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name });
+}
+
+export function condition(t: MonitoringTopology | undefined, type: string): Condition | undefined {
+  return t?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Waits until the topology's status satisfies `check` (an assertion that throws until it holds). */
+export async function waitForTopology(
+  namespace: string,
+  name: string,
+  check: (t: MonitoringTopology) => void,
+  timeoutMs = 30_000,
+): Promise<MonitoringTopology> {
+  return vi.waitFor(
+    async () => {
+      const t = await getTopology(namespace, name);
+      if (!t) throw new Error(`${namespace}/${name} not found`);
+      check(t);
+      return t;
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
+}
+
+/** Waits until the topology is Ready=True for its current generation. */
+export function waitForReady(namespace: string, name: string, timeoutMs = 30_000): Promise<MonitoringTopology> {
+  return waitForTopology(
+    namespace,
+    name,
+    (t) => {
+      const ready = condition(t, 'Ready');
+      if (ready?.status !== 'True' || t.status?.observedGeneration !== t.metadata.generation) {
+        throw new Error(`not ready: ${JSON.stringify(ready)} findings=${JSON.stringify(t.status?.findings?.slice(0, 3))}`);
+      }
+    },
+    timeoutMs,
+  );
+}
+
+// ---- A small estate in the shape of the field report -------------------------------------------------
+
+export const SUBSCRIPTION = '3f6c2b1a-9d4e-4a7b-8c5d-1e2f3a4b5c6d';
+const monitoringRg = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-monitoring`;
+const appRg = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-app`;
+
+export const estateIds = {
+  scope: `${monitoringRg}/providers/Microsoft.Insights/privateLinkScopes/ampls-hub`,
+  workspace: `${monitoringRg}/providers/Microsoft.OperationalInsights/workspaces/law-platform`,
+  endpoint: `${monitoringRg}/providers/Microsoft.Insights/dataCollectionEndpoints/dce-weu`,
+  otherEndpoint: `${monitoringRg}/providers/Microsoft.Insights/dataCollectionEndpoints/dce-neu`,
+  rule: `${monitoringRg}/providers/Microsoft.Insights/dataCollectionRules/dcr-linux-syslog`,
+  identity: `${monitoringRg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-ama`,
+  otherIdentity: `${monitoringRg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-backup`,
+  appResourceGroup: appRg,
+  vm: (name: string) => `${appRg}/providers/Microsoft.Compute/virtualMachines/${name}`,
+  scaleSet: (name: string) => `${appRg}/providers/Microsoft.Compute/virtualMachineScaleSets/${name}`,
+};
+
+export const AMA_EXTENSION = { name: 'AzureMonitorLinuxAgent', publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent' };
+
+export interface EstateOptions {
+  /** Resources linked to the scope at start (names in rg-monitoring). */
+  scopedResources?: string[];
+  virtualMachines?: EstateVirtualMachine[];
+  virtualMachineScaleSets?: EstateScaleSet[];
+}
+
+/** A healthy Linux VM with the agent on its system identity and the given associations. */
+export function linuxVm(name: string, associations: EstateVirtualMachine['associations'] = []): EstateVirtualMachine {
+  return { name, osType: 'Linux', identity: { systemAssigned: true }, extensions: [AMA_EXTENSION], associations };
+}
+
+export function estate(opts: EstateOptions = {}): Estate {
+  return {
+    subscriptions: [
+      {
+        id: SUBSCRIPTION,
+        resourceGroups: [
+          {
+            name: 'rg-monitoring',
+            location: 'westeurope',
+            userAssignedIdentities: ['id-ama', 'id-backup'],
+            workspaces: [{ name: 'law-platform', publicNetworkAccessForIngestion: 'Disabled', publicNetworkAccessForQuery: 'Disabled' }],
+            dataCollectionEndpoints: [
+              { name: 'dce-weu', publicNetworkAccess: 'Disabled' },
+              { name: 'dce-neu', publicNetworkAccess: 'Disabled' },
+            ],
+            dataCollectionRules: [{ name: 'dcr-linux-syslog', kind: 'Linux', dataCollectionEndpoint: 'dce-weu', workspace: 'law-platform' }],
+            privateLinkScopes: [
+              { name: 'ampls-hub', ingestionAccessMode: 'PrivateOnly', queryAccessMode: 'PrivateOnly', scopedResources: opts.scopedResources ?? ['law-platform', 'dce-weu'] },
+            ],
+          },
+          {
+            name: 'rg-app',
+            location: 'westeurope',
+            virtualMachines: opts.virtualMachines ?? [],
+            virtualMachineScaleSets: opts.virtualMachineScaleSets ?? [],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** A spec for the estate: PrivateOnly scope, one rule, the given targets. */
+export function estateSpec(targets: MonitoringTopologySpec['targets'], overrides: Partial<MonitoringTopologySpec> = {}): MonitoringTopologySpec {
+  return {
+    mode: 'Enforce',
+    resyncInterval: '10m',
+    discoveryInterval: '10s',
+    privateLinkScope: {
+      resourceId: estateIds.scope,
+      accessModes: { ingestion: 'PrivateOnly', query: 'PrivateOnly' },
+      scopedResources: [{ resourceId: estateIds.workspace }],
+    },
+    configurationEndpoint: { resourceId: estateIds.endpoint },
+    dataCollectionRules: [{ resourceId: estateIds.rule }],
+    targets,
+    deletionPolicy: 'Orphan',
+    ...overrides,
+  };
+}
+
+/** Associations on a resource, as ARM lists them. */
+export function associationsOf(emulator: RunningEmulator, resourceId: string): { name: string; properties: Record<string, unknown> }[] {
+  return emulator.store
+    .list(resourceId, 'Microsoft.Insights/dataCollectionRuleAssociations')
+    .map((a) => ({ name: String(a.name), properties: (a.properties ?? {}) as Record<string, unknown> }));
+}
+
+/** Resource ids linked to a scope. */
+export function scopedLinks(emulator: RunningEmulator, scopeId: string): string[] {
+  return emulator.store
+    .list(scopeId, 'Microsoft.Insights/privateLinkScopes/scopedResources')
+    .map((r) => {
+      const linked = (r.properties as { linkedResourceId?: unknown } | undefined)?.linkedResourceId;
+      return typeof linked === 'string' ? linked.toLowerCase() : '';
+    });
+}
