@@ -85,6 +85,26 @@ function perfOnly(): Record<string, unknown> {
   };
 }
 
+export const flexScaleSetId = `${sub}/resourceGroups/rg-flex/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-flex`;
+
+/** The monitoring resources plus one Flexible scale set whose members inherit the agent and identity. */
+export function flexibleEstate(capacity: number): Estate {
+  const base = benchEstate({ groups: 0, machinesPerGroup: 0 });
+  const agent = machine('template', true);
+  base.subscriptions?.[0]?.resourceGroups?.push({
+    name: 'rg-flex',
+    location: 'westeurope',
+    virtualMachineScaleSets: [
+      { name: 'vmss-flex', orchestrationMode: 'Flexible', capacity, osType: 'Linux', identity: { userAssigned: [ids.identity] }, ...(agent.extensions ? { extensions: agent.extensions } : {}) },
+    ],
+  });
+  return base;
+}
+
+export function flexibleSpec(): MonitoringTopologySpec {
+  return { ...benchSpec(0), targets: { virtualMachineScaleSets: [flexScaleSetId] } };
+}
+
 export function benchSpec(groups: number): MonitoringTopologySpec {
   return {
     mode: 'Enforce',

@@ -1,14 +1,15 @@
-// Resync cost: observe → plan on a converged estate of 1,000 machines under two rules, ARM reads counted by the emulator.
+// Resync cost: observe → plan on estates of 1,000 machines under two rules, ARM requests counted by the emulator.
 import tls from 'node:tls';
 import { ClientSecretCredential } from '@azure/identity';
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import type { MonitoringTopologySpec } from '../src/api/types.ts';
 import { createArmGateway, createArmMetrics, createSubscriptionBudgets } from '../src/azure/index.ts';
+import type { ArmGateway } from '../src/azure/index.ts';
 import { startEmulator } from '../src/emulator/index.ts';
-import type { RunningEmulator } from '../src/emulator/types.ts';
+import type { Estate, RunningEmulator } from '../src/emulator/index.ts';
 import { planTopology } from '../src/plan/index.ts';
-import type { Plan, Snapshot } from '../src/plan/model.ts';
-import { benchEstate, benchSpec } from './estate.ts';
+import { benchEstate, benchSpec, flexibleEstate, flexibleSpec, flexScaleSetId } from './estate.ts';
 
 export interface ResyncFigures {
   scenario: string;
@@ -19,6 +20,7 @@ export interface ResyncFigures {
   actionKinds: Record<string, number>;
   armReads: number;
   armWrites: number;
+  throttled: number;
   byOperation: Record<string, number>;
   observeMs: number;
   planMs: number;
@@ -29,27 +31,41 @@ export interface ResyncFigures {
 
 const OWNER = { namespace: 'bench', name: 'resync', uid: '0b6a4f7e-1c2d-4e5f-8a9b-0c1d2e3f4a5b' };
 
-function trust(em: RunningEmulator): void {
-  tls.setDefaultCACertificates([...tls.getCACertificates('default'), em.caCertPem]);
+interface Bench {
+  em: RunningEmulator;
+  gateway: ArmGateway;
 }
 
-async function once(
-  em: RunningEmulator,
-  scenario: string,
-  groups: number,
-  observeOnce: () => Promise<Snapshot>,
-): Promise<ResyncFigures> {
-  global.gc?.();
+async function open(estate: Estate): Promise<Bench> {
+  const em = await startEmulator({ estate });
+  tls.setDefaultCACertificates([...tls.getCACertificates('default'), em.caCertPem]);
+  const credential = new ClientSecretCredential(em.tenantId, em.clientId, em.clientSecret, {
+    authorityHost: em.authorityHost,
+    disableInstanceDiscovery: true,
+  });
+  await credential.getToken('https://management.azure.com/.default');
+  const gateway = createArmGateway({
+    endpoint: em.url,
+    credential,
+    budgets: createSubscriptionBudgets(),
+    logger: pino({ level: process.env['LOG_LEVEL'] ?? 'warn' }),
+    metrics: createArmMetrics(new Registry()),
+  });
+  return { em, gateway };
+}
+
+/** One observe → plan pass, with the emulator's counters reset first. */
+async function measure(b: Bench, scenario: string, spec: MonitoringTopologySpec): Promise<ResyncFigures> {
   const heapBefore = process.memoryUsage().heapUsed;
-  em.resetCounters();
+  b.em.resetCounters();
   const t0 = performance.now();
-  const snapshot = await observeOnce();
+  const snapshot = await b.gateway.observe(spec);
   const t1 = performance.now();
-  const plan: Plan = planTopology({ spec: benchSpec(groups), owner: OWNER, snapshot, ownedScopedResources: [] });
+  const plan = planTopology({ spec, owner: OWNER, snapshot, ownedScopedResources: [] });
   const t2 = performance.now();
-  const c = em.counters();
+  const c = b.em.counters();
   const byOperation: Record<string, number> = {};
-  for (const [op, statuses] of Object.entries(c.byOperation)) byOperation[op] = Object.values(statuses).reduce((a, b) => a + b, 0);
+  for (const [op, statuses] of Object.entries(c.byOperation)) byOperation[op] = Object.values(statuses).reduce((x, y) => x + y, 0);
   const actionKinds: Record<string, number> = {};
   for (const a of plan.actions) actionKinds[a.kind] = (actionKinds[a.kind] ?? 0) + 1;
   return {
@@ -61,6 +77,7 @@ async function once(
     actionKinds,
     armReads: c.reads,
     armWrites: c.writes + c.deletes,
+    throttled: c.throttled,
     byOperation,
     observeMs: Math.round(t1 - t0),
     planMs: Math.round(t2 - t1),
@@ -70,58 +87,78 @@ async function once(
   };
 }
 
-/** Runs the resync benchmark; `drifted` machines lack their endpoint association (found via ListByResource). */
-export async function benchResync(opts: { groups?: number; perGroup?: number; drifted?: number } = {}): Promise<ResyncFigures[]> {
-  const groups = opts.groups ?? 10;
-  const perGroup = opts.perGroup ?? 100;
-  const em = await startEmulator({ estate: benchEstate({ groups, machinesPerGroup: perGroup, withoutEndpointAssociation: opts.drifted ?? 20 }) });
+async function converge(b: Bench, spec: MonitoringTopologySpec): Promise<number> {
+  const snapshot = await b.gateway.observe(spec);
+  const plan = planTopology({ spec, owner: OWNER, snapshot, ownedScopedResources: [] });
+  const outcomes = await b.gateway.act(plan.actions);
+  return outcomes.filter((o) => !o.ok).length;
+}
+
+async function discovery(b: Bench, spec: MonitoringTopologySpec): Promise<string> {
+  b.em.resetCounters();
+  const t = performance.now();
+  const targets = await b.gateway.listTargets(spec);
+  return `discovery pass: ${targets.length} targets, ${b.em.counters().reads} ARM reads, ${Math.round(performance.now() - t)} ms`;
+}
+
+/** 10 resource groups × 100 VMs; `drifted` of them start without their endpoint association. */
+export async function benchResourceGroups(groups = 10, perGroup = 100, drifted = 20): Promise<{ rows: ResyncFigures[]; notes: string[] }> {
+  const b = await open(benchEstate({ groups, machinesPerGroup: perGroup, withoutEndpointAssociation: drifted }));
   try {
-    trust(em);
-    const credential = new ClientSecretCredential(em.tenantId, em.clientId, em.clientSecret, {
-      authorityHost: em.authorityHost,
-      disableInstanceDiscovery: true,
-    });
-    const gateway = createArmGateway({
-      endpoint: em.url,
-      credential,
-      budgets: createSubscriptionBudgets(),
-      logger: pino({ level: process.env['LOG_LEVEL'] ?? 'warn' }),
-      metrics: createArmMetrics(new Registry()),
-    });
     const spec = benchSpec(groups);
-    await credential.getToken('https://management.azure.com/.default');
-    const out: ResyncFigures[] = [];
-    out.push(await once(em, `drifted resync (${opts.drifted ?? 20} machines without endpoint association)`, groups, () => gateway.observe(spec)));
-    // Converge the drift directly in the emulator, then measure the steady state.
-    const converged = await gateway.observe(spec);
-    const plan = planTopology({ spec, owner: OWNER, snapshot: converged, ownedScopedResources: [] });
-    await gateway.act(plan.actions);
-    out.push(await once(em, 'no-drift resync (cold process caches)', groups, () => gateway.observe(spec)));
-    out.push(await once(em, 'no-drift resync (warm)', groups, () => gateway.observe(spec)));
-    em.resetCounters();
-    const t = performance.now();
-    const targets = await gateway.listTargets(spec);
-    const c = em.counters();
-    process.stdout.write(`discovery pass: ${targets.length} targets, ${c.reads} ARM reads, ${Math.round(performance.now() - t)} ms\n`);
-    return out;
+    const rows = [await measure(b, `resource groups: drifted resync (${drifted} machines without endpoint association)`, spec)];
+    const failed = await converge(b, spec);
+    rows.push(await measure(b, 'resource groups: no-drift resync', spec));
+    rows.push(await measure(b, 'resource groups: no-drift resync (again)', spec));
+    return { rows, notes: [`converge: ${failed} failed actions`, await discovery(b, spec)] };
   } finally {
-    await em.close();
+    await b.em.close();
   }
 }
 
-export function printFigures(rows: ResyncFigures[]): void {
+/** One Flexible scale set of 1,000 members, converged, then scaled out by 20. */
+export async function benchFlexibleScaleSet(capacity = 1000, scaleOut = 20): Promise<{ rows: ResyncFigures[]; notes: string[] }> {
+  const b = await open(flexibleEstate(capacity));
+  try {
+    const spec = flexibleSpec();
+    // Converge the initial members directly in the store: the benchmark is about reads, not about 3,000 paced writes.
+    seedAssociations(b.em);
+    const rows = [await measure(b, `flexible scale set of ${capacity}: no-drift resync`, spec)];
+    b.em.store.scaleVmss(flexScaleSetId, capacity + scaleOut);
+    const notes = [await discovery(b, spec)];
+    rows.push(await measure(b, `flexible scale set: resync after scale-out by ${scaleOut}`, spec));
+    const failed = await converge(b, spec);
+    rows.push(await measure(b, 'flexible scale set: no-drift resync after converging', spec));
+    notes.push(`converge after scale-out: ${failed} failed actions`);
+    return { rows, notes };
+  } finally {
+    await b.em.close();
+  }
+}
+
+function seedAssociations(em: RunningEmulator): void {
+  const spec = flexibleSpec();
+  const rules = spec.dataCollectionRules.map((r) => r.resourceId);
+  const rg = flexScaleSetId.split('/providers/')[0] as string;
+  for (const vm of em.store.list(rg, 'Microsoft.Compute/virtualMachines')) {
+    const base = `${String(vm['id'])}/providers/Microsoft.Insights/dataCollectionRuleAssociations`;
+    const put = (name: string, properties: Record<string, unknown>): void =>
+      void em.store.put({ id: `${base}/${name}`, name, type: 'Microsoft.Insights/dataCollectionRuleAssociations', properties });
+    rules.forEach((rule, i) => put(`rule-${i}`, { dataCollectionRuleId: rule }));
+    put('configurationAccessEndpoint', { dataCollectionEndpointId: spec.configurationEndpoint.resourceId });
+  }
+}
+
+export function printFigures(rows: ResyncFigures[], notes: string[] = []): void {
   for (const r of rows) {
     process.stdout.write(
       `\n${r.scenario}\n` +
         `  machines ${r.machines}, associations ${r.associations}, fully listed ${r.fullyListed}, read errors ${r.errors}\n` +
         `  plan: ${r.actions} actions ${JSON.stringify(r.actionKinds)}\n` +
-        `  ARM: ${r.armReads} reads, ${r.armWrites} writes/deletes\n` +
+        `  ARM: ${r.armReads} reads, ${r.armWrites} writes/deletes, ${r.throttled} throttled\n` +
         `  by operation: ${JSON.stringify(r.byOperation)}\n` +
         `  time: observe ${r.observeMs} ms, plan ${r.planMs} ms; heap delta ${r.heapDeltaMb} MB, rss ${r.rssMb} MB\n`,
     );
   }
-}
-
-if (import.meta.filename === process.argv[1]) {
-  printFigures(await benchResync());
+  for (const n of notes) process.stdout.write(`  ${n}\n`);
 }

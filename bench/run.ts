@@ -1,5 +1,10 @@
 // Runs every benchmark and prints its figures.
-import { benchResync, printFigures } from './resync.ts';
+import { benchFlexibleScaleSet, benchResourceGroups, printFigures } from './resync.ts';
 
-process.stdout.write('resync: 1,000 machines (10 resource groups × 100) under 2 rules\n');
-printFigures(await benchResync({ groups: 10, perGroup: 100, drifted: 20 }));
+process.stdout.write('resync: 1,000 machines (10 resource groups × 100 VMs) under 2 rules\n');
+const groups = await benchResourceGroups(10, 100, 20);
+printFigures(groups.rows, groups.notes);
+
+process.stdout.write('\nresync: a Flexible scale set of 1,000 members under 2 rules\n');
+const flexible = await benchFlexibleScaleSet(1000, 20);
+printFigures(flexible.rows, flexible.notes);

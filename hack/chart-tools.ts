@@ -47,8 +47,12 @@ export interface K8sObject {
 }
 
 /** `helm template` with `--set`-style values; throws with helm's message when rendering fails. */
-export async function renderChart(sets: string[] = [], opts: { release?: string; namespace?: string } = {}): Promise<{ yaml: string; objects: K8sObject[] }> {
+export async function renderChart(
+  sets: string[] = [],
+  opts: { release?: string; namespace?: string; includeCrds?: boolean } = {},
+): Promise<{ yaml: string; objects: K8sObject[] }> {
   const args = ['template', opts.release ?? 'mtopo', CHART, '--namespace', opts.namespace ?? 'mtopo-system', '--kube-version', KUBE_VERSION];
+  if (opts.includeCrds) args.push('--include-crds');
   for (const s of sets) args.push('--set', s);
   const r = await tool('helm', args);
   if (r.code !== 0) throw new Error(`helm template failed: ${r.stderr}`);

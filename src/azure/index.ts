@@ -63,6 +63,8 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
         ...(signal ? { signal } : {}),
         ...(options.fullListingLimit !== undefined ? { fullListingLimit: options.fullListingLimit } : {}),
       });
+      // A cancelled pass would look like a world full of read errors: never hand it to the plan.
+      signal?.throwIfAborted();
       logger.debug(
         {
           machines: snapshot.machines.length,
@@ -77,6 +79,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
     },
     async listTargets(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[]> {
       const found = await discoverTargets(spec.targets, { clients, queue: reads, service, ...(signal ? { signal } : {}) });
+      signal?.throwIfAborted();
       if (found.errors.length > 0) logger.debug({ errors: found.errors }, 'target discovery had read errors');
       return [...found.machines.values()].map((m) => m.id);
     },

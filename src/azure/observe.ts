@@ -57,12 +57,14 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
       }
     });
 
+  const invalid = (id: string, what: string): Promise<undefined> => {
+    errors.push({ resourceId: id, code: 'Failed', message: `not a valid ARM id of ${what}` });
+    return Promise.resolve(undefined);
+  };
+
   const readScope = async (id: string): Promise<ObservedScope | undefined> => {
     const p = parseArmId(id);
-    if (!p?.resourceGroup || !p.name || !isType(id, ResourceTypes.privateLinkScope)) {
-      errors.push({ resourceId: id, code: 'Failed', message: 'not a valid ARM id of a private link scope' });
-      return undefined;
-    }
+    if (!p?.resourceGroup || !p.name || !isType(id, ResourceTypes.privateLinkScope)) return invalid(id, 'a private link scope');
     const { monitor } = clients.for(p.subscriptionId);
     const [scope, scoped] = await Promise.all([
       run(id, () => monitor.privateLinkScopes.get(p.resourceGroup as string, p.name as string, opts)),
@@ -76,7 +78,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
 
   const readRule = (id: string): Promise<ObservedRule | undefined> => {
     const p = parseArmId(id);
-    if (!p?.resourceGroup || !p.name) return Promise.resolve(undefined);
+    if (!p?.resourceGroup || !p.name || !isType(id, ResourceTypes.dataCollectionRule)) return invalid(id, 'a data collection rule');
     return run(id, async () =>
       toRule(await clients.for(p.subscriptionId).monitor.dataCollectionRules.get(p.resourceGroup as string, p.name as string, opts), id),
     );
@@ -84,7 +86,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
 
   const readEndpoint = (id: string): Promise<ObservedEndpoint | undefined> => {
     const p = parseArmId(id);
-    if (!p?.resourceGroup || !p.name) return Promise.resolve(undefined);
+    if (!p?.resourceGroup || !p.name || !isType(id, ResourceTypes.dataCollectionEndpoint)) return invalid(id, 'a data collection endpoint');
     return run(id, async () =>
       toEndpoint(await clients.for(p.subscriptionId).monitor.dataCollectionEndpoints.get(p.resourceGroup as string, p.name as string, opts), id),
     );
@@ -183,11 +185,22 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     scaleSets: targets.scaleSets,
     associations: [...associations.values()],
     fullyListedMachines,
-    errors,
+    errors: uniqueErrors(errors),
   };
   if (scope) snapshot.scope = scope;
   if (endpoint) snapshot.endpoint = endpoint;
   return snapshot;
+}
+
+/** A resource whose GET and list both failed is reported once. */
+function uniqueErrors(errors: ReadError[]): ReadError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const k = `${idKey(e.resourceId)}|${e.code}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 function ruleApplies(rule: ObservedRule, machine: ObservedMachine): boolean {

@@ -119,6 +119,8 @@ export class Reconciler {
         result = await step.run(pass);
       } catch (err) {
         log.error({ err, step: step.name }, 'reconcile step failed');
+        // A finalizer conflict or a failed deletion is retried with backoff; it says nothing about Azure's state.
+        if (step.name === 'finalizer') return { error: err instanceof Error ? err : new Error(message(err)) };
         pass.transientError = `${step.name}: ${message(err)}`;
         result = 'stop';
       }

@@ -59,10 +59,7 @@ function recordEvents(pass: Pass, deps: ReconcilerDeps, previousKeys: Set<string
   const { topology } = pass;
   const byKind = new Map<Action['kind'], Action[]>();
   for (const o of pass.outcomes) if (o.ok) byKind.set(o.action.kind, [...(byKind.get(o.action.kind) ?? []), o.action]);
-  for (const [kind, actions] of byKind) {
-    const first = actions[0] as Action;
-    deps.events.record(topology, 'Normal', EVENT_REASON[kind], `${kind} x${actions.length} on ${listNames(actions.map(actionTarget))}: ${first.reason}`);
-  }
+  for (const [kind, actions] of byKind) deps.events.record(topology, 'Normal', EVENT_REASON[kind], actionsMessage(kind, actions));
   const failed = pass.outcomes.filter((o) => !o.ok);
   if (failed.length > 0) {
     deps.events.record(topology, 'Warning', 'ActionsFailed', `${failed.length} change(s) failed, e.g. ${failed[0]?.action.kind} on ${listNames(failed.map((o) => actionTarget(o.action)))}: ${failed[0]?.error?.message ?? ''}`);
@@ -77,6 +74,29 @@ function recordEvents(pass: Pass, deps: ReconcilerDeps, previousKeys: Set<string
     const first = list[0] as Finding;
     const more = list.length > 1 ? ` (${list.length} resources: ${listNames(list.map((f) => f.resourceId))})` : '';
     deps.events.record(topology, first.severity === 'Info' ? 'Normal' : 'Warning', code, `${first.message}${more}`);
+  }
+}
+
+/** One sentence for the successful actions of one kind. */
+export function actionsMessage(kind: Action['kind'], actions: Action[]): string {
+  const n = actions.length;
+  const machines = (): string => `${n} machine${n === 1 ? '' : 's'}: ${listNames(actions.map((a) => ('resourceId' in a ? a.resourceId : a.scopeId)))}`;
+  const linked = (): string => listNames(actions.map((a) => ('linkedResourceId' in a ? a.linkedResourceId : actionTarget(a))));
+  switch (kind) {
+    case 'UpdateAccessModes':
+      return `Set the access modes of ${listNames(actions.map(actionTarget))}: ${actions[0]?.reason ?? ''}.`;
+    case 'AddScopedResource':
+      return `Linked ${linked()} to the private link scope: ${actions[0]?.reason ?? ''}.`;
+    case 'RemoveScopedResource':
+      return `Unlinked ${linked()} from the private link scope.`;
+    case 'CreateRuleAssociation':
+      return `Created data collection rule associations on ${machines()}.`;
+    case 'CreateEndpointAssociation':
+      return `Created the configurationAccessEndpoint association on ${machines()}.`;
+    case 'DeleteAssociation':
+      return `Deleted associations this topology created on ${machines()}.`;
+    case 'RepairExtensionIdentity':
+      return `Set the agent extension's managed identity on ${machines()}.`;
   }
 }
 

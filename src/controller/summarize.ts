@@ -114,6 +114,13 @@ const AREA_CONDITIONS: [Area, ConditionType, string][] = [
   ['dns', ConditionType.DnsBoundaryReady, 'DNS boundary'],
 ];
 
+const CONVERGED_MESSAGE: Record<Area, string> = {
+  scope: 'The private link scope has the access modes and scoped resources the spec asks for.',
+  associations: 'Every target has its rule associations and its configurationAccessEndpoint association.',
+  identity: 'Every agent uses the identity the spec asks for.',
+  dns: '',
+};
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -126,7 +133,7 @@ function firstOf(findings: Finding[]): string {
 
 function areaCondition(area: Area, type: ConditionType, label: string, input: PassSummaryInput): ConditionInput {
   if (!input.observed) {
-    return { type, status: 'Unknown', reason: Reason.NotObserved, message: `The ${label} has not been read yet.` };
+    return { type, status: 'Unknown', reason: Reason.NotObserved, message: `The ${label} could not be checked yet.` };
   }
   const failed = input.outcomes.filter((o) => !o.ok && areaOfAction(o.action) === area);
   const errors = input.findings.filter((f) => f.severity === 'Error' && areaOfFinding(f) === area);
@@ -150,7 +157,7 @@ function areaCondition(area: Area, type: ConditionType, label: string, input: Pa
       ? { type, status: 'True', reason: Reason.BoundaryAgreed, message: `Every topology in DNS boundary ${input.dnsBoundary} agrees on the private link scope.` }
       : { type, status: 'True', reason: Reason.NoBoundaryDeclared, message: 'No DNS boundary is declared.' };
   }
-  return { type, status: 'True', reason: Reason.Converged, message: `The ${label} matches the spec.` };
+  return { type, status: 'True', reason: Reason.Converged, message: CONVERGED_MESSAGE[area] };
 }
 
 /** Turns one pass into the full set of conditions. */

@@ -32,6 +32,11 @@ export interface ControlPlaneOptions {
   log?: (line: string) => void;
   /** How long to wait for readiness, in ms. */
   timeoutMs?: number;
+  /**
+   * Kill the control plane on SIGINT/SIGTERM/SIGHUP (default true). A caller with its own graceful
+   * shutdown passes false and calls stop(); process exit and a killed parent are covered either way.
+   */
+  killOnSignal?: boolean;
 }
 
 export interface ControlPlane {
@@ -72,12 +77,17 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  process.on('exit', () => {
-    for (const r of [...running]) killSync(r);
-  });
+let signalHooksInstalled = false;
+
+function installExitHooks(signals: boolean): void {
+  if (!exitHooksInstalled) {
+    exitHooksInstalled = true;
+    process.on('exit', () => {
+      for (const r of [...running]) killSync(r);
+    });
+  }
+  if (!signals || signalHooksInstalled) return;
+  signalHooksInstalled = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
       for (const r of [...running]) killSync(r);
@@ -238,9 +248,21 @@ function kubeconfig(server: string, ca: string, cert: string, key: string): stri
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const timeoutMs = options.timeoutMs ?? 60_000;
   const bin = options.binDirectory ?? (await binaries(log));
-  installExitHooks();
+  installExitHooks(options.killOnSignal ?? true);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(bin, options);
+    } catch (err) {
+      // A free port can be taken by a parallel run between probing and binding; try new ones.
+      if (attempt >= 3 || !/address already in use/i.test(String(err))) throw err;
+      log(`[control-plane] port taken, retrying (${attempt})`);
+    }
+  }
+}
+
+async function startOnce(bin: string, options: ControlPlaneOptions): Promise<ControlPlane> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const directory = mkdtempSync(join(tmpdir(), 'mtopo-control-plane-'));
   const r: Running = { children: [], directory };
   running.add(r);

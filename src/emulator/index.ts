@@ -1,5 +1,14 @@
 // Azure Resource Manager emulator: HTTPS on loopback, an Entra-style token endpoint and the ARM REST contract
 // for the resources the monitoring topology controller reads and writes.
+//
+// Clients: trust `caCertPem` (tls.setDefaultCACertificates or NODE_EXTRA_CA_CERTS=caCertPath), get tokens from
+// `${authorityHost}/${tenantId}/oauth2/v2.0/token` (ClientSecretCredential / ClientAssertionCredential /
+// WorkloadIdentityCredential with `authorityHost` and `disableInstanceDiscovery: true`), and call `url` as the ARM
+// endpoint. Unauthenticated admin endpoints: GET /_emulator/counters, POST /_emulator/reset-counters,
+// GET|POST /_emulator/faults, GET /_emulator/state, GET /_emulator/health.
+// Counters name operations `GET|PUT|PATCH|DELETE <Provider/type>` for items and `LIST <Provider/type>` for
+// collections (associations by rule/endpoint: `LIST Microsoft.Insights/dataCollectionRuleAssociations/byRule|byEndpoint`).
+// The estate format is described in estate.ts; estates/seed-story.yaml is the field report's estate.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';

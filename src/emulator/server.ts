@@ -76,12 +76,11 @@ async function handle(p: Pipeline, req: IncomingMessage, res: ServerResponse): P
   let rateHeader: Record<string, string> = {};
   try {
     let body: unknown;
-    if (text.length > 0) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw errors.invalidRequestContent('Unexpected character encountered while parsing value.');
-      }
+    let malformed = false;
+    try {
+      body = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      malformed = true;
     }
     const caller: { claims?: TokenClaims } = {};
     const armRequest: ArmRequest = {
@@ -112,6 +111,7 @@ async function handle(p: Pipeline, req: IncomingMessage, res: ServerResponse): P
     rateHeader = { [`x-ms-ratelimit-remaining-subscription-${category}`]: String(taken.remaining) };
     if (!taken.allowed) throw errors.tooManyRequests(category === 'reads' ? 'read' : category === 'writes' ? 'write' : 'delete', subscription, taken.retryAfterSeconds);
     if (decision.kind === 'serverError') throw errors.serverError(decision.status);
+    if (malformed) throw errors.invalidRequestContent('Unexpected character encountered while parsing value.');
     if (routeError !== undefined || !routed) throw routeError instanceof Error ? routeError : new Error(str(routeError));
     reply = routed.run();
   } catch (e) {

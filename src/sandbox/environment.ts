@@ -62,6 +62,7 @@ export async function controlPlane(out: Output, binDirectory: string): Promise<C
   const started = Date.now();
   const cp = await startControlPlane({ binDirectory, log: (line) => out.line(line, 'dim') });
   out.line(`API server ${cp.server} ready in ${seconds(Date.now() - started)}`);
+  out.line(`kubeconfig ${cp.kubeconfigPath}`);
   return cp;
 }
 

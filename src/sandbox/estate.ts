@@ -93,7 +93,7 @@ export function machines(store: EmulatorStore, resourceGroupId: string): Machine
     out.push({
       id,
       name: str(ss.name),
-      kind: `Uniform scale set (${String(obj(ss.sku).capacity ?? '?')})`,
+      kind: `Uniform scale set (${Number(obj(ss.sku).capacity ?? 0)})`,
       os: str(obj(obj(profile.storageProfile).osDisk).osType) || '?',
       identity: identityOf(ss),
       agentIdentity: agentSettings(((obj(profile.extensionProfile).extensions ?? []) as Json[]).map(obj)),

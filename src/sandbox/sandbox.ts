@@ -71,6 +71,14 @@ async function applyTopology(out: Output, kubeConfig: KubeConfig, path: string):
   return created;
 }
 
+function tailOf(path: string, lines: number): string[] {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines);
+  } catch {
+    return [];
+  }
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
@@ -99,11 +107,27 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
   options.signal.addEventListener('abort', stop, { once: true });
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
+  // Ctrl-C ends the run normally (0); the deadline of a non-interactive run is a failure (1) that shows why.
+  let logPath: string | undefined;
+  const ended = (): number => {
+    if (!timedOut) return 0;
+    const t = watch?.latest;
+    out.stage(`Timed out after ${seconds(options.timeoutMs)} without converging`);
+    const n = t?.status?.instances;
+    out.line(`instances: ${n ? `${n.total} total, ${n.compliant} compliant, ${n.pending} pending, ${n.failing} failing` : 'not reported'}`, 'bad');
+    for (const c of t?.status?.conditions ?? []) out.line(`${c.type}=${c.status} ${c.reason}: ${c.message}`, 'bad');
+    for (const f of t ? remainingWork(t) : []) out.line(`${f.code} ${f.resourceId}: ${f.message}`, 'bad');
+    if (logPath) {
+      out.line(`last controller log lines (${logPath}):`, 'bad');
+      for (const l of tailOf(logPath, 15)) out.line(l, 'dim');
+    }
+    return 1;
+  };
 
   out.write(out.paint('bold', 'MonitoringTopology sandbox: the field report\'s broken estate, repaired by the controller'));
   try {
     const bin = await controlPlaneBinaries(out, run.signal);
-    if (run.signal.aborted) return 0;
+    if (run.signal.aborted) return ended();
     cp = await startOwnedControlPlane(out, bin, options.ownsSignals === true);
     const timings: Timings = { controlPlaneUp: Date.now() };
     timer = setTimeout(() => {
@@ -115,13 +139,13 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     const azure = azureSettings(arm);
     if (options.mode === 'env-only') {
       printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, envOnly: true });
-      if (options.mode === 'env-only') clearTimeout(timer);
+      clearTimeout(timer);
       await sleep(2 ** 31 - 1, run.signal);
       return 0;
     }
 
     out.stage('Controller (src/runtime/main.ts: the entrypoint the container image and Helm chart run)');
-    const logPath = work.file('controller.log');
+    logPath = work.file('controller.log');
     controller = startControllerProcess({
       kubeconfigPath: cp.kubeconfigPath,
       azure,
@@ -134,8 +158,9 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     work.adopt(controller.pid);
     out.line(`pid ${controller.pid}: node src/runtime/main.ts ${controller.args.join(' ')}`);
     out.line(`credential: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET of the emulator's service principal (DefaultAzureCredential)`);
-    await Promise.race([controller.leading, sleep(30_000, run.signal)]);
-    if (run.signal.aborted) return timedOut ? 1 : 0;
+    const lead = await Promise.race([controller.leading.then(() => true), sleep(60_000, run.signal).then(() => false)]);
+    if (run.signal.aborted) return ended();
+    if (!lead) throw new Error(`the controller did not start working within 60 s; see ${logPath}`);
     const metricsPort = await Promise.race([controller.metricsPort, Promise.resolve(0)]);
     out.line(`holds the leader lease and watches all namespaces; metrics http://127.0.0.1:${metricsPort}/metrics; log ${logPath}`);
 
@@ -149,8 +174,9 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     watch = new TopologyWatch({ kubeConfig, namespace: NAMESPACE, name: topology.metadata.name, out });
     watch.printHeader();
     watch.start();
-    if (!(await watch.until((t) => converged(t), run.signal))) return finish();
+    if (!(await watch.until((t) => converged(t), run.signal))) return ended();
     timings.converged = Date.now();
+    await watch.flushEvents();
     out.event(`converged: ${seconds(timings.converged - timings.controlPlaneUp)} after the control plane was up`, 'good');
 
     if (options.scaleOut > 0) {
@@ -166,8 +192,9 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       const fresh = flexibleInstances(store, scaleSet, SEED_STORY.workloadGroup).filter((m) => !known.has(m.id));
       out.event(`new instances: ${fresh.map((m) => m.name).join(', ')} (no associations)`);
       const allAssociated = (): boolean => fresh.every((m) => flexibleInstances(store, scaleSet, SEED_STORY.workloadGroup).some((x) => x.id === m.id && associated(x)));
-      if (!(await watch.until((t) => converged(t, total) && allAssociated(), run.signal))) return finish();
+      if (!(await watch.until((t) => converged(t, total) && allAssociated(), run.signal))) return ended();
       timings.scaleOutAssociated = Date.now();
+      await watch.flushEvents();
       out.event(`all ${fresh.length} new instances associated ${seconds(timings.scaleOutAssociated - timings.scaledOut)} after the scale-out`, 'good');
     }
     clearTimeout(timer);
@@ -180,18 +207,8 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     watch.start();
     await sleep(2 ** 31 - 1, run.signal);
     return 0;
-
-    function finish(): number {
-      if (!timedOut) return 0;
-      const t = watch?.latest;
-      out.stage(`Timed out after ${seconds(options.timeoutMs)}`);
-      out.line(`status: ${JSON.stringify(t?.status?.instances ?? {})}, Reconciling=${t?.status?.conditions?.find((c) => c.type === 'Reconciling')?.status ?? '?'}`, 'bad');
-      for (const f of t ? remainingWork(t) : []) out.line(`${f.code} ${f.resourceId}: ${f.message}`, 'bad');
-      out.line(`controller log: ${logPath}`, 'bad');
-      return 1;
-    }
   } catch (err) {
-    if (run.signal.aborted && !timedOut) return 0;
+    if (run.signal.aborted) return ended();
     out.stage('Failed');
     out.line(err instanceof Error ? err.message : String(err), 'bad');
     return 1;

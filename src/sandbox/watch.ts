@@ -1,11 +1,11 @@
 // Follows one MonitoringTopology through the Kubernetes API, as `kubectl get mtopo -w` and
-// `kubectl get events -w` would, and prints one line per change: its table row, findings that appear or
+// `kubectl get events` would, and prints one line per change: its table row, findings that appear or
 // go away, and the changes the controller reports making.
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import type { CoreV1Event, KubeConfig } from '@kubernetes/client-node';
 import { FINDING_CODES, GROUP, PLURAL, VERSION } from '../api/types.ts';
 import type { Finding, FindingCode, MonitoringTopology } from '../api/types.ts';
-import type { Output } from './output.ts';
+import type { Output, Tone } from './output.ts';
 import { nameOf } from './output.ts';
 
 /** Findings that mean the controller still has work to do (or cannot do it); anything else stays by design. */
@@ -81,28 +81,31 @@ export interface TopologyWatchOptions {
   namespace: string;
   name: string;
   out: Output;
-  intervalMs?: number;
 }
+
+const SYMBOL: Record<Finding['severity'], string> = { Error: '✗', Warning: '!', Info: 'i' };
+const TONE: Record<Finding['severity'], Tone> = { Error: 'bad', Warning: 'warn', Info: 'dim' };
 
 export class TopologyWatch {
   readonly #opts: TopologyWatchOptions;
-  readonly #objects: CustomObjectsApi;
   readonly #core: CoreV1Api;
+  readonly #watch: Watch;
   #latest: MonitoringTopology | undefined;
   #lastRow = '';
   #lastReady = '';
   #findings = new Map<string, Finding>();
   readonly #explained = new Set<string>();
   readonly #events = new Set<string>();
-  #timer: NodeJS.Timeout | undefined;
-  #polling: Promise<void> = Promise.resolve();
-  #listeners = new Set<() => void>();
-  #eventsEvery = 0;
+  #running = false;
+  readonly #requests = new Set<AbortController>();
+  readonly #wakers = new Set<() => void>();
+  #loops: Promise<void>[] = [];
+  readonly #listeners = new Set<() => void>();
 
   constructor(opts: TopologyWatchOptions) {
     this.#opts = opts;
-    this.#objects = opts.kubeConfig.makeApiClient(CustomObjectsApi);
     this.#core = opts.kubeConfig.makeApiClient(CoreV1Api);
+    this.#watch = new Watch(opts.kubeConfig);
   }
 
   get latest(): MonitoringTopology | undefined {
@@ -115,21 +118,37 @@ export class TopologyWatch {
   }
 
   start(): void {
-    const tick = (): void => {
-      this.#polling = this.#poll().finally(() => {
-        if (this.#timer !== undefined) this.#timer = setTimeout(tick, this.#opts.intervalMs ?? 250);
-      });
-    };
-    this.#timer = setTimeout(tick, 0);
+    if (this.#running) return;
+    this.#running = true;
+    const { namespace, name } = this.#opts;
+    this.#loops = [
+      this.#watchLoop(`/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`, `metadata.name=${name}`, (obj) => {
+        this.#latest = obj as MonitoringTopology;
+        this.#report(this.#latest);
+      }),
+      this.#watchLoop(`/api/v1/namespaces/${namespace}/events`, `involvedObject.name=${name}`, (obj) => this.#reportEvent(obj as CoreV1Event)),
+    ];
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#polling;
+    this.#running = false;
+    for (const r of this.#requests) r.abort();
+    for (const w of this.#wakers) w();
+    await Promise.all(this.#loops);
   }
 
-  /** Resolves true once `check` holds on a fresh read, false when the signal aborts. */
+  /** Prints events the watch has not delivered yet (they trail the status by a moment). */
+  async flushEvents(): Promise<void> {
+    const { namespace, name } = this.#opts;
+    try {
+      const list = await this.#core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
+      for (const e of [...list.items].sort((a, b) => stamp(a) - stamp(b))) this.#reportEvent(e);
+    } catch {
+      // The control plane is stopping: nothing more to show.
+    }
+  }
+
+  /** Resolves true once `check` holds for the latest revision, false when the signal aborts. */
   until(check: (t: MonitoringTopology | undefined) => boolean, signal: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
       const done = (value: boolean): void => {
@@ -148,18 +167,32 @@ export class TopologyWatch {
     });
   }
 
-  async #poll(): Promise<void> {
-    const { namespace, name } = this.#opts;
-    try {
-      const t = (await this.#objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as MonitoringTopology;
-      this.#latest = t;
-      this.#report(t);
-      // Events are a second list call: every fourth poll is soon enough for them.
-      if (this.#eventsEvery++ % 4 === 0) await this.#reportEvents();
-    } catch {
-      // Not created yet, or the control plane is stopping: the next poll tells.
+  /** Every revision, as `kubectl get -w` sees them; a watch the server closes is opened again. */
+  async #watchLoop(path: string, fieldSelector: string, onObject: (obj: unknown) => void): Promise<void> {
+    while (this.#running) {
+      await new Promise<void>((resolve) => {
+        this.#wakers.add(resolve);
+        this.#watch
+          .watch(
+            path,
+            { fieldSelector },
+            (phase: string, obj: unknown) => {
+              if (phase !== 'ADDED' && phase !== 'MODIFIED') return;
+              onObject(obj);
+              for (const l of [...this.#listeners]) l();
+            },
+            () => resolve(),
+          )
+          .then(
+            (request) => {
+              this.#requests.add(request);
+              if (!this.#running) request.abort();
+            },
+            () => resolve(),
+          );
+      }).finally(() => this.#requests.clear());
+      if (this.#running) await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    for (const l of [...this.#listeners]) l();
   }
 
   #report(t: MonitoringTopology): void {
@@ -182,8 +215,7 @@ export class TopologyWatch {
     const truncated = (t.status.findingCount ?? 0) > t.status.findings.length;
     for (const [k, f] of next) {
       if (this.#findings.has(k)) continue;
-      const tone = f.severity === 'Error' ? 'bad' : f.severity === 'Warning' ? 'warn' : 'dim';
-      out.event(`  ✗ ${f.code.padEnd(32)} ${nameOf(f.resourceId).padEnd(24)} ${f.severity}, stage ${f.stage}`, tone);
+      out.event(`  ${SYMBOL[f.severity]} ${f.code.padEnd(32)} ${nameOf(f.resourceId).padEnd(24)} ${f.severity}, stage ${f.stage}`, TONE[f.severity]);
       // Explain each code once; the message says what is wrong and what fixes it.
       if (!this.#explained.has(f.code)) {
         this.#explained.add(f.code);
@@ -197,18 +229,13 @@ export class TopologyWatch {
     this.#findings = next;
   }
 
-  async #reportEvents(): Promise<void> {
-    const { namespace, name, out } = this.#opts;
-    const list = await this.#core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
-    const items = [...list.items].sort((a, b) => stamp(a) - stamp(b));
-    for (const e of items) {
-      const id = e.metadata.uid ?? `${e.metadata.name}`;
-      if (this.#events.has(id)) continue;
-      this.#events.add(id);
-      // Finding events repeat what the findings lines show; the action events say what was changed in Azure.
-      if (FINDING_REASONS.has(e.reason ?? '')) continue;
-      out.event(`  → ${e.reason ?? ''}: ${e.message ?? ''}`, e.type === 'Warning' ? 'bad' : 'good');
-    }
+  #reportEvent(e: CoreV1Event): void {
+    const id = e.metadata.uid ?? e.metadata.name ?? '';
+    if (this.#events.has(id)) return;
+    this.#events.add(id);
+    // Finding events repeat what the findings lines show; the action events say what was changed in Azure.
+    if (FINDING_REASONS.has(e.reason ?? '')) return;
+    this.#opts.out.event(`  → ${e.reason ?? ''}: ${e.message ?? ''}`, e.type === 'Warning' ? 'bad' : 'good');
   }
 }
 

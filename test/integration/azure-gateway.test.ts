@@ -12,6 +12,7 @@ import type { Estate, RunningEmulator } from '../../src/emulator/index.ts';
 import type { Action, Snapshot } from '../../src/plan/model.ts';
 
 const SUB = '11111111-2222-4333-8444-555555555555';
+const TENANT = '99999999-8888-4777-8666-555555555555';
 const S = `/subscriptions/${SUB}`;
 const MON = `${S}/resourceGroups/rg-mon`;
 const APP = `${S}/resourceGroups/rg-app`;
@@ -43,6 +44,7 @@ const ama = (settings?: Record<string, unknown>) => ({
 const miSettings = { authentication: { managedIdentity: { 'identifier-name': 'mi_res_id', 'identifier-value': id.uami } } };
 
 const estate: Estate = {
+  tenantId: TENANT,
   subscriptions: [
     {
       id: SUB,
@@ -133,7 +135,12 @@ let em: RunningEmulator;
 let gateway: ArmGateway;
 
 beforeAll(async () => {
-  em = await startEmulator({ estate, lroDelayMs: 20 });
+  em = await startEmulator({
+    estate,
+    lroDelayMs: 20,
+    // A principal that may only read the application resource group.
+    principals: [{ tenantId: TENANT, clientId: 'reader-app', clientSecret: 'reader-secret', roles: [{ scope: APP, actions: ['*/read'] }] }],
+  });
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), em.caCertPem]);
   const credential = new ClientSecretCredential(em.tenantId, em.clientId, em.clientSecret, {
     authorityHost: em.authorityHost,
@@ -285,5 +292,34 @@ describe('act', () => {
     expect(b?.agentExtension?.typeHandlerVersion).toBe('1.33');
     const scope = em.store.get(id.scope);
     expect(scope?.['location']).toBe('Global');
+  });
+});
+
+describe('a principal without rights', () => {
+  it('turns 403 into Forbidden read errors and failed outcomes, never a throw', async () => {
+    const reader = createArmGateway({
+      endpoint: em.url,
+      credential: new ClientSecretCredential(TENANT, 'reader-app', 'reader-secret', { authorityHost: em.authorityHost, disableInstanceDiscovery: true }),
+      budgets: createSubscriptionBudgets(),
+      logger: pino({ level: 'silent' }),
+    });
+    const snap = await reader.observe(spec);
+    expect(snap.scope).toBeUndefined();
+    expect(snap.errors).toContainEqual(expect.objectContaining({ resourceId: spec.privateLinkScope.resourceId, code: 'Forbidden' }));
+    expect(snap.errors).toContainEqual(expect.objectContaining({ resourceId: id.dcrLinux, code: 'Forbidden' }));
+    expect(snap.errors.find((e) => e.code === 'Forbidden')?.message).toMatch(/AuthorizationFailed/);
+    expect(snap.machines.some((m) => sameId(m.id, id.vmB))).toBe(true);
+    const [outcome] = await reader.act([
+      { kind: 'CreateEndpointAssociation', resourceId: id.vmB, name: 'configurationAccessEndpoint', dataCollectionEndpointId: id.dceConfig, description: 'x', reason: 'r' },
+    ]);
+    expect(outcome?.ok).toBe(false);
+    expect(outcome?.error).toMatchObject({ code: 'AuthorizationFailed', status: 403 });
+  });
+
+  it('a cancelled observe rejects instead of returning a snapshot of errors', async () => {
+    const controller = new AbortController();
+    const pending = gateway.observe(spec, controller.signal);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
   });
 });

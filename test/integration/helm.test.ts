@@ -53,10 +53,11 @@ describe('Helm chart on the test control plane', () => {
   });
 
   it('renders objects kubeconform accepts in strict mode, with defaults and with every option on', async () => {
-    const defaults = await renderChart(['workloadIdentity.clientId=00000000-0000-0000-0000-000000000001']);
+    // With the CRD too: it is validated against the API server's own CustomResourceDefinition schema.
+    const defaults = await renderChart(['workloadIdentity.clientId=00000000-0000-0000-0000-000000000001'], { includeCrds: true });
     let r = await kubeconform(defaults.yaml);
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(/Valid: 8, Invalid: 0, Errors: 0, Skipped: 0/);
+    expect(r.out).toMatch(/Valid: 9, Invalid: 0, Errors: 0, Skipped: 0/);
 
     const everything = await renderChart([
       'watchNamespaces={team-a,team-b}',

@@ -108,4 +108,26 @@ describe('reconciler: findings', () => {
     expect(settle()).toBe(first);
     expect(env.emulator.counters().writes + env.emulator.counters().deletes).toBe(0);
   });
+
+  it('a rule that does not exist stalls the topology with a clear condition and no hot loop', async () => {
+    const missing = estateIds.rule.replace('dcr-linux-syslog', 'dcr-does-not-exist');
+    await createTopology(ns.name, 'missing-rule', estateSpec({ virtualMachines: [estateIds.vm('vm-misnamed')] }, { dataCollectionRules: [{ resourceId: missing }] }));
+    const t = await waitForTopology(ns.name, 'missing-rule', (x) => {
+      expect(condition(x, 'Stalled')?.status).toBe('True');
+    });
+    expect(condition(t, 'Stalled')).toMatchObject({ reason: 'ReferencedResourceNotFound' });
+    expect(condition(t, 'Stalled')?.message).toContain('dcr-does-not-exist');
+    expect(condition(t, 'Ready')?.status).toBe('False');
+    expect(condition(t, 'Reconciling')?.status).toBe('False');
+    // Every topology in this namespace is at rest now: no reconcile may happen in the next seconds.
+    const reconciles = async () => {
+      const metric = await env.registry.getSingleMetric('controller_runtime_reconcile_total')?.get();
+      return (metric?.values ?? []).reduce((n, v) => n + v.value, 0);
+    };
+    await new Promise((r) => setTimeout(r, 500));
+    const settled = await reconciles();
+    expect(settled).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await reconciles()).toBe(settled);
+  });
 });

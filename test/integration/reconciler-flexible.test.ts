@@ -5,12 +5,14 @@ import { useTestNamespace } from '../support/kube.ts';
 import {
   AMA_EXTENSION,
   associationsOf,
+  condition,
   createTopology,
   estate,
   estateIds,
   estateSpec,
   startTestController,
   waitForReady,
+  waitForTopology,
 } from '../support/controller.ts';
 import type { TestController } from '../support/controller.ts';
 
@@ -86,8 +88,11 @@ describe('reconciler: Flexible scale sets', () => {
     const elapsed = Date.now() - scaledAt;
     expect(elapsed).toBeLessThan(2 * DISCOVERY_MS);
     expect(env.logs.lines.slice(logged).some((l) => l.msg === 'targets changed; reconciling' && l.added === 20)).toBe(true);
-    const t = await waitForReady(ns.name, 'flex');
-    expect(t.status?.instances).toMatchObject({ total: 23, compliant: 23 });
+    // The confirming pass after the changes reports the new instances as compliant.
+    await waitForTopology(ns.name, 'flex', (t) => {
+      expect(t.status?.instances).toMatchObject({ total: 23, compliant: 23 });
+      expect(condition(t, 'Ready')?.status).toBe('True');
+    });
     process.stderr.write(`[flexible] 20 new instances associated ${elapsed} ms after the scale-out\n`);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 // Seed scenarios (a) and (b), and idempotence: the DCE on the data path joins the scope, machines get their
 // configurationAccessEndpoint association, and a pass with no drift writes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useTestNamespace } from '../support/kube.ts';
+import { kubectl, useTestNamespace } from '../support/kube.ts';
 import {
   associationsOf,
   createTopology,
@@ -66,7 +66,6 @@ describe('reconciler: scope and associations', () => {
     const before = (await waitForReady(ns.name, 'web')).metadata.resourceVersion;
     env.emulator.resetCounters();
     // Touch a label: the informer wakes the reconciler with nothing to do in Azure.
-    const { kubectl } = await import('../support/kube.ts');
     await kubectl(['label', 'mtopo', 'web', 'touched=yes'], { namespace: ns.name, check: true });
     await new Promise((r) => setTimeout(r, 1500));
     const counters = env.emulator.counters();
@@ -76,5 +75,16 @@ describe('reconciler: scope and associations', () => {
     const after = await waitForReady(ns.name, 'web');
     // Only the label changed the object: status was not patched again.
     expect(Number(after.metadata.resourceVersion)).toBe(Number(before) + 1);
+  });
+
+  it('reads well in kubectl get and describe', async () => {
+    await waitForReady(ns.name, 'web');
+    const get = await kubectl(['get', 'mtopo', '-o', 'wide'], { namespace: ns.name, check: true });
+    const describe = await kubectl(['describe', 'mtopo', 'web'], { namespace: ns.name, check: true });
+    process.stderr.write(`$ kubectl get mtopo -o wide\n${get.stdout}\n$ kubectl describe mtopo web\n${describe.stdout}\n`);
+    expect(get.stdout).toMatch(/NAME\s+READY\s+MODE\s+INSTANCES\s+COMPLIANT\s+FINDINGS/);
+    expect(get.stdout).toMatch(/web\s+True\s+Enforce\s+3\s+3\s+\d+\s+Converged/);
+    expect(describe.stdout).toContain('Converged');
+    expect(describe.stdout).toContain('CreatedEndpointAssociation');
   });
 });

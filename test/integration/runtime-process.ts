@@ -29,6 +29,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   kubeconfig: string;
   emulator?: RunningEmulator;
+  /** The entry point to run (default: src/runtime/main.ts, stripped of types by Node). */
+  main?: string;
 }
 
 /** Flags and environment that point the process at an emulator, the way an operator would. */
@@ -43,7 +45,7 @@ export function startControllerProcess(opts: StartOptions): ControllerProcess {
   const azure = opts.emulator ? emulatorSettings(opts.emulator) : { args: [], env: {} };
   const args = ['--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', '--log-level', 'debug', ...azure.args, ...(opts.args ?? [])];
   // process.execPath is the project's Node 24 (vitest runs under it); the process runs the TypeScript directly.
-  const child = spawn(process.execPath, [MAIN, ...args], {
+  const child = spawn(process.execPath, [opts.main ?? MAIN, ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: opts.kubeconfig, POD_NAME: opts.name, ...azure.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

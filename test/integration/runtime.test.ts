@@ -1,10 +1,13 @@
 // The controller as a process: flags, probes before and after the informer cache syncs, metrics after a
 // reconcile, redacted JSON logs, and a clean SIGTERM that releases the lease.
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -13,6 +16,8 @@ import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { createTopology, estate, estateIds, estateSpec, linuxVm, waitForReady } from '../support/controller.ts';
 import { kubeconfigPath, testKubeConfig, useTestNamespace } from '../support/kube.ts';
 import { metricValue, startControllerProcess } from './runtime-process.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 import type { ControllerProcess } from './runtime-process.ts';
 
 const ns = useTestNamespace('runtime');
@@ -178,4 +183,24 @@ describe('controller process: probes, metrics, logs, shutdown', () => {
     expect(l.spec?.holderIdentity ?? '').toBe('');
     expect(l.spec?.leaseDurationSeconds).toBe(1);
   });
+});
+
+describe('compiled entrypoint (npm start, the image)', () => {
+  const out = join(REPO, '.cache', `dist-${ns.name}`);
+
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('builds with tsconfig.build.json and runs as node dist/runtime/main.js until SIGTERM', async () => {
+    // The same compiler and config as `npm run build`, into a private directory.
+    await promisify(execFile)(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--outDir', out], { cwd: REPO });
+    const p = startControllerProcess({ name: 'compiled', kubeconfig: kubeconfigPath(), main: join(out, 'runtime', 'main.js'), args: ['--namespaces', ns.name] });
+    try {
+      await vi.waitFor(async () => expect((await p.get('health', '/readyz')).status).toBe(200), { timeout: 30_000, interval: 100 });
+      expect((await p.get('metrics', '/metrics')).body).toMatch(/^# TYPE workqueue_depth gauge/m);
+      p.child.kill('SIGTERM');
+      expect((await p.exit).code).toBe(0);
+    } finally {
+      await p.kill();
+    }
+  }, 120_000);
 });

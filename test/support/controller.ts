@@ -1,9 +1,6 @@
 // A controller wired to the test kube-apiserver and an ARM emulator, for the reconciler's integration tests:
 // the real gateway (SDK clients, shared budgets), the real informers, queue and reconciler.
 import { Writable } from 'node:stream';
-import tls from 'node:tls';
-import { ClientSecretCredential } from '@azure/identity';
-import type { TokenCredential } from '@azure/core-auth';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import pino from 'pino';
 import type { Logger } from 'pino';
@@ -16,22 +13,10 @@ import type { ArmGatewayOptions, BudgetConfig } from '../../src/azure/index.ts';
 import type { ArmGateway } from '../../src/azure/gateway.ts';
 import { createController } from '../../src/controller/index.ts';
 import type { Controller, ControllerOptions } from '../../src/controller/index.ts';
-import { startEmulator } from '../../src/emulator/index.ts';
 import type { EmulatorOptions, Estate, EstateScaleSet, EstateVirtualMachine, RunningEmulator } from '../../src/emulator/index.ts';
+import { startTestEmulator } from './emulator.ts';
+import type { TestEmulator } from './emulator.ts';
 import { testKubeConfig } from './kube.ts';
-
-/** Makes Node's HTTPS clients (the Azure SDK, MSAL) trust the emulator's CA. */
-function trustEmulatorCa(caPem: string): void {
-  const current = tls.getCACertificates('default');
-  if (!current.includes(caPem)) tls.setDefaultCACertificates([...current, caPem]);
-}
-
-export function emulatorCredential(emulator: RunningEmulator): TokenCredential {
-  return new ClientSecretCredential(emulator.tenantId, emulator.clientId, emulator.clientSecret, {
-    authorityHost: emulator.authorityHost,
-    disableInstanceDiscovery: true,
-  });
-}
 
 /** Log lines captured from the controller and gateway (JSON, one object per line). */
 export class LogCapture {
@@ -68,7 +53,7 @@ export interface TestControllerOptions {
 }
 
 export interface TestController {
-  emulator: RunningEmulator;
+  emulator: TestEmulator;
   gateway: ArmGateway;
   controller: Controller;
   registry: Registry;
@@ -79,12 +64,12 @@ export interface TestController {
 
 /** Starts an emulator and a controller watching `namespace`; the controller runs as leader at once. */
 export async function startTestController(opts: TestControllerOptions): Promise<TestController> {
-  const emulator = await startEmulator({ lroDelayMs: 5, ...opts.emulator });
-  trustEmulatorCa(emulator.caCertPem);
+  // ARM's own page size for these lists is 100 or more; small pages would only measure paging.
+  const emulator = await startTestEmulator({ lroDelayMs: 5, pageSize: 100, ...opts.emulator });
   const logs = new LogCapture();
   const gateway = createArmGateway({
     endpoint: emulator.url,
-    credential: emulatorCredential(emulator),
+    credential: emulator.credential,
     budgets: createSubscriptionBudgets(opts.budgets),
     logger: logs.logger.child({ component: 'arm' }),
     maxRetries: 4,
@@ -197,6 +182,7 @@ export const estateIds = {
   endpoint: `${monitoringRg}/providers/Microsoft.Insights/dataCollectionEndpoints/dce-weu`,
   otherEndpoint: `${monitoringRg}/providers/Microsoft.Insights/dataCollectionEndpoints/dce-neu`,
   rule: `${monitoringRg}/providers/Microsoft.Insights/dataCollectionRules/dcr-linux-syslog`,
+  perfRule: `${monitoringRg}/providers/Microsoft.Insights/dataCollectionRules/dcr-linux-perf`,
   identity: `${monitoringRg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-ama`,
   otherIdentity: `${monitoringRg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-backup`,
   appResourceGroup: appRg,
@@ -233,7 +219,17 @@ export function estate(opts: EstateOptions = {}): Estate {
               { name: 'dce-weu', publicNetworkAccess: 'Disabled' },
               { name: 'dce-neu', publicNetworkAccess: 'Disabled' },
             ],
-            dataCollectionRules: [{ name: 'dcr-linux-syslog', kind: 'Linux', dataCollectionEndpoint: 'dce-weu', workspace: 'law-platform' }],
+            dataCollectionRules: [
+              { name: 'dcr-linux-syslog', kind: 'Linux', dataCollectionEndpoint: 'dce-weu', workspace: 'law-platform' },
+              {
+                name: 'dcr-linux-perf',
+                kind: 'Linux',
+                dataCollectionEndpoint: 'dce-weu',
+                workspace: 'law-platform',
+                dataSources: { performanceCounters: [{ name: 'perf', streams: ['Microsoft-Perf'], samplingFrequencyInSeconds: 60, counterSpecifiers: ['Processor(*)\\% Idle Time'] }] },
+                dataFlows: [{ streams: ['Microsoft-Perf'], destinations: ['workspace'] }],
+              },
+            ],
             privateLinkScopes: [
               { name: 'ampls-hub', ingestionAccessMode: 'PrivateOnly', queryAccessMode: 'PrivateOnly', scopedResources: opts.scopedResources ?? ['law-platform', 'dce-weu'] },
             ],

@@ -122,6 +122,8 @@ function substitute(value: unknown): unknown {
   return value;
 }
 
+const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
 function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }
@@ -193,7 +195,12 @@ describe('ARM examples replayed against the emulator', () => {
     const visit = (v: unknown): void => {
       if (typeof v === 'string' && /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/.+/i.test(v) && v.toLowerCase() !== self.toLowerCase()) ensure(v);
       else if (Array.isArray(v)) v.forEach(visit);
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (visit(k), visit(x));
+      else if (v && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) {
+          visit(k);
+          visit(x);
+        }
+      }
     };
     visit(value);
   }
@@ -205,9 +212,9 @@ describe('ARM examples replayed against the emulator', () => {
     if (!spec) return;
     const example = isolate(substitute(JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8'))) as Example, files.indexOf(file));
     const params = example.parameters;
-    const path = spec.path.replace(/\{([^}]+)\}/g, (_m, name: string) => String(params[name] ?? name));
+    const path = spec.path.replace(/\{([^}]+)\}/g, (_m, name: string) => text(params[name] ?? name));
     const query = new URLSearchParams({ 'api-version': String(params['api-version']) });
-    for (const q of spec.query ?? []) if (params[q] !== undefined) query.set(q, String(params[q]));
+    for (const q of spec.query ?? []) if (params[q] !== undefined) query.set(q, text(params[q]));
     const quirk = QUIRKS[file];
     const codes = Object.keys(example.responses).map(Number);
     const diffs: string[] = [];
@@ -244,7 +251,7 @@ describe('ARM examples replayed against the emulator', () => {
       check(res.status, res.body, ok);
     } else if (spec.method === 'GET') {
       listItems.forEach((item, i) => {
-        let id = `${path}/${String(item.name ?? `item-${i}`)}`;
+        let id = `${path}/${text(item.name ?? `item-${i}`)}`;
         const props = (item.properties ?? {}) as Json;
         if (/\/associations$/.test(path)) {
           id = String(item.id);
@@ -253,7 +260,7 @@ describe('ARM examples replayed against the emulator', () => {
           if ('dataCollectionRuleId' in props) props.dataCollectionRuleId = owner;
           if ('dataCollectionEndpointId' in props) props.dataCollectionEndpointId = owner;
         } else if (/^\/subscriptions\/[^/]+\/providers\//.test(path)) {
-          id = `/subscriptions/${String(params.subscriptionId)}/resourceGroups/conformance/providers/${path.split('/providers/')[1]}/${String(item.name ?? `item-${i}`)}`;
+          id = `/subscriptions/${String(params.subscriptionId)}/resourceGroups/conformance/providers/${path.split('/providers/')[1]}/${text(item.name ?? `item-${i}`)}`;
         }
         ensure(id, { ...item, properties: props }, true);
       });

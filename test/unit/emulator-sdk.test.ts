@@ -74,6 +74,12 @@ describe('official SDK clients against the emulator', () => {
     expect(res.status).toBe(200);
   });
 
+  test('a wrong client secret is refused by the token endpoint', async () => {
+    const { ClientSecretCredential } = await import('@azure/identity');
+    const wrong = new ClientSecretCredential(emu.tenantId, emu.clientId, 'not-the-secret', { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
+    await expect(wrong.getToken('https://management.azure.com/.default')).rejects.toThrow(/AADSTS7000215/);
+  });
+
   test('ARM refuses calls without a valid token', async () => {
     const none = await fetch(`${emu.url}${RG}/providers/Microsoft.Compute/virtualMachines?api-version=2024-11-01`);
     expect(none.status).toBe(401);
