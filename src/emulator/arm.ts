@@ -149,10 +149,9 @@ function write(env: Env, req: ArmRequest, kind: Kind, id: string, existing: Stor
   const body = kind.build({ env, id: existing?.id ?? id, name, input, existing, method, query: req.query, apiVersion, principal: req.principal });
   const canonicalId = existing?.id ?? id;
   if (kind.emptyTags && body.tags === undefined) body.tags = {};
+  // id, name and type lead the body as ARM serialises them, and nothing in the request overrides them.
   const ordered: Json = { id: canonicalId, name, type: kind.type, ...body };
-  ordered.id = canonicalId;
-  ordered.name = name;
-  ordered.type = kind.type;
+  Object.assign(ordered, { id: canonicalId, name, type: kind.type });
   const previous = existing?.body;
   const lro = method === 'PUT' ? kind.putLro : kind.patchLro;
   const status = existing ? 200 : 201;
@@ -165,10 +164,16 @@ function write(env: Env, req: ArmRequest, kind: Kind, id: string, existing: Stor
   p.provisioningState = existing ? 'Updating' : 'Creating';
   const stored = env.store.put(ordered);
   const response = render(env, kind, stored, req.query);
+  const fails = env.lroFails();
   const op = env.operations.start(parsed.subscriptionId, canonicalId, 'put', env.lroDelayMs(), () => {
     const current = env.store.get(canonicalId);
     if (!current) return;
     const done = structuredClone(current.body);
+    if (fails) {
+      props(done).provisioningState = 'Failed';
+      env.store.put(done);
+      throw errors.operationFailed();
+    }
     props(done).provisioningState = 'Succeeded';
     const final = env.store.put(done);
     kind.afterWrite?.(env, final, previous);
@@ -187,7 +192,17 @@ function remove(env: Env, req: ArmRequest, kind: Kind, existing: StoredResource 
   props(deleting).provisioningState = 'Deleting';
   env.store.put(deleting, existing.etag);
   const parsed = parsePath(existing.id) as ParsedPath;
+  const fails = env.lroFails();
   const op = env.operations.start(parsed.subscriptionId, existing.id, 'delete', env.lroDelayMs(), () => {
+    if (fails) {
+      const current = env.store.get(existing.id);
+      if (current) {
+        const failed = structuredClone(current.body);
+        props(failed).provisioningState = 'Failed';
+        env.store.put(failed);
+      }
+      throw errors.operationFailed();
+    }
     env.store.delete(existing.id);
   });
   return { status: 202, headers: lroHeaders(req, parsed, op.id, apiVersion, true) };

@@ -87,6 +87,8 @@ export const errors = {
   linkedResourceNotFound: (id: string) => new ArmError(400, 'InvalidPayload', `The referenced resource '${id}' does not exist.`),
   badRequest: (code: string, message: string) => new ArmError(400, code, message),
   conflict: (code: string, message: string) => new ArmError(409, code, message),
+  operationFailed: () =>
+    new ArmError(500, 'InternalOperationError', 'The long-running operation failed. Retry the request; if the problem persists, contact support.'),
   serverError: (status: number) =>
     new ArmError(status, status === 503 ? 'ServiceUnavailable' : 'InternalServerError', 'The server encountered an internal error. Please retry the request.'),
 };

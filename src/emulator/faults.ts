@@ -43,6 +43,11 @@ export class Faults {
     return this.config.lroDelayFactor ?? 1;
   }
 
+  lroFails(): boolean {
+    const rate = this.config.lroFailureRate;
+    return rate !== undefined && rate > 0 && this.random() < rate;
+  }
+
   decide(path: string): FaultDecision {
     const c = this.config;
     if (this.pattern && !this.pattern.test(path)) return { kind: 'none', latencyMs: 0 };

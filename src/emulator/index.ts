@@ -5,7 +5,7 @@
 // `${authorityHost}/${tenantId}/oauth2/v2.0/token` (ClientSecretCredential / ClientAssertionCredential /
 // WorkloadIdentityCredential with `authorityHost` and `disableInstanceDiscovery: true`), and call `url` as the ARM
 // endpoint. Unauthenticated admin endpoints: GET /_emulator/counters, POST /_emulator/reset-counters,
-// GET|POST /_emulator/faults, GET /_emulator/state, GET /_emulator/health.
+// GET|POST /_emulator/faults, GET /_emulator/state, GET /_emulator/health (resource count, heap, rss).
 // Counters name operations `GET|PUT|PATCH|DELETE <Provider/type>` for items and `LIST <Provider/type>` for
 // collections (associations by rule/endpoint: `LIST Microsoft.Insights/dataCollectionRuleAssociations/byRule|byEndpoint`).
 // The estate format is described in estate.ts; estates/seed-story.yaml is the field report's estate.
@@ -84,6 +84,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     tenantId,
     pageSize: options.pageSize ?? 100,
     lroDelayMs: () => Math.round((options.lroDelayMs ?? 0) * faults.lroDelayFactor()),
+    lroFails: () => faults.lroFails(),
   };
   if (estate) loadEstate(env, estate);
   const tls = await createTlsMaterial(host, options.caDir);

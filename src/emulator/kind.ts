@@ -10,6 +10,8 @@ export interface Env {
   tenantId: string;
   pageSize: number;
   lroDelayMs(): number;
+  /** Whether the long-running operation being started is to fail (fault injection). */
+  lroFails(): boolean;
 }
 
 export interface WriteContext {
@@ -71,19 +73,6 @@ export function knownNamespace(ns: string): boolean {
   const n = ns.toLowerCase() + '/';
   for (const k of registry.keys()) if (k.startsWith(n)) return true;
   return false;
-}
-
-export function systemData(principal: string, existing?: Json): Json {
-  const now = new Date().toISOString();
-  const created = (existing?.systemData as Json | undefined) ?? {};
-  return {
-    createdBy: created.createdBy ?? principal,
-    createdByType: created.createdByType ?? 'Application',
-    createdAt: created.createdAt ?? now,
-    lastModifiedBy: principal,
-    lastModifiedByType: 'Application',
-    lastModifiedAt: now,
-  };
 }
 
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

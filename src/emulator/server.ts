@@ -164,6 +164,9 @@ function admin(p: Pipeline, method: string, path: string, text: string, res: Ser
     return send(res, 200, p.faults.current);
   }
   if (action === 'state' && method === 'GET') return send(res, 200, p.exportState());
-  if (action === 'health' && method === 'GET') return send(res, 200, { status: 'ok' } satisfies Json);
+  if (action === 'health' && method === 'GET') {
+    const { heapUsed, rss } = process.memoryUsage();
+    return send(res, 200, { status: 'ok', resources: p.env.store.count(), heapUsed, rss } satisfies Json);
+  }
   send(res, 404, { error: { code: 'NotFound', message: `Unknown emulator endpoint '${path}'.` } });
 }

@@ -30,6 +30,8 @@ export interface FaultConfig {
   connectionResetRate?: number;
   /** Multiplies the long-running operation delay. */
   lroDelayFactor?: number;
+  /** Probability that a long-running operation ends Failed (the resource is left in provisioningState Failed). */
+  lroFailureRate?: number;
   /** Only requests whose path matches (case-insensitive regular expression) are affected. */
   pathPattern?: string;
 }

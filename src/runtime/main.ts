@@ -145,11 +145,13 @@ export async function run(config: RuntimeConfig, logger: Logger, shutdown: Abort
   } finally {
     work.abort();
     renewing.abort();
-    // Let an in-flight renewal land first, or the release would conflict with it.
-    await withTimeout(holding, 5_000);
-    await withTimeout(controller.stop(), 5_000).catch((err: unknown) => logger.warn({ err }, 'stopping informers failed'));
-    // Never release after a lost lease: it may belong to someone else by now.
-    if (!leaseLost && elector?.isLeader()) await elector.release();
+    // After a lost lease nothing more is waited for (in-flight work dies with the process) and nothing is released.
+    if (!leaseLost) {
+      // Let an in-flight renewal land first, or the release would conflict with it.
+      await withTimeout(holding, 5_000);
+      await withTimeout(controller.stop(), 5_000).catch((err: unknown) => logger.warn({ err }, 'stopping informers failed'));
+      if (elector?.isLeader()) await elector.release();
+    }
     await Promise.all(servers.map((s) => s.close()));
   }
 }

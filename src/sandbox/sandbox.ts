@@ -140,6 +140,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     if (options.mode === 'env-only') {
       printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, envOnly: true });
       clearTimeout(timer);
+      out.stage('Waiting (Ctrl-C stops everything and cleans up)');
       await sleep(2 ** 31 - 1, run.signal);
       return 0;
     }

@@ -95,7 +95,13 @@ export function printExplore(out: Output, input: ExploreInput): void {
   if (input.envOnly) {
     out.line('# run the controller against it, as the Helm chart would:');
     const env = Object.entries(controllerEnv(azure)).map(([k, v]) => `${k}=${v}`).join(' ');
-    out.line(`${env} npx node src/runtime/main.ts ${controllerArgs(azure).filter((a) => a !== '--leader-elect').join(' ')}`);
+    // Fixed ports here, so that the commands below find them.
+    const args = controllerArgs(azure)
+      .filter((a) => a !== '--leader-elect')
+      .join(' ')
+      .replace('--metrics-bind-address 127.0.0.1:0', '--metrics-bind-address 127.0.0.1:8080')
+      .replace('--health-probe-bind-address 127.0.0.1:0', '--health-probe-bind-address 127.0.0.1:8081');
+    out.line(`${env} npx node src/runtime/main.ts ${args}`);
     out.line(`kubectl apply -f ${input.topologyPath}`);
   }
   out.line('kubectl get mtopo -o wide');
@@ -109,6 +115,7 @@ export function printExplore(out: Output, input: ExploreInput): void {
   out.line(`ARM emulator: ${arm.url}   CA: ${arm.caCertPath}`);
   out.line(`curl -s --cacert ${arm.caCertPath} ${arm.url}/_emulator/state      # the whole estate as ARM holds it`);
   out.line(`curl -s --cacert ${arm.caCertPath} ${arm.url}/_emulator/counters   # ARM requests by operation`);
-  if (input.metricsPort) out.line(`curl -s http://127.0.0.1:${input.metricsPort}/metrics | grep -E '^(monitoringtopology|controller_runtime|azure_arm)_'`);
+  const metricsPort = input.metricsPort ?? (input.envOnly ? 8080 : undefined);
+  if (metricsPort) out.line(`curl -s http://127.0.0.1:${metricsPort}/metrics | grep -E '^(monitoringtopology_|controller_runtime_reconcile_total|azure_arm_requests_total)'`);
   if (input.logPath) out.line(`controller log (JSON): ${input.logPath}`);
 }

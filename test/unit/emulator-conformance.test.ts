@@ -79,7 +79,7 @@ const CASES: Record<string, Case> = {
  * Examples that are themselves wrong. Each entry is asserted: the listed shape differences and statuses
  * must actually occur, so a fixed example or a changed emulator shows up here instead of hiding.
  */
-const QUIRKS: Record<string, { reason: string; ignore?: string[]; acceptStatus?: number[] }> = {
+const QUIRKS: Record<string, { reason: string; ignore?: string[]; acceptStatus?: number[]; holds?: (raw: Example) => boolean }> = {
   'Microsoft.Insights/2023-03-11/DataCollectionRuleAssociationsCreateA.json': {
     reason: 'The 2023-03-11 copy lists only 200 for a create; the 2024-03-11 copy of the same operation lists 200 and 201, and ARM answers 201 on create.',
     acceptStatus: [201],
@@ -90,15 +90,25 @@ const QUIRKS: Record<string, { reason: string; ignore?: string[]; acceptStatus?:
   },
   'Microsoft.Insights/2021-07-01-preview/PrivateEndpointConnectionList.json': {
     reason: 'Both items share one id and carry the stale queryOnlyPrivateLinkResources / ingestOnlyToPrivateLinkResources fields; items are seeded under their names.',
+    holds: (raw) => {
+      const items = (raw.responses['200']?.body as { value: Json[] }).value;
+      return items.length === 2 && items[0]?.id === items[1]?.id;
+    },
   },
   'Microsoft.Insights/2023-03-11/DataCollectionRuleAssociationsListByDataCollectionEndpoint.json': {
     reason: "Its item references 'myCollectionEndpoint' while the path lists 'myDataCollectionEndpointName'; the item is seeded against the listed endpoint.",
+    holds: (raw) => {
+      const item = (raw.responses['200']?.body as { value: { properties: Json }[] }).value[0];
+      return !String(item?.properties.dataCollectionEndpointId).endsWith(`/${String(raw.parameters.dataCollectionEndpointName)}`);
+    },
   },
   'Microsoft.Insights/2021-07-01-preview/privateLinkScopeOperationStatuses.json': {
     reason: 'An operation id cannot be chosen by the caller: the status is read for an operation started by a scope DELETE.',
+    holds: (raw) => typeof raw.parameters.asyncOperationId === 'string',
   },
   'Microsoft.Insights/2023-06-01-preview/PrivateLinkScopesCreate.json': {
     reason: "Its parameters say api-version '2021-07-01-preview' although it sits in the 2023-06-01-preview folder; it is sent as written.",
+    holds: (raw) => raw.parameters['api-version'] === '2021-07-01-preview',
   },
 };
 
@@ -297,7 +307,10 @@ describe('ARM examples replayed against the emulator', () => {
     for (const s of quirk?.acceptStatus ?? []) expect(seenStatuses, `quirk status no longer seen: ${s}`).toContain(s);
   });
 
-  test('every quirk names an example that exists', () => {
-    for (const file of Object.keys(QUIRKS)) expect(files).toContain(file);
+  test('every quirk names an example that exists and still has the flaw it describes', () => {
+    for (const [file, quirk] of Object.entries(QUIRKS)) {
+      expect(files).toContain(file);
+      if (quirk.holds) expect(quirk.holds(JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as Example), `${file}: ${quirk.reason}`).toBe(true);
+    }
   });
 });

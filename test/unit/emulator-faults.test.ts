@@ -148,6 +148,14 @@ describe('faults and operations', () => {
       emu.setFaults({});
       await compute.virtualMachineExtensions.delete('rg', 'vm', 'ama', fastPoll);
       expect((await compute.virtualMachineExtensions.list('rg', 'vm')).value).toEqual([]);
+
+      // A failed operation fails the SDK's poller and leaves the resource in provisioningState Failed.
+      emu.setFaults({ lroFailureRate: 1 });
+      const ext = { location: 'eastus', publisher: 'Microsoft.Azure.Monitor', typePropertiesType: 'AzureMonitorLinuxAgent', typeHandlerVersion: '1.33' };
+      await expect(compute.virtualMachineExtensions.createOrUpdate('rg', 'vm', 'ama', ext, fastPoll)).rejects.toThrow(/long-running operation failed/);
+      expect((await compute.virtualMachineExtensions.get('rg', 'vm', 'ama')).provisioningState).toBe('Failed');
+      emu.setFaults({});
+      expect((await compute.virtualMachineExtensions.createOrUpdate('rg', 'vm', 'ama', ext, fastPoll)).provisioningState).toBe('Succeeded');
     } finally {
       await emu.close();
     }

@@ -200,6 +200,7 @@ describe('official SDK clients against the emulator', () => {
     expect((await compute.virtualMachineExtensions.list('rg', 'vm-two-ids')).value ?? []).toEqual([]);
     await compute.virtualMachines.delete('rg', 'vm-two-ids', fastPoll);
     expect((await statusOf(compute.virtualMachines.get('rg', 'vm-two-ids'))).code).toBe('ResourceNotFound');
+    expect((await collect(compute.virtualMachines.listByLocation('eastus'))).length).toBeGreaterThan(0);
     expect((await statusOf(compute.virtualMachines.get('rg-missing', 'x'))).code).toBe('ResourceGroupNotFound');
     expect((await statusOf(compute.virtualMachineExtensions.get('rg', 'ghost', 'x'))).code).toBe('ParentResourceNotFound');
   });

@@ -1,7 +1,7 @@
 // Microsoft.Compute: virtual machines, scale sets (Flexible membership follows capacity) and VM extensions.
 import { errors } from '../errors.ts';
 import { nameOf } from '../ids.ts';
-import { guid, hex, isObject, keep, kindOf, props, registerKind, str } from '../kind.ts';
+import { guid, hex, isObject, keep, props, registerKind, str } from '../kind.ts';
 import type { Env, Kind, WriteContext } from '../kind.ts';
 import { describeId, newEtag } from '../store.ts';
 import type { StoredResource } from '../store.ts';
@@ -223,4 +223,3 @@ export function registerCompute(): void {
   registerKind(extensions);
 }
 
-export const computeKinds = (): Kind[] => [VM_TYPE, VMSS_TYPE, EXTENSION_TYPE].map((t) => kindOf(t) as Kind);

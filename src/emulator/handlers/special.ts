@@ -10,7 +10,7 @@ import type { Env, Kind } from '../kind.ts';
 import { listResponse } from '../paging.ts';
 import type { Json } from '../types.ts';
 import { ASSOCIATION_TYPE } from './associations.ts';
-import { COMPUTE_API_VERSIONS, EXTENSION_TYPE } from './compute.ts';
+import { COMPUTE_API_VERSIONS, EXTENSION_TYPE, VM_TYPE } from './compute.ts';
 import { vmInstanceView } from './instance-view.ts';
 import { DCR_API_VERSIONS, SCOPE_API_VERSIONS } from './insights.ts';
 
@@ -59,6 +59,20 @@ export function handleSpecial(env: Env, req: ArmRequest, parsed: ParsedPath): Ro
         checkApiVersion(req, COMPUTE_API_VERSIONS, 'virtualMachines/instanceView');
         requireResource(env, req, parsed, parentId);
         return { status: 200, body: vmInstanceView(env, env.store.get(parentId)!, EXTENSION_TYPE) };
+      },
+    };
+  }
+  if (ns === 'microsoft.compute' && t[0] === 'locations' && t[1] === 'virtualmachines' && parsed.names.length === 1 && parsed.resourceGroup === undefined) {
+    return {
+      operation: 'LIST Microsoft.Compute/virtualMachines/byLocation',
+      run: () => {
+        const apiVersion = checkApiVersion(req, COMPUTE_API_VERSIONS, 'locations/virtualMachines');
+        if (!env.store.hasSubscription(parsed.subscriptionId)) throw errors.subscriptionNotFound(parsed.subscriptionId);
+        req.authorize('Microsoft.Compute/virtualMachines/read', `/subscriptions/${parsed.subscriptionId}`);
+        const location = (parsed.names[0] ?? '').toLowerCase().replace(/\s+/g, '');
+        const kind = kindOf(VM_TYPE) as Kind;
+        const vms = env.store.listInSubscription(parsed.subscriptionId, VM_TYPE).filter((r) => String(r.body.location).toLowerCase().replace(/\s+/g, '') === location);
+        return listResponse(env, req, vms, (r) => render(env, kind, r, req.query), apiVersion);
       },
     };
   }

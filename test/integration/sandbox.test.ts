@@ -1,0 +1,88 @@
+// `npm run sandbox -- --non-interactive` end to end: its own control plane (beside the one the integration
+// project started), the emulator with the field report's estate, the controller process, convergence, scale-out.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('../../src/sandbox/main.ts', import.meta.url));
+
+interface Run {
+  code: number | null;
+  output: string;
+}
+
+function runSandbox(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    // process.execPath is the project's Node 24 (vitest runs under it).
+    const child = spawn(process.execPath, ['--no-warnings', MAIN, ...args], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm run sandbox -- --non-interactive', () => {
+  it('repairs the seed-story estate, associates a scale-out, and leaves nothing behind', { timeout: 300_000 }, async () => {
+    const run = await runSandbox(['--non-interactive', '--timeout', '2m']);
+    const out = run.output;
+    expect(out, out).toContain('==> Converging');
+    expect(run.code, out).toBe(0);
+
+    // The broken estate as the field report describes it, read from the emulator before the controller ran.
+    expect(out).toMatch(/dce-central is not linked to the PrivateOnly scope/);
+    expect(out).toMatch(/endpoint association under another name, which the agent ignores: vm-linux-03/);
+
+    // The controller's repairs, seen through the API server: findings appear, then resolve.
+    expect(out).toMatch(/✗ ResourceNotScoped\s+dce-central/);
+    expect(out).toMatch(/✔ ResourceNotScoped\s+dce-central\s+resolved/);
+    expect(out).toMatch(/✔ EndpointAssociationMissing\s+vm-linux-02\s+resolved/);
+    expect(out).toMatch(/→ CreatedEndpointAssociation/);
+    expect(out).toMatch(/converged: [\d.]+ s after the control plane was up/);
+    expect(out).toMatch(/all 5 new instances associated [\d.]+ s after the scale-out/);
+
+    // The result, read back from the emulator: the DCE is linked and every machine has both associations,
+    // except what only a person can decide (vm-windows-02's two identities), which is reported.
+    expect(out).toMatch(/linked: dce-central, law-central/);
+    expect(out).toMatch(/\d+ of \d+ machines compliant, 1 failing, 0 pending/);
+    expect(out).toMatch(/AmbiguousIdentity \(Error\) on vm-windows-02/);
+    const result = out.slice(out.indexOf('==> Result'));
+    expect(result).not.toContain('(missing)');
+
+    // Within the acceptance budget: two minutes from the control plane being up.
+    const converged = Number(/control plane up -> converged: ([\d.]+) s/.exec(out)?.[1]);
+    expect(converged).toBeLessThan(120);
+
+    // Teardown: the controller process and the work directory are gone.
+    expect(out).toContain('temporary files removed');
+    const pid = Number(/pid (\d+): node src\/runtime\/main\.ts/.exec(out)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    expect(alive(pid)).toBe(false);
+    const workDir = /log (\/\S+)\/controller\.log/.exec(out)?.[1] ?? '';
+    expect(workDir).toMatch(/mtopo-sandbox-/);
+    expect(existsSync(workDir)).toBe(false);
+    const kubeconfig = /kubeconfig (\/\S+)/.exec(out)?.[1] ?? '';
+    expect(kubeconfig).not.toBe('');
+    expect(existsSync(kubeconfig)).toBe(false);
+  });
+
+  it('refuses an unknown flag with its usage', async () => {
+    const run = await runSandbox(['--no-such-flag']);
+    expect(run.code).toBe(2);
+    expect(run.output).toContain('Usage: npm run sandbox');
+  });
+});
