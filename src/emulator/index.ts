@@ -102,7 +102,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       exportState: () => exportEstate(env),
     }),
   );
-  server.keepAliveTimeout = 5_000;
+  // Longer than client agents keep idle sockets, so clients close first and never reuse a socket being closed.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { startControlPlane } from '../devenv/control-plane.ts';
 import type { ControlPlane } from '../devenv/control-plane.ts';
 import { startEmulator } from '../emulator/index.ts';
-import type { RunningEmulator } from '../emulator/index.ts';
+import type { Principal, RunningEmulator } from '../emulator/index.ts';
 import type { Output } from './output.ts';
 import { elapsed, seconds } from './output.ts';
 
@@ -66,9 +66,9 @@ export async function controlPlane(out: Output, binDirectory: string): Promise<C
   return cp;
 }
 
-export async function emulator(out: Output, estate: string, caDir: string): Promise<RunningEmulator> {
+export async function emulator(out: Output, estate: string, caDir: string, principals: Principal[] = []): Promise<RunningEmulator> {
   out.stage(`Azure Resource Manager emulator, loaded with ${estate}`);
-  const arm = await startEmulator({ estate: fileURLToPath(new URL(estate, `file://${REPO}`)), caDir });
+  const arm = await startEmulator({ estate: fileURLToPath(new URL(estate, `file://${REPO}`)), caDir, principals });
   out.line(`ARM endpoint ${arm.url} (HTTPS, its own CA and token endpoint)`);
   return arm;
 }

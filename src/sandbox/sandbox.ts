@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { GROUP, PLURAL, VERSION } from '../api/types.ts';
 import type { MonitoringTopology } from '../api/types.ts';
 import type { ControlPlane } from '../devenv/control-plane.ts';
-import type { RunningEmulator } from '../emulator/index.ts';
+import type { Principal, RunningEmulator } from '../emulator/index.ts';
 import { WorkDirectory } from './cleanup.ts';
 import { startControllerProcess } from './controller-process.ts';
 import type { AzureSettings, ControllerProcess } from './controller-process.ts';
@@ -29,6 +29,8 @@ export interface SandboxOptions {
   estate?: string;
   topology?: string;
   out?: Output;
+  /** The controller signs in as this principal (with its role assignments) instead of an all-powerful one. */
+  principal?: Principal;
   /** Aborting it stops the sandbox and tears everything down (main.ts wires Ctrl-C to it). */
   signal: AbortSignal;
   /** The caller turns signals into `signal`: the control plane's own signal hooks are then removed. */
@@ -51,14 +53,14 @@ async function startOwnedControlPlane(out: Output, bin: string, ownsSignals: boo
   return cp;
 }
 
-function azureSettings(arm: RunningEmulator): AzureSettings {
+function azureSettings(arm: RunningEmulator, principal: Principal | undefined): AzureSettings {
   return {
     armEndpoint: arm.url,
     authorityHost: arm.authorityHost,
     caFile: arm.caCertPath,
     tenantId: arm.tenantId,
-    clientId: arm.clientId,
-    clientSecret: arm.clientSecret,
+    clientId: principal?.clientId ?? arm.clientId,
+    clientSecret: principal?.clientSecret ?? arm.clientSecret,
   };
 }
 
@@ -134,9 +136,9 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       timedOut = options.mode === 'non-interactive';
       if (timedOut) run.abort();
     }, options.timeoutMs);
-    arm = await emulator(out, estatePath, work.file('emulator'));
+    arm = await emulator(out, estatePath, work.file('emulator'), options.principal ? [options.principal] : []);
     printStory(out, arm.store);
-    const azure = azureSettings(arm);
+    const azure = azureSettings(arm, options.principal);
     if (options.mode === 'env-only') {
       printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, envOnly: true });
       clearTimeout(timer);

@@ -237,6 +237,37 @@ describe('official SDK clients against the emulator', () => {
     expect(await collect(compute.virtualMachines.listAll({ filter }))).toEqual([]);
   });
 
+  test('resource groups, user-assigned identities and workspaces over REST (no SDK in our dependencies)', async () => {
+    const token = (await emu.credential.getToken('https://management.azure.com/.default'))?.token ?? '';
+    const call = async (method: string, path: string, version: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const res = await fetch(`${emu.url}${path}?api-version=${version}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    };
+    const rg2 = `/subscriptions/${SUB}/resourceGroups/rg-rest`;
+    expect((await call('PUT', rg2, '2022-09-01', { location: 'westeurope' })).status).toBe(201);
+    expect(((await call('GET', `/subscriptions/${SUB}/resourcegroups`, '2022-09-01')).body.value as unknown[]).length).toBe(2);
+    const uami = await call('PUT', `${rg2}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-1`, '2023-01-31', { location: 'westeurope' });
+    expect(uami.status).toBe(201);
+    expect(Object.keys(uami.body.properties as object).sort()).toEqual(['clientId', 'principalId', 'tenantId']);
+    const patched = await call('PATCH', `${rg2}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-1`, '2023-01-31', { tags: { team: 'x' } });
+    expect([patched.status, patched.body.tags]).toEqual([200, { team: 'x' }]);
+    expect((patched.body.properties as Record<string, unknown>).clientId).toBe((uami.body.properties as Record<string, unknown>).clientId);
+    const ws = await call('PUT', `${rg2}/providers/Microsoft.OperationalInsights/workspaces/law-2`, '2023-09-01', { location: 'westeurope', properties: { publicNetworkAccessForIngestion: 'Disabled' } });
+    expect((ws.body.properties as Record<string, unknown>).publicNetworkAccessForIngestion).toBe('Disabled');
+    expect((ws.body.properties as Record<string, unknown>).publicNetworkAccessForQuery).toBe('Enabled');
+    expect(((await call('GET', `/subscriptions/${SUB}/providers/Microsoft.OperationalInsights/workspaces`, '2023-09-01')).body.value as unknown[]).length).toBe(2);
+    expect((await call('DELETE', rg2, '2022-09-01')).status).toBe(200);
+    const gone = await call('GET', `${rg2}/providers/Microsoft.OperationalInsights/workspaces/law-2`, '2023-09-01');
+    expect([gone.status, (gone.body.error as Record<string, unknown>).code]).toEqual([404, 'ResourceGroupNotFound']);
+    expect((await call('GET', `/subscriptions/${SUB}`, '2022-12-01')).body.subscriptionId).toBe(SUB);
+    expect((await call('GET', '/subscriptions/77777777-0000-0000-0000-000000000000', '2022-12-01')).status).toBe(404);
+  });
+
   test('ARM errors: api-version missing or unknown', async () => {
     const token = (await emu.credential.getToken('https://management.azure.com/.default'))?.token ?? '';
     const get = async (q: string): Promise<string> => {
