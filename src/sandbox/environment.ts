@@ -21,6 +21,7 @@ export async function controlPlaneBinaries(out: Output, signal: AbortSignal): Pr
   const exit = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   let stdout = '';
   let building = false;
+  let downloads = 0;
   const tail: string[] = [];
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => {
@@ -29,12 +30,16 @@ export async function controlPlaneBinaries(out: Output, signal: AbortSignal): Pr
       if (line.includes('building')) building = true;
       tail.push(line);
       if (tail.length > 20) tail.shift();
-      out.line(line.replace(/^\[control-plane\] /, ''), 'dim');
+      // Hundreds of module downloads: counted in the heartbeat instead of printed.
+      if (line.startsWith('go: downloading')) downloads++;
+      else out.line(line.replace(/^\[control-plane\] /, ''), 'dim');
     }
   });
   // `go build` is silent for minutes: say that it is still working.
   const heartbeat = setInterval(() => {
-    if (building) out.line(`still building (${elapsed(Date.now() - started).slice(1)} so far; later runs reuse the cache)`, 'dim');
+    if (!building) return;
+    const modules = downloads > 0 ? `, ${downloads} Go modules downloaded` : '';
+    out.line(`still building (${elapsed(Date.now() - started).slice(1)} so far${modules}; later runs reuse the cache)`, 'dim');
   }, 30_000);
   const onAbort = (): void => {
     if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');

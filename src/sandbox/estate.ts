@@ -35,6 +35,8 @@ export interface MachineView {
   /** "VM", "Flexible member" or "Uniform scale set". */
   kind: string;
   os: string;
+  /** The `onboarded` tag: before or after the scope, as the field report tells it. */
+  onboarded: string;
   identity: string;
   agentIdentity: string;
   rules: string[];
@@ -80,6 +82,7 @@ export function machines(store: EmulatorStore, resourceGroupId: string): Machine
       name: str(vm.name),
       kind: props.virtualMachineScaleSet ? `${nameOf(str(obj(props.virtualMachineScaleSet).id))} instance` : 'VM',
       os: str(obj(obj(props.storageProfile).osDisk).osType) || '?',
+      onboarded: str(obj(vm.tags).onboarded),
       identity: identityOf(vm),
       agentIdentity: agentSettings(store.list(id, EXTENSION)),
       ...associations(store, id),
@@ -95,6 +98,7 @@ export function machines(store: EmulatorStore, resourceGroupId: string): Machine
       name: str(ss.name),
       kind: `Uniform scale set (${Number(obj(ss.sku).capacity ?? 0)})`,
       os: str(obj(obj(profile.storageProfile).osDisk).osType) || '?',
+      onboarded: str(obj(ss.tags).onboarded),
       identity: identityOf(ss),
       agentIdentity: agentSettings(((obj(profile.extensionProfile).extensions ?? []) as Json[]).map(obj)),
       ...associations(store, id),
@@ -113,12 +117,14 @@ function endpointCell(m: MachineView): string {
 
 /** Rows like kubectl prints them, one per machine. */
 export function machineTable(list: MachineView[]): string[] {
+  const tagged = list.some((m) => m.onboarded !== '');
   return table([
-    ['MACHINE', 'KIND', 'OS', 'IDENTITIES', 'AGENT USES', 'RULE ASSOCIATIONS', 'ENDPOINT ASSOCIATION'],
+    ['MACHINE', 'KIND', 'OS', ...(tagged ? ['ONBOARDED'] : []), 'IDENTITIES', 'AGENT USES', 'RULE ASSOCIATIONS', 'ENDPOINT ASSOCIATION'],
     ...list.map((m) => [
       m.name,
       m.kind,
       m.os,
+      ...(tagged ? [m.onboarded || '-'] : []),
       m.identity,
       m.agentIdentity === '(not set)' ? 'default' : m.agentIdentity,
       m.rules.length > 0 ? m.rules.join(', ') : '-  (missing)',

@@ -50,7 +50,7 @@ export class Output {
 
   /** An indented detail line under the current stage. */
   line(text: string, tone: Tone = 'plain'): void {
-    this.write(`    ${this.paint(tone, text)}`);
+    this.write(text === '' ? '' : `    ${this.paint(tone, text)}`);
   }
 
   /** A timestamped change, e.g. `  +12.4s  ✔ ResourceNotScoped  dce-central  resolved`. */

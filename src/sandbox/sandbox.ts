@@ -140,7 +140,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     printStory(out, arm.store);
     const azure = azureSettings(arm, options.principal);
     if (options.mode === 'env-only') {
-      printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, envOnly: true });
+      printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, envOnly: true, binDirectory: bin });
       clearTimeout(timer);
       out.stage('Waiting (Ctrl-C stops everything and cleans up)');
       await sleep(2 ** 31 - 1, run.signal);
@@ -173,7 +173,8 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
 
     out.stage('Converging (the kubectl get mtopo columns, findings as they appear and go, changes made in Azure)');
     out.resetClock(timings.controlPlaneUp);
-    out.line(`times count from the control plane being up`, 'dim');
+    out.line('The controller links the endpoint, creates the missing associations and reports what it must not fix.', 'dim');
+    out.line('✗ error, ! warning, i information, ✔ resolved, → a change made in Azure; times count from the control plane being up.', 'dim');
     watch = new TopologyWatch({ kubeConfig, namespace: NAMESPACE, name: topology.metadata.name, out });
     watch.printHeader();
     watch.start();
@@ -205,7 +206,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     printSummary(out, { store: arm.store, topology: watch.latest, timings });
     if (options.mode === 'non-interactive') return 0;
 
-    printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, metricsPort, logPath, name: topology.metadata.name });
+    printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, metricsPort, logPath, name: topology.metadata.name, binDirectory: bin });
     out.stage('Watching for changes (Ctrl-C stops everything and cleans up)');
     watch.start();
     await sleep(2 ** 31 - 1, run.signal);

@@ -1,4 +1,6 @@
 // The words around the run: the estate as the field report found it, the result, and how to explore.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MonitoringTopology } from '../api/types.ts';
 import type { EmulatorStore, RunningEmulator } from '../emulator/index.ts';
 import type { AzureSettings } from './controller-process.ts';
@@ -86,6 +88,8 @@ export interface ExploreInput {
   metricsPort?: number;
   logPath?: string;
   envOnly?: boolean;
+  /** Where the control-plane binaries (and kubectl) are. */
+  binDirectory?: string;
 }
 
 export function printExplore(out: Output, input: ExploreInput): void {
@@ -110,7 +114,11 @@ export function printExplore(out: Output, input: ExploreInput): void {
     out.line(`kubectl get mtopo ${input.name} -o jsonpath='{range .status.findings[*]}{.code}{"\\t"}{.resourceId}{"\\n"}{end}'`);
   }
   out.line('kubectl get events --field-selector involvedObject.kind=MonitoringTopology');
-  if (!hasKubectl()) out.line('(kubectl is not on your PATH: https://kubernetes.io/docs/tasks/tools/)', 'warn');
+  if (!hasKubectl()) {
+    // The control-plane build puts a kubectl of the same version beside kube-apiserver.
+    const built = input.binDirectory && existsSync(join(input.binDirectory, 'kubectl'));
+    out.line(built ? `export PATH=${input.binDirectory}:$PATH   # kubectl, built with the control plane` : '(kubectl is not on your PATH: https://kubernetes.io/docs/tasks/tools/)', 'warn');
+  }
   out.line('');
   out.line(`ARM emulator: ${arm.url}   CA: ${arm.caCertPath}`);
   out.line(`curl -s --cacert ${arm.caCertPath} ${arm.url}/_emulator/state      # the whole estate as ARM holds it`);
