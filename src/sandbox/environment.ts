@@ -13,9 +13,9 @@ import { elapsed, seconds } from './output.ts';
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BUILD_SCRIPT = fileURLToPath(new URL('../../hack/build-control-plane.sh', import.meta.url));
 
-/** Builds kube-apiserver and etcd on first use (minutes), finds them in the cache afterwards (instant). */
+/** Builds kube-apiserver, etcd and kubectl on first use (minutes), finds them in the cache afterwards (instant). */
 export async function controlPlaneBinaries(out: Output, signal: AbortSignal): Promise<string> {
-  out.stage('Control plane binaries (kube-apiserver and etcd, built from their Go modules)');
+  out.stage('Control plane binaries (kube-apiserver, etcd and kubectl, built from their Go modules)');
   const started = Date.now();
   const child = spawn('bash', [BUILD_SCRIPT, 'control-plane'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const exit = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;

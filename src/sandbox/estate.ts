@@ -10,7 +10,7 @@ const ASSOCIATION = 'Microsoft.Insights/dataCollectionRuleAssociations';
 const SCOPED = 'Microsoft.Insights/privateLinkScopes/scopedResources';
 export const CONFIGURATION_ACCESS_ENDPOINT = 'configurationAccessEndpoint';
 
-/** The ids of the field report's estate (estates/seed-story.yaml) that the sandbox points at. */
+/** The ids of the broken estate (estates/seed-story.yaml) that the sandbox points at. */
 const SUB = '/subscriptions/11111111-1111-1111-1111-111111111111';
 export const SEED_STORY = {
   monitoringGroup: `${SUB}/resourceGroups/rg-monitoring`,
@@ -35,7 +35,7 @@ export interface MachineView {
   /** "VM", "Flexible member" or "Uniform scale set". */
   kind: string;
   os: string;
-  /** The `onboarded` tag: before or after the scope, as the field report tells it. */
+  /** The `onboarded` tag: before or after the scope was put in front of the workspace. */
   onboarded: string;
   identity: string;
   agentIdentity: string;

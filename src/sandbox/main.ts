@@ -5,7 +5,7 @@ import type { SandboxMode } from './sandbox.ts';
 
 const USAGE = `Usage: npm run sandbox [-- flags]
 
-Starts a Kubernetes control plane and the ARM emulator loaded with the field report's broken estate,
+Starts a Kubernetes control plane and the ARM emulator loaded with a broken AMPLS estate,
 runs the controller, applies examples/sandbox.yaml and shows the estate converge, then scales the
 Flexible scale set out and shows the new instances being associated. Ctrl-C stops everything.
 

@@ -1,4 +1,4 @@
-// The sandbox: the field report's broken estate in the ARM emulator, a real control plane, the controller as
+// The sandbox: a broken AMPLS estate in the ARM emulator, a real control plane, the controller as
 // it runs in a cluster, and the topology applied; then convergence and a scale-out, watched live.
 import { readFileSync } from 'node:fs';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { GROUP, PLURAL, VERSION } from '../api/types.ts';
 import type { MonitoringTopology } from '../api/types.ts';
 import type { ControlPlane } from '../devenv/control-plane.ts';
-import type { Principal, RunningEmulator } from '../emulator/index.ts';
+import type { EmulatorStore, Principal, RunningEmulator } from '../emulator/index.ts';
 import { WorkDirectory } from './cleanup.ts';
 import { startControllerProcess } from './controller-process.ts';
 import type { AzureSettings, ControllerProcess } from './controller-process.ts';
@@ -15,6 +15,8 @@ import { Output, seconds } from './output.ts';
 import { printExplore, printStory, printSummary } from './story.ts';
 import type { Timings } from './story.ts';
 import { associated, capacityOf, flexibleInstances, SEED_STORY } from './estate.ts';
+import type { MachineView } from './estate.ts';
+import { listenForKeys } from './keys.ts';
 import { converged, remainingWork, TopologyWatch } from './watch.ts';
 
 export type SandboxMode = 'interactive' | 'non-interactive' | 'env-only';
@@ -64,13 +66,27 @@ function azureSettings(arm: RunningEmulator, principal: Principal | undefined): 
   };
 }
 
-async function applyTopology(out: Output, kubeConfig: KubeConfig, path: string): Promise<MonitoringTopology> {
+function readTopology(path: string): MonitoringTopology {
+  return parse(readFileSync(new URL(path, `file://${REPO}`), 'utf8')) as MonitoringTopology;
+}
+
+async function applyTopology(out: Output, kubeConfig: KubeConfig, path: string, body: MonitoringTopology): Promise<MonitoringTopology> {
   out.stage(`Applying ${path}`);
-  const body = parse(readFileSync(new URL(path, `file://${REPO}`), 'utf8')) as MonitoringTopology;
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const created = (await api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL, body })) as MonitoringTopology;
   out.line(`monitoringtopology.${GROUP}/${created.metadata.name} created (namespace ${NAMESPACE}, mode ${created.spec.mode ?? 'Enforce'})`);
   return created;
+}
+
+/** Adds instances to the Flexible scale set, as a completed ARM update would; returns the new ones. */
+function scaleOut(out: Output, store: EmulatorStore, count: number): MachineView[] {
+  const scaleSet = SEED_STORY.flexibleScaleSet;
+  const known = new Set(flexibleInstances(store, scaleSet, SEED_STORY.workloadGroup).map((m) => m.id));
+  const capacity = capacityOf(store, scaleSet);
+  store.scaleVmss(scaleSet, capacity + count);
+  const fresh = flexibleInstances(store, scaleSet, SEED_STORY.workloadGroup).filter((m) => !known.has(m.id));
+  out.event(`vmss-flex-web scaled ${capacity} -> ${capacity + count}; new instances: ${fresh.map((m) => m.name).join(', ')} (no associations)`);
+  return fresh;
 }
 
 function tailOf(path: string, lines: number): string[] {
@@ -103,6 +119,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
   let arm: RunningEmulator | undefined;
   let controller: ControllerProcess | undefined;
   let watch: TopologyWatch | undefined;
+  let stopKeys = (): void => undefined;
   // The deadline aborts the run like Ctrl-C, but counts as a failure.
   const run = new AbortController();
   const stop = (): void => run.abort();
@@ -111,10 +128,11 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
   let timedOut = false;
   // Ctrl-C ends the run normally (0); the deadline of a non-interactive run is a failure (1) that shows why.
   let logPath: string | undefined;
+  let crashed: string | undefined;
   const ended = (): number => {
-    if (!timedOut) return 0;
+    if (!timedOut && crashed === undefined) return 0;
     const t = watch?.latest;
-    out.stage(`Timed out after ${seconds(options.timeoutMs)} without converging`);
+    out.stage(crashed ?? `Timed out after ${seconds(options.timeoutMs)} without converging`);
     const n = t?.status?.instances;
     out.line(`instances: ${n ? `${n.total} total, ${n.compliant} compliant, ${n.pending} pending, ${n.failing} failing` : 'not reported'}`, 'bad');
     for (const c of t?.status?.conditions ?? []) out.line(`${c.type}=${c.status} ${c.reason}: ${c.message}`, 'bad');
@@ -126,7 +144,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     return 1;
   };
 
-  out.write(out.paint('bold', 'MonitoringTopology sandbox: the field report\'s broken estate, repaired by the controller'));
+  out.write(out.paint('bold', 'MonitoringTopology sandbox: a broken AMPLS estate, repaired by the controller'));
   try {
     const bin = await controlPlaneBinaries(out, run.signal);
     if (run.signal.aborted) return ended();
@@ -159,6 +177,11 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       },
     });
     work.adopt(controller.pid);
+    controller.child.once('exit', (code, signal) => {
+      if (run.signal.aborted) return;
+      crashed = `The controller exited unexpectedly (${code ?? signal})`;
+      run.abort();
+    });
     out.line(`pid ${controller.pid}: node src/runtime/main.ts ${controller.args.join(' ')}`);
     out.line(`credential: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET of the emulator's service principal (DefaultAzureCredential)`);
     const lead = await Promise.race([controller.leading.then(() => true), sleep(60_000, run.signal).then(() => false)]);
@@ -169,15 +192,17 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
 
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(cp.kubeconfigPath);
-    const topology = await applyTopology(out, kubeConfig, topologyPath);
+    const manifest = readTopology(topologyPath);
+    // Watching before applying: the first revisions come within a second and every one is shown.
+    watch = new TopologyWatch({ kubeConfig, namespace: NAMESPACE, name: manifest.metadata.name, out });
+    watch.start({ hold: true });
+    const topology = await applyTopology(out, kubeConfig, topologyPath, manifest);
 
     out.stage('Converging (the kubectl get mtopo columns, findings as they appear and go, changes made in Azure)');
     out.resetClock(timings.controlPlaneUp);
     out.line('The controller links the endpoint, creates the missing associations and reports what it must not fix.', 'dim');
     out.line('✗ error, ! warning, i information, ✔ resolved, → a change made in Azure; times count from the control plane being up.', 'dim');
-    watch = new TopologyWatch({ kubeConfig, namespace: NAMESPACE, name: topology.metadata.name, out });
     watch.printHeader();
-    watch.start();
     if (!(await watch.until((t) => converged(t), run.signal))) return ended();
     timings.converged = Date.now();
     await watch.flushEvents();
@@ -190,11 +215,8 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       const total = (watch.latest?.status?.instances?.total ?? 0) + options.scaleOut;
       out.stage(`Scaling vmss-flex-web out: ${before} -> ${before + options.scaleOut} instances (Flexible: new instances inherit no associations)`);
       out.resetClock(timings.controlPlaneUp);
-      const known = new Set(flexibleInstances(store, scaleSet, SEED_STORY.workloadGroup).map((m) => m.id));
-      store.scaleVmss(scaleSet, before + options.scaleOut);
+      const fresh = scaleOut(out, store, options.scaleOut);
       timings.scaledOut = Date.now();
-      const fresh = flexibleInstances(store, scaleSet, SEED_STORY.workloadGroup).filter((m) => !known.has(m.id));
-      out.event(`new instances: ${fresh.map((m) => m.name).join(', ')} (no associations)`);
       const allAssociated = (): boolean => fresh.every((m) => flexibleInstances(store, scaleSet, SEED_STORY.workloadGroup).some((x) => x.id === m.id && associated(x)));
       if (!(await watch.until((t) => converged(t, total) && allAssociated(), run.signal))) return ended();
       timings.scaleOutAssociated = Date.now();
@@ -207,16 +229,20 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     if (options.mode === 'non-interactive') return 0;
 
     printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, metricsPort, logPath, name: topology.metadata.name, binDirectory: bin });
-    out.stage('Watching for changes (Ctrl-C stops everything and cleans up)');
+    out.stage('Watching for changes');
+    const store = arm.store;
+    stopKeys = listenForKeys({ s: () => void scaleOut(out, store, 5), q: stop }, stop);
+    out.line(process.stdin.isTTY ? 'Press s to scale vmss-flex-web out by 5 more; q or Ctrl-C stops everything and cleans up.' : 'Ctrl-C stops everything and cleans up.');
     watch.start();
     await sleep(2 ** 31 - 1, run.signal);
-    return 0;
+    return ended();
   } catch (err) {
     if (run.signal.aborted) return ended();
     out.stage('Failed');
     out.line(err instanceof Error ? err.message : String(err), 'bad');
     return 1;
   } finally {
+    stopKeys();
     clearTimeout(timer);
     options.signal.removeEventListener('abort', stop);
     out.stage('Tearing down');

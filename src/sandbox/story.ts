@@ -1,4 +1,4 @@
-// The words around the run: the estate as the field report found it, the result, and how to explore.
+// The words around the run: what is broken in the estate, the result, and how to explore.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MonitoringTopology } from '../api/types.ts';
@@ -21,7 +21,7 @@ function list(names: string[]): string {
   return names.length > 0 ? names.join(', ') : 'none';
 }
 
-/** The estate before the controller runs, read from the emulator: what is broken, in the field report's words. */
+/** The estate before the controller runs, read from the emulator: what is broken and why agents send nothing. */
 export function printStory(out: Output, store: EmulatorStore): void {
   const scope = scopeOf(store, SEED_STORY.scope);
   const ms = machines(store, SEED_STORY.workloadGroup);
@@ -29,7 +29,7 @@ export function printStory(out: Output, store: EmulatorStore): void {
   out.line('');
   for (const l of machineTable(ms)) out.line(l);
   out.line('');
-  out.line('What the field report found, and what this estate reproduces:');
+  out.line('What is broken, and why those agents send nothing:');
   if (!scope.linked.includes(nameOf(SEED_STORY.endpoint))) {
     out.line(`- ${nameOf(SEED_STORY.endpoint)} is not linked to the ${scope.ingestion} scope: no agent can fetch its configuration privately`, 'bad');
   }

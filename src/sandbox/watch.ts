@@ -101,6 +101,7 @@ export class TopologyWatch {
   readonly #wakers = new Set<() => void>();
   #loops: Promise<void>[] = [];
   readonly #listeners = new Set<() => void>();
+  #held: (() => void)[] | undefined;
 
   constructor(opts: TopologyWatchOptions) {
     this.#opts = opts;
@@ -112,21 +113,29 @@ export class TopologyWatch {
     return this.#latest;
   }
 
+  /** Prints the column header, then whatever arrived while the output was held. */
   printHeader(): void {
     const width = Math.max(4, this.#opts.name.length);
     this.#opts.out.event(this.#opts.out.paint('dim', formatRow('NAME', width, [...COLUMNS], 'AGE')));
+    const held = this.#held;
+    this.#held = undefined;
+    for (const print of held ?? []) print();
   }
 
-  start(): void {
+  /** Watches from now; with `hold`, prints nothing until printHeader (so no revision is missed meanwhile). */
+  start(options: { hold?: boolean } = {}): void {
     if (this.#running) return;
     this.#running = true;
+    if (options.hold) this.#held = [];
     const { namespace, name } = this.#opts;
+    const later = (print: () => void): void => (this.#held ? void this.#held.push(print) : print());
     this.#loops = [
       this.#watchLoop(`/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`, `metadata.name=${name}`, (obj) => {
-        this.#latest = obj as MonitoringTopology;
-        this.#report(this.#latest);
+        const t = obj as MonitoringTopology;
+        this.#latest = t;
+        later(() => this.#report(t));
       }),
-      this.#watchLoop(`/api/v1/namespaces/${namespace}/events`, `involvedObject.name=${name}`, (obj) => this.#reportEvent(obj as CoreV1Event)),
+      this.#watchLoop(`/api/v1/namespaces/${namespace}/events`, `involvedObject.name=${name}`, (obj) => later(() => this.#reportEvent(obj as CoreV1Event))),
     ];
   }
 
@@ -170,8 +179,11 @@ export class TopologyWatch {
   /** Every revision, as `kubectl get -w` sees them; a watch the server closes is opened again. */
   async #watchLoop(path: string, fieldSelector: string, onObject: (obj: unknown) => void): Promise<void> {
     while (this.#running) {
+      let request: AbortController | undefined;
+      let wake: () => void = () => undefined;
       await new Promise<void>((resolve) => {
-        this.#wakers.add(resolve);
+        wake = resolve;
+        this.#wakers.add(wake);
         this.#watch
           .watch(
             path,
@@ -184,13 +196,19 @@ export class TopologyWatch {
             () => resolve(),
           )
           .then(
-            (request) => {
-              this.#requests.add(request);
-              if (!this.#running) request.abort();
+            (r) => {
+              request = r;
+              this.#requests.add(r);
+              if (!this.#running) r.abort();
             },
             () => resolve(),
           );
-      }).finally(() => this.#requests.clear());
+      });
+      this.#wakers.delete(wake);
+      if (request) {
+        request.abort();
+        this.#requests.delete(request);
+      }
       if (this.#running) await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }

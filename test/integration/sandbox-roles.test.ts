@@ -56,10 +56,10 @@ describe('the Azure role in README.md', () => {
 
   it('without the association write, reports AuthorizationFailed and does not converge', { timeout: 240_000 }, async () => {
     const actions = readmeRoleActions().filter((a) => a !== 'Microsoft.Insights/dataCollectionRuleAssociations/write');
-    const run = await sandboxWith(actions, '20');
+    const run = await sandboxWith(actions, '12');
     expect(run.code, run.output).toBe(1);
     expect(run.output).toMatch(/✗ AuthorizationFailed/);
     expect(run.output).toMatch(/Microsoft\.Insights\/dataCollectionRuleAssociations\/write/);
-    expect(run.output).toContain('Timed out after 20.0 s without converging');
+    expect(run.output).toContain('Timed out after 12.0 s without converging');
   });
 });

@@ -1,5 +1,5 @@
 // `npm run sandbox -- --non-interactive` end to end: its own control plane (beside the one the integration
-// project started), the emulator with the field report's estate, the controller process, convergence, scale-out.
+// project started), the emulator with the broken seed-story estate, the controller process, convergence, scale-out.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,8 @@ interface Run {
   output: string;
 }
 
-function runSandbox(args: string[]): Promise<Run> {
+/** Runs the sandbox; with `interruptOn`, sends SIGINT (Ctrl-C) once that text is printed. */
+function runSandbox(args: string[], interruptOn?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     // process.execPath is the project's Node 24 (vitest runs under it).
     const child = spawn(process.execPath, ['--no-warnings', MAIN, ...args], {
@@ -20,11 +21,28 @@ function runSandbox(args: string[]): Promise<Run> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    let interrupted = false;
+    const onData = (d: Buffer): void => {
+      output += d.toString();
+      if (interruptOn && !interrupted && output.includes(interruptOn)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.on('error', reject);
     child.on('exit', (code) => resolve({ code, output }));
   });
+}
+
+/** Paths the run printed that must be gone after teardown. */
+function leftovers(out: string): string[] {
+  const paths = [/kubeconfig (\/\S+)/, /CA: (\/\S+)/, /log (\/\S+)\/controller\.log/].flatMap((re) => {
+    const m = re.exec(out)?.[1];
+    return m ? [m] : [];
+  });
+  return paths.filter((p) => existsSync(p));
 }
 
 function alive(pid: number): boolean {
@@ -36,14 +54,14 @@ function alive(pid: number): boolean {
   }
 }
 
-describe('npm run sandbox -- --non-interactive', () => {
-  it('repairs the seed-story estate, associates a scale-out, and leaves nothing behind', { timeout: 300_000 }, async () => {
+describe('npm run sandbox', () => {
+  it('--non-interactive repairs the seed-story estate, associates a scale-out, and leaves nothing behind', { timeout: 300_000 }, async () => {
     const run = await runSandbox(['--non-interactive', '--timeout', '2m']);
     const out = run.output;
     expect(out, out).toContain('==> Converging');
     expect(run.code, out).toBe(0);
 
-    // The broken estate as the field report describes it, read from the emulator before the controller ran.
+    // The broken estate, read from the emulator before the controller ran.
     expect(out).toMatch(/dce-central is not linked to the PrivateOnly scope/);
     expect(out).toMatch(/endpoint association under another name, which the agent ignores: vm-linux-03/);
 
@@ -78,6 +96,27 @@ describe('npm run sandbox -- --non-interactive', () => {
     const kubeconfig = /kubeconfig (\/\S+)/.exec(out)?.[1] ?? '';
     expect(kubeconfig).not.toBe('');
     expect(existsSync(kubeconfig)).toBe(false);
+  });
+
+  it('Ctrl-C while watching stops the controller, the emulator and the control plane', { timeout: 300_000 }, async () => {
+    const run = await runSandbox(['--scale-out', '0'], '==> Watching for changes');
+    const out = run.output;
+    expect(run.code, out).toBe(0);
+    expect(out).toContain('export KUBECONFIG=');
+    expect(out).toContain('temporary files removed');
+    const pid = Number(/pid (\d+): node src\/runtime\/main\.ts/.exec(out)?.[1]);
+    expect(alive(pid)).toBe(false);
+    expect(leftovers(out)).toEqual([]);
+  });
+
+  it('--env-only starts the control plane and the emulator, prints how to run the controller, and cleans up on Ctrl-C', { timeout: 300_000 }, async () => {
+    const run = await runSandbox(['--env-only'], '==> Waiting');
+    const out = run.output;
+    expect(run.code, out).toBe(0);
+    expect(out).toMatch(/AZURE_TENANT_ID=\S+ AZURE_CLIENT_ID=\S+ AZURE_CLIENT_SECRET=\S+ npx node src\/runtime\/main\.ts --arm-endpoint https:/);
+    expect(out).not.toContain('==> Controller');
+    expect(out).toContain('temporary files removed');
+    expect(leftovers(out)).toEqual([]);
   });
 
   it('refuses an unknown flag with its usage', async () => {
