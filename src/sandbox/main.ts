@@ -13,7 +13,8 @@ Flags:
   --env-only               Start the control plane and the emulator only, print how to reach them, and wait.
   --non-interactive, --ci  Run to completion: exit 0 once converged and the scale-out is associated,
                            exit 1 when --timeout passes first.
-  --timeout <duration>     Time allowed from the control plane being up (default 3m; e.g. 90s, 2m).
+  --timeout <duration>     With --non-interactive: time allowed from the control plane being up
+                           (default 3m; e.g. 90s, 2m).
   --scale-out <n>          Instances added to the Flexible scale set after convergence (default 5; 0 skips).
   --help                   Print this help.`;
 
