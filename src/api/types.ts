@@ -8,6 +8,8 @@ export const KIND = 'MonitoringTopology';
 export const PLURAL = 'monitoringtopologies';
 export const SHORT_NAME = 'mtopo';
 export const FINALIZER = 'monitoring.ampls.dev/finalizer';
+/** Changing this annotation (any annotation, in fact) asks for a reconcile now rather than at the next resync. */
+export const RECONCILE_REQUESTED_AT = 'monitoring.ampls.dev/reconcile-requested-at';
 
 export type Mode = 'Enforce' | 'Audit';
 export type AccessMode = 'Open' | 'PrivateOnly';

@@ -19,6 +19,10 @@ export const SEED_STORY = {
   workspace: `${SUB}/resourceGroups/rg-monitoring/providers/Microsoft.OperationalInsights/workspaces/law-central`,
   endpoint: `${SUB}/resourceGroups/rg-monitoring/providers/Microsoft.Insights/dataCollectionEndpoints/dce-central`,
   flexibleScaleSet: `${SUB}/resourceGroups/rg-workloads/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-flex-web`,
+  /** Two user-assigned identities and an agent that names neither: only a person may choose. */
+  ambiguousVm: `${SUB}/resourceGroups/rg-workloads/providers/Microsoft.Compute/virtualMachines/vm-windows-02`,
+  agentExtension: 'AzureMonitorWindowsAgent',
+  agentIdentity: `${SUB}/resourceGroups/rg-monitoring/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami-ama`,
 } as const;
 
 function obj(v: unknown): Json {

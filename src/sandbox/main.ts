@@ -6,12 +6,13 @@ import type { SandboxMode } from './sandbox.ts';
 const USAGE = `Usage: npm run sandbox [-- flags]
 
 Starts a Kubernetes control plane and the ARM emulator loaded with a broken AMPLS estate,
-runs the controller, applies examples/sandbox.yaml and shows the estate converge, then scales the
-Flexible scale set out and shows the new instances being associated. Ctrl-C stops everything.
+runs the controller, applies examples/sandbox.yaml and shows the estate converge, scales the
+Flexible scale set out and shows the new instances being associated, then plays the person who names
+vm-windows-02's agent identity and shows every machine compliant. Ctrl-C stops everything.
 
 Flags:
   --env-only               Start the control plane and the emulator only, print how to reach them, and wait.
-  --non-interactive, --ci  Run to completion: exit 0 once converged and the scale-out is associated,
+  --non-interactive, --ci  Run to completion: exit 0 once every machine is compliant and Ready is True,
                            exit 1 when --timeout passes first.
   --timeout <duration>     With --non-interactive: time allowed from the control plane being up
                            (default 3m; e.g. 90s, 2m).

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { GROUP, PLURAL, VERSION } from '../api/types.ts';
+import { GROUP, PLURAL, RECONCILE_REQUESTED_AT, VERSION } from '../api/types.ts';
 import type { MonitoringTopology } from '../api/types.ts';
 import type { ControlPlane } from '../devenv/control-plane.ts';
 import type { EmulatorStore, Principal, RunningEmulator } from '../emulator/index.ts';
@@ -11,19 +11,20 @@ import { WorkDirectory } from './cleanup.ts';
 import { startControllerProcess } from './controller-process.ts';
 import type { AzureSettings, ControllerProcess } from './controller-process.ts';
 import { controlPlane, controlPlaneBinaries, emulator, REPO } from './environment.ts';
-import { Output, seconds } from './output.ts';
+import { nameOf, Output, seconds } from './output.ts';
 import { printExplore, printStory, printSummary } from './story.ts';
 import type { Timings } from './story.ts';
 import { associated, capacityOf, flexibleInstances, SEED_STORY } from './estate.ts';
 import type { MachineView } from './estate.ts';
 import { listenForKeys } from './keys.ts';
-import { converged, remainingWork, TopologyWatch } from './watch.ts';
+import { nameAgentIdentity, requestReconcile } from './operator.ts';
+import { allCompliant, converged, remainingWork, TopologyWatch } from './watch.ts';
 
 export type SandboxMode = 'interactive' | 'non-interactive' | 'env-only';
 
 export interface SandboxOptions {
   mode: SandboxMode;
-  /** From the control plane being up to the scale-out being associated (non-interactive: exit 1 after it). */
+  /** From the control plane being up to every machine compliant (non-interactive: exit 1 after it). */
   timeoutMs: number;
   /** Instances added to the Flexible scale set once the estate has converged. */
   scaleOut: number;
@@ -89,6 +90,24 @@ function scaleOut(out: Output, store: EmulatorStore, count: number): MachineView
   return fresh;
 }
 
+/** Names uami-ama for vm-windows-02's agent through ARM, as a person would with the Azure CLI. */
+async function resolveAmbiguousIdentity(out: Output, arm: RunningEmulator): Promise<void> {
+  const vm = SEED_STORY.ambiguousVm;
+  const parts = vm.split('/');
+  const choice = {
+    subscriptionId: parts[2] ?? '',
+    resourceGroup: parts[4] ?? '',
+    vmName: parts[8] ?? '',
+    extensionName: SEED_STORY.agentExtension,
+    identityId: SEED_STORY.agentIdentity,
+  };
+  out.line(`${choice.vmName} has two user-assigned identities (uami-ama, uami-app) and its agent names neither: AmbiguousIdentity.`, 'dim');
+  out.line(`The person who owns the machine picks ${nameOf(choice.identityId)} and names it in the agent extension's settings:`, 'dim');
+  const command = await nameAgentIdentity(arm, choice);
+  out.event(command);
+  out.event(`${choice.extensionName} on ${choice.vmName} now authenticates as ${nameOf(choice.identityId)} (PUT through @azure/arm-compute)`, 'good');
+}
+
 function tailOf(path: string, lines: number): string[] {
   try {
     return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines);
@@ -132,7 +151,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
   const ended = (): number => {
     if (!timedOut && crashed === undefined) return 0;
     const t = watch?.latest;
-    out.stage(crashed ?? `Timed out after ${seconds(options.timeoutMs)} without converging`);
+    out.stage(crashed ?? `Timed out after ${seconds(options.timeoutMs)} without converging to all-compliant`);
     const n = t?.status?.instances;
     out.line(`instances: ${n ? `${n.total} total, ${n.compliant} compliant, ${n.pending} pending, ${n.failing} failing` : 'not reported'}`, 'bad');
     for (const c of t?.status?.conditions ?? []) out.line(`${c.type}=${c.status} ${c.reason}: ${c.message}`, 'bad');
@@ -206,7 +225,8 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     if (!(await watch.until((t) => converged(t), run.signal))) return ended();
     timings.converged = Date.now();
     await watch.flushEvents();
-    out.event(`converged: ${seconds(timings.converged - timings.controlPlaneUp)} after the control plane was up`, 'good');
+    const waiting = (watch.latest?.status?.instances?.failing ?? 0) > 0 ? ' (all the controller may fix; the rest waits for a person)' : '';
+    out.event(`converged: ${seconds(timings.converged - timings.controlPlaneUp)} after the control plane was up${waiting}`, 'good');
 
     if (options.scaleOut > 0) {
       const store = arm.store;
@@ -223,6 +243,18 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       await watch.flushEvents();
       out.event(`all ${fresh.length} new instances associated ${seconds(timings.scaleOutAssociated - timings.scaledOut)} after the scale-out`, 'good');
     }
+
+    out.stage('A person resolves what only a person can (the controller never chooses an identity)');
+    out.resetClock(timings.controlPlaneUp);
+    const machinesNow = watch.latest?.status?.instances?.total ?? 0;
+    await resolveAmbiguousIdentity(out, arm);
+    const requested = await requestReconcile(kubeConfig, NAMESPACE, topology.metadata.name);
+    out.event(`kubectl annotate mtopo ${topology.metadata.name} --overwrite ${RECONCILE_REQUESTED_AT}=${requested}`);
+    out.line('(the annotation asks the controller to look again now instead of at the next resync, 10m here)', 'dim');
+    if (!(await watch.until((t) => allCompliant(t, machinesNow), run.signal))) return ended();
+    timings.allCompliant = Date.now();
+    await watch.flushEvents();
+    out.event(`all-compliant: ${seconds(timings.allCompliant - timings.controlPlaneUp)} after the control plane was up`, 'good');
     clearTimeout(timer);
     await watch.stop();
     printSummary(out, { store: arm.store, topology: watch.latest, timings });

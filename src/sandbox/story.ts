@@ -15,6 +15,7 @@ export interface Timings {
   converged?: number;
   scaledOut?: number;
   scaleOutAssociated?: number;
+  allCompliant?: number;
 }
 
 function list(names: string[]): string {
@@ -64,7 +65,7 @@ export function printSummary(out: Output, input: SummaryInput): void {
   // What is left is reported, not changed: the controller never touches identities or what it did not create.
   const left = (topology?.status?.findings ?? []).filter((f) => f.severity !== 'Info');
   if (left.length > 0) {
-    out.line('Left for a person (reported, never changed by the controller):');
+    out.line('Left for a person by design (reported, never changed by the controller; warnings do not hold Ready back):');
     const byCode = new Map<string, typeof left>();
     for (const f of left) byCode.set(f.code, [...(byCode.get(f.code) ?? []), f]);
     for (const [code, fs] of byCode) {
@@ -77,6 +78,7 @@ export function printSummary(out: Output, input: SummaryInput): void {
   if (timings.scaledOut !== undefined && timings.scaleOutAssociated !== undefined) {
     out.line(`scale-out -> new instances associated: ${seconds(timings.scaleOutAssociated - timings.scaledOut)}`, 'good');
   }
+  if (timings.allCompliant !== undefined) out.line(`control plane up -> all-compliant: ${seconds(timings.allCompliant - timings.controlPlaneUp)}`, 'good');
 }
 
 export interface ExploreInput {

@@ -40,6 +40,13 @@ export function converged(t: MonitoringTopology | undefined, expectedInstances?:
   return remainingWork(t).length === 0;
 }
 
+/** All-compliant: converged, Ready True and every machine compliant (INSTANCES = COMPLIANT). */
+export function allCompliant(t: MonitoringTopology | undefined, expectedInstances?: number): boolean {
+  if (!t || !converged(t, expectedInstances)) return false;
+  const n = t.status?.instances;
+  return condition(t, 'Ready')?.status === 'True' && n !== undefined && n.compliant === n.total && n.failing === 0;
+}
+
 /** Findings that are not settled by design (see WORK_LEFT); a repairable extension counts when repairs are on. */
 export function remainingWork(t: MonitoringTopology): Finding[] {
   const repairs = t.spec.agent?.manageExtension === true;

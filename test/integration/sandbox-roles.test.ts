@@ -52,6 +52,7 @@ describe('the Azure role in README.md', () => {
     expect(run.output).not.toContain('AuthorizationFailed');
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/all 2 new instances associated/);
+    expect(run.output).toMatch(/all-compliant: [\d.]+ s after the control plane was up/);
   });
 
   it('without the association write, reports AuthorizationFailed and does not converge', { timeout: 240_000 }, async () => {
@@ -60,6 +61,6 @@ describe('the Azure role in README.md', () => {
     expect(run.code, run.output).toBe(1);
     expect(run.output).toMatch(/✗ AuthorizationFailed/);
     expect(run.output).toMatch(/Microsoft\.Insights\/dataCollectionRuleAssociations\/write/);
-    expect(run.output).toContain('Timed out after 12.0 s without converging');
+    expect(run.output).toContain('Timed out after 12.0 s without converging to all-compliant');
   });
 });

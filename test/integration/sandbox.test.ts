@@ -1,5 +1,6 @@
 // `npm run sandbox -- --non-interactive` end to end: its own control plane (beside the one the integration
-// project started), the emulator with the broken seed-story estate, the controller process, convergence, scale-out.
+// project started), the emulator with the broken seed-story estate, the controller process, convergence, scale-out,
+// and the person's fix that only a person may make, up to all-compliant.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +56,7 @@ function alive(pid: number): boolean {
 }
 
 describe('npm run sandbox', () => {
-  it('--non-interactive repairs the seed-story estate, associates a scale-out, and leaves nothing behind', { timeout: 300_000 }, async () => {
+  it('--non-interactive repairs the seed-story estate, associates a scale-out, reaches all-compliant once a person names the identity, and leaves nothing behind', { timeout: 300_000 }, async () => {
     const run = await runSandbox(['--non-interactive', '--timeout', '2m']);
     const out = run.output;
     expect(out, out).toContain('==> Converging');
@@ -73,17 +74,30 @@ describe('npm run sandbox', () => {
     expect(out).toMatch(/converged: [\d.]+ s after the control plane was up/);
     expect(out).toMatch(/all 5 new instances associated [\d.]+ s after the scale-out/);
 
-    // The result, read back from the emulator: the DCE is linked and every machine has both associations,
-    // except what only a person can decide (vm-windows-02's two identities), which is reported.
-    expect(out).toMatch(/linked: dce-central, law-central/);
-    expect(out).toMatch(/\d+ of \d+ machines compliant, 1 failing, 0 pending/);
-    expect(out).toMatch(/AmbiguousIdentity \(Error\) on vm-windows-02/);
+    // A person names uami-ama for vm-windows-02's agent through ARM and asks for a reconcile: all compliant.
+    expect(out).toContain('==> A person resolves what only a person can');
+    expect(out).toMatch(/az vm extension set .*--vm-name vm-windows-02 --name AzureMonitorWindowsAgent .*"identifier-name":"mi_res_id","identifier-value":"\/subscriptions\/[^"]+\/userAssignedIdentities\/uami-ama"/);
+    expect(out).toMatch(/monitoring\.ampls\.dev\/reconcile-requested-at=\d{4}-\d\d-\d\dT/);
+    expect(out).toMatch(/✔ AmbiguousIdentity\s+vm-windows-02\s+resolved/);
+    expect(out).toMatch(/ampls-central True\s+Enforce\s+14\s+14\s/);
+    expect(out).toMatch(/Ready=True Converged: .*14 of 14 machines compliant/);
+    expect(out).toMatch(/all-compliant: [\d.]+ s after the control plane was up/);
+
+    // The result, read back from the emulator: the DCE is linked, every machine has both associations and
+    // vm-windows-02's agent uses uami-ama; what stays is left for a person by design and does not hold Ready back.
     const result = out.slice(out.indexOf('==> Result'));
+    expect(result).toMatch(/linked: dce-central, law-central/);
+    expect(result).toMatch(/14 of 14 machines compliant, 0 failing, 0 pending/);
+    expect(result).toMatch(/vm-windows-02 .*uami-ama \+ uami-app\s+uami-ama\s/);
+    expect(result).toMatch(/Left for a person by design/);
+    expect(result).toMatch(/EndpointAssociationMisnamed \(Warning\) on vm-linux-03/);
+    expect(result).not.toMatch(/\(Error\) on/);
     expect(result).not.toContain('(missing)');
 
-    // Within the acceptance budget: two minutes from the control plane being up.
-    const converged = Number(/control plane up -> converged: ([\d.]+) s/.exec(out)?.[1]);
-    expect(converged).toBeLessThan(120);
+    // Within the acceptance budget: two minutes from the control plane being up to all-compliant.
+    const allCompliant = Number(/control plane up -> all-compliant: ([\d.]+) s/.exec(out)?.[1]);
+    expect(allCompliant).toBeGreaterThan(0);
+    expect(allCompliant).toBeLessThan(120);
 
     // Teardown: the controller process and the work directory are gone.
     expect(out).toContain('temporary files removed');
