@@ -1,5 +1,5 @@
-// Target discovery in bulk: VMs per resource group, per Flexible scale set ($filter), per subscription by tags.
-import type { VirtualMachine } from '@azure/arm-compute';
+// Target discovery in bulk: VMs and scale sets per resource group and per subscription by tags, members per Flexible scale set ($filter).
+import type { VirtualMachine, VirtualMachineScaleSet } from '@azure/arm-compute';
 import type PQueue from 'p-queue';
 import type { Targets } from '../api/types.ts';
 import type { ObservedMachine, ObservedScaleSet, ReadError } from '../plan/model.ts';
@@ -25,7 +25,7 @@ export interface DiscoveredTargets {
   /** Targets after exclusions, keyed case-insensitively. */
   machines: IdMap<ObservedMachine>;
   excludedCount: number;
-  /** Flexible scale sets named in the spec (their members are machines). */
+  /** Flexible scale sets named in the spec or found by a selector (their members are machines), after exclusions. */
   scaleSets: ObservedScaleSet[];
   errors: ReadError[];
 }
@@ -54,7 +54,7 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
   const fromScaleSets: ObservedMachine[] = [];
   const fromGroups: ObservedMachine[] = [];
   const fromTags: ObservedMachine[] = [];
-  const scaleSets: ObservedScaleSet[] = [];
+  const scaleSets = new IdMap<ObservedScaleSet>();
   const tasks: Promise<void>[] = [];
 
   // A VM GET always carries `resources` when extensions exist; a list does when the service includes
@@ -67,6 +67,21 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
       if (!m) continue;
       if (m.agentExtension === undefined && listCarriesExtensions) m.agentExtension = null;
       into.push(m);
+    }
+  };
+  // A Flexible scale set whose tags do not match is kept only if some of its members are targets (they match on their own).
+  const memberOwners = new IdMap<ObservedScaleSet>();
+  const pushScaleSets = (into: ObservedMachine[], found: VirtualMachineScaleSet[], selectedBy: string, selected: (ss: VirtualMachineScaleSet) => boolean): void => {
+    for (const ss of found) {
+      if (!ss.id) continue;
+      const observed = toScaleSet(ss, ss.id);
+      if (observed.orchestrationMode === 'Uniform') {
+        if (selected(ss)) into.push({ ...uniformScaleSetMachine(ss, ss.id), selectedBy });
+      } else if (selected(ss)) {
+        if (!scaleSets.has(observed.id)) scaleSets.set(observed.id, observed);
+      } else {
+        memberOwners.set(observed.id, observed);
+      }
     }
   };
   const guard = (resourceId: string, fn: () => Promise<void>): void => {
@@ -108,7 +123,7 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
         fromScaleSets.push(uniformScaleSetMachine(ss, id));
         return;
       }
-      scaleSets.push(observed);
+      scaleSets.set(observed.id, observed);
       // Members may live in other resource groups of the subscription: list subscription-wide.
       const members = await collect(compute.virtualMachines.listAll({ ...opts, filter: flexibleMembersFilter(observed.id) }));
       push(fromScaleSets, members, 'virtualMachineScaleSets');
@@ -125,6 +140,11 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
       const vms = await collect(clients.for(p.subscriptionId).compute.virtualMachines.list(p.resourceGroup as string, opts));
       push(fromGroups, vms, 'resourceGroups');
     });
+    // Uniform scale sets are machines of their own; Flexible members already came with the VM list.
+    guard(id, async () => {
+      const found = await collect(clients.for(p.subscriptionId).compute.virtualMachineScaleSets.list(p.resourceGroup as string, opts));
+      pushScaleSets(fromGroups, found, 'resourceGroups', () => true);
+    });
   }
 
   const selector = targets.tagSelector;
@@ -135,6 +155,10 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
       guard(`/subscriptions/${subscriptionId}`, async () => {
         const vms = await collect(clients.for(subscriptionId).compute.virtualMachines.listAll(opts));
         push(fromTags, vms.filter((vm) => matchesTags(vm.tags, selector.matchTags)), 'tagSelector');
+      });
+      guard(`/subscriptions/${subscriptionId}`, async () => {
+        const found = await collect(clients.for(subscriptionId).compute.virtualMachineScaleSets.listAll(opts));
+        pushScaleSets(fromTags, found, 'tagSelector', (ss) => matchesTags(ss.tags, selector.matchTags));
       });
     }
   }
@@ -151,7 +175,12 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
     }
     if (!machines.has(m.id)) machines.set(m.id, m);
   }
-  return { machines, excludedCount: excludedIds.size, scaleSets, errors };
+  for (const m of machines.values()) {
+    const owner = m.scaleSetId ? memberOwners.get(m.scaleSetId) : undefined;
+    if (owner && !scaleSets.has(owner.id)) scaleSets.set(owner.id, owner);
+  }
+  const kept = [...scaleSets.values()].filter((ss) => !excluded.has(idKey(ss.id)));
+  return { machines, excludedCount: excludedIds.size, scaleSets: kept, errors };
 }
 
 export function dedupe(ids: string[]): string[] {

@@ -104,10 +104,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   );
   // Longer than client agents keep idle sockets, so clients close first and never reuse a socket being closed.
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => resolve());
+    });
+  } catch (err) {
+    operations.close();
+    await tls.dispose();
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   url = `https://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   return {
@@ -128,6 +134,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       operations.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await tls.dispose();
     },
   };
 }

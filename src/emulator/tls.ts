@@ -1,6 +1,6 @@
 // A certificate authority generated per run and a loopback server certificate it signs.
 import { webcrypto } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -10,6 +10,8 @@ export interface TlsMaterial {
   caCertPath: string;
   certPem: string;
   keyPem: string;
+  /** Removes the CA directory if this module created it; a caller-provided `caDir` is left alone. */
+  dispose(): Promise<void>;
 }
 
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -62,8 +64,17 @@ export async function createTlsMaterial(host: string, caDir?: string): Promise<T
   const keyDer = await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey);
   const caCertPem = ca.toString('pem') + '\n';
   const dir = caDir ?? (await mkdtemp(join(tmpdir(), 'arm-emulator-')));
-  await mkdir(dir, { recursive: true });
-  const caCertPath = join(dir, 'ca.pem');
-  await writeFile(caCertPath, caCertPem);
-  return { caCertPem, caCertPath, certPem: cert.toString('pem') + '\n', keyPem: pem('PRIVATE KEY', keyDer) };
+  const created = caDir === undefined ? dir : undefined;
+  const dispose = async (): Promise<void> => {
+    if (created !== undefined) await rm(created, { recursive: true, force: true });
+  };
+  try {
+    await mkdir(dir, { recursive: true });
+    const caCertPath = join(dir, 'ca.pem');
+    await writeFile(caCertPath, caCertPem);
+    return { caCertPem, caCertPath, certPem: cert.toString('pem') + '\n', keyPem: pem('PRIVATE KEY', keyDer), dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
 }

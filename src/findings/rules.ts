@@ -18,14 +18,33 @@ export function ruleFit(rule: ObservedRule, osType: OsType | undefined): RuleFit
   return kind === osType.toLowerCase() ? 'applies' : 'mismatch';
 }
 
-export function osKindMismatch(rule: ObservedRule, machineIds: readonly string[]): Finding {
+/**
+ * A rule of one OS kind is not associated with target machines of the other OS. Info when each of them gets a rule of
+ * its own (a mixed fleet); a Warning naming the machines that would get no applicable rule at all.
+ */
+export function osKindMismatch(
+  rule: ObservedRule,
+  machineIds: readonly string[],
+  uncovered: readonly string[],
+  otherRuleIds: readonly string[],
+): Finding {
+  const head = `The ${describe(rule.id)} is a ${rule.kind ?? ''} rule and is not associated with ${machineIds.length} target machine(s) of the other OS`;
+  if (uncovered.length === 0) {
+    return finding(
+      'OsKindMismatch',
+      'Info',
+      rule.id,
+      'Rules',
+      `${head} (${listNames(machineIds)}), as is correct: they get ${listNames(otherRuleIds)} instead.`,
+    );
+  }
   return finding(
     'OsKindMismatch',
     'Warning',
     rule.id,
     'Rules',
-    `The ${describe(rule.id)} is a ${rule.kind ?? ''} rule and is not associated with ${machineIds.length} target machine(s) of the other OS ` +
-      `(${listNames(machineIds)}): narrow spec.targets or add a rule for that OS.`,
+    `${head}; ${uncovered.length} of them get no applicable rule at all, so nothing is collected from them ` +
+      `(${listNames(uncovered)}): narrow spec.targets or add a rule for that OS.`,
   );
 }
 

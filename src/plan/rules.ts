@@ -20,13 +20,20 @@ export function ruleFindings(rules: readonly ObservedRule[], machines: readonly 
   const out: Finding[] = [];
   for (const rule of rules) {
     const mismatched: string[] = [];
+    const uncovered: string[] = [];
+    const others = new Set<string>();
     let combined = 0;
     for (const [os, ids] of groups) {
       const fit = ruleFit(rule, os);
-      if (fit === 'mismatch') mismatched.push(...ids);
       if (fit === 'combined') combined += ids.length;
+      if (fit !== 'mismatch') continue;
+      mismatched.push(...ids);
+      // Every machine of one OS gets the same rules, so coverage is decided per OS group.
+      const fitting = rules.filter((r) => ruleFit(r, os) !== 'mismatch');
+      if (fitting.length === 0) uncovered.push(...ids);
+      for (const r of fitting) others.add(r.id);
     }
-    if (mismatched.length > 0) out.push(osKindMismatch(rule, mismatched));
+    if (mismatched.length > 0) out.push(osKindMismatch(rule, mismatched, uncovered, [...others]));
     if (ruleFit(rule, undefined) === 'combined') out.push(combinedOsRule(rule, combined));
   }
   for (let i = 0; i < rules.length; i++) {

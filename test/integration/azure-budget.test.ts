@@ -51,8 +51,8 @@ const spec: MonitoringTopologySpec = {
   dataCollectionRules: [{ resourceId: `${MON}/providers/Microsoft.Insights/dataCollectionRules/dcr-a` }, { resourceId: `${MON}/providers/Microsoft.Insights/dataCollectionRules/dcr-b` }],
   targets: { resourceGroups: Array.from({ length: GROUPS }, (_, i) => RG(i)) },
 };
-// Reads per observe: scope GET + scoped list + workspace + 2 rules + DCE + 2 rule lists + endpoint list + 6 groups.
-const READS_PER_OBSERVE = 15;
+// Reads per observe: scope GET + scoped list + workspace + 2 rules + DCE + 2 rule lists + endpoint list + 6 groups × (VMs + scale sets).
+const READS_PER_OBSERVE = 21;
 
 interface Logged {
   level: number;
@@ -98,7 +98,7 @@ describe('subscription budget', () => {
     const c = ctx.em.counters();
     expect(c.reads).toBe(3 * READS_PER_OBSERVE);
     expect(c.throttled).toBe(0);
-    // 45 reads at 15/s after a burst of 5 take at least ~2.6 s: the budget, not ARM, paced them.
+    // 63 reads at 15/s after a burst of 5 take at least ~3.9 s: the budget, not ARM, paced them.
     expect(elapsed).toBeGreaterThan(2000);
     expect(ctx.logs.some((l) => l.msg === 'waiting for ARM budget')).toBe(true);
     expect(ctx.logs.some((l) => l.msg === 'waiting for ARM budget' && l.level === 30 && (l.waitMs ?? 0) > 1000)).toBe(true);
@@ -108,7 +108,7 @@ describe('subscription budget', () => {
   });
 
   it('without a shared budget the same load bounces off ARM (the contrast)', async () => {
-    const ctx = await start({ throttling: { reads: { burst: 5, perSecond: 20 } } });
+    const ctx = await start({ throttling: { reads: { burst: 5, perSecond: 30 } } });
     const a = createArmGateway({ ...ctx.gatewayOptions, budgets: createSubscriptionBudgets() });
     const b = createArmGateway({ ...ctx.gatewayOptions, budgets: createSubscriptionBudgets() });
     ctx.em.resetCounters();

@@ -32,6 +32,8 @@ const id = {
   vmTagged: `${S}/resourceGroups/rg-other/providers/Microsoft.Compute/virtualMachines/vm-tagged`,
   flex: `${APP}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-flex`,
   uni: `${APP}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-uni`,
+  uniTagged: `${S}/resourceGroups/rg-other/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-tagged`,
+  uniUntagged: `${S}/resourceGroups/rg-other/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-untagged`,
 };
 
 const ama = (settings?: Record<string, unknown>) => ({
@@ -94,6 +96,10 @@ const estate: Estate = {
           virtualMachines: [
             { name: 'vm-tagged', osType: 'Linux', tags: { Monitoring: 'ampls' } },
             { name: 'vm-untagged', osType: 'Linux', tags: { monitoring: 'other' } },
+          ],
+          virtualMachineScaleSets: [
+            { name: 'vmss-tagged', orchestrationMode: 'Uniform', capacity: 2, osType: 'Windows', tags: { Monitoring: 'ampls' } },
+            { name: 'vmss-untagged', orchestrationMode: 'Uniform', capacity: 1, osType: 'Linux', tags: { monitoring: 'other' } },
           ],
         },
       ],
@@ -195,7 +201,7 @@ describe('observe', () => {
 
   it('finds every target once, applies exclusions, and models Flexible and Uniform scale sets', () => {
     const ids = snap.machines.map((m) => m.id);
-    expect(ids).toHaveLength(1 + 1 + 3 + 1 + 1); // vm-a, vm-b, 3 flex members, the uniform set, vm-tagged
+    expect(ids).toHaveLength(1 + 1 + 3 + 1 + 1 + 1); // vm-a, vm-b, 3 flex members, the uniform set, vm-tagged, vmss-tagged
     expect(has(ids, id.vmC)).toBe(false);
     expect(snap.excludedCount).toBe(1);
     expect(has(ids, id.vmTagged)).toBe(true);
@@ -203,6 +209,8 @@ describe('observe', () => {
     expect(byId(id.vmA)?.selectedBy).toBe('virtualMachines');
     expect(byId(id.vmB)?.selectedBy).toBe('resourceGroups');
     expect(byId(id.vmTagged)?.selectedBy).toBe('tagSelector');
+    expect(byId(id.uniTagged)).toMatchObject({ kind: 'UniformScaleSet', selectedBy: 'tagSelector', osType: 'Windows' });
+    expect(has(ids, id.uniUntagged)).toBe(false);
     const uni = byId(id.uni);
     expect(uni?.kind).toBe('UniformScaleSet');
     expect(uni?.agentExtension?.type).toBe('AzureMonitorLinuxAgent');
@@ -236,8 +244,10 @@ describe('observe', () => {
     expect(full).toHaveLength(snap.machines.length - 1);
     const c = em.counters();
     expect(c.writes).toBe(0);
-    // No GET per machine: association lists per machine only for the 6 incomplete ones.
-    expect(c.byOperation['LIST Microsoft.Insights/dataCollectionRuleAssociations']?.['200']).toBe(6);
+    // No GET per machine: association lists per machine only for the 7 incomplete ones.
+    expect(c.byOperation['LIST Microsoft.Insights/dataCollectionRuleAssociations']?.['200']).toBe(7);
+    // Scale sets in bulk: one list for the resource group, one for the tag selector's subscription.
+    expect(c.byOperation['LIST Microsoft.Compute/virtualMachineScaleSets']?.['200']).toBe(2);
   });
 
   it('listTargets returns the same machines, without association reads', async () => {
@@ -246,6 +256,47 @@ describe('observe', () => {
     expect(targets.map(idKey).sort()).toEqual(snap.machines.map((m) => idKey(m.id)).sort());
     const ops = Object.keys(em.counters().byOperation);
     expect(ops.some((o) => o.includes('dataCollectionRuleAssociations'))).toBe(false);
+  });
+});
+
+describe('observe by resource group and tags only', () => {
+  const bySelectors: MonitoringTopologySpec = {
+    ...spec,
+    targets: {
+      resourceGroups: [APP],
+      tagSelector: { subscriptions: [SUB], matchTags: { monitoring: 'ampls' } },
+      exclude: [id.vmC, id.uniTagged.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/').replace(SUB.toUpperCase(), SUB)],
+    },
+  };
+
+  it('makes a Uniform scale set in the resource group a machine and records its Flexible scale set', async () => {
+    const snap = await gateway.observe(bySelectors);
+    const byId = (x: string) => snap.machines.find((m) => sameId(m.id, x));
+    expect(byId(id.uni)).toMatchObject({ kind: 'UniformScaleSet', selectedBy: 'resourceGroups' });
+    expect(byId(id.uni)?.agentExtension?.type).toBe('AzureMonitorLinuxAgent');
+    const members = snap.machines.filter((m) => sameId(m.scaleSetId, id.flex));
+    expect(members).toHaveLength(3);
+    expect(members.every((m) => m.selectedBy === 'resourceGroups')).toBe(true);
+    expect(snap.scaleSets.map((s) => s.id).filter((s) => sameId(s, id.flex))).toHaveLength(1);
+    expect(snap.scaleSets.every((s) => s.orchestrationMode === 'Flexible')).toBe(true);
+    // The excluded tagged Uniform scale set is counted, not observed.
+    expect(byId(id.uniTagged)).toBeUndefined();
+    expect(snap.excludedCount).toBe(2);
+  });
+
+  it('keeps a Flexible scale set out when it is excluded', async () => {
+    const snap = await gateway.observe({ ...bySelectors, targets: { ...bySelectors.targets, exclude: [id.flex] } });
+    expect(snap.machines.some((m) => sameId(m.scaleSetId, id.flex))).toBe(false);
+    expect(snap.scaleSets).toEqual([]);
+  });
+
+  it('listTargets finds the same machines with one scale-set list per resource group and subscription', async () => {
+    const snap = await gateway.observe(bySelectors);
+    em.resetCounters();
+    const targets = await gateway.listTargets(bySelectors);
+    expect(targets.map(idKey).sort()).toEqual(snap.machines.map((m) => idKey(m.id)).sort());
+    expect(has(targets, id.uni)).toBe(true);
+    expect(em.counters().byOperation['LIST Microsoft.Compute/virtualMachineScaleSets']?.['200']).toBe(2);
   });
 });
 

@@ -63,7 +63,58 @@ describe('planTopology: rule associations', () => {
     expect(mismatch).toHaveLength(1);
     expect(mismatch[0]).toMatchObject({ severity: 'Warning', resourceId: LINUX, stage: 'Rules' });
     expect(mismatch[0]?.message).toContain('2 target machine(s)');
+    expect(mismatch[0]?.message).toContain('2 of them get no applicable rule at all');
+    expect(mismatch[0]?.message).toContain('(win-1, win-2)');
+    expect(mismatch[0]?.message).toContain('narrow spec.targets or add a rule for that OS');
     expect(plan.instances).toMatchObject({ compliant: 2, pending: 1 });
+  });
+
+  it('reports a rule of the other OS as Info when every machine gets a rule of its own OS', () => {
+    const WINDOWS = ids.rule('dcr-windows');
+    const input = withSnapshot(convergedInput(0), () => {
+      const machines = [vm('win-1', { osType: 'Windows' }), vm('lin-1')];
+      return {
+        machines,
+        rules: [rule('dcr-linux'), rule('dcr-windows', { kind: 'Windows' })],
+        associations: [...ownedAssociations(machines[0]?.id ?? '', [WINDOWS]), ...ownedAssociations(machines[1]?.id ?? '', [LINUX])],
+        fullyListedMachines: machines.map((m) => m.id),
+      };
+    });
+    input.spec = { ...input.spec, dataCollectionRules: [{ resourceId: LINUX }, { resourceId: WINDOWS }] };
+    const plan = planTopology(input);
+    expect(plan.actions).toEqual([]);
+    const mismatch = plan.findings.filter((f) => f.code === 'OsKindMismatch');
+    expect(mismatch.map((f) => [f.resourceId, f.severity])).toEqual([
+      [LINUX, 'Info'],
+      [WINDOWS, 'Info'],
+    ]);
+    const linux = mismatch.find((f) => f.resourceId === LINUX);
+    expect(linux?.message).toContain('not associated with 1 target machine(s) of the other OS (win-1), as is correct');
+    expect(linux?.message).toContain('they get dcr-windows instead');
+    expect(linux?.message).not.toContain('narrow spec.targets');
+    expect(plan.instances).toMatchObject({ compliant: 2 });
+  });
+
+  it('counts a rule with no kind as covering the other OS', () => {
+    const m = vm('win-1', { osType: 'Windows' });
+    const input = single(m, ownedAssociations(m.id, [ids.rule('dcr-all')]));
+    input.snapshot.rules = [rule('dcr-linux'), rule('dcr-all', { kind: undefined })];
+    input.spec = { ...input.spec, dataCollectionRules: [{ resourceId: LINUX }, { resourceId: ids.rule('dcr-all') }] };
+    const mismatch = planTopology(input).findings.find((f) => f.code === 'OsKindMismatch');
+    expect(mismatch).toMatchObject({ severity: 'Info', resourceId: LINUX });
+    expect(mismatch?.message).toContain('they get dcr-all instead');
+  });
+
+  it('stays a Warning naming only the machines left with no applicable rule', () => {
+    const WINDOWS = ids.rule('dcr-windows');
+    const input = withSnapshot(convergedInput(0), () => {
+      const machines = [vm('lin-1'), vm('win-1', { osType: 'Windows' })];
+      return { machines, rules: [rule('dcr-windows', { kind: 'Windows' })], fullyListedMachines: machines.map((m) => m.id) };
+    });
+    input.spec = { ...input.spec, dataCollectionRules: [{ resourceId: WINDOWS }] };
+    const mismatch = planTopology(input).findings.find((f) => f.code === 'OsKindMismatch');
+    expect(mismatch).toMatchObject({ severity: 'Warning', resourceId: WINDOWS });
+    expect(mismatch?.message).toContain('1 of them get no applicable rule at all, so nothing is collected from them (lin-1)');
   });
 
   it('associates a rule with no kind everywhere and reports it as combined', () => {
