@@ -164,28 +164,22 @@ function isAgent(publisher: string | undefined, type: string | undefined): boole
 }
 
 export function toVmAgentExtension(ext: VirtualMachineExtension): ObservedAgentExtension | undefined {
-  const type = ext.typePropertiesType;
-  if (!ext.id || !isAgent(ext.publisher, type)) return undefined;
-  const out: ObservedAgentExtension = {
-    id: ext.id,
-    name: ext.name ?? ext.id.split('/').pop() ?? '',
-    type: type ?? '',
-    publisher: ext.publisher ?? AGENT_PUBLISHER,
-    settings: settingsOf(ext.settings),
-  };
-  if (ext.typeHandlerVersion) out.typeHandlerVersion = ext.typeHandlerVersion;
-  if (ext.provisioningState) out.provisioningState = ext.provisioningState;
-  return out;
+  if (!ext.id || !isAgent(ext.publisher, ext.typePropertiesType)) return undefined;
+  return agentExtension(ext.id, ext.name ?? ext.id.split('/').pop() ?? '', ext);
 }
 
 export function toScaleSetAgentExtension(scaleSetId: string, ext: VirtualMachineScaleSetExtension): ObservedAgentExtension | undefined {
-  const type = ext.typePropertiesType;
-  if (!isAgent(ext.publisher, type)) return undefined;
-  const name = ext.name ?? type ?? '';
+  if (!isAgent(ext.publisher, ext.typePropertiesType)) return undefined;
+  const name = ext.name ?? ext.typePropertiesType ?? '';
+  return agentExtension(`${scaleSetId}/extensions/${name}`, name, ext);
+}
+
+/** The agent extension of a VM or of a scale set's extension profile: the two SDK shapes share these fields. */
+function agentExtension(id: string, name: string, ext: VirtualMachineExtension | VirtualMachineScaleSetExtension): ObservedAgentExtension {
   const out: ObservedAgentExtension = {
-    id: `${scaleSetId}/extensions/${name}`,
+    id,
     name,
-    type: type ?? '',
+    type: ext.typePropertiesType ?? '',
     publisher: ext.publisher ?? AGENT_PUBLISHER,
     settings: settingsOf(ext.settings),
   };
