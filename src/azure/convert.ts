@@ -189,8 +189,8 @@ function agentExtension(id: string, name: string, ext: VirtualMachineExtension |
 }
 
 /**
- * A VM as a machine. `resources` (child extensions) comes with a VM GET and, when the service includes
- * it, with the list: then the agent extension is known (or known absent) without another read.
+ * A VM as a machine. `resources` (child extensions) comes in full with a VM GET: then the agent extension
+ * is known (or known absent) without another read.
  */
 export function toVmMachine(vm: VirtualMachine, selectedBy: string): ObservedMachine | undefined {
   if (!vm.id) return undefined;
@@ -205,7 +205,10 @@ export function toVmMachine(vm: VirtualMachine, selectedBy: string): ObservedMac
   if (os) m.osType = os;
   if (vm.virtualMachineScaleSet?.id) m.scaleSetId = vm.virtualMachineScaleSet.id;
   if (vm.resources !== undefined) {
-    m.agentExtension = vm.resources.map(toVmAgentExtension).find((e) => e !== undefined) ?? null;
+    // A GET carries extensions in full; a list only their ids, and then the settings are read separately.
+    const detailed = vm.resources.every((r) => r.publisher !== undefined || r.typePropertiesType !== undefined);
+    if (detailed) m.agentExtension = vm.resources.map(toVmAgentExtension).find((e) => e !== undefined) ?? null;
+    else m.extensionIds = vm.resources.map((r) => r.id).filter((id): id is string => id !== undefined);
   }
   return m;
 }

@@ -11,6 +11,7 @@ import type { ActionOutcome, ArmGateway } from './gateway.ts';
 import type { ArmMetrics } from './metrics.ts';
 import { observe } from './observe.ts';
 import { armBudgetPolicy } from './policy.ts';
+import { ExtensionCache } from './extensions.ts';
 import { discoverTargets } from './targets.ts';
 import type { ServiceTraits } from './targets.ts';
 
@@ -32,6 +33,8 @@ export interface ArmGatewayOptions {
   lroPollIntervalMs?: number;
   /** At most this many drifted machines get a full association listing per observe (default: all). */
   fullListingLimit?: number;
+  /** How long a VM's agent extension settings are trusted without a new read (default one hour). */
+  extensionMaxAgeMs?: number;
 }
 
 export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
@@ -52,6 +55,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
   const reads = new PQueue({ concurrency: options.concurrency ?? 16 });
   const writes = new PQueue({ concurrency: options.concurrency ?? 8 });
   const service: ServiceTraits = { vmListsCarryExtensions: false };
+  const extensions = new ExtensionCache(options.extensionMaxAgeMs);
 
   return {
     async observe(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<Snapshot> {
@@ -60,6 +64,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
         clients,
         queue: reads,
         service,
+        extensions,
         ...(signal ? { signal } : {}),
         ...(options.fullListingLimit !== undefined ? { fullListingLimit: options.fullListingLimit } : {}),
       });
@@ -83,14 +88,17 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
       if (found.errors.length > 0) logger.debug({ errors: found.errors }, 'target discovery had read errors');
       return [...found.machines.values()].map((m) => m.id);
     },
-    act(actions: Action[], signal?: AbortSignal): Promise<ActionOutcome[]> {
-      return act(actions, {
+    async act(actions: Action[], signal?: AbortSignal): Promise<ActionOutcome[]> {
+      const outcomes = await act(actions, {
         clients,
         queue: writes,
         logger,
         ...(signal ? { signal } : {}),
         ...(options.lroPollIntervalMs !== undefined ? { lroPollIntervalMs: options.lroPollIntervalMs } : {}),
       });
+      // An extension the controller changed (or tried to) is read afresh on the next pass.
+      for (const o of outcomes) if (o.action.kind === 'RepairExtensionIdentity') extensions.invalidate(o.action.resourceId);
+      return outcomes;
     },
   };
 }

@@ -19,6 +19,7 @@ import { toReadError } from './errors.ts';
 import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, isType, parseArmId, ResourceTypes, sameId } from './ids.ts';
 import { dedupe, discoverTargets } from './targets.ts';
 import type { ServiceTraits } from './targets.ts';
+import type { ExtensionCache } from './extensions.ts';
 
 /** Log Analytics has no SDK in our dependencies; its workspace GET goes raw through the same pipeline. */
 export const WORKSPACE_API_VERSION = '2023-09-01';
@@ -30,6 +31,8 @@ export interface ObserveContext {
   /** At most this many drifted machines get a full ListByResource per observe (undefined = all of them). */
   fullListingLimit?: number;
   service?: ServiceTraits;
+  /** Agent extensions remembered across passes (VM lists carry extension ids only). */
+  extensions?: ExtensionCache;
 }
 
 async function collect<T>(iter: AsyncIterable<T>): Promise<T[]> {
@@ -173,7 +176,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
         fullyListedMachines.push(m.id);
       }),
     ),
-    ...extensionReads(spec, machines, clients, run, opts),
+    ...extensionReads(spec, machines, clients, run, opts, ctx.extensions),
   ]);
 
   const snapshot: Snapshot = {
@@ -227,8 +230,8 @@ export function looksIncomplete(
 }
 
 /**
- * VM lists carry the agent extension when the service includes `resources`; only machines whose
- * extension is still unknown and whose identity checks need it are read, one extension list each.
+ * Machines whose agent extension is still unknown and whose identity checks need it are read, one
+ * extension list each, unless the cache still holds them.
  */
 function extensionReads(
   spec: MonitoringTopologySpec,
@@ -236,12 +239,18 @@ function extensionReads(
   clients: ArmClientCache,
   run: <T>(resourceId: string, fn: () => Promise<T>) => Promise<T | undefined>,
   opts: { abortSignal?: AbortSignal },
+  cache?: ExtensionCache,
 ): Promise<unknown>[] {
   const needsAgent = spec.agent?.userAssignedIdentity !== undefined || spec.agent?.manageExtension === true;
   const out: Promise<unknown>[] = [];
   for (const m of machines.values()) {
     if (m.kind !== 'VirtualMachine' || m.agentExtension !== undefined) continue;
     if (!needsAgent && m.identity.userAssignedIdentities.length > 0) continue;
+    const cached = cache?.lookup(m);
+    if (cached !== undefined) {
+      m.agentExtension = cached;
+      continue;
+    }
     const p = parseArmId(m.id);
     if (!p?.resourceGroup || !p.name) continue;
     out.push(
@@ -249,6 +258,7 @@ function extensionReads(
         const list = await clients.for(p.subscriptionId).compute.virtualMachineExtensions.list(p.resourceGroup as string, p.name as string, opts);
         const agent: ObservedAgentExtension | undefined = (list.value ?? []).map(toVmAgentExtension).find((e) => e !== undefined);
         m.agentExtension = agent ?? null;
+        cache?.store(m, m.agentExtension);
       }),
     );
   }

@@ -65,7 +65,7 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
     for (const vm of vms) {
       const m = toVmMachine(vm, selectedBy);
       if (!m) continue;
-      if (m.agentExtension === undefined && listCarriesExtensions) m.agentExtension = null;
+      if (m.agentExtension === undefined && m.extensionIds === undefined && listCarriesExtensions) m.agentExtension = null;
       into.push(m);
     }
   };

@@ -116,8 +116,8 @@ export function notFound(id: string, parsed: ParsedPath): ArmError {
   return errors.resourceNotFound(typeAndName(id), parsed.resourceGroup);
 }
 
-export function render(env: Env, kind: Kind, resource: StoredResource, query?: URLSearchParams): Json {
-  const body = kind.view ? kind.view(env, resource, query) : resource.body;
+export function render(env: Env, kind: Kind, resource: StoredResource, query?: URLSearchParams, listed = false): Json {
+  const body = kind.view ? kind.view(env, resource, query, listed) : resource.body;
   if (kind.etagInBody) return { ...body, etag: resource.etag };
   return body;
 }
@@ -128,8 +128,8 @@ function listKind(env: Env, req: ArmRequest, kind: Kind, parentId: string, apiVe
   const items =
     kind.listFrom?.(env, parentId, req.query, parentIsSubscription) ??
     (parentIsSubscription && !kind.extension ? env.store.listInSubscription(parsePath(parentId)?.subscriptionId ?? '', kind.type) : env.store.list(parentId, kind.type));
-  if (kind.list === 'plain') return { status: 200, body: { value: items.map((r) => render(env, kind, r, req.query)) } };
-  return listResponse(env, req, items, (r) => render(env, kind, r, req.query), apiVersion);
+  if (kind.list === 'plain') return { status: 200, body: { value: items.map((r) => render(env, kind, r, req.query, true)) } };
+  return listResponse(env, req, items, (r) => render(env, kind, r, req.query, true), apiVersion);
 }
 
 function write(env: Env, req: ArmRequest, kind: Kind, id: string, existing: StoredResource | undefined, apiVersion: string, parsed: ParsedPath): Reply {

@@ -50,7 +50,8 @@ export interface Kind {
   /** Validates the input and returns the stored body (id, name, type already set by the caller). */
   build(ctx: WriteContext): Json;
   /** Computed properties added on every read. */
-  view?(env: Env, resource: StoredResource, query?: URLSearchParams): Json;
+  /** How a stored resource is shown; `listed` is true inside a collection (ARM shows less there). */
+  view?(env: Env, resource: StoredResource, query?: URLSearchParams, listed?: boolean): Json;
   /** Side effects once a write has completed (after the LRO when there is one). */
   afterWrite?(env: Env, resource: StoredResource, previous: Json | undefined): void;
   /** Checks and side effects before a delete; throwing refuses it. */

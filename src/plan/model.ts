@@ -45,6 +45,8 @@ export interface ObservedMachine {
   tags: Record<string, string>;
   /** undefined = not read (unknown); null = read and absent. */
   agentExtension?: ObservedAgentExtension | null;
+  /** Extension ids a VM list reported without their settings (ARM lists name extensions by id only). */
+  extensionIds?: string[];
   /** Why the machine is a target: `virtualMachines`, `virtualMachineScaleSets`, `resourceGroups`, `tagSelector`. */
   selectedBy: string;
 }

@@ -32,7 +32,19 @@ describe('reconciler: scale', () => {
     );
     const t = await waitForReady(ns.name, 'fleet', 60_000);
     expect(t.status?.instances).toMatchObject({ total: MACHINES, compliant: MACHINES });
-    await new Promise((r) => setTimeout(r, 500));
+    // The first pass reads every VM's agent extension once (ARM lists name extensions by id only) and so
+    // drains the read budget; let ARM traffic stop and the bucket refill (250 at 25/s) before measuring.
+    let quiet = -1;
+    await vi.waitFor(
+      () => {
+        const now = env.emulator.counters().total;
+        const settled = now === quiet;
+        quiet = now;
+        expect(settled).toBe(true);
+      },
+      { timeout: 60_000, interval: 1000 },
+    );
+    await new Promise((r) => setTimeout(r, 10_000));
 
     env.emulator.resetCounters();
     const passes = env.logs.lines.length;

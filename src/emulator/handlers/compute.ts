@@ -76,10 +76,11 @@ const virtualMachines: Kind = {
     }
     return body;
   },
-  view(env, resource, query) {
+  view(env, resource, query, listed) {
     const extensions = env.store.list(resource.id, EXTENSION_TYPE);
     const body: Json = { ...resource.body };
-    if (extensions.length > 0) body.resources = extensions.map((e) => e.body);
+    // As in ARM: a VM GET carries its extensions in full, a VM list only their ids.
+    if (extensions.length > 0) body.resources = extensions.map((e) => (listed ? { id: e.body.id } : e.body));
     if (query?.get('$expand')?.toLowerCase() === 'instanceview') body.properties = { ...(body.properties as Json), instanceView: vmInstanceView(env, resource, EXTENSION_TYPE) };
     return body;
   },
