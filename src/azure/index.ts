@@ -7,7 +7,7 @@ import type { Action, Snapshot } from '../plan/model.ts';
 import { act } from './act.ts';
 import type { SubscriptionBudgets } from './budget.ts';
 import { ArmClientCache } from './clients.ts';
-import type { ActionOutcome, ArmGateway } from './gateway.ts';
+import type { ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';
 import type { ArmMetrics } from './metrics.ts';
 import { observe } from './observe.ts';
 import { armBudgetPolicy } from './policy.ts';
@@ -58,13 +58,14 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
   const extensions = new ExtensionCache(options.extensionMaxAgeMs);
 
   return {
-    async observe(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<Snapshot> {
+    async observe(spec: MonitoringTopologySpec, signal?: AbortSignal, observeOptions?: ObserveOptions): Promise<Snapshot> {
       const started = performance.now();
       const snapshot = await observe(spec, {
         clients,
         queue: reads,
         service,
         extensions,
+        refresh: observeOptions?.refresh === true,
         ...(signal ? { signal } : {}),
         ...(options.fullListingLimit !== undefined ? { fullListingLimit: options.fullListingLimit } : {}),
       });
@@ -108,4 +109,4 @@ export type { BudgetConfig, BudgetKind, BucketLimits, Clock, SubscriptionBudget,
 export { createArmMetrics } from './metrics.ts';
 export type { ArmMetrics } from './metrics.ts';
 export { armBudgetPolicy } from './policy.ts';
-export type { ActionError, ActionOutcome, ArmGateway } from './gateway.ts';
+export type { ActionError, ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';

@@ -33,6 +33,8 @@ export interface ObserveContext {
   service?: ServiceTraits;
   /** Agent extensions remembered across passes (VM lists carry extension ids only). */
   extensions?: ExtensionCache;
+  /** Read remembered state afresh (a person asked for a reconcile). */
+  refresh?: boolean;
 }
 
 async function collect<T>(iter: AsyncIterable<T>): Promise<T[]> {
@@ -176,7 +178,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
         fullyListedMachines.push(m.id);
       }),
     ),
-    ...extensionReads(spec, machines, clients, run, opts, ctx.extensions),
+    ...extensionReads(machines, clients, run, opts, ctx.extensions, ctx.refresh === true),
   ]);
 
   const snapshot: Snapshot = {
@@ -230,23 +232,21 @@ export function looksIncomplete(
 }
 
 /**
- * Machines whose agent extension is still unknown and whose identity checks need it are read, one
- * extension list each, unless the cache still holds them.
+ * Machines whose agent extension is still unknown are read, one extension list each, unless the cache
+ * still holds them: every identity check (which identity the agent uses) depends on its settings.
  */
 function extensionReads(
-  spec: MonitoringTopologySpec,
   machines: IdMap<ObservedMachine>,
   clients: ArmClientCache,
   run: <T>(resourceId: string, fn: () => Promise<T>) => Promise<T | undefined>,
   opts: { abortSignal?: AbortSignal },
   cache?: ExtensionCache,
+  refresh = false,
 ): Promise<unknown>[] {
-  const needsAgent = spec.agent?.userAssignedIdentity !== undefined || spec.agent?.manageExtension === true;
   const out: Promise<unknown>[] = [];
   for (const m of machines.values()) {
     if (m.kind !== 'VirtualMachine' || m.agentExtension !== undefined) continue;
-    if (!needsAgent && m.identity.userAssignedIdentities.length > 0) continue;
-    const cached = cache?.lookup(m);
+    const cached = refresh ? undefined : cache?.lookup(m);
     if (cached !== undefined) {
       m.agentExtension = cached;
       continue;

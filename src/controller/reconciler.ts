@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 
 import type { Finding, MonitoringTopology, MonitoringTopologyStatus, OwnedScopedResource } from '../api/types.ts';
+import { RECONCILE_REQUESTED_AT } from '../api/types.ts';
 import type { ActionOutcome, ArmGateway } from '../azure/gateway.ts';
 import { idKey } from '../azure/ids.ts';
 import type { Action, Owner, Plan, PlanInput, Snapshot } from '../plan/model.ts';
@@ -76,6 +77,8 @@ export class Reconciler {
   readonly #steps: Step[];
   // The status this process last wrote per topology: the informer cache may not have seen it yet.
   readonly #written = new Map<string, { uid: string | undefined; status: MonitoringTopologyStatus }>();
+  /** The last reconcile request (annotation value) served per topology: a new one reads Azure afresh. */
+  readonly #requests = new Map<string, string>();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -99,6 +102,7 @@ export class Reconciler {
       cached && written && written.uid === cached.metadata.uid ? { ...cached, status: written.status } : cached;
     if (!topology) {
       this.#written.delete(key);
+      this.#requests.delete(key);
       // Gone (deleted after its finalizer was removed): forget it everywhere.
       for (const other of this.#deps.registry.release(key)) this.#deps.enqueue?.(other);
       this.#deps.metrics?.forgetTopology(namespace, name);
@@ -128,6 +132,7 @@ export class Reconciler {
     }
     if (pass.finished) {
       this.#written.delete(key);
+      this.#requests.delete(key);
       return {};
     }
     return this.#report(pass, log);
@@ -169,7 +174,10 @@ export class Reconciler {
   }
 
   async #observe(pass: Pass): Promise<StepResult> {
-    pass.snapshot = await this.#deps.gateway.observe(pass.topology.spec);
+    const requested = pass.topology.metadata.annotations?.[RECONCILE_REQUESTED_AT];
+    const refresh = requested !== undefined && this.#requests.get(pass.key) !== requested;
+    pass.snapshot = await this.#deps.gateway.observe(pass.topology.spec, undefined, refresh ? { refresh } : undefined);
+    if (requested !== undefined) this.#requests.set(pass.key, requested);
     this.#deps.observedTargets?.(pass.key, pass.snapshot.machines.map((m) => m.id));
     return 'continue';
   }
