@@ -106,7 +106,7 @@ export async function benchResourceGroups(groups = 10, perGroup = 100, drifted =
   const b = await open(benchEstate({ groups, machinesPerGroup: perGroup, withoutEndpointAssociation: drifted }));
   try {
     const spec = benchSpec(groups);
-    const rows = [await measure(b, `resource groups: drifted resync (${drifted} machines without endpoint association)`, spec)];
+    const rows = [await measure(b, `resource groups: first pass of a new controller (reads every agent extension once; ${drifted} machines without endpoint association)`, spec)];
     const failed = await converge(b, spec);
     rows.push(await measure(b, 'resource groups: no-drift resync', spec));
     rows.push(await measure(b, 'resource groups: no-drift resync (again)', spec));
@@ -123,7 +123,7 @@ export async function benchFlexibleScaleSet(capacity = 1000, scaleOut = 20): Pro
     const spec = flexibleSpec();
     // Converge the initial members directly in the store: the benchmark is about reads, not about 3,000 paced writes.
     seedAssociations(b.em);
-    const rows = [await measure(b, `flexible scale set of ${capacity}: no-drift resync`, spec)];
+    const rows = [await measure(b, `flexible scale set of ${capacity}: first pass of a new controller (reads every agent extension once)`, spec)];
     b.em.store.scaleVmss(flexScaleSetId, capacity + scaleOut);
     const notes = [await discovery(b, spec)];
     rows.push(await measure(b, `flexible scale set: resync after scale-out by ${scaleOut}`, spec));
