@@ -37,10 +37,6 @@ export class ExtensionCache {
   invalidate(vmId: string): void {
     this.#entries.delete(vmId);
   }
-
-  get size(): number {
-    return this.#entries.size;
-  }
 }
 
 /** `?` when the list said nothing about extensions, else the sorted ids. */

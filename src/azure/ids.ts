@@ -13,7 +13,8 @@ export interface ArmId {
   name?: string;
 }
 
-const SCOPE = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?$/i;
+// The part before the last provider segment: a subscription, a resource group, or (extension resources) a resource.
+const SCOPE = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?(?:\/providers\/.+)?$/i;
 
 /** Parses an ARM id of a subscription, resource group or provider resource; undefined when malformed. */
 export function parseArmId(raw: string): ArmId | undefined {
@@ -21,8 +22,8 @@ export function parseArmId(raw: string): ArmId | undefined {
   // Only the last provider segment names the type (extension resources: .../providers/A/x/y/providers/B/z/w).
   const at = id.toLowerCase().lastIndexOf('/providers/');
   const scope = at < 0 ? id : id.slice(0, at);
-  const outer = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?(?:\/providers\/.+)?$/i.exec(scope);
-  if (!outer || (at < 0 && !SCOPE.test(id))) return undefined;
+  const outer = SCOPE.exec(scope);
+  if (!outer) return undefined;
   const [, subscriptionId, resourceGroup] = outer;
   if (!subscriptionId) return undefined;
   const out: ArmId = { id, subscriptionId };
