@@ -4,13 +4,19 @@ export class ArmError extends Error {
   readonly status: number;
   readonly code: string;
   readonly headers: Record<string, string>;
-  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  /** A body that is not ARM's `{ error }` envelope (Compute's throttling answer). */
+  private readonly raw: unknown;
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}, raw?: unknown) {
     super(message);
     this.status = status;
     this.code = code;
     this.headers = headers;
+    this.raw = raw;
   }
-  body(): { error: { code: string; message: string; details: unknown[] } } {
+  body(): unknown {
+    return this.raw ?? this.envelope();
+  }
+  envelope(): { error: { code: string; message: string; details: unknown[] } } {
     return { error: { code: this.code, message: this.message, details: [] } };
   }
 }
@@ -50,6 +56,12 @@ export const errors = {
     new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', {
       'www-authenticate': 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The access token is invalid."',
     }),
+  invalidAudience: (audience: string, allowed: readonly string[]) =>
+    new ArmError(
+      401,
+      'InvalidAuthenticationTokenAudience',
+      `The access token has been obtained for wrong audience or resource '${audience}'. It should exactly match with one of the allowed audiences ${allowed.map((a) => `'${a}'`).join(',')}.`,
+    ),
   expiredToken: (expiry: Date, now: Date) =>
     new ArmError(
       401,
@@ -62,6 +74,12 @@ export const errors = {
       'AuthorizationFailed',
       `The client '${clientId}' with object id '${objectId}' does not have authorization to perform action '${action}' over scope '${scope}' ` +
         'or the scope is invalid. If access was recently granted, please refresh your credentials.',
+    ),
+  linkedAuthorizationFailed: (clientId: string, objectId: string, action: string, scope: string, linkedAction: string, linkedScope: string) =>
+    new ArmError(
+      403,
+      'LinkedAuthorizationFailed',
+      `The client '${clientId}' with object id '${objectId}' has permission to perform action '${action}' on scope '${scope}'; however, it does not have permission to perform action '${linkedAction}' on the linked scope(s) '${linkedScope}' or the linked scope(s) are invalid.`,
     ),
   tooManyRequests: (category: string, sid: string, retryAfter: number) =>
     new ArmError(
@@ -88,6 +106,22 @@ export const errors = {
   linkedResourceNotFound: (id: string) => new ArmError(400, 'InvalidPayload', `The referenced resource '${id}' does not exist.`),
   badRequest: (code: string, message: string) => new ArmError(400, code, message),
   conflict: (code: string, message: string) => new ArmError(409, code, message),
+  provisioningInProgress: () => new ArmError(409, 'Conflict', "Cannot modify resource while in provisioning state: 'Provisioning'"),
+  duplicateScopedResource: () => new ArmError(409, 'Conflict', 'Scoped resource with same linked resource id already exists in this private link scope'),
+  unsupportedAssociationScope: (type: string, supported: readonly string[]) =>
+    new ArmError(400, 'InvalidPayload', `Association cannot be created for resource of type '${type}'. Supported types are: ${supported.join(',')}`),
+  computeThrottled: (policy: string, allowed: number, measured: number, startTime: string, endTime: string, retryAfter: number) =>
+    new ArmError(
+      429,
+      'OperationNotAllowed',
+      'The server rejected the request because too many requests have been received for this subscription.',
+      { 'retry-after': String(retryAfter) },
+      {
+        code: 'OperationNotAllowed',
+        message: 'The server rejected the request because too many requests have been received for this subscription.',
+        details: [{ code: 'TooManyRequests', target: policy, message: JSON.stringify({ operationGroup: policy, startTime, endTime, allowedRequestCount: allowed, measuredRequestCount: measured }) }],
+      },
+    ),
   operationFailed: () =>
     new ArmError(500, 'InternalOperationError', 'The long-running operation failed. Retry the request; if the problem persists, contact support.'),
   /** An unexpected failure inside the emulator, answered as ARM answers its own. */

@@ -18,6 +18,8 @@ export const scaleSets: Kind = {
   patch: true,
   list: 'paged',
   etagInBody: true,
+  // rule: compute.vmss.conditional — invented: the scale set spec was not read for its headers; assumed to match VirtualMachines_CreateOrUpdate's If-Match/If-None-Match
+  conditional: true,
   build(ctx) {
     const body = computeBody(ctx);
     const p = props(body);

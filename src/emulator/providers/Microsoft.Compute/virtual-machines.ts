@@ -77,6 +77,8 @@ export const virtualMachines: Kind = {
   patch: true,
   list: 'paged',
   etagInBody: true,
+  // rule: compute.vm.conditional — source: reference/arm-contract.md §4 (VirtualMachines_CreateOrUpdate declares If-Match and If-None-Match)
+  conditional: true,
   routes: [instanceView, listByLocation],
   index(r) {
     const id = ((r.body.properties as Json | undefined)?.virtualMachineScaleSet as Json | undefined)?.id;

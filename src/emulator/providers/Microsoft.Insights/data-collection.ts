@@ -20,6 +20,8 @@ export const dataCollectionEndpoints: Kind = {
   patch: true,
   list: 'paged',
   etagInBody: true,
+  // rule: insights.dce.etag — invented: DCE and DCR specs (2023-03-11) carry a read-only etag but declare no conditional headers; the RPC's ETag table is assumed
+  conditional: true,
   build(ctx) {
     const body = withoutReadOnly(ctx.input);
     const p = props(body);
@@ -55,6 +57,8 @@ export const dataCollectionRules: Kind = {
   patch: true,
   list: 'paged',
   etagInBody: true,
+  // rule: insights.dcr.etag — invented: DCE and DCR specs (2023-03-11) carry a read-only etag but declare no conditional headers; the RPC's ETag table is assumed
+  conditional: true,
   build(ctx) {
     const body = withoutReadOnly(ctx.input);
     const p = props(body);

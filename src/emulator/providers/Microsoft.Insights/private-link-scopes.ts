@@ -134,12 +134,21 @@ export const scopedResources: Kind = {
     const id = (r.body.properties as Json | undefined)?.linkedResourceId;
     return typeof id === 'string' ? [['scopedBy', id]] : [];
   },
+  linkedIds(input) {
+    const id = isObject(input.properties) ? input.properties.linkedResourceId : undefined;
+    return typeof id === 'string' ? [id] : [];
+  },
+  // rule: insights.scope.exclusive — source: hashicorp/terraform-provider-azurerm#22236 (parallel scopedResources writes to one scope: "Cannot modify resource while in provisioning state"; status and code cut off in the thread, 409 Conflict invented)
+  exclusive: (id) => ({ key: `scope|${key(describeId(id).parent)}`, conflict: errors.provisioningInProgress }),
   build(ctx) {
     const body = withoutReadOnly(ctx.input);
     const p = props(body);
     const linked = p.linkedResourceId;
     if (typeof linked !== 'string' || !linked.startsWith('/')) throw errors.badRequest('InvalidPayload', "The property 'linkedResourceId' is required and must be an ARM resource id.");
     if (ctx.env.kinds.ofId(parsePath(linked)) && !ctx.env.store.get(linked)) throw errors.linkedResourceNotFound(linked);
+    // rule: insights.scope.duplicate-link — source: Azure/azure-rest-api-specs#28176 (409 Conflict "Scoped resource with same linked resource id already exists in this private link scope")
+    const twin = ctx.env.store.list(describeId(ctx.id).parent, SCOPED_RESOURCE_TYPE).find((r) => key(str(props(r.body).linkedResourceId)) === key(linked) && key(r.id) !== key(ctx.id));
+    if (twin) throw errors.duplicateScopedResource();
     if (ctx.apiVersion.startsWith('2023') && p.kind === undefined) p.kind = 'Resource';
     p.provisioningState = 'Succeeded';
     body.systemData = systemDataOf(ctx);
