@@ -29,6 +29,7 @@ export function routeKind(env: Env, req: ArmRequest, parsed: ParsedPath & { name
 }
 
 /** The subscription and resource group of a path must exist before anything under them is read or written. */
+// rule: arm.scope-missing — source: reference/arm-contract.md §6 (ResourceGroupNotFound); SubscriptionNotFound by analogy
 export function requireScope(env: Env, parsed: ParsedPath): void {
   if (!env.store.hasSubscription(parsed.subscriptionId)) throw errors.subscriptionNotFound(parsed.subscriptionId);
   if (parsed.resourceGroup !== undefined && !env.store.get(resourceGroupId(parsed.subscriptionId, parsed.resourceGroup))) {
@@ -76,6 +77,7 @@ function runKind(env: Env, req: ArmRequest, parsed: ParsedPath, kind: Kind, coll
   }
 }
 
+// rule: arm.parent-missing — invented: ParentResourceNotFound wording as ARM answers for nested resources under a missing parent
 function requireParent(env: Env, parentId: string, parsed: ParsedPath): void {
   const d = parsePath(parentId);
   if (!d?.namespace) return;
@@ -94,6 +96,7 @@ function listKind(env: Env, req: ArmRequest, kind: Kind, parentId: string): Repl
   const items =
     kind.listFrom?.(env, parentId, req.query, parentIsSubscription) ??
     (parentIsSubscription && !kind.extension ? env.store.listInSubscription(parsePath(parentId)?.subscriptionId ?? '', kind.type) : env.store.list(parentId, kind.type));
+  // rule: arm.list.plain — source: reference/arm-contract.md §1, §4 (VM extensions and private endpoint connections lists are not pageable)
   if (kind.list === 'plain') return { status: 200, body: { value: items.map((r) => render(env, kind, r, req.query, true)) } };
   return listResponse(env, req, items, (r) => render(env, kind, r, req.query, true));
 }
@@ -101,6 +104,7 @@ function listKind(env: Env, req: ArmRequest, kind: Kind, parentId: string): Repl
 function write(env: Env, req: ArmRequest, kind: Kind, id: string, existing: StoredResource | undefined, apiVersion: string, parsed: ParsedPath): Reply {
   const method = req.method as 'PUT' | 'PATCH';
   if (method === 'PATCH' && !kind.patch) throw errors.methodNotAllowed('PATCH');
+  // rule: arm.patch.absent — source: Azure/azure-resource-manager-rpc v1.0/Addendum.md (PATCH of a resource that does not exist answers 404)
   if (method === 'PATCH' && !existing) throw notFound(id, parsed);
   if (kind.conditional) checkPreconditions(req, id, existing);
   if (req.body !== undefined && !isObject(req.body)) throw errors.invalidRequestContent('The request body must be a JSON object.');
@@ -111,6 +115,7 @@ function write(env: Env, req: ArmRequest, kind: Kind, id: string, existing: Stor
     // rule: auth.linked-read — invented: which action Azure checks on a linked resource is not documented for these kinds; read on it is the least a write naming it needs
     if (linkedType) req.authorizeLinked(`${kind.type}/write`, id, `${linkedType}/read`, linked);
   }
+  // rule: arm.request.json — invented: a body that is not a JSON object is InvalidRequestContent
   if (kind.locationRequired && typeof input.location !== 'string') throw errors.locationRequired();
   const name = nameOf(id);
   const lock = acquire(env, kind, id);
@@ -123,11 +128,13 @@ function write(env: Env, req: ArmRequest, kind: Kind, id: string, existing: Stor
   }
   const canonicalId = existing?.id ?? id;
   if (kind.emptyTags && body.tags === undefined) body.tags = {};
+  // rule: arm.body.read-only — source: reference/arm-contract.md §2 (id, name, type, etag, systemData are read-only: what a client sends is ignored)
   // id, name and type lead the body as ARM serialises them, and nothing in the request overrides them.
   const ordered: Json = { id: canonicalId, name, type: kind.type, ...body };
   Object.assign(ordered, { id: canonicalId, name, type: kind.type });
   const previous = existing?.body;
   const lro = method === 'PUT' ? kind.putLro : kind.patchLro;
+  // rule: arm.put.status — source: reference/arm-contract.md §1-§5 (PUT answers 201 when created, 200 when updated)
   const status = existing ? 200 : 201;
   if (!lro) {
     release(env, lock);
@@ -136,6 +143,7 @@ function write(env: Env, req: ArmRequest, kind: Kind, id: string, existing: Stor
     return { status: method === 'PATCH' ? 200 : status, body: render(env, kind, stored, req.query), headers: { etag: `"${stored.etag}"` } };
   }
   const p = props(ordered);
+  // rule: arm.lro.put — source: Azure/azure-resource-manager-rpc v1.0/Addendum.md (a long-running PUT leaves a non-terminal provisioningState until it ends, then a terminal one)
   p.provisioningState = existing ? 'Updating' : 'Creating';
   const stored = env.store.put(ordered);
   const response = render(env, kind, stored, req.query);
@@ -174,6 +182,7 @@ function remove(env: Env, req: ArmRequest, kind: Kind, existing: StoredResource 
     return { status: 200 };
   }
   const deleting = structuredClone(existing.body);
+  // rule: arm.lro.delete — source: Azure/azure-resource-manager-rpc v1.0/Addendum.md (a long-running DELETE answers 202 with Location; provisioningState Deleting; the resource then disappears)
   props(deleting).provisioningState = 'Deleting';
   env.store.put(deleting, existing.etag);
   const parsed = parsePath(existing.id) as ParsedPath;

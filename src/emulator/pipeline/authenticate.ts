@@ -33,6 +33,7 @@ export const PUBLIC_ARM_AUDIENCES = ['https://management.core.windows.net/', 'ht
 export class Authority {
   private readonly key = randomBytes(32);
   private readonly principals = new Map<string, Principal & { objectId: string }>();
+  // rule: auth.token-lifetime — invented: one hour, a typical Entra client-credentials lifetime
   readonly tokenLifetimeSeconds = 3600;
   private readonly audiences: readonly string[];
 
@@ -47,6 +48,7 @@ export class Authority {
 
   /** Handles a form-encoded token request from MSAL. */
   issue(tenant: string, form: URLSearchParams): TokenResult {
+    // rule: auth.client-credentials — invented: only the client-credentials grant (secret or assertion) the controller and tests use; AADSTS wording approximated
     if (form.get('grant_type') !== 'client_credentials') {
       return oauthError(400, 'unsupported_grant_type', `AADSTS70003: The app requested an unsupported grant type '${form.get('grant_type') ?? ''}'.`);
     }
@@ -69,7 +71,7 @@ export class Authority {
     } else {
       return oauthError(401, 'invalid_client', "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     }
-    // rule: auth.token-audience — source: Microsoft identity platform docs ("/.default" scope: the token is for the resource the scope names)
+    // rule: auth.token-audience — source: Learn "OAuth 2.0 client credentials flow" (learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow: the scope is the resource identifier with a /.default suffix)
     const scope = (form.get('scope') ?? '').split(' ').find((x) => x.endsWith('/.default'));
     if (!scope) return oauthError(400, 'invalid_scope', "AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).");
     const now = Math.floor(Date.now() / 1000);

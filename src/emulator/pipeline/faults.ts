@@ -51,6 +51,7 @@ export class Faults {
   }
 
   /** What happens to a request; the after-commit kinds apply to writes only (`write`). */
+  // rule: faults.injected — invented: fault injection (latency, 5xx, 429 storms, resets) for tests and benchmarks, not an Azure rule
   decide(path: string, write = false): FaultDecision {
     const c = this.config;
     if (this.pattern && !this.pattern.test(path)) return { kind: 'none', latencyMs: 0 };

@@ -46,6 +46,7 @@ export function createRequestListener(p: Pipeline): (req: IncomingMessage, res: 
 const throttledVerb = (category: string): string => (category === 'reads' ? 'read' : category === 'writes' ? 'write' : 'delete');
 
 async function handle(p: Pipeline, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // rule: arm.path.double-slash — source: reference/arm-contract.md §2 (resourceUri is sent unescaped; examples omit the leading slash, so '//subscriptions' reaches ARM)
   // Clients that join an id starting with '/' to a template send '//subscriptions/…'; ARM accepts it.
   const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), p.baseUrl());
   const method = (req.method ?? 'GET').toUpperCase();
@@ -105,6 +106,7 @@ async function handle(p: Pipeline, req: IncomingMessage, res: ServerResponse): P
     const taken = p.throttle.take(category, subscription, claims.oid, now);
     rateHeader = taken.headers;
     if (!taken.allowed) throw errors.tooManyRequests(throttledVerb(category), subscription, taken.retryAfterSeconds);
+    // rule: arm.throttle.rp-after-arm — source: reference/arm-contract-wave2.md §14 (if ARM's counters are not near 0, the 429 came from the resource provider)
     // Resource providers with limits of their own count only what ARM let through.
     for (const limit of p.env.kinds.limits) {
       const own = limit.take(p.env, armRequest, operation, now);

@@ -27,6 +27,7 @@ const SUPPORTED_SCOPES = [
 const isType = (env: Env, id: string, type: string): boolean => env.store.get(id)?.type.toLowerCase() === type.toLowerCase();
 
 /** `dataCollectionRules/{name}/associations` and `dataCollectionEndpoints/{name}/associations`. */
+// rule: insights.association.list-by-reference — source: reference/arm-contract.md §2 (ListByRule and ListByDataCollectionEndpoint, pageable)
 const listByReference: Route = {
   match(env, req, parsed) {
     const t = parsed?.types.map((x) => x.toLowerCase()) ?? [];
@@ -75,9 +76,11 @@ export const associations: Kind = {
     const p = props(body);
     const rule = p.dataCollectionRuleId;
     const endpoint = p.dataCollectionEndpointId;
+    // rule: insights.association.rule-xor-endpoint — source: Azure/bicep#10542 via reference/arm-contract-wave2.md §15.2 (an endpoint association cannot include a rule)
     if (rule !== undefined && endpoint !== undefined) {
-      throw errors.invalidAssociation('An association can reference either a data collection rule or a data collection endpoint, not both.');
+      throw errors.invalidAssociation('An association of data collection endpoint cannot include data collection rule');
     }
+    // rule: insights.association.reference-required — invented: an association naming neither a rule nor an endpoint is refused (wording assumed)
     if (rule === undefined && endpoint === undefined) {
       throw errors.invalidAssociation("An association must reference a data collection rule ('dataCollectionRuleId') or a data collection endpoint ('dataCollectionEndpointId').");
     }
