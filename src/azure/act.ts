@@ -1,11 +1,11 @@
 // Act: each planned action through the SDK (idempotent PUTs, LROs via the SDK pollers), one failure never blocking others.
 import type PQueue from 'p-queue';
 import type { Logger } from 'pino';
-import type { Action } from '../plan/model.ts';
+import type { Action } from '../model/index.ts';
 import type { ArmClientCache } from './clients.ts';
 import { describeError, isAbort, isNotFound, toActionError } from './errors.ts';
 import type { ActionOutcome } from './gateway.ts';
-import { isType, parseArmId, ResourceTypes } from './ids.ts';
+import { isType, parseArmId, ResourceTypes } from '../model/index.ts';
 
 export interface ActContext {
   clients: ArmClientCache;

@@ -2,11 +2,11 @@
 import type { VirtualMachine, VirtualMachineScaleSet } from '@azure/arm-compute';
 import type PQueue from 'p-queue';
 import type { Targets } from '../api/types.ts';
-import type { ObservedMachine, ObservedScaleSet, ReadError } from '../plan/model.ts';
+import type { ObservedMachine, ObservedScaleSet, ReadError } from '../model/index.ts';
 import type { ArmClientCache } from './clients.ts';
 import { matchesTags, toScaleSet, toVmMachine, uniformScaleSetMachine } from './convert.ts';
 import { toReadError } from './errors.ts';
-import { IdMap, idKey, parseArmId } from './ids.ts';
+import { IdMap, idKey, parseArmId } from '../model/index.ts';
 
 export interface DiscoveryContext {
   clients: ArmClientCache;

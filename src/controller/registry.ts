@@ -1,6 +1,6 @@
 // What every topology wants, across topologies, in memory: which configuration endpoint each machine should
 // use, and which private link scope each DNS boundary should hold. Conflicts are reported to all sides.
-import { idKey } from '../azure/ids.ts';
+import { idKey } from '../model/index.ts';
 
 interface BoundaryClaim {
   boundary: string;

@@ -3,7 +3,7 @@ import type { Finding, MonitoringTopologyStatus } from '../api/types.ts';
 import type { ActionOutcome } from '../azure/gateway.ts';
 import { describe, finding, listNames, stageOfResource } from '../findings/finding.ts';
 import { actionTarget, summarizePlan } from '../plan/index.ts';
-import type { Action } from '../plan/model.ts';
+import type { Action } from '../model/index.ts';
 import {
   boundStatusFindings,
   findingKey,

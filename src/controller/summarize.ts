@@ -2,9 +2,9 @@
 // plus one condition per area (private link scope, associations, agent identity, DNS boundary).
 import { ConditionType } from '../api/types.ts';
 import type { Finding, FindingCode, InstanceCounts, Mode } from '../api/types.ts';
-import { isType, ResourceTypes } from '../azure/ids.ts';
+import { isType, ResourceTypes } from '../model/index.ts';
 import type { ActionOutcome } from '../azure/gateway.ts';
-import type { Action } from '../plan/model.ts';
+import type { Action } from '../model/index.ts';
 import type { ConditionInput } from '../kube/status.ts';
 
 /** Condition reasons (CamelCase, stable: alerts and scripts match on them). */

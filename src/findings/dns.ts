@@ -1,6 +1,6 @@
 // One private link scope per DNS boundary: the last scope to write the shared zones wins the global endpoints.
 import type { Finding } from '../api/types.ts';
-import { idKey } from '../azure/ids.ts';
+import { idKey } from '../model/index.ts';
 import { describe, finding } from './finding.ts';
 
 export interface DnsBoundaryMember {

@@ -1,8 +1,8 @@
 // Deterministic action order: scope first, then the agent, then associations; within a kind by resource and name.
 import type { PlanSummary, PlannedActionSummary } from '../api/types.ts';
-import { idKey } from '../azure/ids.ts';
+import { idKey } from '../model/index.ts';
 import { nameOf } from '../findings/index.ts';
-import type { Action, ActionKind } from './model.ts';
+import type { Action, ActionKind } from '../model/index.ts';
 
 const KIND_ORDER: ActionKind[] = [
   'UpdateAccessModes',
