@@ -17,6 +17,20 @@ function linksTo(m: DnsBoundaryMember, scopeId: string): boolean {
 }
 
 /**
+ * The members of `m`'s boundary it conflicts with: a different scope is safe only when each also links to the
+ * other's scope (the migration pattern).
+ */
+export function boundaryConflicts(m: DnsBoundaryMember, members: Iterable<DnsBoundaryMember>): DnsBoundaryMember[] {
+  if (!m.boundary) return [];
+  const out: DnsBoundaryMember[] = [];
+  for (const o of members) {
+    if (o === m || o.boundary !== m.boundary || idKey(o.scopeId) === idKey(m.scopeId)) continue;
+    if (!(linksTo(m, o.scopeId) && linksTo(o, m.scopeId))) out.push(o);
+  }
+  return out;
+}
+
+/**
  * DnsBoundaryConflict findings per topology key: two topologies in one boundary naming different scopes
  * are safe only when each also links to the other's scope (the migration pattern).
  */
@@ -31,9 +45,7 @@ export function checkDnsBoundary(topologies: readonly DnsBoundaryMember[]): Map<
   const out = new Map<string, Finding[]>();
   for (const [boundary, members] of byBoundary) {
     for (const m of members) {
-      const unsafe = members.filter(
-        (o) => o !== m && idKey(o.scopeId) !== idKey(m.scopeId) && !(linksTo(m, o.scopeId) && linksTo(o, m.scopeId)),
-      );
+      const unsafe = boundaryConflicts(m, members);
       if (unsafe.length === 0) continue;
       const others = [...new Set(unsafe.map((o) => `${o.key} (${describe(o.scopeId)})`))].sort();
       out.set(m.key, [

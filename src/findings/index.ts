@@ -37,4 +37,5 @@ export {
   endpointAssociationStale,
 } from './associations.ts';
 export type { DnsBoundaryMember } from './dns.ts';
-export { checkDnsBoundary } from './dns.ts';
+export { boundaryConflicts, checkDnsBoundary } from './dns.ts';
+export { STALLING_CODES, outcomeFindings, stallingFindings } from './outcomes.ts';

@@ -42,3 +42,34 @@ export type Action =
     };
 
 export type ActionKind = Action['kind'];
+
+/** The resource an action changes (for sorting, status samples and logs). */
+export function actionTarget(a: Action): string {
+  switch (a.kind) {
+    case 'UpdateAccessModes':
+      return a.scopeId;
+    case 'AddScopedResource':
+    case 'RemoveScopedResource':
+      return `${a.scopeId}/scopedResources/${a.name}`;
+    case 'CreateRuleAssociation':
+    case 'CreateEndpointAssociation':
+    case 'DeleteAssociation':
+      return `${a.resourceId}/providers/Microsoft.Insights/dataCollectionRuleAssociations/${a.name}`;
+    case 'RepairExtensionIdentity':
+      return `${a.resourceId}/extensions/${a.extensionName}`;
+  }
+}
+
+export interface ActionError {
+  /** ARM error code, e.g. `AuthorizationFailed`, `ResourceNotFound`, `TooManyRequests`. */
+  code: string;
+  message: string;
+  status?: number;
+}
+
+/** What executing one action did: done, or failed with ARM's answer. */
+export interface ActionOutcome {
+  action: Action;
+  ok: boolean;
+  error?: ActionError;
+}

@@ -11,7 +11,8 @@ import type { Plan, PlanInput } from './types.ts';
 import { ruleFindings } from './rules.ts';
 import { planScope } from './scope.ts';
 
-export { actionTarget, compareActions, sortActions, summarizePlan } from './actions.ts';
+export { actionTarget } from '../model/index.ts';
+export { compareActions, sortActions, summarizePlan } from './actions.ts';
 export { planDeletion } from './deletion.ts';
 export {
   MAX_ASSOCIATION_NAME,
