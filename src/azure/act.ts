@@ -30,6 +30,20 @@ function locate(id: string, type?: string): Located {
   return { subscriptionId: p.subscriptionId, resourceGroup: p.resourceGroup, name: p.name };
 }
 
+/** The subscription of an extension resource's parent (an association's resource), or an InvalidResourceId error. */
+function subscriptionOf(id: string): string {
+  return parseArmId(id)?.subscriptionId ?? locate(id).subscriptionId;
+}
+
+/** Deleting what is already gone is done: the delete is idempotent. */
+async function unlessGone(deletion: Promise<unknown>): Promise<void> {
+  try {
+    await deletion;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
 /** `resourceUri` parameters are expanded after a literal `/` by the SDK. */
 function resourceUri(id: string): string {
   return id.replace(/^\/+/, '');
@@ -89,32 +103,21 @@ async function perform(action: Action, ctx: ActContext): Promise<void> {
     }
     case 'RemoveScopedResource': {
       const s = locate(action.scopeId, ResourceTypes.privateLinkScope);
-      try {
-        await ctx.clients.for(s.subscriptionId).monitor.privateLinkScopedResources.delete(s.resourceGroup, s.name, action.name, lro).pollUntilDone();
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      await unlessGone(ctx.clients.for(s.subscriptionId).monitor.privateLinkScopedResources.delete(s.resourceGroup, s.name, action.name, lro).pollUntilDone());
       return;
     }
     case 'CreateRuleAssociation':
     case 'CreateEndpointAssociation': {
-      const sub = parseArmId(action.resourceId)?.subscriptionId;
-      if (!sub) locate(action.resourceId);
+      const sub = subscriptionOf(action.resourceId);
       const body =
         action.kind === 'CreateRuleAssociation'
           ? { dataCollectionRuleId: action.dataCollectionRuleId, description: action.description }
           : { dataCollectionEndpointId: action.dataCollectionEndpointId, description: action.description };
-      await ctx.clients.for(sub as string).monitor.dataCollectionRuleAssociations.create(resourceUri(action.resourceId), action.name, { ...opts, body });
+      await ctx.clients.for(sub).monitor.dataCollectionRuleAssociations.create(resourceUri(action.resourceId), action.name, { ...opts, body });
       return;
     }
     case 'DeleteAssociation': {
-      const sub = parseArmId(action.resourceId)?.subscriptionId;
-      if (!sub) locate(action.resourceId);
-      try {
-        await ctx.clients.for(sub as string).monitor.dataCollectionRuleAssociations.delete(resourceUri(action.resourceId), action.name, opts);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      await unlessGone(ctx.clients.for(subscriptionOf(action.resourceId)).monitor.dataCollectionRuleAssociations.delete(resourceUri(action.resourceId), action.name, opts));
       return;
     }
     case 'RepairExtensionIdentity': {
