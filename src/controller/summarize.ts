@@ -85,7 +85,7 @@ export function areaOfAction(a: Action): Area {
 interface PassSummaryInput {
   mode: Mode;
   /** A step failed in a way worth retrying (a generic error); the previous area conditions are kept. */
-  transientError?: string;
+  genericError?: string;
   /** What stalling errors say must change (the spec, or Azure). */
   stallers: Finding[];
   /** Actions of the plan (pending in Audit, attempted in Enforce). */
@@ -172,7 +172,7 @@ export function summarize(pass: Pass, steps: readonly StepRecord[], previous: Co
   const spec = pass.topology.spec;
   const input: PassSummaryInput = {
     mode: spec.mode ?? 'Enforce',
-    transientError: generic?.message,
+    genericError: generic?.message,
     stallers: errors.filter((e) => e.kind === 'Stalling').flatMap((e) => e.findings),
     actions: pass.plan?.actions ?? [],
     outcomes: pass.outcomes,
@@ -197,13 +197,13 @@ function passConditions(input: PassSummaryInput, previous: ConditionInput[]): Om
   const applied = outcomes.filter((o) => o.ok).length;
   const errors = findings.filter((f) => f.severity === 'Error');
   const stalled = stallers.length > 0;
-  const transient = input.transientError !== undefined;
+  const transient = input.genericError !== undefined;
   const awaiting = mode === 'Enforce' ? (input.awaiting ?? 0) : 0;
   const progressing = transient || (mode === 'Enforce' && applied > 0) || awaiting > 0;
 
   let ready: ConditionInput;
   if (transient) {
-    ready = { type: ConditionType.Ready, status: 'False', reason: Reason.ArmUnavailable, message: `Azure could not be read or changed; retrying with backoff: ${input.transientError}` };
+    ready = { type: ConditionType.Ready, status: 'False', reason: Reason.ArmUnavailable, message: `Azure could not be read or changed; retrying with backoff: ${input.genericError}` };
   } else if (stalled) {
     const reason = stallers[0]?.code === 'AuthorizationFailed' ? Reason.AuthorizationFailed : Reason.ReferencedResourceNotFound;
     ready = { type: ConditionType.Ready, status: 'False', reason, message: firstOf(stallers) };
