@@ -4,6 +4,7 @@ import { MonitorClient } from '@azure/arm-monitor';
 import type { TokenCredential } from '@azure/core-auth';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import type { HttpClient, PipelinePolicy } from '@azure/core-rest-pipeline';
+import { isRecord } from '../model/index.ts';
 
 export interface ArmClients {
   monitor: MonitorClient;
@@ -114,6 +115,3 @@ export function resourceUri(id: string): string {
   return id.replace(/^\/+/, '');
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

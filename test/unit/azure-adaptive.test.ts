@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { Estate, EmulatorOptions } from '../../src/emulator/index.ts';
 import { armScopeFor, createArmGateway, createSubscriptionBudgets } from '../../src/azure/index.ts';
 import type { ArmGateway, SubscriptionBudgets } from '../../src/azure/index.ts';
-import type { Action } from '../../src/plan/model.ts';
+import type { Action } from '../../src/model/index.ts';
 import { startTestEmulator } from '../support/emulator.ts';
 import type { TestEmulator } from '../support/emulator.ts';
 
