@@ -13,6 +13,7 @@ export interface TokenClaims {
   oid: string;
   tid: string;
   sub: string;
+  uti?: string;
 }
 
 export interface TokenResult {
@@ -30,6 +31,19 @@ export class Authority {
   private readonly key = randomBytes(32);
   private readonly principals = new Map<string, Principal & { objectId: string }>();
   readonly tokenLifetimeSeconds = 3600;
+  /** Tokens numbered up to this (`uti`) are expired; 0 = none. */
+  private expiredUpTo = 0;
+  private issued = 0;
+
+  /**
+   * ARM answers 401 ExpiredAuthenticationToken when a token's `exp` has passed by its clock, while a client whose
+   * clock lags (or whose cache outlived the token) still sends it (azure-rest-api-specs common-types error codes;
+   * https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/expiredauthenticationtoken).
+   * Invented trigger: tests expire every token issued so far rather than wait an hour.
+   */
+  expireIssuedTokens(): void {
+    this.expiredUpTo = this.issued;
+  }
 
   constructor(principals: Principal[]) {
     for (const p of principals) this.principals.set(p.clientId.toLowerCase(), { ...p, objectId: p.objectId ?? randomUUID() });
@@ -74,6 +88,8 @@ export class Authority {
       oid: principal.objectId,
       tid: principal.tenantId,
       sub: principal.objectId,
+      // Entra tokens carry a unique token id (`uti`); here it is the issue number.
+      uti: String(++this.issued),
     };
     return {
       status: 200,
@@ -97,6 +113,7 @@ export class Authority {
     }
     const now = Date.now();
     if (claims.exp * 1000 < now) throw errors.expiredToken(new Date(claims.exp * 1000), new Date(now));
+    if (Number(claims.uti ?? 0) <= this.expiredUpTo) throw errors.expiredToken(new Date(Math.min(claims.exp * 1000, now)), new Date(now));
     if (!this.principal(claims.appid)) throw errors.invalidToken();
     return claims;
   }

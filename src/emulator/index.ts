@@ -89,12 +89,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (estate) loadEstate(env, estate);
   const tls = await createTlsMaterial(host, options.caDir);
   const counters = new Counters();
+  const authority = new Authority(principals);
   let url = '';
   const server = createServer(
     { cert: tls.certPem, key: tls.keyPem },
     createRequestListener({
       env,
-      authority: new Authority(principals),
+      authority,
       throttle: new Throttle(options.throttling),
       faults,
       counters,
@@ -128,6 +129,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     counters: () => counters.snapshot(),
     resetCounters: () => counters.reset(),
     setFaults: (f) => faults.set(f),
+    expireIssuedTokens: () => authority.expireIssuedTokens(),
     exportState: () => exportEstate(env),
     store: storeFacade(env),
     close: async () => {

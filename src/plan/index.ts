@@ -9,9 +9,11 @@ import type { MachineOutcome } from './machines.ts';
 import type { Action, ObservedMachine, Plan, PlanInput } from './model.ts';
 import { ruleFindings } from './rules.ts';
 import { planScope } from './scope.ts';
+import { unmatchedSelectorFindings, withinTargets } from './targets.ts';
 
 export { actionTarget, compareActions, sortActions, summarizePlan } from './actions.ts';
 export { planDeletion } from './deletion.ts';
+export { isPlainArmId, targetFilter, withinTargets } from './targets.ts';
 export {
   MAX_ASSOCIATION_NAME,
   MAX_SCOPED_RESOURCE_NAME,
@@ -40,7 +42,8 @@ export function planTopology(input: PlanInput): Plan {
   const ix = indexMachines(input, scope.dataPathIncomplete);
   // Sorted for determinism; a machine selected twice (by id and by tag) is planned once.
   const seen = new Set<string>();
-  const machines = snapshot.machines
+  const targets = withinTargets(input.spec.targets, snapshot.machines);
+  const machines = targets.inside
     .map((m) => ({ m, key: idKey(m.id) }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .filter(({ key }) => !seen.has(key) && seen.add(key) !== undefined)
@@ -60,6 +63,8 @@ export function planTopology(input: PlanInput): Plan {
 
   const findings = [
     ...readErrorFindings(snapshot.errors),
+    ...targets.findings,
+    ...unmatchedSelectorFindings(input.spec.targets, machines, snapshot.excludedCount, new Set(snapshot.errors.map((e) => idKey(e.resourceId)))),
     ...flexibleProfileFindings(input, machines),
     ...scope.findings,
     ...ruleFindings(ix.rules, machines),

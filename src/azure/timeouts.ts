@@ -1,0 +1,76 @@
+// Pipeline policies that keep one ARM call from freezing a reconcile: a per-attempt timeout, and a new token
+// when ARM rejects the current one as expired.
+import { RestError } from '@azure/core-rest-pipeline';
+import type { PipelineRequest } from '@azure/core-rest-pipeline';
+
+type AbortSignalLike = NonNullable<PipelineRequest['abortSignal']>;
+import type { PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
+import type { ArmCredential } from './credential.ts';
+
+export const ARM_SCOPE = 'https://management.azure.com/.default';
+
+/** One signal that aborts when either does (the SDK hands out `AbortSignalLike`, not `AbortSignal`). */
+export function eitherSignal(outer: AbortSignalLike | undefined, inner: AbortSignal): AbortSignal {
+  if (!outer) return inner;
+  const both = new AbortController();
+  const abort = (): void => both.abort();
+  if (outer.aborted || inner.aborted) abort();
+  outer.addEventListener('abort', abort, { once: true });
+  inner.addEventListener('abort', abort, { once: true });
+  return both.signal;
+}
+
+/**
+ * Each attempt gets `timeoutMs`; a timed-out attempt fails as ETIMEDOUT, which the SDK's retry policy (outside
+ * this one) retries like any network failure. A cancelled reconcile still aborts at once.
+ */
+export function requestTimeoutPolicy(timeoutMs: number): PipelinePolicy {
+  return {
+    name: 'armRequestTimeout',
+    async sendRequest(request, next) {
+      const outer = request.abortSignal;
+      const timer = new AbortController();
+      const handle = setTimeout(() => timer.abort(), timeoutMs);
+      request.abortSignal = eitherSignal(outer, timer.signal);
+      try {
+        return await next(request);
+      } catch (err) {
+        if (timer.signal.aborted && !outer?.aborted) {
+          throw new RestError(`ARM did not answer ${request.method} ${new URL(request.url).pathname} within ${timeoutMs} ms`, { code: 'ETIMEDOUT', request });
+        }
+        throw err;
+      } finally {
+        clearTimeout(handle);
+        request.abortSignal = outer;
+      }
+    },
+  };
+}
+
+function isExpiredToken(response: PipelineResponse): boolean {
+  if (response.status !== 401) return false;
+  try {
+    const body = JSON.parse(response.bodyAsText ?? '') as { error?: { code?: unknown } };
+    return body.error?.code === 'ExpiredAuthenticationToken';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * ARM answers `401 ExpiredAuthenticationToken` when the token's lifetime ended by its clock; the SDK's token cache
+ * would keep sending it until it ages out locally. Get a new one and send the request once more.
+ */
+export function expiredTokenPolicy(credential: ArmCredential, onRefresh?: () => void): PipelinePolicy {
+  return {
+    name: 'armExpiredTokenRefresh',
+    async sendRequest(request, next) {
+      const response = await next(request);
+      if (!isExpiredToken(response)) return response;
+      const token = await credential.refresh(ARM_SCOPE);
+      onRefresh?.();
+      request.headers.set('authorization', `Bearer ${token.token}`);
+      return next(request);
+    },
+  };
+}
