@@ -382,7 +382,12 @@ export const statusSchema = {
       minimum: 0,
       description: 'The metadata.generation this status describes.',
     },
-    lastSyncTime: { type: 'string', format: 'date-time', description: 'When Azure state was last read in full.' },
+    lastSyncTime: {
+      type: 'string',
+      format: 'date-time',
+      description:
+        'When a pass last read in full, without a failed read, the Azure state the spec names. When nothing else in the status changed it is written at most once per half resyncInterval, so it may lag the last full read by up to that long.',
+    },
     conditions: {
       type: 'array',
       description:

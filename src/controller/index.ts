@@ -35,6 +35,8 @@ export interface ControllerOptions {
   events?: boolean;
   /** Delay of the confirming pass after changes were applied (default 1 s). */
   confirmAfterMs?: number;
+  /** A pass running longer than this shows Reconciling=True while it runs (default 10 s). */
+  longPassMs?: number;
   /** Lower bound of discoveryInterval (default 1 s). */
   minDiscoveryIntervalMs?: number;
   /** Queue backoff and bucket tuning (defaults: client-go's). */
@@ -117,6 +119,7 @@ export function createController(opts: ControllerOptions): Controller {
     enqueue: (key) => queue.add(key),
     observedTargets: (key, ids) => discovery.observed(key, ids),
     confirmAfterMs: opts.confirmAfterMs,
+    ...(opts.longPassMs !== undefined ? { longPassMs: opts.longPassMs } : {}),
   });
 
   const handle = async (key: string): Promise<{ requeueAfter?: number; error?: unknown }> => {

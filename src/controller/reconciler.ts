@@ -3,18 +3,20 @@
 import type { Logger } from 'pino';
 
 import type { Finding, MonitoringTopology, MonitoringTopologyStatus, OwnedScopedResource } from '../api/types.ts';
-import { RECONCILE_REQUESTED_AT } from '../api/types.ts';
+import { ConditionType, RECONCILE_REQUESTED_AT } from '../api/types.ts';
 import type { ActionOutcome, ArmGateway } from '../azure/gateway.ts';
 import { idKey } from '../azure/ids.ts';
 import type { Action, Owner, Plan, PlanInput, Snapshot } from '../plan/model.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { FinalizerWriter } from '../kube/finalizer.ts';
 import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
-import type { StatusWriter } from '../kube/status.ts';
+import type { ConditionInput, StatusWriter } from '../kube/status.ts';
+import { mergeConditions } from '../kube/status.ts';
 import { durationOr } from './duration.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import type { TopologyRegistry } from './registry.ts';
 import { boundaryFinding, outcomeFindings, reportPass } from './report.ts';
+import { Reason } from './summarize.ts';
 
 export const DEFAULT_RESYNC_MS = 10 * 60_000;
 export const DEFAULT_DISCOVERY_MS = 30_000;
@@ -43,6 +45,8 @@ export interface ReconcilerDeps {
   observedTargets?: (key: string, machineIds: string[]) => void;
   /** Delay of the confirming pass after changes were applied. */
   confirmAfterMs?: number;
+  /** A pass running longer than this shows Reconciling=True while it runs (default 10 s). */
+  longPassMs?: number;
   now?: () => Date;
 }
 
@@ -60,6 +64,10 @@ export interface Pass {
   transientError?: string;
   /** The pass ended the object's life (finalizer removed): nothing to report. */
   finished?: boolean;
+  /** A finalizer step failure: returned as the reconcile's error (retried with backoff). */
+  error?: Error;
+  /** A Reconciling=True status write still in flight: the report waits for it, so it never lands last. */
+  progressWrite?: Promise<void>;
 }
 
 type StepResult = 'continue' | 'stop';
@@ -84,6 +92,7 @@ export class Reconciler {
     this.#deps = deps;
     this.#steps = [
       { name: 'finalizer', run: (p) => this.#finalizer(p) },
+      { name: 'progress', run: (p) => this.#progress(p) },
       { name: 'observe', run: (p) => this.#observe(p) },
       { name: 'coordinate', run: (p) => this.#coordinate(p) },
       { name: 'plan', run: (p) => this.#plan(p) },
@@ -117,6 +126,25 @@ export class Reconciler {
       findings: [],
       inventory: [...(topology.status?.inventory?.scopedResources ?? [])],
     };
+    // A long pass (a throttled estate, a slow ARM) says so while it runs, not only when it ends.
+    const longPass = setTimeout(() => this.#markReconciling(pass, 'A pass has been reading or changing Azure for a while; still working.'), this.#deps.longPassMs ?? 10_000);
+    longPass.unref();
+    try {
+      await this.#runSteps(pass, log);
+    } finally {
+      clearTimeout(longPass);
+    }
+    if (pass.error) return { error: pass.error };
+    if (pass.finished) {
+      this.#written.delete(key);
+      this.#requests.delete(key);
+      return {};
+    }
+    await pass.progressWrite;
+    return this.#report(pass, log);
+  }
+
+  async #runSteps(pass: Pass, log: Logger): Promise<void> {
     for (const step of this.#steps) {
       let result: StepResult;
       try {
@@ -124,18 +152,49 @@ export class Reconciler {
       } catch (err) {
         log.error({ err, step: step.name }, 'reconcile step failed');
         // A finalizer conflict or a failed deletion is retried with backoff; it says nothing about Azure's state.
-        if (step.name === 'finalizer') return { error: err instanceof Error ? err : new Error(message(err)) };
+        if (step.name === 'finalizer') {
+          pass.error = err instanceof Error ? err : new Error(message(err));
+          return;
+        }
         pass.transientError = `${step.name}: ${message(err)}`;
         result = 'stop';
       }
       if (result === 'stop') break;
     }
-    if (pass.finished) {
-      this.#written.delete(key);
-      this.#requests.delete(key);
-      return {};
-    }
-    return this.#report(pass, log);
+  }
+
+  // kstatus reads an object without conditions as Current: a new generation says Reconciling before any ARM call.
+  async #progress(pass: Pass): Promise<StepResult> {
+    const generation = pass.topology.metadata.generation;
+    if (generation === undefined || pass.topology.status?.observedGeneration === generation) return 'continue';
+    this.#markReconciling(pass, `Reading Azure for generation ${generation}.`, true);
+    await pass.progressWrite;
+    return 'continue';
+  }
+
+  /** Writes Reconciling=True (and Ready=Unknown for a new generation) now; the report step writes the outcome. */
+  #markReconciling(pass: Pass, why: string, newGeneration = false): void {
+    if (pass.finished) return;
+    const previous = pass.topology.status;
+    if (!newGeneration && previous?.conditions?.some((c) => c.type === ConditionType.Reconciling && c.status === 'True')) return;
+    const generation = pass.topology.metadata.generation;
+    const now = this.#deps.now?.() ?? new Date();
+    const changes: ConditionInput[] = [{ type: ConditionType.Reconciling, status: 'True', reason: Reason.Progressing, message: why }];
+    if (newGeneration) changes.unshift({ type: ConditionType.Ready, status: 'Unknown', reason: Reason.Progressing, message: why });
+    const merged = mergeConditions(previous?.conditions, changes, generation, now);
+    const kept = (previous?.conditions ?? []).filter((c) => !changes.some((n) => n.type === c.type));
+    const status: MonitoringTopologyStatus = {
+      ...previous,
+      ...(newGeneration && generation !== undefined ? { observedGeneration: generation } : {}),
+      conditions: [...merged, ...kept],
+    };
+    const topology = pass.topology;
+    pass.topology = { ...topology, status };
+    this.#written.set(pass.key, { uid: topology.metadata.uid, status });
+    const write = this.#deps.status.patchStatus(topology, status).catch((err: unknown) => {
+      this.#deps.logger.warn({ err, topology: pass.key }, 'could not write the Reconciling condition');
+    });
+    pass.progressWrite = Promise.all([pass.progressWrite, write]).then(() => undefined);
   }
 
   async #finalizer(pass: Pass): Promise<StepResult> {

@@ -140,7 +140,10 @@ export async function reportPass(pass: Pass, deps: ReconcilerDeps, now: Date): P
     inventory: pass.inventory.length > 0 ? { scopedResources: pass.inventory } : undefined,
   };
   const changed = statusChanged(previous, next);
-  next.lastSyncTime = nextSyncTime(previous, changed, pass.resyncMs, now);
+  // Only a pass that read everything the spec names without a failed read counts as a sync.
+  const fullRead = planned && pass.snapshot !== undefined && !pass.snapshot.errors.some((e) => e.code === 'Failed');
+  const lastSyncTime = fullRead ? nextSyncTime(previous, changed, pass.resyncMs, now) : previous?.lastSyncTime;
+  if (lastSyncTime !== undefined) next.lastSyncTime = lastSyncTime;
 
   let seen = previousFindings.get(deps);
   if (!seen) previousFindings.set(deps, (seen = new Map<string, Set<string>>()));
