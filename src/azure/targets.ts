@@ -199,7 +199,7 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
 function matchesTagsSafely(tags: unknown, match: Record<string, string>): boolean {
   if (tags === undefined || tags === null) return matchesTags(undefined, match);
   if (typeof tags !== 'object' || Array.isArray(tags)) return false;
-  return matchesTags(Object.fromEntries(Object.entries(tags).filter(([, v]) => typeof v === 'string')) as Record<string, string>, match);
+  return matchesTags(Object.fromEntries(Object.entries(tags).filter(([, v]) => typeof v === 'string')), match);
 }
 
 export function dedupe(ids: string[]): string[] {
