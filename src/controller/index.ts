@@ -49,6 +49,8 @@ export interface Controller {
   /** Runs the workers and the discovery passes until the signal aborts (leader only). */
   run(signal: AbortSignal): Promise<void>;
   hasSynced(): boolean;
+  /** Readiness: the cache synced and every watch is up now. */
+  watching(): boolean;
   /** Stops workers (letting in-flight reconciles finish) and informers. */
   stop(): Promise<void>;
   /** The metrics, registered on `registry`. */
@@ -144,6 +146,7 @@ export function createController(opts: ControllerOptions): Controller {
     metrics,
     startInformers: () => informer.start(),
     hasSynced: () => informer.hasSynced(),
+    watching: () => informer.watching(),
     async run(signal) {
       if (signal.aborted) return;
       running = true;

@@ -97,7 +97,7 @@ export async function run(config: RuntimeConfig, logger: Logger, shutdown: Abort
   const servers: RunningServer[] = [];
   if (config.healthProbeBindAddress) {
     servers.push(
-      await startHealthServer(config.healthProbeBindAddress, { healthy: () => elector?.healthy() ?? true, ready: () => controller.hasSynced() }, logger),
+      await startHealthServer(config.healthProbeBindAddress, { healthy: () => elector?.healthy() ?? true, ready: () => controller.watching() }, logger),
     );
   }
   if (config.metricsBindAddress) servers.push(await startMetricsServer(config.metricsBindAddress, registry, logger));
