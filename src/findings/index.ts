@@ -32,6 +32,7 @@ export {
 } from './rules.ts';
 export type { EndpointGap } from './associations.ts';
 export {
+  associationNameTaken,
   configurationEndpointConflict,
   endpointAssociationMisnamed,
   endpointAssociationMissing,

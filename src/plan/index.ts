@@ -18,6 +18,7 @@ export {
   MAX_ASSOCIATION_NAME,
   MAX_SCOPED_RESOURCE_NAME,
   isOwnedBy,
+  isOwnedLink,
   ownerMarker,
   parseOwnerMarker,
   ruleAssociationName,
