@@ -1,30 +1,32 @@
 // The MonitoringTopology reconciler: level-based, one entry point, a chain of small named steps
-// (finalizer → observe → coordinate → plan → act), then one report step that writes status and events.
+// (finalizer → observe → coordinate → plan → act), each returning its result and errors; then one summarizer
+// reads them all and the reporter writes status and events.
 import type { Logger } from 'pino';
 
-import type { Finding, MonitoringTopology, MonitoringTopologyStatus, OwnedScopedResource } from '../api/types.ts';
+import type { MonitoringTopology, MonitoringTopologyStatus, OwnedScopedResource } from '../api/types.ts';
 import { ConditionType, RECONCILE_REQUESTED_AT } from '../api/types.ts';
-import type { ActionOutcome, ArmGateway } from '../azure/gateway.ts';
-import { idKey } from '../azure/ids.ts';
-import type { Action, Owner, Plan, PlanInput, Snapshot } from '../plan/model.ts';
+import type { ArmGateway } from '../azure/gateway.ts';
+import { checkDnsBoundary, outcomeFindings, stallingFindings } from '../findings/index.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { FinalizerWriter } from '../kube/finalizer.ts';
 import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
 import type { ConditionInput, StatusWriter } from '../kube/status.ts';
 import { mergeConditions } from '../kube/status.ts';
+import { idKey } from '../model/index.ts';
+import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
+import type { Plan, PlanInput } from '../plan/types.ts';
 import { durationOr } from './duration.ts';
 import type { ControllerMetrics } from './metrics.ts';
+import { StepError, finished, next, stop } from './pass.ts';
+import type { Pass, ReconcileResult, Step, StepOutcome, StepRecord } from './pass.ts';
 import type { TopologyRegistry } from './registry.ts';
-import { boundaryFinding, outcomeFindings, reportPass } from './report.ts';
-import { Reason } from './summarize.ts';
+import { Reporter } from './report.ts';
+import { Reason, summarize } from './summarize.ts';
 
 export const DEFAULT_RESYNC_MS = 10 * 60_000;
 export const DEFAULT_DISCOVERY_MS = 30_000;
 
-export interface ReconcileResult {
-  requeueAfter?: number;
-  error?: Error;
-}
+export type { ReconcileResult } from './pass.ts';
 
 export interface ReconcilerDeps {
   gateway: ArmGateway;
@@ -50,30 +52,10 @@ export interface ReconcilerDeps {
   now?: () => Date;
 }
 
-/** Everything one pass learns; steps fill it in, the report step reads it. */
-export interface Pass {
-  key: string;
-  topology: MonitoringTopology;
-  owner: Owner;
-  resyncMs: number;
-  snapshot?: Snapshot;
-  plan?: Plan;
-  outcomes: ActionOutcome[];
-  findings: Finding[];
-  inventory: OwnedScopedResource[];
-  transientError?: string;
-  /** The pass ended the object's life (finalizer removed): nothing to report. */
-  finished?: boolean;
-  /** A finalizer step failure: returned as the reconcile's error (retried with backoff). */
-  error?: Error;
-  /** A Reconciling=True status write still in flight: the report waits for it, so it never lands last. */
-  progressWrite?: Promise<void>;
-}
-
-type StepResult = 'continue' | 'stop';
-interface Step {
-  name: string;
-  run(pass: Pass): StepResult | Promise<StepResult>;
+interface Progress {
+  pass: Pass;
+  done?: boolean;
+  write?: Promise<void>;
 }
 
 function message(err: unknown): string {
@@ -83,16 +65,20 @@ function message(err: unknown): string {
 export class Reconciler {
   readonly #deps: ReconcilerDeps;
   readonly #steps: Step[];
+  readonly #reporter: Reporter;
   // The status this process last wrote per topology: the informer cache may not have seen it yet.
   readonly #written = new Map<string, { uid: string | undefined; status: MonitoringTopologyStatus }>();
   /** The last reconcile request (annotation value) served per topology: a new one reads Azure afresh. */
   readonly #requests = new Map<string, string>();
+  /** Status writes a pass made while running (Reconciling=True): the report waits for them, so it lands last. */
+  readonly #progress = new WeakMap<Pass, Progress>();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
+    this.#reporter = new Reporter(deps);
     this.#steps = [
       { name: 'finalizer', run: (p) => this.#finalizer(p) },
-      { name: 'progress', run: (p) => this.#progress(p) },
+      { name: 'progress', run: (p) => this.#progressStep(p) },
       { name: 'observe', run: (p) => this.#observe(p) },
       { name: 'coordinate', run: (p) => this.#coordinate(p) },
       { name: 'plan', run: (p) => this.#plan(p) },
@@ -110,8 +96,7 @@ export class Reconciler {
     const topology =
       cached && written && written.uid === cached.metadata.uid ? { ...cached, status: written.status } : cached;
     if (!topology) {
-      this.#written.delete(key);
-      this.#requests.delete(key);
+      this.#forget(key);
       // Gone (deleted after its finalizer was removed): forget it everywhere.
       for (const other of this.#deps.registry.release(key)) this.#deps.enqueue?.(other);
       this.#deps.metrics?.forgetTopology(namespace, name);
@@ -126,55 +111,66 @@ export class Reconciler {
       findings: [],
       inventory: [...(topology.status?.inventory?.scopedResources ?? [])],
     };
+    const records: StepRecord[] = [];
     // A long pass (a throttled estate, a slow ARM) says so while it runs, not only when it ends.
-    const longPass = setTimeout(() => this.#markReconciling(pass, 'A pass has been reading or changing Azure for a while; still working.'), this.#deps.longPassMs ?? 10_000);
+    const progress: Progress = { pass };
+    const longPass = setTimeout(() => this.#markReconciling(progress, 'A pass has been reading or changing Azure for a while; still working.'), this.#deps.longPassMs ?? 10_000);
     longPass.unref();
+    this.#progress.set(pass, progress);
     try {
-      await this.#runSteps(pass, log);
+      for (const step of this.#steps) {
+        const outcome = await this.#run(step, pass, log);
+        records.push({ step: step.name, ...outcome });
+        if (outcome.result === 'Finished') {
+          progress.done = true;
+          const error = outcome.errors[0];
+          if (error) return { error };
+          this.#forget(key);
+          return {};
+        }
+        if (outcome.result === 'Stop') break;
+      }
     } finally {
       clearTimeout(longPass);
+      progress.done = true;
     }
-    if (pass.error) return { error: pass.error };
-    if (pass.finished) {
-      this.#written.delete(key);
-      this.#requests.delete(key);
-      return {};
+    await progress.write;
+    const summary = summarize(pass, records, pass.topology.status?.conditions, this.#deps.confirmAfterMs ?? 1000);
+    const now = this.#deps.now?.() ?? new Date();
+    const status: MonitoringTopologyStatus | undefined = await this.#reporter.report(pass, summary, now);
+    if (status) {
+      this.#written.set(key, { uid: pass.topology.metadata.uid, status });
+      log.debug({ findingCount: status.findingCount }, 'status written');
     }
-    await pass.progressWrite;
-    return this.#report(pass, log);
+    return summary.result;
   }
 
-  async #runSteps(pass: Pass, log: Logger): Promise<void> {
-    for (const step of this.#steps) {
-      let result: StepResult;
-      try {
-        result = await step.run(pass);
-      } catch (err) {
-        log.error({ err, step: step.name }, 'reconcile step failed');
-        // A finalizer conflict or a failed deletion is retried with backoff; it says nothing about Azure's state.
-        if (step.name === 'finalizer') {
-          pass.error = err instanceof Error ? err : new Error(message(err));
-          return;
-        }
-        pass.transientError = `${step.name}: ${message(err)}`;
-        result = 'stop';
-      }
-      if (result === 'stop') break;
+  /** A step that throws ends the pass with a generic error; the finalizer's failures say nothing about Azure. */
+  async #run(step: Step, pass: Pass, log: Logger): Promise<StepOutcome> {
+    try {
+      return await step.run(pass);
+    } catch (err) {
+      log.error({ err, step: step.name }, 'reconcile step failed');
+      // A finalizer conflict or a failed deletion is retried with backoff, and not reported in status.
+      const error = new StepError('Generic', step.name === 'finalizer' ? message(err) : `${step.name}: ${message(err)}`, { cause: err });
+      return step.name === 'finalizer' ? finished(error) : stop(error);
     }
   }
 
   // kstatus reads an object without conditions as Current: a new generation says Reconciling before any ARM call.
-  async #progress(pass: Pass): Promise<StepResult> {
+  async #progressStep(pass: Pass): Promise<StepOutcome> {
     const generation = pass.topology.metadata.generation;
-    if (generation === undefined || pass.topology.status?.observedGeneration === generation) return 'continue';
-    this.#markReconciling(pass, `Reading Azure for generation ${generation}.`, true);
-    await pass.progressWrite;
-    return 'continue';
+    const progress = this.#progress.get(pass);
+    if (!progress || generation === undefined || pass.topology.status?.observedGeneration === generation) return next();
+    this.#markReconciling(progress, `Reading Azure for generation ${generation}.`, true);
+    await progress.write;
+    return next();
   }
 
   /** Writes Reconciling=True (and Ready=Unknown for a new generation) now; the report step writes the outcome. */
-  #markReconciling(pass: Pass, why: string, newGeneration = false): void {
-    if (pass.finished) return;
+  #markReconciling(progress: Progress, why: string, newGeneration = false): void {
+    const { pass } = progress;
+    if (progress.done) return;
     const previous = pass.topology.status;
     if (!newGeneration && previous?.conditions?.some((c) => c.type === ConditionType.Reconciling && c.status === 'True')) return;
     const generation = pass.topology.metadata.generation;
@@ -194,19 +190,22 @@ export class Reconciler {
     const write = this.#deps.status.patchStatus(topology, status).catch((err: unknown) => {
       this.#deps.logger.warn({ err, topology: pass.key }, 'could not write the Reconciling condition');
     });
-    pass.progressWrite = Promise.all([pass.progressWrite, write]).then(() => undefined);
+    progress.write = Promise.all([progress.write, write]).then(() => undefined);
   }
 
-  async #finalizer(pass: Pass): Promise<StepResult> {
+  #forget(key: string): void {
+    this.#written.delete(key);
+    this.#requests.delete(key);
+    this.#reporter.forget(key);
+  }
+
+  async #finalizer(pass: Pass): Promise<StepOutcome> {
     const { topology } = pass;
     if (!isDeleting(topology)) {
       if (!hasFinalizer(topology)) pass.topology = await this.#deps.finalizers.add(topology);
-      return 'continue';
+      return next();
     }
-    if (!hasFinalizer(topology)) {
-      pass.finished = true;
-      return 'stop';
-    }
+    if (!hasFinalizer(topology)) return finished();
     const spec = topology.spec;
     // Audit mode changes nothing, deletion included; Orphan leaves everything in place.
     if (spec.deletionPolicy === 'Delete' && spec.mode !== 'Audit') {
@@ -228,21 +227,20 @@ export class Reconciler {
     for (const other of this.#deps.registry.release(pass.key)) this.#deps.enqueue?.(other);
     this.#deps.metrics?.forgetTopology(pass.owner.namespace, pass.owner.name);
     this.#deps.logger.info({ topology: pass.key, deletionPolicy: spec.deletionPolicy ?? 'Orphan' }, 'finalizer removed');
-    pass.finished = true;
-    return 'stop';
+    return finished();
   }
 
-  async #observe(pass: Pass): Promise<StepResult> {
+  async #observe(pass: Pass): Promise<StepOutcome> {
     const requested = pass.topology.metadata.annotations?.[RECONCILE_REQUESTED_AT];
     const refresh = requested !== undefined && this.#requests.get(pass.key) !== requested;
     pass.snapshot = await this.#deps.gateway.observe(pass.topology.spec, undefined, refresh ? { refresh } : undefined);
     if (requested !== undefined) this.#requests.set(pass.key, requested);
     this.#deps.observedTargets?.(pass.key, pass.snapshot.machines.map((m) => m.id));
-    return 'continue';
+    return next();
   }
 
   // Cross-topology agreement: configuration endpoints per machine and one scope per DNS boundary.
-  #coordinate(pass: Pass): StepResult {
+  #coordinate(pass: Pass): StepOutcome {
     const { spec } = pass.topology;
     const machines = pass.snapshot?.machines.map((m) => m.id) ?? [];
     const { registry } = this.#deps;
@@ -251,50 +249,40 @@ export class Reconciler {
       ...registry.claimBoundary(pass.key, spec.privateLinkScope.dnsBoundary, spec.privateLinkScope.resourceId, spec.privateLinkScope.alsoLinkTo),
     ];
     for (const other of new Set(woken)) this.#deps.enqueue?.(other);
-    const conflicts = registry.boundaryConflicts(pass.key);
-    if (conflicts.length > 0 && spec.privateLinkScope.dnsBoundary) {
-      pass.findings.push(boundaryFinding(spec.privateLinkScope.resourceId, spec.privateLinkScope.dnsBoundary, conflicts));
-    }
-    return 'continue';
+    pass.findings.push(...(checkDnsBoundary(registry.boundaryMembers(pass.key)).get(pass.key) ?? []));
+    return next();
   }
 
-  #plan(pass: Pass): StepResult {
-    if (!pass.snapshot) return 'stop';
-    pass.plan = this.#deps.plan(this.#planInput(pass, pass.snapshot));
-    pass.findings.push(...pass.plan.findings);
-    if (pass.snapshot.errors.some((e) => e.code === 'Failed')) {
-      pass.transientError = `observe: ${pass.snapshot.errors.find((e) => e.code === 'Failed')?.message ?? ''}`;
-    }
-    return 'continue';
-  }
-
-  async #act(pass: Pass): Promise<StepResult> {
-    const actions = pass.plan?.actions ?? [];
-    if (pass.topology.spec.mode === 'Audit' || actions.length === 0) return 'continue';
-    pass.outcomes = await this.#deps.gateway.act(actions);
-    pass.findings.push(...outcomeFindings(pass.outcomes));
-    pass.inventory = updateInventory(pass.inventory, pass.outcomes);
-    if (pass.outcomes.some((o) => !o.ok && isTransient(o))) {
-      const first = pass.outcomes.find((o) => !o.ok && isTransient(o));
-      pass.transientError = `act: ${first?.error?.message ?? 'unknown error'}`;
-    }
-    return 'continue';
-  }
-
-  async #report(pass: Pass, log: Logger): Promise<ReconcileResult> {
-    const now = this.#deps.now?.() ?? new Date();
-    const status: MonitoringTopologyStatus | undefined = await reportPass(pass, this.#deps, now);
-    if (status) {
-      this.#written.set(pass.key, { uid: pass.topology.metadata.uid, status });
-      log.debug({ findingCount: status.findingCount }, 'status written');
-    }
-    if (pass.transientError) return { error: new Error(pass.transientError) };
-    const applied = pass.outcomes.some((o) => o.ok);
+  #plan(pass: Pass): StepOutcome {
+    if (!pass.snapshot) return stop();
+    const plan = this.#deps.plan(this.#planInput(pass, pass.snapshot));
+    pass.plan = plan;
+    pass.findings.push(...plan.findings);
+    const failedRead = pass.snapshot.errors.find((e) => e.code === 'Failed');
+    const stallers = stallingFindings(plan.findings);
+    const awaiting = plan.awaitingFullListing?.length ?? 0;
     const confirmMs = this.#deps.confirmAfterMs ?? 1000;
-    if (applied) return { requeueAfter: confirmMs };
-    // Machines whose associations observe has not listed in full yet: look again soon, not at once.
-    if (pass.plan?.awaitingFullListing?.length) return { requeueAfter: Math.min(pass.resyncMs, Math.max(confirmMs, 10_000)) };
-    return { requeueAfter: pass.resyncMs };
+    return next(
+      failedRead && new StepError('Generic', `observe: ${failedRead.message}`),
+      stallers.length > 0 ? new StepError('Stalling', stallers[0]?.message ?? '', { findings: stallers }) : undefined,
+      // Machines whose associations observe has not listed in full yet: look again soon, not at once.
+      awaiting > 0 ? new StepError('Waiting', `${awaiting} machine(s) await a full association listing`, { pending: awaiting, requeueAfterMs: Math.max(confirmMs, 10_000) }) : undefined,
+    );
+  }
+
+  async #act(pass: Pass): Promise<StepOutcome> {
+    const actions = pass.plan?.actions ?? [];
+    if (pass.topology.spec.mode === 'Audit' || actions.length === 0) return next();
+    pass.outcomes = await this.#deps.gateway.act(actions);
+    const findings = outcomeFindings(pass.outcomes);
+    pass.findings.push(...findings);
+    pass.inventory = updateInventory(pass.inventory, pass.outcomes);
+    const transient = pass.outcomes.find((o) => !o.ok && isTransient(o));
+    const stallers = stallingFindings(findings);
+    return next(
+      transient && new StepError('Generic', `act: ${transient.error?.message ?? 'unknown error'}`),
+      stallers.length > 0 ? new StepError('Stalling', stallers[0]?.message ?? '', { findings: stallers }) : undefined,
+    );
   }
 
   #planInput(pass: Pass, snapshot: Snapshot): PlanInput {

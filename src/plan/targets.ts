@@ -1,9 +1,9 @@
 // The second check after listing: a machine is acted on only when its id lies under what the spec names,
 // whatever a listing returned (URL normalisation, a misbehaving endpoint, a hostile proxy).
 import type { Finding, Targets } from '../api/types.ts';
-import { idKey, parseArmId } from '../azure/ids.ts';
+import { idKey, parseArmId } from '../model/index.ts';
 import { describe, finding } from '../findings/finding.ts';
-import type { ObservedMachine } from './model.ts';
+import type { ObservedMachine } from '../model/index.ts';
 
 /** A segment ARM ids never hold but URL handling rewrites: dot segments, escapes, backslashes, empty segments. */
 function unsafeSegment(segment: string): boolean {
