@@ -1,7 +1,9 @@
 // The token side of every ARM call: a timeout on each token request, and a fresh token when ARM says the one
 // in use has expired (ARM's clock, not ours, decides: `401 ExpiredAuthenticationToken`).
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import { eitherSignal } from './timeouts.ts';
+import type { PipelineRequest } from '@azure/core-rest-pipeline';
+
+type AbortSignalLike = NonNullable<PipelineRequest['abortSignal']>;
 
 /** A credential, or a way to build a new one (a new one starts with an empty token cache). */
 export type CredentialSource = TokenCredential | (() => TokenCredential);
@@ -61,4 +63,15 @@ export class ArmCredential implements TokenCredential {
       clearTimeout(timer);
     }
   }
+}
+
+/** One signal that aborts when either does (the SDK hands out `AbortSignalLike`, not `AbortSignal`). */
+export function eitherSignal(outer: AbortSignalLike | undefined, inner: AbortSignal): AbortSignal {
+  if (!outer) return inner;
+  const both = new AbortController();
+  const abort = (): void => both.abort();
+  if (outer.aborted || inner.aborted) abort();
+  outer.addEventListener('abort', abort, { once: true });
+  inner.addEventListener('abort', abort, { once: true });
+  return both.signal;
 }

@@ -1,24 +1,12 @@
 // Pipeline policies that keep one ARM call from freezing a reconcile: a per-attempt timeout, and a new token
 // when ARM rejects the current one as expired.
 import { RestError } from '@azure/core-rest-pipeline';
-import type { PipelineRequest } from '@azure/core-rest-pipeline';
-
-type AbortSignalLike = NonNullable<PipelineRequest['abortSignal']>;
 import type { PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
+import { eitherSignal } from './credential.ts';
 import type { ArmCredential } from './credential.ts';
 
 export const ARM_SCOPE = 'https://management.azure.com/.default';
 
-/** One signal that aborts when either does (the SDK hands out `AbortSignalLike`, not `AbortSignal`). */
-export function eitherSignal(outer: AbortSignalLike | undefined, inner: AbortSignal): AbortSignal {
-  if (!outer) return inner;
-  const both = new AbortController();
-  const abort = (): void => both.abort();
-  if (outer.aborted || inner.aborted) abort();
-  outer.addEventListener('abort', abort, { once: true });
-  inner.addEventListener('abort', abort, { once: true });
-  return both.signal;
-}
 
 /**
  * Each attempt gets `timeoutMs`; a timed-out attempt fails as ETIMEDOUT, which the SDK's retry policy (outside

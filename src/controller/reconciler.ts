@@ -210,6 +210,14 @@ export class Reconciler {
     // Audit mode changes nothing, deletion included; Orphan leaves everything in place.
     if (spec.deletionPolicy === 'Delete' && spec.mode !== 'Audit') {
       const snapshot = await this.#deps.gateway.observe(spec);
+      // A read that failed may hide an association or link this topology made: keep the finalizer and say why.
+      const unread = snapshot.errors.filter((e) => e.code === 'Failed' || e.code === 'Forbidden');
+      if (unread.length > 0) {
+        const first = unread[0];
+        const why = `${unread.length} read(s) failed, e.g. ${first?.resourceId ?? ''}: ${first?.message ?? ''}`;
+        this.#deps.events.record(topology, 'Warning', 'DeletionBlocked', `Deletion waits: what this topology created cannot be listed in full (${why}); the finalizer stays and deletion is retried.`);
+        throw new Error(`deletion blocked: ${why}`);
+      }
       const planned = this.#deps.planDeletion(this.#planInput(pass, snapshot));
       const actions = Array.isArray(planned) ? planned : planned.actions;
       const outcomes = actions.length > 0 ? await this.#deps.gateway.act(actions) : [];
@@ -245,7 +253,8 @@ export class Reconciler {
     const machines = pass.snapshot?.machines.map((m) => m.id) ?? [];
     const { registry } = this.#deps;
     const woken = [
-      ...registry.claimMachines(pass.key, machines, spec.configurationEndpoint.resourceId),
+      // Audit observes and reports; it never claims machines, so it never holds back an Enforce topology.
+      ...registry.claimMachines(pass.key, spec.mode === 'Audit' ? [] : machines, spec.configurationEndpoint.resourceId),
       ...registry.claimBoundary(pass.key, spec.privateLinkScope.dnsBoundary, spec.privateLinkScope.resourceId, spec.privateLinkScope.alsoLinkTo),
     ];
     for (const other of new Set(woken)) this.#deps.enqueue?.(other);

@@ -118,6 +118,12 @@ function planRuleAssociations(m: ObservedMachine, existing: ObservedAssociation[
     out.findings.push({ finding: associationLimitExceeded(m.id, total), fixable: false });
     return;
   }
+  // A machine seen only through bulk lists may hold an association under the name we would use: never write blind.
+  if (!ix.fullyListed.has(idKey(m.id))) {
+    out.awaitingFullListing = true;
+    out.findings.push({ finding: ruleAssociationMissing(m.id, toCreate.map((r) => r.id), true), fixable: true });
+    return;
+  }
   // Adoption: an association of the rule under any name counts, so only truly missing ones are created.
   const created: ObservedRule[] = [];
   for (const rule of toCreate) {
