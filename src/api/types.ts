@@ -115,6 +115,11 @@ export const FINDING_CODES = [
   'ResourceNotScoped',
   'AccessModeMismatch',
   'DnsBoundaryConflict',
+  'ScopedResourceNameTaken',
+  'SharedSettingConflict',
+  // Targets
+  'NoMachinesMatched',
+  'TargetOutsideSpec',
   // Associations
   'EndpointAssociationMissing',
   'EndpointAssociationMisnamed',
@@ -124,6 +129,8 @@ export const FINDING_CODES = [
   'CombinedOsRule',
   'OverlappingDataSources',
   'AssociationLimitExceeded',
+  'AssociationNameTaken',
+  'ConcurrentChange',
   // Agent identity
   'AgentExtensionMissing',
   'IdentityNotAssigned',
@@ -136,6 +143,7 @@ export const FINDING_CODES = [
   'ReferencedResourceNotFound',
   'AuthorizationFailed',
   'ArmRequestFailed',
+  'MalformedArmResource',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

@@ -5,6 +5,12 @@ import type { TokenCredential } from '@azure/core-auth';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import type { HttpClient, PipelinePolicy } from '@azure/core-rest-pipeline';
 import { isRecord } from '../model/index.ts';
+import { ArmCredential } from './credential.ts';
+import type { CredentialSource } from './credential.ts';
+import { expiredTokenPolicy, requestTimeoutPolicy } from './timeouts.ts';
+
+/** Default time one ARM request attempt or one token request may take. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface ArmClients {
   monitor: MonitorClient;
@@ -31,10 +37,13 @@ export function armScopeFor(endpoint: string): string {
 
 export interface ArmClientOptions {
   endpoint: string;
-  credential: TokenCredential;
+  /** A credential, or a factory of credentials (then an expired token is replaced even if a cache still holds it). */
+  credential: CredentialSource;
   /** Token scope; derived from the endpoint's cloud by default. */
   scope?: string;
   policy: PipelinePolicy;
+  /** Per attempt of every ARM request and per token request (default 60 s). */
+  requestTimeoutMs?: number;
   /** SDK retry for transient errors and throttling (the SDK honours Retry-After). */
   maxRetries?: number;
   retryDelayInMs?: number;
@@ -45,9 +54,21 @@ export class ArmClientCache {
   readonly #options: ArmClientOptions;
   readonly #clients = new Map<string, ArmClients>();
   readonly #http: HttpClient = createDefaultHttpClient();
+  readonly #credential: ArmCredential;
+  readonly #policies: PipelinePolicy[];
+  readonly #scope: string;
 
   constructor(options: ArmClientOptions) {
     this.#options = options;
+    this.#scope = options.scope ?? armScopeFor(options.endpoint);
+    const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#credential = new ArmCredential(options.credential, timeoutMs);
+    // New clients after a refresh: each SDK client's token cache would hand out the rejected token until it ages out.
+    this.#policies = [options.policy, expiredTokenPolicy(this.#credential, this.#scope, () => this.#clients.clear()), requestTimeoutPolicy(timeoutMs)];
+  }
+
+  get credential(): TokenCredential {
+    return this.#credential;
   }
 
   get endpoint(): string {
@@ -61,8 +82,8 @@ export class ArmClientCache {
       const o = this.#options;
       const common = {
         endpoint: this.endpoint,
-        credentials: { scopes: [o.scope ?? armScopeFor(this.endpoint)] },
-        additionalPolicies: [{ policy: o.policy, position: 'perRetry' as const }],
+        credentials: { scopes: [this.#scope] },
+        additionalPolicies: this.#policies.map((policy) => ({ policy, position: 'perRetry' as const })),
         retryOptions: {
           maxRetries: o.maxRetries ?? 6,
           retryDelayInMs: o.retryDelayInMs ?? 500,
@@ -70,8 +91,8 @@ export class ArmClientCache {
         },
       };
       c = {
-        monitor: new MonitorClient(o.credential, subscriptionId, common),
-        compute: new ComputeManagementClient(o.credential, subscriptionId, common),
+        monitor: new MonitorClient(this.#credential, subscriptionId, common),
+        compute: new ComputeManagementClient(this.#credential, subscriptionId, common),
       };
       this.#clients.set(key, c);
     }

@@ -105,7 +105,10 @@ export class Reporter {
       inventory: pass.inventory.length > 0 ? { scopedResources: pass.inventory } : undefined,
     };
     const changed = statusChanged(previous, next);
-    next.lastSyncTime = nextSyncTime(previous, changed, pass.resyncMs, now);
+    // Only a pass that read everything the spec names without a failed read counts as a sync.
+    const fullRead = planned && pass.snapshot !== undefined && !pass.snapshot.errors.some((e) => e.code === 'Failed');
+    const lastSyncTime = fullRead ? nextSyncTime(previous, changed, pass.resyncMs, now) : previous?.lastSyncTime;
+    if (lastSyncTime !== undefined) next.lastSyncTime = lastSyncTime;
 
     const previousKeys = this.#seen.get(pass.key) ?? new Set((previous?.findings ?? []).map(findingKey));
     if (planned) {

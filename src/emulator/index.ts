@@ -81,12 +81,13 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
   if (estate) loadEstate(env, estate);
   const tls = await createTlsMaterial(host, options.caDir);
   const counters = new Counters();
+  const authority = new Authority(principals, options.armAudiences);
   let url = '';
   const server = createServer(
     { cert: tls.certPem, key: tls.keyPem },
     createRequestListener({
       env,
-      authority: new Authority(principals, options.armAudiences),
+      authority,
       throttle: new Throttle(options.throttling),
       faults,
       counters,
@@ -120,6 +121,7 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
     counters: () => counters.snapshot(),
     resetCounters: () => counters.reset(),
     setFaults: (f) => faults.set(f),
+    expireIssuedTokens: () => authority.expireIssuedTokens(),
     exportState: () => exportEstate(env),
     store: storeFacade(env),
     close: async () => {

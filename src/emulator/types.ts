@@ -135,6 +135,8 @@ export interface RunningEmulator {
   counters(): RequestCounters;
   resetCounters(): void;
   setFaults(faults: FaultConfig): void;
+  /** Makes ARM treat every token issued so far as expired (a token that outlived its lifetime by ARM's clock). */
+  expireIssuedTokens(): void;
   exportState(): Estate;
   store: EmulatorStore;
   close(): Promise<void>;

@@ -37,11 +37,9 @@ function pod(objects: K8sObject[]): PodTemplate {
 }
 
 const TOPOLOGY_RULES: Rule[] = [
-  { apiGroups: ['monitoring.ampls.dev'], resources: ['monitoringtopologies'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-  { apiGroups: ['monitoring.ampls.dev'], resources: ['monitoringtopologies/status'], verbs: ['get', 'update', 'patch'] },
-  { apiGroups: ['monitoring.ampls.dev'], resources: ['monitoringtopologies/finalizers'], verbs: ['update'] },
-  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  { apiGroups: ['monitoring.ampls.dev'], resources: ['monitoringtopologies'], verbs: ['list', 'watch', 'patch'] },
+  { apiGroups: ['monitoring.ampls.dev'], resources: ['monitoringtopologies/status'], verbs: ['patch'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
 ];
 
 describe('Helm chart', () => {

@@ -52,19 +52,15 @@ app.kubernetes.io/part-of: ampls-topology-controller
 
 {{/* The permissions on MonitoringTopology objects and events, shared by the ClusterRole and the per-namespace Roles. */}}
 {{- define "mtopo.topologyRules" -}}
+# Exactly what the controller calls (test/integration/rbac.test.ts runs it with these and nothing more):
+# list+watch (informer), patch (its finalizer, a merge patch with resourceVersion), status patch, event create.
 - apiGroups: ["monitoring.ampls.dev"]
   resources: ["monitoringtopologies"]
-  verbs: ["get", "list", "watch", "update", "patch"]
+  verbs: ["list", "watch", "patch"]
 - apiGroups: ["monitoring.ampls.dev"]
   resources: ["monitoringtopologies/status"]
-  verbs: ["get", "update", "patch"]
-- apiGroups: ["monitoring.ampls.dev"]
-  resources: ["monitoringtopologies/finalizers"]
-  verbs: ["update"]
+  verbs: ["patch"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
-- apiGroups: ["events.k8s.io"]
-  resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 {{- end }}

@@ -14,6 +14,7 @@ export interface TokenClaims {
   oid: string;
   tid: string;
   sub: string;
+  uti?: string;
 }
 
 export interface TokenResult {
@@ -36,6 +37,19 @@ export class Authority {
   // rule: auth.token-lifetime — invented: one hour, a typical Entra client-credentials lifetime
   readonly tokenLifetimeSeconds = 3600;
   private readonly audiences: readonly string[];
+  /** Tokens numbered up to this (`uti`) are expired; 0 = none. */
+  private expiredUpTo = 0;
+  private issued = 0;
+
+  /**
+   * ARM answers 401 ExpiredAuthenticationToken when a token's `exp` has passed by its clock, while a client whose
+   * clock lags (or whose cache outlived the token) still sends it (azure-rest-api-specs common-types error codes;
+   * https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/expiredauthenticationtoken).
+   * Invented trigger: tests expire every token issued so far rather than wait an hour.
+   */
+  expireIssuedTokens(): void {
+    this.expiredUpTo = this.issued;
+  }
 
   constructor(principals: Principal[], audiences: readonly string[] = PUBLIC_ARM_AUDIENCES) {
     this.audiences = audiences;
@@ -85,6 +99,8 @@ export class Authority {
       oid: principal.objectId,
       tid: principal.tenantId,
       sub: principal.objectId,
+      // Entra tokens carry a unique token id (`uti`); here it is the issue number.
+      uti: String(++this.issued),
     };
     return {
       status: 200,
@@ -108,6 +124,7 @@ export class Authority {
     }
     const now = Date.now();
     if (claims.exp * 1000 < now) throw errors.expiredToken(new Date(claims.exp * 1000), new Date(now));
+    if (Number(claims.uti ?? 0) <= this.expiredUpTo) throw errors.expiredToken(new Date(Math.min(claims.exp * 1000, now)), new Date(now));
     if (!this.principal(claims.appid)) throw errors.invalidToken();
     if (!this.audiences.includes(claims.aud)) throw errors.invalidAudience(claims.aud, this.audiences);
     return claims;

@@ -53,6 +53,11 @@ async function handle(p: Pipeline, req: IncomingMessage, res: ServerResponse): P
   const text = await readBody(req);
   const path = url.pathname;
   if (path.startsWith('/_emulator/')) return admin(p, method, path, text, res);
+  // A slow or hung token endpoint: the latency of a fault whose pathPattern names it (invented: hangs Entra ID like ARM).
+  if (p.faults.current.pathPattern !== undefined && /\/oauth2\//i.test(path)) {
+    const slow = p.faults.decide(path);
+    if (slow.latencyMs > 0) await sleep(slow.latencyMs);
+  }
   if (entra(p.authority, p.counters, p.baseUrl(), method, path, text, res)) return;
 
   const decision = p.faults.decide(path, method === 'PUT' || method === 'PATCH' || method === 'DELETE' || method === 'POST');
