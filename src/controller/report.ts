@@ -149,7 +149,7 @@ export async function reportPass(pass: Pass, deps: ReconcilerDeps, now: Date): P
     recordEvents(pass, deps, previousKeys);
     seen.set(pass.key, new Set(pass.findings.map(findingKey)));
   }
-  deps.metrics?.topology(pass.owner.namespace, pass.owner.name, pass.findings, pass.plan?.instances);
+  deps.metrics?.topology(pass.owner.namespace, pass.owner.name, pass.findings, pass.plan?.instances, pass.resyncMs);
 
   if (!changed && next.lastSyncTime === previous?.lastSyncTime) return undefined;
   await deps.status.patchStatus(topology, next);
