@@ -3,7 +3,7 @@
 // with leader election on. Needs root, buildah and debootstrap (.ci/run installs them); skipped, saying why, without.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,32 @@ import { metricValue, startControllerProcess } from './runtime-process.ts';
 import type { ControllerProcess } from './runtime-process.ts';
 
 const run = promisify(execFile);
+
+/** Every process below `root`, parents first, from /proc. */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The parent pid follows the command name, which is in parentheses and may contain spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number): void => {
+    for (const [child, ppid] of parent) {
+      if (ppid === pid) {
+        out.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
 
 function onPath(tool: string): boolean {
   try {
@@ -65,9 +91,6 @@ describe.skipIf(reason !== undefined)('the container image', () => {
     '1000:1000',
     '--volume',
     `${join(work, 'tmp')}:/tmp`,
-    // buildah writes its .containerenv under /run: give it a directory of its own, as a runtime would.
-    '--volume',
-    `${join(work, 'run')}:/run`,
     '--volume',
     `${join(work, 'config')}:/tmp-config:ro`,
     ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
@@ -78,7 +101,7 @@ describe.skipIf(reason !== undefined)('the container image', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'mtopo-image-'));
-    for (const d of ['tmp', 'run', 'config']) mkdirSync(join(work, d));
+    for (const d of ['tmp', 'config']) mkdirSync(join(work, d));
     chmodSync(join(work, 'tmp'), 0o1777);
     const started = performance.now();
     const built = await run('bash', [join(REPO, 'hack', 'image', 'build.sh'), tag], { maxBuffer: 64 * 1024 * 1024 }).catch((err: { stderr?: string }) => {
@@ -94,8 +117,11 @@ describe.skipIf(reason !== undefined)('the container image', () => {
     expect(config.User).toBe('1000:1000');
     container = (await run('buildah', ['from', '--pull-never', '--name', `mtopo-${ns.name}`, tag])).stdout.trim();
     emulator = await startEmulator({ lroDelayMs: 5, estate: estate({ virtualMachines: [linuxVm('vm-img-1'), linuxVm('vm-img-2')] }) });
+    // Readable by UID 1000, as a mounted Secret would be (the test's kubeconfig is the host's, mode 0600).
+    chmodSync(join(work, 'config'), 0o755);
     copyFileSync(kubeconfigPath(), join(work, 'config', 'kubeconfig'));
     writeFileSync(join(work, 'config', 'azure-ca.pem'), readFileSync(emulator.caCertPath));
+    for (const f of ['kubeconfig', 'azure-ca.pem']) chmodSync(join(work, 'config', f), 0o644);
   }, 45 * 60_000);
 
   afterAll(async () => {
@@ -105,7 +131,10 @@ describe.skipIf(reason !== undefined)('the container image', () => {
     }
     await proc?.kill();
     await emulator?.close();
-    if (readOnly) await run('umount', [rootfs]).catch(() => undefined);
+    if (readOnly) {
+      await run('umount', [join(rootfs, 'run')]).catch(() => undefined);
+      await run('umount', [rootfs]).catch(() => undefined);
+    }
     if (container) await run('buildah', ['rm', container]).catch(() => undefined);
     await run('buildah', ['rmi', tag]).catch(() => undefined);
     if (work) rmSync(work, { recursive: true, force: true });
@@ -118,21 +147,24 @@ describe.skipIf(reason !== undefined)('the container image', () => {
     expect(first.stdout).toContain('Usage: ampls-topology-controller');
     // Then the container's root is bind-mounted read-only over itself: the run below sees it read-only, as
     // Kubernetes' readOnlyRootFilesystem would make it.
+    // buildah adds and, after each run, removes /run/.containerenv: /run is a small tmpfs of its own, as
+    // container runtimes give it, so that nothing else under the root needs to be writable.
     rootfs = (await run('buildah', ['mount', container])).stdout.trim();
     await run('mount', ['--bind', rootfs, rootfs]);
     readOnly = true;
     await run('mount', ['-o', 'remount,bind,ro', rootfs]);
+    await run('mount', ['-t', 'tmpfs', '-o', 'mode=0755,size=1m', 'tmpfs', join(rootfs, 'run')]);
 
     const help = await run('buildah', runArgs({}, [...entrypoint, '--help']));
     for (const flag of ['--namespaces', '--arm-endpoint', '--leader-elect', '--metrics-bind-address', '--health-probe-bind-address']) expect(help.stdout).toContain(flag);
 
     const probe = `const fs = require('node:fs');
 const out = { uid: process.getuid(), gid: process.getgid(), root: fs.readFileSync('/proc/mounts', 'utf8').split('\\n').find((l) => l.split(' ')[1] === '/') };
-for (const p of ['/app/x', '/x', '/etc/x', '/tmp/x']) { try { fs.writeFileSync(p, 'x'); out[p] = 'written'; } catch (e) { out[p] = e.code; } }
+for (const p of ['/app/x', '/x', '/etc/x', '/usr/local/bin/x', '/tmp/x']) { try { fs.writeFileSync(p, 'x'); out[p] = 'written'; } catch (e) { out[p] = e.code; } }
 console.log(JSON.stringify(out));`;
     const [node] = entrypoint;
     const checked = JSON.parse((await run('buildah', runArgs({}, [node ?? 'node', '-e', probe]))).stdout) as Record<string, unknown>;
-    expect(checked).toMatchObject({ uid: 1000, gid: 1000, '/app/x': 'EROFS', '/x': 'EROFS', '/etc/x': 'EROFS', '/tmp/x': 'written' });
+    expect(checked).toMatchObject({ uid: 1000, gid: 1000, '/app/x': 'EROFS', '/x': 'EROFS', '/etc/x': 'EROFS', '/usr/local/bin/x': 'EROFS', '/tmp/x': 'written' });
     expect(String(checked.root)).toMatch(/ ro[, ]/);
   }, 120_000);
 
@@ -167,6 +199,7 @@ console.log(JSON.stringify(out));`;
       },
     });
     const p = proc;
+    await vi.waitFor(() => expect(p.logs.filter((l) => l.msg === 'serving')).toHaveLength(2), { timeout: 120_000, interval: 100 });
     expect((await p.get('health', '/healthz')).status).toBe(200);
     await vi.waitFor(async () => expect((await p.get('health', '/readyz')).status).toBe(200), { timeout: 60_000, interval: 100 });
     figures.startToReady = `${((performance.now() - started) / 1000).toFixed(2)} s`;
@@ -190,12 +223,17 @@ console.log(JSON.stringify(out));`;
     expectExported(exposed, ruleQueries(await renderedRuleGroups()), true);
     // Nothing the process logged complains about the read-only root.
     expect(JSON.stringify(p.logs) + p.text.join('\n')).not.toMatch(/EROFS|read-only file system/i);
-  }, 180_000);
+  }, 300_000);
 
-  it('on SIGTERM releases the lease and exits 0', async () => {
+  it('on SIGTERM to the container process releases the lease and exits 0', async () => {
     const p = proc as ControllerProcess;
-    p.child.kill('SIGTERM');
+    // buildah run answers a signal by killing its child; the kubelet signals the container's process itself.
+    // The controller is the process whose program is node (buildah's chroot helper above it names it in its arguments).
+    const node = descendants(p.child.pid ?? -1).find((pid) => /(^|\/)node$/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? ''));
+    expect(node, 'the controller process under buildah run').toBeDefined();
+    process.kill(node ?? -1, 'SIGTERM');
     expect((await p.exit).code).toBe(0);
+    await p.waitForLog('released lease', 1_000);
     const l = await testKubeConfig().makeApiClient(CoordinationV1Api).readNamespacedLease({ name: lease, namespace: ns.name });
     expect(l.spec?.holderIdentity ?? '').toBe('');
   }, 60_000);
