@@ -169,7 +169,7 @@ describe('Helm chart', () => {
     expect(one(objects, 'PrometheusRule').metadata).toMatchObject({ namespace: 'mtopo-system', labels: { release: 'kube-prometheus-stack' } });
     // The topology series carry their own namespace label; the dashboard and alerts group by it.
     expect(one(objects, 'ServiceMonitor').spec).toMatchObject({ endpoints: [{ honorLabels: true }] });
-  });
+  }, 60_000);
 
   it('sets the V8 heap limit to three quarters of the memory limit, unless NODE_OPTIONS is given', async () => {
     const env = async (sets: string[]): Promise<{ name: string; value?: string }[]> =>
@@ -179,7 +179,7 @@ describe('Helm chart', () => {
     expect((await env(['resources.limits.memory=500M'])).map((e) => e.name)).not.toContain('NODE_OPTIONS');
     const own = await env(['extraEnv[0].name=NODE_OPTIONS', 'extraEnv[0].value=--max-old-space-size=100']);
     expect(own.filter((e) => e.name === 'NODE_OPTIONS')).toEqual([{ name: 'NODE_OPTIONS', value: '--max-old-space-size=100' }]);
-  });
+  }, 60_000);
 
   it.each([
     ['logLevel=loud', /logLevel/],
