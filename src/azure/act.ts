@@ -1,17 +1,23 @@
 // Act: each planned action through the SDK (idempotent PUTs, LROs via the SDK pollers), one failure never blocking others.
+import { setTimeout as delay } from 'node:timers/promises';
 import type PQueue from 'p-queue';
 import type { Logger } from 'pino';
-import type { Action } from '../plan/model.ts';
+import type { Action } from '../model/index.ts';
 import { resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { describeError, isAbort, isNotFound, toActionError } from './errors.ts';
 import type { ActionOutcome } from './gateway.ts';
-import { isType, parseArmId, ResourceTypes } from './ids.ts';
+import { isType, parseArmId, ResourceTypes } from '../model/index.ts';
 
 export interface ActContext {
   clients: ArmClientCache;
   queue: PQueue;
   logger: Logger;
+  /** Runs a task alone for its key, process-wide: writes to one private link scope go one at a time. */
+  exclusive<T>(key: string, task: () => Promise<T>): Promise<T>;
+  /** Attempts and first backoff for a scope write refused because the scope is provisioning (default 6, 1 s doubling). */
+  provisioningRetries?: number;
+  provisioningBackoffMs?: number;
   signal?: AbortSignal;
   /** Poll interval of long-running operations (undefined = the SDK's default / Retry-After). */
   lroPollIntervalMs?: number;
@@ -29,6 +35,20 @@ function locate(id: string, type?: string): Located {
     throw Object.assign(new Error(`not a valid ARM id${type ? ` of ${type}` : ''}: ${id}`), { code: 'InvalidResourceId' });
   }
   return { subscriptionId: p.subscriptionId, resourceGroup: p.resourceGroup, name: p.name };
+}
+
+/** The subscription of an extension resource's parent (an association's resource), or an InvalidResourceId error. */
+function subscriptionOf(id: string): string {
+  return parseArmId(id)?.subscriptionId ?? locate(id).subscriptionId;
+}
+
+/** Deleting what is already gone is done: the delete is idempotent. */
+async function unlessGone(deletion: Promise<unknown>): Promise<void> {
+  try {
+    await deletion;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
 }
 
 export async function act(actions: Action[], ctx: ActContext): Promise<ActionOutcome[]> {
@@ -77,40 +97,33 @@ async function perform(action: Action, ctx: ActContext): Promise<void> {
     }
     case 'AddScopedResource': {
       const s = locate(action.scopeId, ResourceTypes.privateLinkScope);
-      await ctx.clients
-        .for(s.subscriptionId)
-        .monitor.privateLinkScopedResources.createOrUpdate(s.resourceGroup, s.name, action.name, { linkedResourceId: action.linkedResourceId }, lro)
-        .pollUntilDone();
+      await scopeWrite(ctx, action.scopeId, () =>
+        ctx.clients
+          .for(s.subscriptionId)
+          .monitor.privateLinkScopedResources.createOrUpdate(s.resourceGroup, s.name, action.name, { linkedResourceId: action.linkedResourceId }, lro)
+          .pollUntilDone(),
+      );
       return;
     }
     case 'RemoveScopedResource': {
       const s = locate(action.scopeId, ResourceTypes.privateLinkScope);
-      try {
-        await ctx.clients.for(s.subscriptionId).monitor.privateLinkScopedResources.delete(s.resourceGroup, s.name, action.name, lro).pollUntilDone();
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      await scopeWrite(ctx, action.scopeId, () =>
+        unlessGone(ctx.clients.for(s.subscriptionId).monitor.privateLinkScopedResources.delete(s.resourceGroup, s.name, action.name, lro).pollUntilDone()),
+      );
       return;
     }
     case 'CreateRuleAssociation':
     case 'CreateEndpointAssociation': {
-      const sub = parseArmId(action.resourceId)?.subscriptionId;
-      if (!sub) locate(action.resourceId);
+      const sub = subscriptionOf(action.resourceId);
       const body =
         action.kind === 'CreateRuleAssociation'
           ? { dataCollectionRuleId: action.dataCollectionRuleId, description: action.description }
           : { dataCollectionEndpointId: action.dataCollectionEndpointId, description: action.description };
-      await ctx.clients.for(sub as string).monitor.dataCollectionRuleAssociations.create(resourceUri(action.resourceId), action.name, { ...opts, body });
+      await ctx.clients.for(sub).monitor.dataCollectionRuleAssociations.create(resourceUri(action.resourceId), action.name, { ...opts, body });
       return;
     }
     case 'DeleteAssociation': {
-      const sub = parseArmId(action.resourceId)?.subscriptionId;
-      if (!sub) locate(action.resourceId);
-      try {
-        await ctx.clients.for(sub as string).monitor.dataCollectionRuleAssociations.delete(resourceUri(action.resourceId), action.name, opts);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      await unlessGone(ctx.clients.for(subscriptionOf(action.resourceId)).monitor.dataCollectionRuleAssociations.delete(resourceUri(action.resourceId), action.name, opts));
       return;
     }
     case 'RepairExtensionIdentity': {
@@ -131,4 +144,32 @@ async function perform(action: Action, ctx: ActContext): Promise<void> {
       return;
     }
   }
+}
+
+/** Azure refuses a write to a scope whose previous write still runs ("Cannot modify resource while in provisioning state"). */
+export function isProvisioningConflict(err: unknown): boolean {
+  const e = describeError(err);
+  return e.statusCode === 409 && /provisioning state/i.test(e.message);
+}
+
+/**
+ * One write at a time per private link scope (across topologies and gateways), and a write refused because the
+ * scope is still provisioning (another client's write) is retried with backoff before it counts as failed.
+ */
+async function scopeWrite(ctx: ActContext, scopeId: string, write: () => Promise<unknown>): Promise<void> {
+  const attempts = ctx.provisioningRetries ?? 6;
+  let backoff = ctx.provisioningBackoffMs ?? 1000;
+  await ctx.exclusive(`scope-write|${scopeId}`, async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (!isProvisioningConflict(err) || attempt >= attempts) throw err;
+        ctx.logger.debug({ scopeId, attempt, backoffMs: backoff }, 'private link scope is provisioning; retrying');
+        await delay(backoff, undefined, ctx.signal ? { signal: ctx.signal } : undefined);
+        backoff *= 2;
+      }
+    }
+  });
 }
