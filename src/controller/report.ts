@@ -115,7 +115,7 @@ export class Reporter {
       recordEvents(pass, this.#deps.events, previousKeys);
       this.#seen.set(pass.key, new Set(pass.findings.map(findingKey)));
     }
-    this.#deps.metrics?.topology(pass.owner.namespace, pass.owner.name, pass.findings, pass.plan?.instances);
+    this.#deps.metrics?.topology(pass.owner.namespace, pass.owner.name, pass.findings, pass.plan?.instances, pass.resyncMs);
 
     if (!changed && next.lastSyncTime === previous?.lastSyncTime) return undefined;
     await this.#deps.status.patchStatus(topology, next);

@@ -64,3 +64,15 @@ app.kubernetes.io/part-of: ampls-topology-controller
   resources: ["events"]
   verbs: ["create"]
 {{- end }}
+
+{{/* V8's old-space limit in MiB: three quarters of the container's memory limit (the rest is code, buffers and
+stacks), when the limit is written in Mi or Gi; empty otherwise, leaving Node's own default. */}}
+{{- define "mtopo.maxOldSpaceMiB" -}}
+{{- $limit := "" }}
+{{- with .Values.resources }}{{- with .limits }}{{- $limit = toString (.memory | default "") }}{{- end }}{{- end }}
+{{- if regexMatch "^[0-9]+Mi$" $limit }}
+{{- div (mul (trimSuffix "Mi" $limit | atoi) 3) 4 }}
+{{- else if regexMatch "^[0-9]+Gi$" $limit }}
+{{- div (mul (trimSuffix "Gi" $limit | atoi) 3072) 4 }}
+{{- end }}
+{{- end }}
