@@ -65,7 +65,7 @@ export class Authority {
     }
     const now = Math.floor(Date.now() / 1000);
     const claims: TokenClaims = {
-      aud: 'https://management.azure.com/',
+      aud: audienceOf(form.get('scope')),
       iss: `https://sts.windows.net/${principal.tenantId}/`,
       iat: now,
       nbf: now,
@@ -121,6 +121,15 @@ export class Authority {
   private signature(data: string): string {
     return createHmac('sha256', this.key).update(data).digest('base64url');
   }
+}
+
+/** Data-plane audiences the emulator serves; anything else gets ARM's (https://learn.microsoft.com/entra/identity-platform/scopes-oidc#the-default-scope). */
+export const LOG_ANALYTICS_AUDIENCE = 'https://api.loganalytics.io';
+export const ARM_AUDIENCE = 'https://management.azure.com/';
+
+function audienceOf(scope: string | null): string {
+  const resource = (scope ?? '').split(' ').find((s) => s.endsWith('/.default'))?.slice(0, -'/.default'.length) ?? '';
+  return resource.replace(/\/$/, '') === LOG_ANALYTICS_AUDIENCE ? LOG_ANALYTICS_AUDIENCE : ARM_AUDIENCE;
 }
 
 function actionMatches(pattern: string, action: string): boolean {

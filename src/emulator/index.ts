@@ -23,6 +23,7 @@ import { registerOthers } from './handlers/others.ts';
 import { kindOf } from './kind.ts';
 import type { Env } from './kind.ts';
 import { Operations } from './lro.ts';
+import { LogAnalyticsService } from './log-analytics/index.ts';
 import { createRequestListener } from './server.ts';
 import { ResourceStore } from './store.ts';
 import { Throttle } from './throttling.ts';
@@ -86,6 +87,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     lroDelayMs: () => Math.round((options.lroDelayMs ?? 0) * faults.lroDelayFactor()),
     lroFails: () => faults.lroFails(),
   };
+  const authority = new Authority(principals);
+  // Before the estate loads: the service indexes workspaces by their customerId as they are stored.
+  const logAnalytics = new LogAnalyticsService(env.store, authority, { agents: options.agents, queryRate: options.queryRate });
   if (estate) loadEstate(env, estate);
   const tls = await createTlsMaterial(host, options.caDir);
   const counters = new Counters();
@@ -94,7 +98,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     { cert: tls.certPem, key: tls.keyPem },
     createRequestListener({
       env,
-      authority: new Authority(principals),
+      logAnalytics,
+      authority,
       throttle: new Throttle(options.throttling),
       faults,
       counters,
@@ -130,6 +135,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     setFaults: (f) => faults.set(f),
     exportState: () => exportEstate(env),
     store: storeFacade(env),
+    logAnalytics: {
+      endpoint: `${url}/v1`,
+      advance: (ms) => logAnalytics.agents.advance(ms),
+      now: () => logAnalytics.agents.now(),
+      setGuestFault: (machineId, fault) => logAnalytics.agents.setGuestFault(machineId, fault),
+      setMachineOrigin: (machineId, origin) => logAnalytics.agents.setOrigin(machineId, origin),
+      setQueryOrigin: (origin) => logAnalytics.setQueryOrigin(origin),
+      setQueryRate: (config) => logAnalytics.setQueryRate(config),
+      queryStats: () => logAnalytics.queryStats(),
+      resetQueryStats: () => logAnalytics.resetQueryStats(),
+      lifecycles: () => logAnalytics.describe(),
+    },
     close: async () => {
       operations.close();
       server.closeAllConnections();

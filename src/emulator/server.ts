@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { route } from './arm.ts';
 import type { ArmRequest, Reply, Routed } from './arm.ts';
-import { instanceDiscovery, openIdConfiguration } from './auth.ts';
+import { ARM_AUDIENCE, instanceDiscovery, openIdConfiguration } from './auth.ts';
 import type { Authority, TokenClaims } from './auth.ts';
 import type { Counters } from './counters.ts';
 import { ArmError, errors } from './errors.ts';
@@ -14,9 +14,11 @@ import type { Env } from './kind.ts';
 import { categoryOf } from './throttling.ts';
 import type { Throttle } from './throttling.ts';
 import type { Estate, FaultConfig, Json } from './types.ts';
+import type { LogAnalyticsService } from './log-analytics/index.ts';
 
 export interface Pipeline {
   env: Env;
+  logAnalytics: LogAnalyticsService;
   authority: Authority;
   throttle: Throttle;
   faults: Faults;
@@ -61,6 +63,10 @@ async function handle(p: Pipeline, req: IncomingMessage, res: ServerResponse): P
   const text = await readBody(req);
   const path = url.pathname;
   if (path.startsWith('/_emulator/')) return admin(p, method, path, text, res);
+  if (p.logAnalytics.handles(path)) {
+    const reply = p.logAnalytics.query({ method, path, query: url.searchParams, headers: req.headers, body: text });
+    return send(res, reply.status, reply.body, reply.headers);
+  }
   if (identity(p, method, path, text, res)) return;
 
   const decision = p.faults.decide(path);
@@ -104,6 +110,7 @@ async function handle(p: Pipeline, req: IncomingMessage, res: ServerResponse): P
       routeError = e;
     }
     const claims = (caller.claims = p.authority.verify(req.headers.authorization));
+    if (claims.aud !== ARM_AUDIENCE) throw errors.wrongAudience(claims.aud);
     armRequest.principal = claims.appid;
     const subscription = parsePath(path)?.subscriptionId ?? 'tenant';
     if (decision.kind === 'throttle') throw errors.tooManyRequests(category === 'reads' ? 'read' : category === 'writes' ? 'write' : 'delete', subscription, decision.retryAfterSeconds);
@@ -149,6 +156,14 @@ function identity(p: Pipeline, method: string, path: string, text: string, res: 
 
 function admin(p: Pipeline, method: string, path: string, text: string, res: ServerResponse): void {
   const action = path.slice('/_emulator/'.length).toLowerCase();
+  let input: Json = {};
+  try {
+    input = (text ? JSON.parse(text) : {}) as Json;
+  } catch {
+    // Only the JSON endpoints below read the body; they report their own errors.
+  }
+  const data = p.logAnalytics.admin(method, action, input);
+  if (data !== undefined) return send(res, data.status, data.body, data.headers);
   if (action === 'counters' && method === 'GET') return send(res, 200, p.counters.snapshot());
   if (action === 'reset-counters' && method === 'POST') {
     p.counters.reset();

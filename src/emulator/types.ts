@@ -1,4 +1,5 @@
 // Public types of the ARM emulator: options, the running handle, counters, faults and the estate format.
+import type { AgentOptions, GuestFault, MachineLifecycle, QueryRateConfig, QueryStats } from './log-analytics/index.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -64,6 +65,10 @@ export interface EmulatorOptions {
   seed?: number;
   caDir?: string;
   principals?: Principal[];
+  /** The agent fleet behind the Log Analytics query API (heartbeat interval, ingestion delay, retention). */
+  agents?: AgentOptions;
+  /** The query API's per-user rate (default 200 queries per 30 s). */
+  queryRate?: QueryRateConfig;
 }
 
 export interface RequestCounters {
@@ -104,7 +109,26 @@ export interface RunningEmulator {
   setFaults(faults: FaultConfig): void;
   exportState(): Estate;
   store: EmulatorStore;
+  logAnalytics: EmulatedLogAnalytics;
   close(): Promise<void>;
+}
+
+/** The Log Analytics data plane and its agent fleet, driven by tests. */
+export interface EmulatedLogAnalytics {
+  /** The query endpoint for LogsQueryClient's `endpoint` option (`<url>/v1`). */
+  endpoint: string;
+  /** Moves the emulated clock forward; every machine writes what its lifecycle lets it on each heartbeat tick crossed. */
+  advance(ms: number): { rows: number; now: number };
+  now(): number;
+  /** Silences a machine for a reason only the guest shows, whatever its configuration; undefined clears it. */
+  setGuestFault(machineId: string, fault: GuestFault | undefined): void;
+  setMachineOrigin(machineId: string, origin: { privateLinkScope?: string } | undefined): void;
+  /** Where query clients sit: `{}` on the internet (default), or behind a scope's private endpoint. */
+  setQueryOrigin(origin: { privateLinkScope?: string }): void;
+  setQueryRate(config: QueryRateConfig): void;
+  queryStats(): QueryStats;
+  resetQueryStats(): void;
+  lifecycles(): MachineLifecycle[];
 }
 
 // ---- Estate format -------------------------------------------------------------------------
