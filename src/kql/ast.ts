@@ -41,11 +41,11 @@ export type Operator =
   | { readonly kind: 'take'; readonly count: Expr; readonly pos: Pos }
   | { readonly kind: 'distinct'; readonly columns: readonly Assignment[] | '*'; readonly pos: Pos }
   | { readonly kind: 'count'; readonly pos: Pos }
-  | { readonly kind: 'union'; readonly sources: readonly Tabular[]; readonly withSource?: string; readonly pos: Pos };
+  | { readonly kind: 'union'; readonly sources: readonly Tabular[]; readonly withSource?: string; readonly fuzzy: boolean; readonly pos: Pos };
 
 export type Source =
   | { readonly kind: 'table'; readonly name: string; readonly pos: Pos }
-  | { readonly kind: 'union'; readonly sources: readonly Tabular[]; readonly withSource?: string; readonly pos: Pos }
+  | { readonly kind: 'union'; readonly sources: readonly Tabular[]; readonly withSource?: string; readonly fuzzy: boolean; readonly pos: Pos }
   | { readonly kind: 'print'; readonly columns: readonly Assignment[]; readonly pos: Pos };
 
 export interface Tabular {

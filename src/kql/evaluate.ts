@@ -52,7 +52,7 @@ function source(s: Source, env: Env): Table {
       return t;
     }
     case 'union':
-      return union(s.sources.map((x) => ({ name: x.source.kind === 'table' ? x.source.name : 'union_arg', table: run(x, env) })), s.withSource);
+      return union(legs(s.sources, s.fuzzy, env, 0), s.withSource);
     case 'print': {
       const scope = scopeOf([], { scalars: env.scalars, now: env.catalog.now });
       return project({ columns: [], rows: [[]] }, s.columns, scope);
@@ -143,10 +143,20 @@ function apply(op: Operator, table: Table, env: Env): Table {
       return { columns: [{ name: 'Count', type: 'long' }], rows: [[table.rows.length]] };
     case 'union':
       return union(
-        [{ name: 'union_arg0', table }, ...op.sources.map((x, i) => ({ name: x.source.kind === 'table' ? x.source.name : `union_arg${i + 1}`, table: run(x, env) }))],
+        [{ name: 'union_arg0', table }, ...legs(op.sources, op.fuzzy, env, 1)],
         op.withSource,
       );
   }
+}
+
+// `isfuzzy=true`: a leg that names no known table is left out instead of failing the query.
+function legs(sources: readonly Tabular[], fuzzy: boolean, env: Env, first: number): { name: string; table: Table }[] {
+  const out: { name: string; table: Table }[] = [];
+  sources.forEach((x, i) => {
+    if (fuzzy && x.source.kind === 'table' && resolveTable(env, x.source.name) === undefined) return;
+    out.push({ name: x.source.kind === 'table' ? x.source.name : `union_arg${i + first}`, table: run(x, env) });
+  });
+  return out;
 }
 
 function count(e: Parameters<typeof compile>[0], sc: Scope): number {

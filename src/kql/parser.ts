@@ -141,8 +141,9 @@ class Parser {
     return { kind: 'table', name, pos };
   }
 
-  private unionBody(): { kind: 'union'; sources: Tabular[]; withSource?: string } {
+  private unionBody(): { kind: 'union'; sources: Tabular[]; withSource?: string; fuzzy: boolean } {
     let withSource: string | undefined;
+    let fuzzy = false;
     while (this.tok.kind === 'ident' && this.isPunct('=', this.peek())) {
       const param = String(this.tok.value).toLowerCase();
       const paramTok = this.tok;
@@ -152,7 +153,7 @@ class Parser {
         const kind = this.ident("'outer' or 'inner' after kind=");
         if (kind.toLowerCase() !== 'outer') this.fail(`union kind=${kind} is not supported (only kind=outer)`, this.tokens[this.i - 1]);
       } else if (param === 'isfuzzy') {
-        this.ident('true or false after isfuzzy=');
+        fuzzy = this.ident('true or false after isfuzzy=').toLowerCase() === 'true';
       } else this.fail(`the union parameter '${param}' is not supported`, paramTok);
     }
     const sources: Tabular[] = [];
@@ -166,7 +167,7 @@ class Parser {
         sources.push({ source: { kind: 'table', name, pos }, operators: [] });
       }
     } while (this.eatPunct(','));
-    return withSource === undefined ? { kind: 'union', sources } : { kind: 'union', sources, withSource };
+    return withSource === undefined ? { kind: 'union', sources, fuzzy } : { kind: 'union', sources, withSource, fuzzy };
   }
 
   private operator(): Operator {

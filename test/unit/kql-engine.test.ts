@@ -153,6 +153,8 @@ describe('documented operator examples (learn.microsoft.com/kusto/query)', () =>
       { SourceTable: 'Event', ResourceId: '/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm-b', LastRecord: NOW - 5 * min },
       { SourceTable: 'Syslog', ResourceId: '/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm-a', LastRecord: NOW - 3 * min },
     ]);
+    expect(run('union isfuzzy=true Syslog, NoSuchTable | count').rows).toEqual([[1]]);
+    expect(syntaxError('union Syslog, NoSuchTable | count').message).toContain("'NoSuchTable'");
     const tabular = run('let Hb = Heartbeat | where OSType == "Windows";\nHb | count');
     expect(tabular.rows).toEqual([[2]]);
   });
