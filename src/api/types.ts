@@ -106,6 +106,8 @@ export const LIFECYCLE_STAGES = [
   'Rules',
   'Collection',
   'Ingestion',
+  // What only the machine can show (agent service, IMDS token, DNS, port 443, agent logs).
+  'Guest',
 ] as const;
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
 
@@ -132,6 +134,11 @@ export const FINDING_CODES = [
   'FlexibleScaleSetNeedsUserAssignedIdentity',
   'AmbiguousIdentity',
   'ImplicitSystemIdentity',
+  // Delivery evidence from Log Analytics
+  'NoHeartbeat',
+  'DeliveryStopped',
+  'StreamNotArriving',
+  'NoDeliveryExpected',
   // What only Azure can tell
   'ReferencedResourceNotFound',
   'AuthorizationFailed',

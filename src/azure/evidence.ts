@@ -4,6 +4,9 @@ import type { TokenCredential } from '@azure/core-auth';
 import { LogsQueryClient, LogsQueryResultStatus, type LogsTable } from '@azure/monitor-query-logs';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import type { EvidenceFailure, Seen, WorkspaceEvidence } from '../model/evidence.ts';
+
+export type { EvidenceFailure, Seen, WorkspaceEvidence } from '../model/evidence.ts';
 
 /** What a pass asks of one workspace: its ARM id, its customerId (the query API's key) and the tables expected there. */
 export interface WorkspaceAsk {
@@ -11,26 +14,6 @@ export interface WorkspaceAsk {
   customerId: string;
   tables: string[];
 }
-
-export interface Seen {
-  /** Latest record time (ISO 8601). */
-  last: string;
-  /** Whether it is inside the freshness window, judged by the service's own clock. */
-  fresh: boolean;
-}
-
-export type EvidenceFailure = 'Forbidden' | 'Throttled' | 'Failed';
-
-export type WorkspaceEvidence =
-  | {
-      workspaceId: string;
-      ok: true;
-      /** Latest heartbeat per machine, keyed by lower-cased `_ResourceId`. */
-      heartbeats: Map<string, Seen>;
-      /** Latest record per `${table}|${lower-cased _ResourceId}`. */
-      records: Map<string, Seen>;
-    }
-  | { workspaceId: string; ok: false; failure: EvidenceFailure; message: string };
 
 export interface EvidenceWindow {
   /** Data younger than this counts as arriving. */
