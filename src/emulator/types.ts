@@ -1,5 +1,5 @@
 // Public types of the ARM emulator: options, the running handle, counters, faults and the estate format.
-import type { AgentOptions, GuestFault, MachineLifecycle, QueryRateConfig, QueryStats } from './log-analytics/index.ts';
+import type { AgentOptions, GuestFault, MachineLifecycle, QueryRateConfig, QueryStats } from './providers/Microsoft.OperationalInsights/query/index.ts';
 
 export type Json = Record<string, unknown>;
 
