@@ -139,3 +139,48 @@ export class EvidenceReader {
     }
   }
 }
+
+/** What the controller needs from the evidence edge: read the workspaces, named by ARM id. */
+export interface EvidenceSource {
+  read(asks: readonly { workspaceId: string; tables: string[] }[], window: EvidenceWindow): Promise<{ evidence: WorkspaceEvidence[]; queries: number }>;
+}
+
+// Learn, Log Analytics workspaces REST API: the customerId (the query API's workspace id) is on the workspace resource.
+const WORKSPACE_API_VERSION = '2023-09-01';
+
+/**
+ * Evidence named by workspace ARM id: the customerId is read from ARM once per workspace (it never changes), then
+ * the reader queries it. A workspace ARM cannot read is reported as unreadable evidence, never thrown.
+ */
+export function createEvidenceSource(reader: EvidenceReader, getRaw: (id: string, apiVersion: string) => Promise<Record<string, unknown>>): EvidenceSource {
+  const guids = new Map<string, string>();
+  return {
+    async read(asks, window) {
+      const resolved: WorkspaceAsk[] = [];
+      const failed: WorkspaceEvidence[] = [];
+      await Promise.all(
+        asks.map(async (a) => {
+          const k = a.workspaceId.toLowerCase();
+          let guid = guids.get(k);
+          if (guid === undefined) {
+            try {
+              const body = await getRaw(a.workspaceId, WORKSPACE_API_VERSION);
+              const props = body.properties;
+              const id = typeof props === 'object' && props !== null ? (props as Record<string, unknown>).customerId : undefined;
+              if (typeof id === 'string') guids.set(k, (guid = id));
+            } catch (e) {
+              const status = isRestError(e) ? e.statusCode : undefined;
+              failed.push({ workspaceId: a.workspaceId, ok: false, failure: status === 403 ? 'Forbidden' : 'Failed', message: e instanceof Error ? e.message : String(e) });
+              return;
+            }
+          }
+          if (guid === undefined) failed.push({ workspaceId: a.workspaceId, ok: false, failure: 'Failed', message: 'the workspace has no customerId' });
+          else resolved.push({ workspaceId: a.workspaceId, customerId: guid, tables: a.tables });
+        }),
+      );
+      const read = await reader.read(resolved, window);
+      const queries = resolved.reduce((n, a) => n + (a.tables.length > 0 ? 2 : 1), 0);
+      return { evidence: [...read, ...failed], queries };
+    },
+  };
+}
