@@ -1,5 +1,4 @@
 // Public types of the ARM emulator: options, the running handle, counters, faults and the estate format.
-import type { AgentOptions, GuestFault, MachineLifecycle, QueryRateConfig, QueryStats } from './providers/Microsoft.OperationalInsights/query/index.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -111,6 +110,41 @@ export interface RunningEmulator {
   store: EmulatorStore;
   logAnalytics: EmulatedLogAnalytics;
   close(): Promise<void>;
+}
+
+// ---- Log Analytics data plane and agent fleet
+
+export interface AgentOptions {
+  /** Learn, Heartbeat queries: "agents on VMs generate Heartbeat event every minute". */
+  heartbeatIntervalMs?: number;
+  /** Seed stage 10: "Ingestion delay (typically a few minutes)"; shorter by default so tests stay quick. */
+  ingestionDelayMs?: number;
+  /** Rows older than this (emulated time) are dropped. */
+  retentionMs?: number;
+}
+
+/** Reasons only the guest shows (the seed's zero-data checklist): agent service stopped, DNS, port 443. */
+export type GuestFault = 'agentStopped' | 'dns' | 'firewall';
+
+export interface QueryRateConfig {
+  /** Queries allowed per window per user (default 200). */
+  limit?: number;
+  /** Window length in milliseconds (default 30 000). */
+  windowMs?: number;
+}
+
+export interface QueryStats {
+  total: number;
+  byStatus: Record<string, number>;
+  byWorkspace: Record<string, number>;
+}
+
+export interface MachineLifecycle {
+  machineId: string;
+  heartbeatTo: string[];
+  tables: string[];
+  stopped?: { stage: number; reason: string };
+  missing: { rule: string; stream: string; stage: number; reason: string }[];
 }
 
 /** The Log Analytics data plane and its agent fleet, driven by tests. */

@@ -1,20 +1,13 @@
 // The agent fleet: on an emulated clock the test advances, each machine writes Heartbeat rows and its rules'
 // stream rows to the workspaces its lifecycle reaches, visible after an ingestion delay.
+type Json = Record<string, unknown>;
 import type { KqlValue } from '../../kql/index.ts';
 import type { ResourceStore, StoredResource } from '../arm/store.ts';
-import type { Json } from '../types.ts';
-import { evaluate, type GuestFault, type Lifecycle, type Machine } from './lifecycle.ts';
+import type { AgentOptions, GuestFault } from '../types.ts';
+import { evaluate, type Lifecycle, type Machine } from './lifecycle.ts';
 import type { Origin } from '../providers/Microsoft.Insights/private-link-access.ts';
 import type { WorkspaceData } from '../providers/Microsoft.OperationalInsights/query/tables.ts';
 
-export interface AgentOptions {
-  /** Learn, Heartbeat queries: "agents on VMs generate Heartbeat event every minute". */
-  heartbeatIntervalMs?: number;
-  /** Seed stage 10: "Ingestion delay (typically a few minutes)"; shorter by default so tests stay quick. */
-  ingestionDelayMs?: number;
-  /** Rows older than this (emulated time) are dropped. */
-  retentionMs?: number;
-}
 
 const VM = 'microsoft.compute/virtualmachines';
 const SCOPE_TYPE = 'Microsoft.Insights/privateLinkScopes';

@@ -1,10 +1,10 @@
 // The agent's lifecycle, stage by stage, read from the emulated configuration: what one machine can send, and where.
 // Stage numbers are the field report's "AMA Data Flow Lifecycle" table (seed 000).
+type Json = Record<string, unknown>;
 import type { ResourceStore, StoredResource } from '../arm/store.ts';
-import type { Json } from '../types.ts';
+import type { GuestFault } from '../types.ts';
 import { reach, type Origin } from '../providers/Microsoft.Insights/private-link-access.ts';
 
-export type GuestFault = 'agentStopped' | 'dns' | 'firewall';
 
 export interface Machine {
   readonly id: string;

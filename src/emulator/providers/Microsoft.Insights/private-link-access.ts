@@ -1,6 +1,6 @@
 // Whether a caller reaches a Log Analytics workspace or a DCE, from where it sits: behind a private link scope or public.
+type Json = Record<string, unknown>;
 import type { ResourceStore, StoredResource } from '../../arm/store.ts';
-import type { Json } from '../../types.ts';
 
 export type Direction = 'ingestion' | 'query';
 

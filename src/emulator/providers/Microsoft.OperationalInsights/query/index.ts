@@ -1,33 +1,18 @@
 // The emulated Log Analytics service: the query API on `/v1/…`, the agent fleet that fills the workspaces,
 // and the admin hooks tests use (`/_emulator/agents/…`, `/_emulator/log-analytics/…`).
+type Json = Record<string, unknown>;
 import type { Authority } from '../../../pipeline/authenticate.ts';
 import type { ResourceStore } from '../../../arm/store.ts';
-import type { Json } from '../../../types.ts';
-import { AgentFleet, type AgentOptions } from '../../../agents/fleet.ts';
+import { AgentFleet } from '../../../agents/fleet.ts';
+import type { AgentOptions, GuestFault, MachineLifecycle, QueryRateConfig, QueryStats } from '../../../types.ts';
 import type { DataPlaneReply } from './errors.ts';
-import type { GuestFault } from '../../../agents/lifecycle.ts';
 import type { Origin } from '../../Microsoft.Insights/private-link-access.ts';
 import { handleQuery, WORKSPACE_TYPE, type QueryRequest } from './query-api.ts';
 import { WorkspaceData } from './tables.ts';
-import { QueryRate, type QueryRateConfig } from './throttle.ts';
+import { QueryRate } from './throttle.ts';
 
-export type { GuestFault } from '../../../agents/lifecycle.ts';
-export type { AgentOptions } from '../../../agents/fleet.ts';
-export type { QueryRateConfig } from './throttle.ts';
 
-export interface QueryStats {
-  total: number;
-  byStatus: Record<string, number>;
-  byWorkspace: Record<string, number>;
-}
 
-export interface MachineLifecycle {
-  machineId: string;
-  heartbeatTo: string[];
-  tables: string[];
-  stopped?: { stage: number; reason: string };
-  missing: { rule: string; stream: string; stage: number; reason: string }[];
-}
 
 export class LogAnalyticsService {
   readonly data = new WorkspaceData();

@@ -1,11 +1,7 @@
 // Per-user query rate of the Log Analytics query API: 200 queries per 30 seconds to all workspaces
 // (azure-docs includes/azure-monitor-limits-log-queries.md, "Query rate").
-export interface QueryRateConfig {
-  /** Queries allowed per window per user (default 200). */
-  limit?: number;
-  /** Window length in milliseconds (default 30 000). */
-  windowMs?: number;
-}
+
+import type { QueryRateConfig } from '../../../types.ts';
 
 export class QueryRate {
   private readonly recent = new Map<string, number[]>();
