@@ -1,6 +1,7 @@
 // Per-machine delivery from Log Analytics evidence, joined with what configuration already says (pure).
 // The field report's diagnostic principle: heartbeats prove lifecycle stages 1–7; each rule's data proves the rest.
-import type { DeliveryState, Seen, WorkspaceEvidence } from '../model/evidence.ts';
+import { tableOfStream, type DeliveryState, type Seen, type WorkspaceEvidence } from '../model/evidence.ts';
+import type { ObservedRule } from '../model/index.ts';
 
 export interface DeliveryMachine {
   id: string;
@@ -116,4 +117,25 @@ export function countStates(list: readonly MachineDelivery[]): Record<DeliverySt
   const out: Record<DeliveryState, number> = { Delivering: 0, HeartbeatOnly: 0, Silent: 0, NotExpected: 0, Unknown: 0 };
   for (const d of list) out[d.state]++;
   return out;
+}
+
+// Which data source families produce data on which OS (Learn, "Collect data with Azure Monitor Agent").
+const FAMILY_OS: Record<string, ('Linux' | 'Windows')[]> = {
+  syslog: ['Linux'],
+  windowsEventLogs: ['Windows'],
+  iisLogs: ['Windows'],
+  performanceCounters: ['Linux', 'Windows'],
+  logFiles: ['Linux', 'Windows'],
+};
+
+/** The rules as delivery sees them: each stream, the table it lands in, its workspaces, the OSes that produce it. */
+export function deliveryRulesOf(rules: readonly ObservedRule[]): DeliveryRule[] {
+  return rules.map((r) => {
+    const flows = Object.entries(r.streamDestinations).map(([stream, workspaces]) => {
+      const producedOn = new Set<'Linux' | 'Windows'>();
+      for (const ds of r.dataSources) if (ds.streams.includes(stream)) for (const os of FAMILY_OS[ds.family] ?? []) producedOn.add(os);
+      return { stream, table: r.streamTables?.[stream] ?? tableOfStream(stream), workspaces, producedOn: [...producedOn] };
+    });
+    return r.kind === undefined ? { id: r.id, flows } : { id: r.id, kind: r.kind, flows };
+  });
 }

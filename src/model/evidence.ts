@@ -22,3 +22,10 @@ export type WorkspaceEvidence =
       records: Map<string, Seen>;
     }
   | { workspaceId: string; ok: false; failure: EvidenceFailure; message: string };
+
+/** The Log Analytics table a stream lands in: `Microsoft-Perf` → `Perf`, `Custom-App_CL` → `App_CL`. */
+export function tableOfStream(stream: string): string {
+  if (stream.startsWith('Microsoft-')) return stream.slice('Microsoft-'.length);
+  if (stream.startsWith('Custom-')) return stream.slice('Custom-'.length);
+  return stream;
+}
