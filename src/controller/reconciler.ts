@@ -65,6 +65,8 @@ interface EvidenceRead {
   asks: string;
   evidence: WorkspaceEvidence[];
   queries: number;
+  /** The reconcile request (annotation) it answered: a new request reads again at once. */
+  requested?: string;
 }
 
 function message(err: unknown): string {
@@ -264,13 +266,14 @@ export class Reconciler {
     const asks = evidenceAsks(rules);
     const asksKey = JSON.stringify(asks).toLowerCase();
     const now = Date.now();
+    const requested = pass.topology.metadata.annotations?.[RECONCILE_REQUESTED_AT];
     let read = this.#evidenceReads.get(pass.key);
     const source = this.#deps.evidence;
     if (source === undefined) {
       read = { at: now, asks: asksKey, queries: 0, evidence: asks.map((a) => ({ workspaceId: a.workspaceId, ok: false, failure: 'Failed', message: 'no Log Analytics query endpoint is configured' })) };
-    } else if (read === undefined || read.asks !== asksKey || now - read.at >= intervalMs) {
+    } else if (read === undefined || read.asks !== asksKey || read.requested !== requested || now - read.at >= intervalMs) {
       const got = await source.read(asks, { freshMs: windowMs, lookbackMs: EVIDENCE_LOOKBACK_MS });
-      read = { at: now, asks: asksKey, evidence: got.evidence, queries: got.queries };
+      read = { at: now, asks: asksKey, evidence: got.evidence, queries: got.queries, ...(requested !== undefined ? { requested } : {}) };
       this.#evidenceReads.set(pass.key, read);
     }
     const machines = deliveries(snapshot.machines, rules, read.evidence);

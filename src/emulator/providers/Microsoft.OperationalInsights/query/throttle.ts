@@ -19,7 +19,8 @@ export class QueryRate {
     while (times.length > 0 && times[0]! <= now - this.windowMs) times.shift();
     if (times.length >= this.limit) {
       this.recent.set(user, times);
-      return Math.max(1, Math.ceil((times[0]! + this.windowMs - now) / 1000));
+      const oldest = times[0] ?? now;
+      return Math.max(1, Math.ceil((oldest + this.windowMs - now) / 1000));
     }
     times.push(now);
     this.recent.set(user, times);
