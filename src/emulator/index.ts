@@ -52,9 +52,15 @@ function storeFacade(env: Env): EmulatorStore {
   };
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const host = options.host ?? '127.0.0.1';
-  const estate = options.estate === undefined ? undefined : await readEstate(options.estate);
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export async function startEmulator(given: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const host = given.host ?? '127.0.0.1';
+  const estate = given.estate === undefined ? undefined : await readEstate(given.estate);
+  // Options given in code win over the estate file's settings.
+  const options: EmulatorOptions = { ...estate?.settings, ...withoutUndefined(given) };
   const tenantId = estate?.tenantId ?? options.principals?.[0]?.tenantId ?? randomUUID();
   const clientId = randomUUID();
   const clientSecret = randomBytes(24).toString('base64url');
@@ -62,16 +68,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const operations = new Operations();
   const faults = new Faults(options.faults, options.seed ?? 1);
   const store = new ResourceStore();
+  const lroDelays = new Map(Object.entries(options.lroDelays ?? {}).map(([type, ms]) => [type.toLowerCase(), ms]));
   const env: Env = {
     store,
-    kinds: new KindRegistry(store, PROVIDERS),
+    kinds: new KindRegistry(store, PROVIDERS, options),
     operations,
     tenantId,
     pageSize: options.pageSize ?? 100,
-    lroDelayMs: () => Math.round((options.lroDelayMs ?? 0) * faults.lroDelayFactor()),
+    lroDelayMs: (type) => Math.round((lroDelays.get(type.toLowerCase()) ?? options.lroDelayMs ?? 0) * faults.lroDelayFactor()),
+    locks: new Map(),
     lroFails: () => faults.lroFails(),
   };
-  const authority = new Authority(principals);
+  const authority = new Authority(principals, options.armAudiences);
   // Before the estate loads: the service indexes workspaces by their customerId as they are stored.
   const logAnalytics = new LogAnalyticsService(env.store, authority, { agents: options.agents, queryRate: options.queryRate });
   if (estate) loadEstate(env, estate);

@@ -1,7 +1,7 @@
 // The Log Analytics query API (`/v1/workspaces/{workspaceId}/query`, GET and POST): authentication with the
 // data-plane audience, RBAC, network access, the per-user rate, KQL, and the QueryResults shape.
 import { formatDatetime, formatTimespan, KqlError, runQuery, type Catalog, type KqlValue, type Table } from '../../../../kql/index.ts';
-import { LOG_ANALYTICS_AUDIENCE, type Authority, type TokenClaims } from '../../../pipeline/authenticate.ts';
+import { LOG_ANALYTICS_AUDIENCES, type Authority, type TokenClaims } from '../../../pipeline/authenticate.ts';
 import { ArmError } from '../../../arm/errors.ts';
 import type { ResourceStore, StoredResource } from '../../../arm/store.ts';
 import { laErrors, type DataPlaneReply } from './errors.ts';
@@ -61,11 +61,12 @@ function authenticate(authority: Authority, value: string | undefined): TokenCla
   if (value === undefined || value === '') return laErrors.missingAuthorization();
   let claims: TokenClaims;
   try {
-    claims = authority.verify(value);
+    // Any audience here: a token for another one is answered below with the query API's own error.
+    claims = authority.verify(value, [authority.audienceOf(value)]);
   } catch {
     return laErrors.invalidToken();
   }
-  if (claims.aud !== LOG_ANALYTICS_AUDIENCE) return laErrors.wrongAudience(claims.aud);
+  if (!LOG_ANALYTICS_AUDIENCES.includes(claims.aud)) return laErrors.wrongAudience(claims.aud);
   return claims;
 }
 
