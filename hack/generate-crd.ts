@@ -37,6 +37,7 @@ export function customResourceDefinition() {
             { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
             { name: 'Instances', type: 'integer', jsonPath: '.status.instances.total' },
             { name: 'Compliant', type: 'integer', jsonPath: '.status.instances.compliant' },
+            { name: 'Delivering', type: 'integer', jsonPath: '.status.instances.delivering' },
             { name: 'Findings', type: 'integer', jsonPath: '.status.findingCount' },
             {
               name: 'Reason',

@@ -284,6 +284,22 @@ export const specSchema = {
       '10s',
       '30s',
     ),
+    evidence: {
+      type: 'object',
+      description:
+        'Proof of delivery: read each machine\'s latest heartbeat and rule data from the Log Analytics workspaces the rules send to. Present: enabled, and Ready also requires delivery; absent: configuration only.',
+      properties: {
+        interval: duration('How often the workspaces are queried (Go duration, at least 30s; two queries per workspace per pass).', '30s', '5m'),
+        window: duration('Data younger than this counts as arriving (Go duration, at least 1m): heartbeats come every minute, ingestion takes minutes.', '1m', '15m'),
+      },
+      'x-kubernetes-validations': [
+        {
+          rule: '!has(self.interval) || !has(self.window) || duration(self.window) >= duration(self.interval)',
+          message: 'window must be at least interval, or machines would look silent between two reads',
+          fieldPath: '.window',
+        },
+      ],
+    },
     privateLinkScope: privateLinkScopeSchema,
     configurationEndpoint: resourceRef(
       'The data collection endpoint agents fetch their configuration from; every machine gets an endpoint association named configurationAccessEndpoint to it.',
@@ -407,6 +423,21 @@ export const statusSchema = {
         pending: count('Machines being repaired.'),
         failing: count('Machines that cannot deliver data and were not repaired (see findings).'),
         excluded: count('Machines matched by a selector but excluded.'),
+        delivering: count('Machines whose heartbeat and every rule\'s data arrive (only with spec.evidence).'),
+      },
+    },
+    delivery: {
+      type: 'object',
+      description: 'Delivery evidence read from Log Analytics (only with spec.evidence).',
+      properties: {
+        lastReadTime: { type: 'string', format: 'date-time', description: 'When the workspaces were last queried.' },
+        workspaces: count('Workspaces queried in the last evidence pass.'),
+        queries: count('Queries the last evidence pass sent (two per workspace at most, whatever the number of machines).'),
+        delivering: count('Heartbeat and every rule\'s data within the window.'),
+        heartbeatOnly: count('Heartbeat but some rule\'s data missing (stage Collection or Ingestion).'),
+        silent: count('No heartbeat within the window.'),
+        notExpected: count('Rules send nothing to a workspace (Azure Monitor Metrics only).'),
+        unknown: count('Evidence could not be read.'),
       },
     },
     findings: {
@@ -424,7 +455,7 @@ export const statusSchema = {
           stage: {
             type: 'string',
             description:
-              'First failing stage of the agent lifecycle: Extension, Identity, ConfigurationEndpoint, Rules, Collection or Ingestion.',
+              'First failing stage of the agent lifecycle: Extension, Identity, ConfigurationEndpoint, Rules, Collection, Ingestion, or Guest (what only the machine can show).',
             enum: LIFECYCLE_STAGES,
           },
           message: { type: 'string', description: 'What is wrong and what to do about it.', maxLength: 4096 },

@@ -58,6 +58,13 @@ export interface AgentSpec {
   manageExtension?: boolean;
 }
 
+export interface EvidenceSpec {
+  /** Go-style duration, defaulted to 5m, at least 30s. */
+  interval?: string;
+  /** Go-style duration, defaulted to 15m, at least 1m and at least `interval`. */
+  window?: string;
+}
+
 export interface MonitoringTopologySpec {
   /** Defaulted by the CRD to Enforce. */
   mode?: Mode;
@@ -65,6 +72,8 @@ export interface MonitoringTopologySpec {
   resyncInterval?: string;
   /** Go-style duration, defaulted to 30s. */
   discoveryInterval?: string;
+  /** Proof of delivery from Log Analytics; absent: configuration only. */
+  evidence?: EvidenceSpec;
   privateLinkScope: PrivateLinkScopeSpec;
   configurationEndpoint: ResourceRef;
   dataCollectionRules: ResourceRef[];
@@ -93,6 +102,7 @@ export const ConditionType = {
   AssociationsReady: 'AssociationsReady',
   AgentIdentityReady: 'AgentIdentityReady',
   DnsBoundaryReady: 'DnsBoundaryReady',
+  DataDelivered: 'DataDelivered',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -106,6 +116,8 @@ export const LIFECYCLE_STAGES = [
   'Rules',
   'Collection',
   'Ingestion',
+  // What only the machine can show (agent service, IMDS token, DNS, port 443, agent logs).
+  'Guest',
 ] as const;
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
 
@@ -139,6 +151,11 @@ export const FINDING_CODES = [
   'FlexibleScaleSetNeedsUserAssignedIdentity',
   'AmbiguousIdentity',
   'ImplicitSystemIdentity',
+  // Delivery evidence from Log Analytics
+  'NoHeartbeat',
+  'DeliveryStopped',
+  'StreamNotArriving',
+  'NoDeliveryExpected',
   // What only Azure can tell
   'ReferencedResourceNotFound',
   'AuthorizationFailed',
@@ -162,6 +179,19 @@ export interface InstanceCounts {
   pending: number;
   failing: number;
   excluded: number;
+  /** With spec.evidence: machines whose heartbeat and every rule's data arrive. */
+  delivering?: number;
+}
+
+export interface DeliveryStatus {
+  lastReadTime?: string;
+  workspaces?: number;
+  queries?: number;
+  delivering?: number;
+  heartbeatOnly?: number;
+  silent?: number;
+  notExpected?: number;
+  unknown?: number;
 }
 
 export interface PlannedActionSummary {
@@ -201,6 +231,7 @@ export interface MonitoringTopologyStatus {
   findingCount?: number;
   plan?: PlanSummary;
   inventory?: Inventory;
+  delivery?: DeliveryStatus;
 }
 
 export interface ObjectMeta {

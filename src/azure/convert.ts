@@ -1,4 +1,5 @@
 // SDK models to the snapshot's observed shapes; everything the plan compares, nothing more.
+import { tableOfStream } from '../model/evidence.ts';
 import type {
   VirtualMachine,
   VirtualMachineExtension,
@@ -127,7 +128,10 @@ export function toRule(rule: DataCollectionRuleResource, fallbackId: string): Ob
     if (d.name && d.workspaceResourceId) workspaceByDestination.set(d.name, d.workspaceResourceId);
   }
   const streamDestinations: Record<string, string[]> = {};
+  const streamTables: Record<string, string> = {};
   for (const flow of rule.dataFlows ?? []) {
+    // Learn, DCR structure: a flow's outputStream names the table; else the stream's own name does (Microsoft-Syslog → Syslog).
+    for (const stream of flow.streams ?? []) streamTables[stream] = tableOfStream(flow.outputStream ?? stream);
     const workspaces = (flow.destinations ?? []).flatMap((n) => {
       const w = workspaceByDestination.get(n);
       return w ? [w] : [];
@@ -137,7 +141,7 @@ export function toRule(rule: DataCollectionRuleResource, fallbackId: string): Ob
       for (const w of workspaces) if (!list.some((x) => idKey(x) === idKey(w))) list.push(w);
     }
   }
-  const out: ObservedRule = { id: rule.id ?? fallbackId, dataSources, streamDestinations };
+  const out: ObservedRule = { id: rule.id ?? fallbackId, dataSources, streamDestinations, streamTables };
   if (rule.kind) out.kind = rule.kind;
   if (rule.dataCollectionEndpointId) out.dataCollectionEndpointId = rule.dataCollectionEndpointId;
   return out;
@@ -299,3 +303,4 @@ export function matchesTags(tags: Record<string, string> | undefined, match: Rec
   const lower = new Map(Object.entries(tags ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   return Object.entries(match).every(([k, v]) => lower.get(k.toLowerCase()) === v);
 }
+

@@ -16,6 +16,8 @@ export interface ArmGateway {
   observe(spec: MonitoringTopologySpec, signal?: AbortSignal, options?: ObserveOptions): Promise<Snapshot>;
   /** The light discovery pass: the ids of the current target machines only. */
   listTargets(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[]>;
+  /** One GET through the shared budget, for resources no SDK here covers (a workspace's customerId). */
+  readResource?(resourceId: string, apiVersion: string): Promise<Record<string, unknown>>;
   /** Runs actions through the shared budget with bounded parallelism; one failure never blocks the others. */
   act(actions: Action[], signal?: AbortSignal): Promise<ActionOutcome[]>;
 }

@@ -90,6 +90,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
       );
       return snapshot;
     },
+    readResource: (resourceId: string, apiVersion: string) => reads.add(() => clients.getRaw(resourceId, apiVersion)),
     async listTargets(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[]> {
       const found = await discoverTargets(spec.targets, { clients, queue: reads, service, ...(signal ? { signal } : {}) });
       signal?.throwIfAborted();

@@ -1,5 +1,6 @@
 // Wiring: informers feed a keyed work queue; workers run the reconciler; a discovery pass per topology
 // finds new targets between resyncs. Informers (reads) run on every replica; workers only on the leader.
+import type { EvidenceSource } from '../azure/evidence.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -39,6 +40,10 @@ export interface ControllerOptions {
   longPassMs?: number;
   /** Lower bound of discoveryInterval (default 1 s). */
   minDiscoveryIntervalMs?: number;
+  /** Delivery evidence from Log Analytics; without it, topologies with spec.evidence report DataDelivered Unknown. */
+  evidence?: EvidenceSource;
+  /** Lower bound of evidence.interval (default 30 s, the CRD's minimum). */
+  minEvidenceIntervalMs?: number;
   /** Queue backoff and bucket tuning (defaults: client-go's). */
   queue?: Omit<WorkQueueOptions, 'observer'>;
 }
@@ -122,6 +127,8 @@ export function createController(opts: ControllerOptions): Controller {
     observedTargets: (key, ids) => discovery.observed(key, ids),
     confirmAfterMs: opts.confirmAfterMs,
     ...(opts.longPassMs !== undefined ? { longPassMs: opts.longPassMs } : {}),
+    ...(opts.evidence ? { evidence: opts.evidence } : {}),
+    ...(opts.minEvidenceIntervalMs !== undefined ? { minEvidenceIntervalMs: opts.minEvidenceIntervalMs } : {}),
   });
 
   const handle = async (key: string): Promise<{ requeueAfter?: number; error?: unknown }> => {

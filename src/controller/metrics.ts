@@ -1,6 +1,7 @@
 // Controller metrics under controller-runtime's names, so existing dashboards and alerts read them unchanged.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { InstanceCounts, Finding } from '../api/types.ts';
+import { DELIVERY_STATES, type DeliveryState } from '../model/evidence.ts';
 import type { QueueObserver } from './queue.ts';
 
 export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after';
@@ -15,6 +16,8 @@ export interface ControllerMetrics {
    */
   topology(namespace: string, name: string, findings: Finding[], instances: InstanceCounts | undefined, resyncMs?: number): void;
   forgetTopology(namespace: string, name: string): void;
+  /** Machines of one topology per delivery state (with spec.evidence). */
+  delivery(namespace: string, name: string, states: Record<DeliveryState, number> | undefined): void;
 }
 
 const INSTANCE_STATES = ['compliant', 'pending', 'failing', 'excluded'] as const;
@@ -81,6 +84,12 @@ export function createControllerMetrics(registry: Registry = new Registry()): Co
     labelNames: ['namespace', 'name'],
     registers: [registry],
   });
+  const delivery = new Gauge({
+    name: 'monitoringtopology_delivery_machines',
+    help: 'Target machines of a MonitoringTopology by delivery state read from Log Analytics',
+    labelNames: ['namespace', 'name', 'state'],
+    registers: [registry],
+  });
   const codesSeen = new Map<string, Set<string>>();
 
   return {
@@ -120,6 +129,13 @@ export function createControllerMetrics(registry: Registry = new Registry()): Co
       for (const state of INSTANCE_STATES) instances.remove({ namespace, name, state });
       lastReconcile.remove({ namespace, name });
       resyncInterval.remove({ namespace, name });
+      for (const state of DELIVERY_STATES) delivery.remove({ namespace, name, state });
+    },
+    delivery(namespace, name, states) {
+      for (const state of DELIVERY_STATES) {
+        if (states) delivery.set({ namespace, name, state }, states[state]);
+        else delivery.remove({ namespace, name, state });
+      }
     },
   };
 }

@@ -1,5 +1,7 @@
 // One reconcile pass: what its steps learn, how each step ends, and the step contract.
 // As in fluxcd/source-controller, a step returns a result and typed errors; one summarizer reads them all.
+import type { MachineDelivery } from '../findings/delivery.ts';
+import type { DeliveryState } from '../model/evidence.ts';
 import type { Finding, MonitoringTopology, OwnedScopedResource } from '../api/types.ts';
 import type { ActionOutcome, Owner, Snapshot } from '../model/index.ts';
 import type { Plan } from '../plan/types.ts';
@@ -21,6 +23,20 @@ export interface Pass {
   outcomes: ActionOutcome[];
   findings: Finding[];
   inventory: OwnedScopedResource[];
+  /** With spec.evidence: what Log Analytics says per machine. */
+  delivery?: PassDelivery;
+}
+
+export interface PassDelivery {
+  machines: MachineDelivery[];
+  counts: Record<DeliveryState, number>;
+  /** When the evidence was read; undefined when it could not be (`unreadable` says why). */
+  readAt?: string;
+  workspaces: number;
+  queries: number;
+  unreadable?: string;
+  /** When the next evidence read is due. */
+  nextInMs: number;
 }
 
 /**

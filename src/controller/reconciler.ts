@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import type { MonitoringTopology, MonitoringTopologyStatus, OwnedScopedResource } from '../api/types.ts';
 import { ConditionType, RECONCILE_REQUESTED_AT } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
-import { checkDnsBoundary, outcomeFindings, stallingFindings } from '../findings/index.ts';
+import { checkDnsBoundary, countStates, deliveries, deliveryFindings, deliveryRulesOf, evidenceAsks, outcomeFindings, stallingFindings } from '../findings/index.ts';
+import type { EvidenceSource } from '../azure/evidence.ts';
+import type { WorkspaceEvidence } from '../model/evidence.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { FinalizerWriter } from '../kube/finalizer.ts';
 import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
@@ -50,6 +52,24 @@ export interface ReconcilerDeps {
   /** A pass running longer than this shows Reconciling=True while it runs (default 10 s). */
   longPassMs?: number;
   now?: () => Date;
+  /** Delivery evidence from Log Analytics (topologies with spec.evidence). */
+  evidence?: EvidenceSource;
+  /** Lower bound of evidence.interval (default 30 s, the CRD's minimum). */
+  minEvidenceIntervalMs?: number;
+}
+
+export const DEFAULT_EVIDENCE_INTERVAL_MS = 5 * 60_000;
+export const DEFAULT_EVIDENCE_WINDOW_MS = 15 * 60_000;
+// How far back the last heartbeat of a machine that stopped is looked for.
+const EVIDENCE_LOOKBACK_MS = 24 * 3_600_000;
+
+interface EvidenceRead {
+  at: number;
+  asks: string;
+  evidence: WorkspaceEvidence[];
+  queries: number;
+  /** The reconcile request (annotation) it answered: a new request reads again at once. */
+  requested?: string;
 }
 
 interface Progress {
@@ -72,6 +92,8 @@ export class Reconciler {
   readonly #requests = new Map<string, string>();
   /** Status writes a pass made while running (Reconciling=True): the report waits for them, so it lands last. */
   readonly #progress = new WeakMap<Pass, Progress>();
+  /** The last evidence read per topology: reused between reads, which come every evidence.interval. */
+  readonly #evidenceReads = new Map<string, EvidenceRead>();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -83,6 +105,7 @@ export class Reconciler {
       { name: 'coordinate', run: (p) => this.#coordinate(p) },
       { name: 'plan', run: (p) => this.#plan(p) },
       { name: 'act', run: (p) => this.#act(p) },
+      { name: 'evidence', run: (p) => this.#evidence(p) },
     ];
   }
 
@@ -196,6 +219,7 @@ export class Reconciler {
   #forget(key: string): void {
     this.#written.delete(key);
     this.#requests.delete(key);
+    this.#evidenceReads.delete(key);
     this.#reporter.forget(key);
   }
 
@@ -292,6 +316,49 @@ export class Reconciler {
       transient && new StepError('Generic', `act: ${transient.error?.message ?? 'unknown error'}`),
       stallers.length > 0 ? new StepError('Stalling', stallers[0]?.message ?? '', { findings: stallers }) : undefined,
     );
+  }
+
+  /**
+   * Reads delivery evidence when due (every evidence.interval, or at once when the workspaces to read change),
+   * then judges every machine against it. Unreadable evidence makes machines Unknown, never errors.
+   */
+  async #evidence(pass: Pass): Promise<StepOutcome> {
+    const spec = pass.topology.spec.evidence;
+    const snapshot = pass.snapshot;
+    if (spec === undefined || snapshot === undefined) {
+      this.#evidenceReads.delete(pass.key);
+      return next();
+    }
+    const intervalMs = Math.max(durationOr(spec.interval, DEFAULT_EVIDENCE_INTERVAL_MS, 1000), this.#deps.minEvidenceIntervalMs ?? 30_000);
+    const windowMs = durationOr(spec.window, DEFAULT_EVIDENCE_WINDOW_MS, 1000);
+    const rules = deliveryRulesOf(snapshot.rules);
+    const asks = evidenceAsks(rules);
+    const asksKey = JSON.stringify(asks).toLowerCase();
+    const now = Date.now();
+    const requested = pass.topology.metadata.annotations?.[RECONCILE_REQUESTED_AT];
+    let read = this.#evidenceReads.get(pass.key);
+    const source = this.#deps.evidence;
+    if (source === undefined) {
+      read = { at: now, asks: asksKey, queries: 0, evidence: asks.map((a) => ({ workspaceId: a.workspaceId, ok: false, failure: 'Failed', message: 'no Log Analytics query endpoint is configured' })) };
+    } else if (read === undefined || read.asks !== asksKey || read.requested !== requested || now - read.at >= intervalMs) {
+      const got = await source.read(asks, { freshMs: windowMs, lookbackMs: EVIDENCE_LOOKBACK_MS });
+      read = { at: now, asks: asksKey, evidence: got.evidence, queries: got.queries, ...(requested !== undefined ? { requested } : {}) };
+      this.#evidenceReads.set(pass.key, read);
+    }
+    const machines = deliveries(snapshot.machines, rules, read.evidence);
+    const osTypes = new Map(snapshot.machines.map((m) => [m.id.toLowerCase(), m.osType]));
+    pass.findings.push(...deliveryFindings({ deliveries: machines, configuration: pass.findings, osTypes }));
+    const failed = read.evidence.find((e) => !e.ok);
+    pass.delivery = {
+      machines,
+      counts: countStates(machines),
+      workspaces: asks.length,
+      queries: read.queries,
+      nextInMs: Math.max(1000, intervalMs - (now - read.at)),
+      ...(failed === undefined ? { readAt: new Date(read.at).toISOString() } : {}),
+      ...(failed !== undefined && !failed.ok ? { unreadable: `${failed.failure} reading ${failed.workspaceId}: ${failed.message}` } : {}),
+    };
+    return next();
   }
 
   #planInput(pass: Pass, snapshot: Snapshot): PlanInput {

@@ -1,5 +1,5 @@
 // The report step: one pass and its summary become status (patched only when changed), events and metrics.
-import type { Finding, MonitoringTopologyStatus } from '../api/types.ts';
+import type { DeliveryStatus, Finding, InstanceCounts, MonitoringTopologyStatus } from '../api/types.ts';
 import { listNames } from '../findings/index.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import { boundStatusFindings, findingKey, mergeConditions, nextSyncTime, statusChanged } from '../kube/status.ts';
@@ -8,7 +8,7 @@ import { actionTarget } from '../model/index.ts';
 import type { Action } from '../model/index.ts';
 import { summarizePlan } from '../plan/index.ts';
 import type { ControllerMetrics } from './metrics.ts';
-import type { Pass } from './pass.ts';
+import type { Pass, PassDelivery } from './pass.ts';
 import type { PassSummary } from './summarize.ts';
 
 export const PLAN_SAMPLE_SIZE = 20;
@@ -98,11 +98,12 @@ export class Reporter {
     const next: MonitoringTopologyStatus = {
       observedGeneration: generation,
       conditions: mergeConditions(previous?.conditions, summary.conditions, generation, now),
-      instances: pass.plan?.instances ?? previous?.instances,
+      instances: withDelivering(pass.plan?.instances ?? previous?.instances, pass, previous),
       findings: bounded.findings,
       findingCount: bounded.count,
       plan: mode === 'Audit' && pass.plan ? summarizePlan(pass.plan.actions, PLAN_SAMPLE_SIZE) : undefined,
       inventory: pass.inventory.length > 0 ? { scopedResources: pass.inventory } : undefined,
+      delivery: topology.spec.evidence === undefined ? undefined : pass.delivery ? deliveryStatus(pass.delivery, previous?.delivery) : previous?.delivery,
     };
     const changed = statusChanged(previous, next);
     // Only a pass that read everything the spec names without a failed read counts as a sync.
@@ -116,6 +117,7 @@ export class Reporter {
       this.#seen.set(pass.key, new Set(pass.findings.map(findingKey)));
     }
     this.#deps.metrics?.topology(pass.owner.namespace, pass.owner.name, pass.findings, pass.plan?.instances, pass.resyncMs);
+    if (pass.delivery || topology.spec.evidence === undefined) this.#deps.metrics?.delivery(pass.owner.namespace, pass.owner.name, pass.delivery?.counts);
 
     if (!changed && next.lastSyncTime === previous?.lastSyncTime) return undefined;
     await this.#deps.status.patchStatus(topology, next);
@@ -126,4 +128,27 @@ export class Reporter {
   forget(key: string): void {
     this.#seen.delete(key);
   }
+}
+
+function withDelivering(counts: InstanceCounts | undefined, pass: Pass, previous: MonitoringTopologyStatus | undefined): InstanceCounts | undefined {
+  if (counts === undefined) return undefined;
+  const { delivering: _old, ...rest } = counts;
+  if (pass.topology.spec.evidence === undefined) return rest;
+  const delivering = pass.delivery?.counts.Delivering ?? previous?.instances?.delivering;
+  return delivering === undefined ? rest : { ...rest, delivering };
+}
+
+function deliveryStatus(d: PassDelivery, previous: DeliveryStatus | undefined): DeliveryStatus {
+  const out: DeliveryStatus = {
+    workspaces: d.workspaces,
+    queries: d.queries,
+    delivering: d.counts.Delivering,
+    heartbeatOnly: d.counts.HeartbeatOnly,
+    silent: d.counts.Silent,
+    notExpected: d.counts.NotExpected,
+    unknown: d.counts.Unknown,
+  };
+  const readAt = d.readAt ?? previous?.lastReadTime;
+  if (readAt !== undefined) out.lastReadTime = readAt;
+  return out;
 }

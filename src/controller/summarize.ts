@@ -5,7 +5,7 @@ import type { Finding, FindingCode, InstanceCounts, Mode } from '../api/types.ts
 import { isType, ResourceTypes } from '../model/index.ts';
 import type { Action, ActionOutcome } from '../model/index.ts';
 import type { ConditionInput } from '../kube/status.ts';
-import type { Pass, ReconcileResult, StepRecord } from './pass.ts';
+import type { Pass, PassDelivery, ReconcileResult, StepRecord } from './pass.ts';
 
 /** Condition reasons (CamelCase, stable: alerts and scripts match on them). */
 export const Reason = {
@@ -27,10 +27,14 @@ export const Reason = {
   DnsBoundaryConflict: 'DnsBoundaryConflict',
   Idle: 'Idle',
   NotStalled: 'NotStalled',
+  DataArriving: 'DataArriving',
+  DeliveryFailing: 'DeliveryFailing',
+  EvidenceUnreadable: 'EvidenceUnreadable',
+  EvidenceNotRead: 'EvidenceNotRead',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 
-export type Area = 'scope' | 'associations' | 'identity' | 'dns';
+export type Area = 'scope' | 'associations' | 'identity' | 'dns' | 'delivery';
 
 const AREA_OF_CODE: Partial<Record<FindingCode, Area>> = {
   WorkspacePublicAccessOverridden: 'scope',
@@ -44,6 +48,11 @@ const AREA_OF_CODE: Partial<Record<FindingCode, Area>> = {
   FlexibleScaleSetNeedsUserAssignedIdentity: 'identity',
   AmbiguousIdentity: 'identity',
   ImplicitSystemIdentity: 'identity',
+  // Evidence, not configuration: DataDelivered reports these, the configuration areas do not.
+  NoHeartbeat: 'delivery',
+  DeliveryStopped: 'delivery',
+  StreamNotArriving: 'delivery',
+  NoDeliveryExpected: 'delivery',
 };
 
 /** The area a finding belongs to; Azure errors go by the resource they are about. */
@@ -97,6 +106,8 @@ interface PassSummaryInput {
   observed: boolean;
   /** Machines the plan could not finish yet (their associations are listed in full on the next pass). */
   awaiting?: number;
+  delivery?: PassDelivery;
+  evidenceEnabled: boolean;
 }
 
 export interface PassSummary {
@@ -119,6 +130,7 @@ const CONVERGED_MESSAGE: Record<Area, string> = {
   associations: 'Every target has its rule associations and its configurationAccessEndpoint association.',
   identity: 'Every agent uses the identity the spec asks for.',
   dns: '',
+  delivery: '',
 };
 
 function plural(n: number, word: string): string {
@@ -181,6 +193,8 @@ export function summarize(pass: Pass, steps: readonly StepRecord[], previous: Co
     dnsBoundary: spec.privateLinkScope.dnsBoundary,
     observed: pass.plan !== undefined,
     awaiting: waiting.reduce((n, e) => n + e.pending, 0),
+    evidenceEnabled: spec.evidence !== undefined,
+    ...(pass.delivery ? { delivery: pass.delivery } : {}),
   };
   const summary = passConditions(input, previous);
   let result: ReconcileResult;
@@ -188,6 +202,8 @@ export function summarize(pass: Pass, steps: readonly StepRecord[], previous: Co
   else if (pass.outcomes.some((o) => o.ok)) result = { requeueAfter: confirmMs };
   else if (waiting.length > 0) result = { requeueAfter: Math.min(pass.resyncMs, ...waiting.map((e) => e.requeueAfterMs ?? pass.resyncMs)) };
   else result = { requeueAfter: pass.resyncMs };
+  // Evidence is read every evidence.interval, which may be shorter than the resync.
+  if (result.requeueAfter !== undefined && pass.delivery) result = { requeueAfter: Math.min(result.requeueAfter, pass.delivery.nextInMs) };
   return { ...summary, result };
 }
 
@@ -195,7 +211,8 @@ function passConditions(input: PassSummaryInput, previous: ConditionInput[]): Om
   const { mode, findings, outcomes, stallers } = input;
   const failed = outcomes.filter((o) => !o.ok);
   const applied = outcomes.filter((o) => o.ok).length;
-  const errors = findings.filter((f) => f.severity === 'Error');
+  const errors = findings.filter((f) => f.severity === 'Error' && areaOfFinding(f) !== 'delivery');
+  const deliveryErrors = findings.filter((f) => f.severity === 'Error' && areaOfFinding(f) === 'delivery');
   const stalled = stallers.length > 0;
   const transient = input.genericError !== undefined;
   const awaiting = mode === 'Enforce' ? (input.awaiting ?? 0) : 0;
@@ -217,6 +234,9 @@ function passConditions(input: PassSummaryInput, previous: ConditionInput[]): Om
     ready = { type: ConditionType.Ready, status: 'False', reason: Reason.AuditDriftDetected, message: `Audit mode: ${plural(input.actions.length, 'change')} would be made (see status.plan); nothing was changed.` };
   } else if (errors.length > 0) {
     ready = { type: ConditionType.Ready, status: 'False', reason: Reason.FindingsPresent, message: firstOf(errors) };
+  } else if (deliveryErrors.length > 0) {
+    // With spec.evidence, Ready means configured and delivering; unreadable evidence leaves Ready to configuration.
+    ready = { type: ConditionType.Ready, status: 'False', reason: Reason.DeliveryFailing, message: firstOf(deliveryErrors) };
   } else {
     const n = input.instances;
     const machines = n ? `${n.compliant} of ${plural(n.total, 'machine')} compliant` : 'converged';
@@ -246,5 +266,24 @@ function passConditions(input: PassSummaryInput, previous: ConditionInput[]): Om
   const areas = AREA_CONDITIONS.map(([area, type, label]) =>
     transient ? (previous.find((c) => c.type === type) ?? areaCondition(area, type, label, { ...input, observed: false })) : areaCondition(area, type, label, input),
   );
-  return { conditions: [ready, reconciling, stalledCondition, ...areas], stalled, progressing };
+  const delivered = input.evidenceEnabled ? [dataDelivered(input, deliveryErrors, previous)] : [];
+  return { conditions: [ready, reconciling, stalledCondition, ...areas, ...delivered], stalled, progressing };
+}
+
+/** DataDelivered: True when every machine expected to send data does, False with the first delivery finding, Unknown otherwise. */
+function dataDelivered(input: PassSummaryInput, deliveryErrors: Finding[], previous: ConditionInput[]): ConditionInput {
+  const type = ConditionType.DataDelivered;
+  const d = input.delivery;
+  if (d === undefined) {
+    return previous.find((c) => c.type === type) ?? { type, status: 'Unknown', reason: Reason.EvidenceNotRead, message: 'Delivery evidence has not been read yet.' };
+  }
+  if (d.unreadable !== undefined) {
+    return { type, status: 'Unknown', reason: Reason.EvidenceUnreadable, message: `Log Analytics could not be read; machines are not judged: ${d.unreadable}` };
+  }
+  const expected = d.machines.length - d.counts.NotExpected;
+  if (deliveryErrors.length > 0 || d.counts.HeartbeatOnly > 0 || d.counts.Silent > 0) {
+    const first = deliveryErrors[0]?.message ?? `${d.counts.Silent} machine(s) silent, ${d.counts.HeartbeatOnly} with heartbeats only.`;
+    return { type, status: 'False', reason: Reason.DeliveryFailing, message: `${d.counts.Delivering} of ${plural(expected, 'machine')} deliver their data. ${first}` };
+  }
+  return { type, status: 'True', reason: Reason.DataArriving, message: `${d.counts.Delivering} of ${plural(expected, 'machine')} deliver heartbeats and every rule's data.` };
 }

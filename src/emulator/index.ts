@@ -24,6 +24,7 @@ import { Faults } from './pipeline/faults.ts';
 import { createRequestListener } from './pipeline/listener.ts';
 import { Throttle } from './pipeline/throttle.ts';
 import { PROVIDERS } from './providers/index.ts';
+import { LogAnalyticsService } from './providers/Microsoft.OperationalInsights/query/index.ts';
 import { scaleVmss } from './providers/Microsoft.Compute/index.ts';
 import { createTlsMaterial } from './tls.ts';
 import type { EmulatorOptions, EmulatorStore, Json, RunningEmulator } from './types.ts';
@@ -78,15 +79,18 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
     locks: new Map(),
     lroFails: () => faults.lroFails(),
   };
+  const authority = new Authority(principals, options.armAudiences);
+  // Before the estate loads: the service indexes workspaces by their customerId as they are stored.
+  const logAnalytics = new LogAnalyticsService(env.store, authority, { agents: options.agents, queryRate: options.queryRate });
   if (estate) loadEstate(env, estate);
   const tls = await createTlsMaterial(host, options.caDir);
   const counters = new Counters();
-  const authority = new Authority(principals, options.armAudiences);
   let url = '';
   const server = createServer(
     { cert: tls.certPem, key: tls.keyPem },
     createRequestListener({
       env,
+      logAnalytics,
       authority,
       throttle: new Throttle(options.throttling),
       faults,
@@ -124,6 +128,18 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
     expireIssuedTokens: () => authority.expireIssuedTokens(),
     exportState: () => exportEstate(env),
     store: storeFacade(env),
+    logAnalytics: {
+      endpoint: `${url}/v1`,
+      advance: (ms) => logAnalytics.agents.advance(ms),
+      now: () => logAnalytics.agents.now(),
+      setGuestFault: (machineId, fault) => logAnalytics.agents.setGuestFault(machineId, fault),
+      setMachineOrigin: (machineId, origin) => logAnalytics.agents.setOrigin(machineId, origin),
+      setQueryOrigin: (origin) => logAnalytics.setQueryOrigin(origin),
+      setQueryRate: (config) => logAnalytics.setQueryRate(config),
+      queryStats: () => logAnalytics.queryStats(),
+      resetQueryStats: () => logAnalytics.resetQueryStats(),
+      lifecycles: () => logAnalytics.describe(),
+    },
     close: async () => {
       operations.close();
       server.closeAllConnections();

@@ -97,6 +97,10 @@ export interface EmulatorOptions extends EmulatorSettings {
   estate?: Estate | string;
   caDir?: string;
   principals?: Principal[];
+  /** The agent fleet behind the Log Analytics query API (heartbeat interval, ingestion delay, retention). */
+  agents?: AgentOptions;
+  /** The query API's per-user rate (default 200 queries per 30 s). */
+  queryRate?: QueryRateConfig;
 }
 
 export interface RequestCounters {
@@ -139,7 +143,61 @@ export interface RunningEmulator {
   expireIssuedTokens(): void;
   exportState(): Estate;
   store: EmulatorStore;
+  logAnalytics: EmulatedLogAnalytics;
   close(): Promise<void>;
+}
+
+// ---- Log Analytics data plane and agent fleet
+
+export interface AgentOptions {
+  /** Learn, Heartbeat queries: "agents on VMs generate Heartbeat event every minute". */
+  heartbeatIntervalMs?: number;
+  /** Seed stage 10: "Ingestion delay (typically a few minutes)"; shorter by default so tests stay quick. */
+  ingestionDelayMs?: number;
+  /** Rows older than this (emulated time) are dropped. */
+  retentionMs?: number;
+}
+
+/** Reasons only the guest shows (the seed's zero-data checklist): agent service stopped, DNS, port 443. */
+export type GuestFault = 'agentStopped' | 'dns' | 'firewall';
+
+export interface QueryRateConfig {
+  /** Queries allowed per window per user (default 200). */
+  limit?: number;
+  /** Window length in milliseconds (default 30 000). */
+  windowMs?: number;
+}
+
+export interface QueryStats {
+  total: number;
+  byStatus: Record<string, number>;
+  byWorkspace: Record<string, number>;
+}
+
+export interface MachineLifecycle {
+  machineId: string;
+  heartbeatTo: string[];
+  tables: string[];
+  stopped?: { stage: number; reason: string };
+  missing: { rule: string; stream: string; stage: number; reason: string }[];
+}
+
+/** The Log Analytics data plane and its agent fleet, driven by tests. */
+export interface EmulatedLogAnalytics {
+  /** The query endpoint for LogsQueryClient's `endpoint` option (`<url>/v1`). */
+  endpoint: string;
+  /** Moves the emulated clock forward; every machine writes what its lifecycle lets it on each heartbeat tick crossed. */
+  advance(ms: number): { rows: number; now: number };
+  now(): number;
+  /** Silences a machine for a reason only the guest shows, whatever its configuration; undefined clears it. */
+  setGuestFault(machineId: string, fault: GuestFault | undefined): void;
+  setMachineOrigin(machineId: string, origin: { privateLinkScope?: string } | undefined): void;
+  /** Where query clients sit: `{}` on the internet (default), or behind a scope's private endpoint. */
+  setQueryOrigin(origin: { privateLinkScope?: string }): void;
+  setQueryRate(config: QueryRateConfig): void;
+  queryStats(): QueryStats;
+  resetQueryStats(): void;
+  lifecycles(): MachineLifecycle[];
 }
 
 // ---- Estate format -------------------------------------------------------------------------

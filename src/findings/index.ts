@@ -40,3 +40,6 @@ export {
 export type { DnsBoundaryMember } from './dns.ts';
 export { boundaryConflicts, checkDnsBoundary } from './dns.ts';
 export { STALLING_CODES, outcomeFindings, stallingFindings } from './outcomes.ts';
+export type { DeliveryMachine, DeliveryRule, MachineDelivery, MissingStream, RuleFlow } from './delivery.ts';
+export { countStates, deliveries, deliveryOf, deliveryRulesOf, evidenceAsks, rulesFor } from './delivery.ts';
+export { deliveryFindings, guestChecklist } from './delivery-findings.ts';

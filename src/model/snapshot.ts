@@ -112,6 +112,8 @@ export interface ObservedRule {
   dataSources: ObservedDataSource[];
   /** Destination workspace ids per stream: stream -> workspace ids (from dataFlows + destinations). */
   streamDestinations: Record<string, string[]>;
+  /** The table each stream lands in (from `outputStream`, else the stream's name); absent when not read. */
+  streamTables?: Record<string, string>;
 }
 
 export interface ObservedEndpoint {

@@ -20,6 +20,7 @@ export interface RuntimeConfig {
   /** Namespaces to watch; empty means all. */
   namespaces: string[];
   armEndpoint: string;
+  logAnalyticsEndpoint: string;
   authorityHost?: string;
   azureCaFile?: string;
   concurrency: number;
@@ -58,6 +59,7 @@ const SERVICE_ACCOUNT_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceac
 const FLAGS = {
   namespaces: { env: 'WATCH_NAMESPACES', type: 'string', default: '', help: 'Comma-separated namespaces to watch; empty watches all namespaces.' },
   'arm-endpoint': { env: 'AZURE_RESOURCE_MANAGER_ENDPOINT', type: 'string', default: 'https://management.azure.com', help: 'Azure Resource Manager endpoint (sovereign clouds, the emulator).' },
+  'log-analytics-endpoint': { env: 'AZURE_LOG_ANALYTICS_ENDPOINT', type: 'string', default: 'https://api.loganalytics.io/v1', help: 'Log Analytics query API (delivery evidence; sovereign clouds, the emulator).' },
   'authority-host': { env: 'AZURE_AUTHORITY_HOST', type: 'string', help: 'Microsoft Entra authority host for token requests.' },
   'azure-ca-file': { env: 'AZURE_CA_FILE', type: 'string', help: 'PEM file with an extra CA to trust for Azure endpoints.' },
   concurrency: { env: 'CONCURRENCY', type: 'string', default: '4', help: 'Topologies reconciled in parallel (1-64).' },
@@ -251,6 +253,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const config: RuntimeConfig = {
     namespaces,
     armEndpoint: httpsUrl('arm-endpoint', str('arm-endpoint')),
+    logAnalyticsEndpoint: httpsUrl('log-analytics-endpoint', str('log-analytics-endpoint')),
     concurrency: integer('concurrency', str('concurrency'), 1, 64),
     logLevel: logLevel as LogLevel,
     leaderElect: boolean('leader-elect', str('leader-elect')),

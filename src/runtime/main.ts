@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ARM_LIMITS, createArmGateway, createArmMetrics, createSubscriptionBudgets } from '../azure/index.ts';
 import type { BucketLimits, BudgetConfig } from '../azure/index.ts';
+import { createEvidenceMetrics, createEvidenceSource, EvidenceReader } from '../azure/evidence.ts';
 import { createController } from '../controller/index.ts';
 import type { Controller } from '../controller/index.ts';
 import { ConfigError, parseConfig, usage } from './config.ts';
@@ -64,6 +65,7 @@ export async function run(config: RuntimeConfig, logger: Logger, shutdown: Abort
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const credential = new DefaultAzureCredential(credentialOptions(config));
   const gateway = createArmGateway({
     endpoint: config.armEndpoint,
     // A factory: after `ExpiredAuthenticationToken` a new credential (with an empty token cache) gets a new token.
@@ -77,6 +79,10 @@ export async function run(config: RuntimeConfig, logger: Logger, shutdown: Abort
     kubeConfig,
     namespaces: config.namespaces,
     gateway,
+    evidence: createEvidenceSource(
+      new EvidenceReader({ credential, endpoint: config.logAnalyticsEndpoint, metrics: createEvidenceMetrics(registry) }),
+      (id, version) => (gateway.readResource ? gateway.readResource(id, version) : Promise.reject(new Error('this gateway reads no raw resources'))),
+    ),
     concurrency: config.concurrency,
     logger,
     registry,

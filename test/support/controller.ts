@@ -11,6 +11,7 @@ import type { Condition, MonitoringTopology, MonitoringTopologySpec } from '../.
 import { createArmGateway, createSubscriptionBudgets } from '../../src/azure/index.ts';
 import type { ArmGatewayOptions, BudgetConfig } from '../../src/azure/index.ts';
 import type { ArmGateway } from '../../src/azure/gateway.ts';
+import { createEvidenceMetrics, createEvidenceSource, EvidenceReader } from '../../src/azure/evidence.ts';
 import { createController } from '../../src/controller/index.ts';
 import type { Controller, ControllerOptions } from '../../src/controller/index.ts';
 import type { EmulatorOptions, Estate, EstateScaleSet, EstateVirtualMachine, RunningEmulator } from '../../src/emulator/index.ts';
@@ -50,6 +51,8 @@ export interface TestControllerOptions {
   gateway?: Partial<Omit<ArmGatewayOptions, 'endpoint' | 'credential' | 'budgets' | 'logger'>>;
   budgets?: BudgetConfig;
   controller?: Partial<Omit<ControllerOptions, 'kubeConfig' | 'gateway' | 'logger'>>;
+  /** Read delivery evidence from the emulator's Log Analytics query API with the official LogsQueryClient. */
+  evidence?: boolean;
 }
 
 export interface TestController {
@@ -79,6 +82,11 @@ export async function startTestController(opts: TestControllerOptions): Promise<
     ...opts.gateway,
   });
   const registry = new Registry();
+  const evidence = opts.evidence
+    ? createEvidenceSource(new EvidenceReader({ credential: emulator.credential, endpoint: emulator.logAnalytics.endpoint, metrics: createEvidenceMetrics(registry) }), (id, v) =>
+        gateway.readResource ? gateway.readResource(id, v) : Promise.reject(new Error('no raw reads')),
+      )
+    : undefined;
   const controller = createController({
     kubeConfig: testKubeConfig(),
     namespaces: [opts.namespace],
@@ -87,6 +95,7 @@ export async function startTestController(opts: TestControllerOptions): Promise<
     registry,
     confirmAfterMs: 200,
     queue: { baseDelayMs: 50, maxDelayMs: 2000 },
+    ...(evidence ? { evidence } : {}),
     ...opts.controller,
   });
   await controller.startInformers();

@@ -65,6 +65,7 @@ describe('CRD manifest', () => {
       'MODE',
       'INSTANCES',
       'COMPLIANT',
+      'DELIVERING',
       'FINDINGS',
       'AGE',
     ]);

@@ -55,6 +55,13 @@ export const errors = {
     new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", {
       'www-authenticate': 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The authentication failed because of missing \'Authorization\' header."',
     }),
+  // Learn, Log Analytics API errors: the same message when a data-plane token is sent to ARM.
+  wrongAudience: (aud: string) =>
+    new ArmError(
+      401,
+      'InvalidAuthenticationTokenAudience',
+      `The access token has been obtained for wrong audience or resource '${aud}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.azure.com/'.`,
+    ),
   invalidToken: () =>
     new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', {
       'www-authenticate': 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The access token is invalid."',

@@ -2,6 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import { errors } from '../arm/errors.ts';
 import type { Env } from '../arm/kind.ts';
+import type { LogAnalyticsService } from '../providers/Microsoft.OperationalInsights/query/index.ts';
 import type { Estate, FaultConfig, Json } from '../types.ts';
 import type { Counters } from './counters.ts';
 import type { Faults } from './faults.ts';
@@ -9,6 +10,7 @@ import { send } from './serialize.ts';
 
 export interface Admin {
   env: Env;
+  logAnalytics: LogAnalyticsService;
   counters: Counters;
   faults: Faults;
   exportState(): Estate;
@@ -16,6 +18,14 @@ export interface Admin {
 
 export function admin(a: Admin, method: string, path: string, text: string, res: ServerResponse): void {
   const action = path.slice('/_emulator/'.length).toLowerCase();
+  let input: Json = {};
+  try {
+    input = (text ? JSON.parse(text) : {}) as Json;
+  } catch {
+    // Only the JSON endpoints below read the body; they report their own errors.
+  }
+  const data = a.logAnalytics.admin(method, action, input);
+  if (data !== undefined) return send(res, data.status, data.body, data.headers);
   if (action === 'counters' && method === 'GET') return send(res, 200, a.counters.snapshot());
   if (action === 'reset-counters' && method === 'POST') {
     a.counters.reset();

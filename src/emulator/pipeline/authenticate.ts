@@ -108,8 +108,19 @@ export class Authority {
     };
   }
 
+  /** The audience a bearer token claims, unverified ('' when unreadable): verification comes after. */
+  audienceOf(header: string): string {
+    const payload = /^Bearer\s+[^.]+\.([^.]+)\./i.exec(header)?.[1];
+    try {
+      const aud = payload === undefined ? undefined : (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { aud?: unknown }).aud;
+      return typeof aud === 'string' ? aud : '';
+    } catch {
+      return '';
+    }
+  }
+
   /** Validates an Authorization header; throws the ArmError ARM would return. */
-  verify(header: string | undefined): TokenClaims {
+  verify(header: string | undefined, audiences: readonly string[] = this.audiences): TokenClaims {
     if (!header) throw errors.noAuthorizationHeader();
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const token = match?.[1];
@@ -126,7 +137,7 @@ export class Authority {
     if (claims.exp * 1000 < now) throw errors.expiredToken(new Date(claims.exp * 1000), new Date(now));
     if (Number(claims.uti ?? 0) <= this.expiredUpTo) throw errors.expiredToken(new Date(Math.min(claims.exp * 1000, now)), new Date(now));
     if (!this.principal(claims.appid)) throw errors.invalidToken();
-    if (!this.audiences.includes(claims.aud)) throw errors.invalidAudience(claims.aud, this.audiences);
+    if (!audiences.includes(claims.aud)) throw errors.invalidAudience(claims.aud, audiences);
     return claims;
   }
 
@@ -175,3 +186,6 @@ function safeEqual(a: string, b: string): boolean {
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
+
+/** The Log Analytics query API's audience (arm-contract-wave2 §12: scope https://api.loganalytics.io/.default). */
+export const LOG_ANALYTICS_AUDIENCES: readonly string[] = ['https://api.loganalytics.io', 'https://api.loganalytics.io/'];

@@ -4,6 +4,7 @@ import { ArmError, errors } from '../arm/errors.ts';
 import { parsePath } from '../arm/ids.ts';
 import type { Env } from '../arm/kind.ts';
 import type { ArmRequest, Reply, Routed } from '../arm/request.ts';
+import type { LogAnalyticsService } from '../providers/Microsoft.OperationalInsights/query/index.ts';
 import type { Estate } from '../types.ts';
 import { admin } from './admin.ts';
 import type { Authority, TokenClaims } from './authenticate.ts';
@@ -17,6 +18,7 @@ import type { Throttle } from './throttle.ts';
 
 export interface Pipeline {
   env: Env;
+  logAnalytics: LogAnalyticsService;
   authority: Authority;
   throttle: Throttle;
   faults: Faults;
@@ -59,6 +61,11 @@ async function handle(p: Pipeline, req: IncomingMessage, res: ServerResponse): P
     if (slow.latencyMs > 0) await sleep(slow.latencyMs);
   }
   if (entra(p.authority, p.counters, p.baseUrl(), method, path, text, res)) return;
+  // The Log Analytics query API is a data plane of its own (api.loganalytics.io/v1), served on the same host.
+  if (p.logAnalytics.handles(path)) {
+    const reply = p.logAnalytics.query({ method, path, query: url.searchParams, headers: req.headers, body: text });
+    return send(res, reply.status, reply.body, reply.headers);
+  }
 
   const decision = p.faults.decide(path, method === 'PUT' || method === 'PATCH' || method === 'DELETE' || method === 'POST');
   if (decision.latencyMs > 0) await sleep(decision.latencyMs);
