@@ -149,6 +149,17 @@ describe('Helm chart', () => {
     expect(find(objects, 'Role')).toHaveLength(0);
   });
 
+  it('caps the V8 heap at 3/4 of the memory limit unless NODE_OPTIONS is set', { timeout: 60_000 }, async () => {
+    const env = async (sets: string[]): Promise<unknown> => {
+      const { objects } = await renderChart(sets);
+      const c = pod(objects).spec.containers[0] as unknown as { env: { name: string; value?: string }[] };
+      return c.env.filter((e) => e.name === 'NODE_OPTIONS').map((e) => e.value);
+    };
+    expect(await env([])).toEqual(['--max-old-space-size=288']);
+    expect(await env(['resources.limits.memory=1Gi'])).toEqual(['--max-old-space-size=768']);
+    expect(await env(['extraEnv[0].name=NODE_OPTIONS', 'extraEnv[0].value=--max-old-space-size=100'])).toEqual(['--max-old-space-size=100']);
+  });
+
   it.each([
     ['logLevel=loud', /logLevel/],
     ['watchNamespaces={Bad_NS}', /watchNamespaces/],
