@@ -4,15 +4,36 @@ import { MonitorClient } from '@azure/arm-monitor';
 import type { TokenCredential } from '@azure/core-auth';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import type { HttpClient, PipelinePolicy } from '@azure/core-rest-pipeline';
+import { isRecord } from '../model/index.ts';
 
 export interface ArmClients {
   monitor: MonitorClient;
   compute: ComputeManagementClient;
 }
 
+/** Token scope of each cloud's ARM endpoint; a token for another audience is refused by ARM. */
+const CLOUD_SCOPES: readonly [RegExp, string][] = [
+  [/(^|\.)management\.azure\.com$/i, 'https://management.azure.com/.default'],
+  [/(^|\.)management\.usgovcloudapi\.net$/i, 'https://management.usgovcloudapi.net/.default'],
+  [/(^|\.)management\.chinacloudapi\.cn$/i, 'https://management.chinacloudapi.cn/.default'],
+];
+
+/** The token scope for an ARM endpoint: its cloud's audience; the public cloud's for hosts that name none (an emulator). */
+export function armScopeFor(endpoint: string): string {
+  let host = '';
+  try {
+    host = new URL(endpoint).hostname;
+  } catch {
+    return 'https://management.azure.com/.default';
+  }
+  return CLOUD_SCOPES.find(([pattern]) => pattern.test(host))?.[1] ?? 'https://management.azure.com/.default';
+}
+
 export interface ArmClientOptions {
   endpoint: string;
   credential: TokenCredential;
+  /** Token scope; derived from the endpoint's cloud by default. */
+  scope?: string;
   policy: PipelinePolicy;
   /** SDK retry for transient errors and throttling (the SDK honours Retry-After). */
   maxRetries?: number;
@@ -40,7 +61,7 @@ export class ArmClientCache {
       const o = this.#options;
       const common = {
         endpoint: this.endpoint,
-        credentials: { scopes: ['https://management.azure.com/.default'] },
+        credentials: { scopes: [o.scope ?? armScopeFor(this.endpoint)] },
         additionalPolicies: [{ policy: o.policy, position: 'perRetry' as const }],
         retryOptions: {
           maxRetries: o.maxRetries ?? 6,
@@ -94,6 +115,3 @@ export function resourceUri(id: string): string {
   return id.replace(/^\/+/, '');
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

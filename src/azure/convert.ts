@@ -14,7 +14,7 @@ import type {
 } from '@azure/arm-monitor';
 import type { AccessMode } from '../api/types.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedDataSource, ObservedEndpoint, ObservedIdentity, ObservedMachine, ObservedRule, ObservedScaleSet, ObservedScope, ObservedScopedResource, ObservedWorkspace, OsType } from '../model/index.ts';
-import { isRecord } from './clients.ts';
+import { isRecord } from '../model/index.ts';
 import { idKey } from '../model/index.ts';
 
 export const AGENT_PUBLISHER = 'Microsoft.Azure.Monitor';

@@ -19,6 +19,8 @@ export interface ArmGatewayOptions {
   /** ARM base URL, e.g. https://management.azure.com or the emulator's URL. */
   endpoint: string;
   credential: TokenCredential;
+  /** Token scope; by default the audience of the endpoint's cloud (public, US Government, China). */
+  scope?: string;
   /** Shared by every gateway and topology of the process: one budget per subscription. */
   budgets: SubscriptionBudgets;
   /** Requests in flight at once, for reads and for actions each (default 16 and 8). */
@@ -49,6 +51,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
   const clients = new ArmClientCache({
     endpoint: options.endpoint,
     credential: options.credential,
+    ...(options.scope !== undefined ? { scope: options.scope } : {}),
     policy,
     ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
     ...(options.retryDelayInMs !== undefined ? { retryDelayInMs: options.retryDelayInMs } : {}),
@@ -99,6 +102,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
         clients,
         queue: writes,
         logger,
+        exclusive: (key, task) => options.budgets.exclusive(key, task),
         ...(signal ? { signal } : {}),
         ...(options.lroPollIntervalMs !== undefined ? { lroPollIntervalMs: options.lroPollIntervalMs } : {}),
       });
@@ -114,4 +118,5 @@ export type { BudgetConfig, BudgetKind, BucketLimits, Clock, SubscriptionBudget,
 export { createArmMetrics } from './metrics.ts';
 export type { ArmMetrics } from './metrics.ts';
 export { armBudgetPolicy } from './policy.ts';
+export { armScopeFor } from './clients.ts';
 export type { ActionError, ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';

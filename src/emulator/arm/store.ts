@@ -132,7 +132,7 @@ export class ResourceStore {
     return this.view(this.collectionsOfIndex(`${name}|${key(value)}`));
   }
 
-  // invented: one array per collection until it changes, so paging a 100,000-item list copies it once, not once per page.
+  // One array per collection until it changes, so paging a 100,000-item list copies it once, not once per page.
   private view(collection: Map<string, StoredResource> | undefined): readonly StoredResource[] {
     if (!collection) return [];
     let v = this.views.get(collection);
