@@ -20,9 +20,11 @@ export interface BenchEstateOptions {
   machinesPerGroup: number;
   /** Machines (counted from the first) created without the endpoint association: drift to find. */
   withoutEndpointAssociation?: number;
+  /** Every machine starts without any association: a cold start to converge. */
+  cold?: boolean;
 }
 
-function machine(name: string, converged: boolean): EstateVirtualMachine {
+function machine(name: string, converged: boolean, cold = false): EstateVirtualMachine {
   return {
     name,
     osType: 'Linux',
@@ -36,7 +38,7 @@ function machine(name: string, converged: boolean): EstateVirtualMachine {
         settings: { authentication: { managedIdentity: { 'identifier-name': 'mi_res_id', 'identifier-value': ids.identity } } },
       },
     ],
-    associations: [
+    associations: cold ? [] : [
       { name: 'dcr-syslog-assoc', rule: ids.rules[0] },
       { name: 'dcr-perf-assoc', rule: ids.rules[1] },
       ...(converged ? [{ name: 'configurationAccessEndpoint', endpoint: ids.endpoint }] : []),
@@ -69,7 +71,7 @@ export function benchEstate(o: BenchEstateOptions): Estate {
           ...Array.from({ length: o.groups }, (_, g) => ({
             name: `rg-app-${String(g).padStart(2, '0')}`,
             location: 'westeurope',
-            virtualMachines: Array.from({ length: o.machinesPerGroup }, (_, i) => machine(`vm-${g}-${i}`, n++ >= drift)),
+            virtualMachines: Array.from({ length: o.machinesPerGroup }, (_, i) => machine(`vm-${g}-${i}`, n++ >= drift, o.cold === true)),
           })),
         ],
       },

@@ -40,6 +40,8 @@ export interface ArmGatewayOptions {
   fullListingLimit?: number;
   /** How long a VM's agent extension settings are trusted without a new read (default one hour). */
   extensionMaxAgeMs?: number;
+  /** At most this many expired agent extensions re-read per observe (the rest wait for a later pass). */
+  extensionRefreshPerPass?: number;
 }
 
 export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
@@ -62,7 +64,10 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
   const reads = new PQueue({ concurrency: options.concurrency ?? 16 });
   const writes = new PQueue({ concurrency: options.concurrency ?? 8 });
   const service: ServiceTraits = { vmListsCarryExtensions: false };
-  const extensions = new ExtensionCache(options.extensionMaxAgeMs);
+  const extensions = new ExtensionCache({
+    ...(options.extensionMaxAgeMs !== undefined ? { maxAgeMs: options.extensionMaxAgeMs } : {}),
+    ...(options.extensionRefreshPerPass !== undefined ? { refreshPerPass: options.extensionRefreshPerPass } : {}),
+  });
 
   return {
     async observe(spec: MonitoringTopologySpec, signal?: AbortSignal, observeOptions?: ObserveOptions): Promise<Snapshot> {

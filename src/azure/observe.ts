@@ -42,6 +42,20 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
       }
     });
 
+  // Agent extension re-reads queue behind every list, so discovery and bulk reads never wait for them.
+  const runLater = <T>(resourceId: string, fn: () => Promise<T>): Promise<T | undefined> =>
+    queue.add(
+      async () => {
+        try {
+          return await fn();
+        } catch (err) {
+          errors.push(toReadError(resourceId, err));
+          return undefined;
+        }
+      },
+      { priority: -1 },
+    );
+
   const invalid = (id: string, what: string): Promise<undefined> => {
     errors.push({ resourceId: id, code: 'Failed', message: `not a valid ARM id of ${what}` });
     return Promise.resolve(undefined);
@@ -170,7 +184,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
         fullyListedMachines.push(m.id);
       }),
     ),
-    ...extensionReads(machines, clients, run, opts, ctx.extensions, ctx.refresh === true),
+    ...extensionReads(machines, clients, runLater, opts, ctx.extensions, ctx.refresh === true),
   ]);
 
   const snapshot: Snapshot = {
@@ -225,7 +239,7 @@ export function looksIncomplete(
 
 /**
  * Machines whose agent extension is still unknown are read, one extension list each, unless the cache
- * still holds them: every identity check (which identity the agent uses) depends on its settings.
+ * still holds them (expired entries are re-read a bounded number per pass): every identity check depends on its settings.
  */
 function extensionReads(
   machines: IdMap<ObservedMachine>,
@@ -236,9 +250,10 @@ function extensionReads(
   refresh = false,
 ): Promise<unknown>[] {
   const out: Promise<unknown>[] = [];
+  const allowance = cache?.beginPass();
   for (const m of machines.values()) {
     if (m.kind !== 'VirtualMachine' || m.agentExtension !== undefined) continue;
-    const cached = refresh ? undefined : cache?.lookup(m);
+    const cached = refresh ? undefined : cache?.lookup(m, allowance);
     if (cached !== undefined) {
       m.agentExtension = cached;
       continue;

@@ -111,14 +111,60 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
     return undefined;
   };
 
-  // Explicit VMs are few: one GET each (which also returns their extensions).
+  // One VM list per resource group and pass, shared by resource-group targets and named VMs.
+  const groupLists = new Map<string, Promise<VirtualMachine[]>>();
+  const listGroup = (subscriptionId: string, resourceGroup: string): Promise<VirtualMachine[]> => {
+    const k = `${subscriptionId}/${resourceGroup}`.toLowerCase();
+    let list = groupLists.get(k);
+    if (!list) {
+      list = queue.add(() => collect(clients.for(subscriptionId).compute.virtualMachines.list(resourceGroup, opts)));
+      groupLists.set(k, list);
+    }
+    return list;
+  };
+  const listedGroups = new Set(
+    (targets.resourceGroups ?? []).map((id) => parseArmId(id)).flatMap((p) => (p?.resourceGroup ? [`${p.subscriptionId}/${p.resourceGroup}`.toLowerCase()] : [])),
+  );
+
+  // Named VMs: a lone VM in its group costs one GET; several in one group (or a group listed anyway) share
+  // the group's list, filtered to the named ids, so a pass with nothing drifted costs no GET per machine.
+  const namedByGroup = new Map<string, { subscriptionId: string; resourceGroup: string; ids: string[] }>();
   for (const id of dedupe(targets.virtualMachines ?? [])) {
     const p = named(id, 'a virtual machine');
     if (!p) continue;
-    guard(id, async () => {
-      const vm = await clients.for(p.subscriptionId).compute.virtualMachines.get(p.resourceGroup, p.name, opts);
-      push(explicit, [vm], 'virtualMachines', id, true);
-    });
+    const k = `${p.subscriptionId}/${p.resourceGroup}`.toLowerCase();
+    const g = namedByGroup.get(k) ?? { subscriptionId: p.subscriptionId, resourceGroup: p.resourceGroup, ids: [] };
+    g.ids.push(id);
+    namedByGroup.set(k, g);
+  }
+  for (const [k, g] of namedByGroup) {
+    const lone = g.ids[0];
+    if (g.ids.length === 1 && lone !== undefined && !listedGroups.has(k)) {
+      const p = parseArmId(lone);
+      guard(lone, async () => {
+        const vm = await clients.for(g.subscriptionId).compute.virtualMachines.get(g.resourceGroup, p?.name ?? '', opts);
+        push(explicit, [vm], 'virtualMachines', lone, true);
+      });
+      continue;
+    }
+    tasks.push(
+      listGroup(g.subscriptionId, g.resourceGroup).then(
+        (vms) => {
+          const byId = new IdMap<VirtualMachine>();
+          for (const vm of vms) if (vm.id) byId.set(vm.id, vm);
+          const found: VirtualMachine[] = [];
+          for (const id of g.ids) {
+            const vm = byId.get(id);
+            if (vm) found.push(vm);
+            else errors.push({ resourceId: id, code: 'NotFound', message: `ResourceNotFound: virtual machine ${parseArmId(id)?.name ?? id} is not in its resource group's list` });
+          }
+          push(explicit, found, 'virtualMachines', `/subscriptions/${g.subscriptionId}/resourceGroups/${g.resourceGroup}`);
+        },
+        (err: unknown) => {
+          for (const id of g.ids) errors.push(toReadError(id, err));
+        },
+      ),
+    );
   }
 
   for (const id of dedupe(targets.virtualMachineScaleSets ?? [])) {
@@ -145,10 +191,12 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
       errors.push(invalidId(id, 'a resource group'));
       continue;
     }
-    guard(id, async () => {
-      const vms = await collect(clients.for(p.subscriptionId).compute.virtualMachines.list(p.resourceGroup as string, opts));
-      push(fromGroups, vms, 'resourceGroups', id);
-    });
+    tasks.push(
+      listGroup(p.subscriptionId, p.resourceGroup).then(
+        (vms) => push(fromGroups, vms, 'resourceGroups', id),
+        (err: unknown) => void errors.push(toReadError(id, err)),
+      ),
+    );
     // Uniform scale sets are machines of their own; Flexible members already came with the VM list.
     guard(id, async () => {
       const found = await collect(clients.for(p.subscriptionId).compute.virtualMachineScaleSets.list(p.resourceGroup as string, opts));

@@ -4,6 +4,7 @@ import type { EvidenceSource } from '../azure/evidence.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { FINALIZER } from '../api/types.ts';
 import type { MonitoringTopology } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
 import { createEventRecorder, noEvents } from '../kube/events.ts';
@@ -62,10 +63,24 @@ export interface Controller {
   readonly metrics: ControllerMetrics;
 }
 
-interface Seen {
+export interface Seen {
   generation: number | undefined;
   deleting: boolean;
   meta: string;
+}
+
+/** What of a topology is worth a reconcile when it changes; the controller's own finalizer is left out, so adding it costs no second pass. */
+export function seenOf(topology: MonitoringTopology): Seen {
+  const finalizers = (topology.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+  return {
+    generation: topology.metadata.generation,
+    deleting: Boolean(topology.metadata.deletionTimestamp),
+    meta: JSON.stringify([topology.metadata.labels, topology.metadata.annotations, finalizers]),
+  };
+}
+
+export function worthReconcile(before: Seen | undefined, now: Seen): boolean {
+  return !before || before.generation !== now.generation || before.deleting !== now.deleting || before.meta !== now.meta;
 }
 
 export function createController(opts: ControllerOptions): Controller {
@@ -98,16 +113,11 @@ export function createController(opts: ControllerOptions): Controller {
       queue.add(key);
       return;
     }
-    const now: Seen = {
-      generation: topology.metadata.generation,
-      deleting: Boolean(topology.metadata.deletionTimestamp),
-      meta: JSON.stringify([topology.metadata.labels, topology.metadata.annotations, topology.metadata.finalizers]),
-    };
+    const now = seenOf(topology);
     const before = seen.get(key);
     seen.set(key, now);
     if (running) discovery.track(key, topology);
-    if (before && before.generation === now.generation && before.deleting === now.deleting && before.meta === now.meta) return;
-    queue.add(key);
+    if (worthReconcile(before, now)) queue.add(key);
   };
 
   const informer = new TopologyInformer({ kubeConfig: opts.kubeConfig, namespaces: opts.namespaces, logger, onEvent });

@@ -115,7 +115,9 @@ export function createControllerMetrics(registry: Registry = new Registry()): Co
       // Codes that went away drop to zero rather than keeping a stale value.
       for (const code of codesSeen.get(key) ?? []) if (!byCode.has(code)) findings.set({ namespace, name, code }, 0);
       for (const [code, n] of byCode) findings.set({ namespace, name, code }, n);
-      codesSeen.set(key, new Set([...(codesSeen.get(key) ?? []), ...byCode.keys()]));
+      const seen = codesSeen.get(key) ?? new Set<string>();
+      for (const code of byCode.keys()) seen.add(code);
+      codesSeen.set(key, seen);
       if (counts) {
         for (const state of INSTANCE_STATES) instances.set({ namespace, name, state }, counts[state]);
         lastReconcile.set({ namespace, name }, Date.now() / 1000);

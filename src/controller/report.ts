@@ -25,24 +25,37 @@ const EVENT_REASON: Record<Action['kind'], string> = {
 
 function recordEvents(pass: Pass, events: EventRecorder, previousKeys: Set<string>): void {
   const { topology } = pass;
-  const byKind = new Map<Action['kind'], Action[]>();
-  for (const o of pass.outcomes) if (o.ok) byKind.set(o.action.kind, [...(byKind.get(o.action.kind) ?? []), o.action]);
+  const byKind = groupBy(
+    pass.outcomes.filter((o) => o.ok).map((o) => o.action),
+    (a) => a.kind,
+  );
   for (const [kind, actions] of byKind) events.record(topology, 'Normal', EVENT_REASON[kind], actionsMessage(kind, actions));
   const failed = pass.outcomes.filter((o) => !o.ok);
   if (failed.length > 0) {
     events.record(topology, 'Warning', 'ActionsFailed', `${failed.length} change(s) failed, e.g. ${failed[0]?.action.kind} on ${listNames(failed.map((o) => actionTarget(o.action)))}: ${failed[0]?.error?.message ?? ''}`);
   }
   // One event per finding code that gained resources, not one per machine.
-  const fresh = new Map<string, Finding[]>();
-  for (const f of pass.findings) {
-    if (previousKeys.has(findingKey(f))) continue;
-    fresh.set(f.code, [...(fresh.get(f.code) ?? []), f]);
-  }
+  const fresh = groupBy(
+    pass.findings.filter((f) => !previousKeys.has(findingKey(f))),
+    (f) => f.code,
+  );
   for (const [code, list] of fresh) {
     const first = list[0] as Finding;
     const more = list.length > 1 ? ` (${list.length} resources: ${listNames(list.map((f) => f.resourceId))})` : '';
     events.record(topology, first.severity === 'Info' ? 'Normal' : 'Warning', code, `${first.message}${more}`);
   }
+}
+
+/** Items grouped by key in first-seen order; each group grows in place (a copy per item is quadratic at 100,000 machines). */
+export function groupBy<T, K>(items: Iterable<T>, keyOf: (item: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = keyOf(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
 }
 
 /** One sentence for the successful actions of one kind. */

@@ -1,4 +1,4 @@
-// Deterministic action order: scope first, then the agent, then associations; within a kind by resource and name.
+// Deterministic action order: scope first, then machine by machine (agent, endpoint, rules), then deletions.
 import type { PlanSummary, PlannedActionSummary } from '../api/types.ts';
 import { nameOf } from '../findings/index.ts';
 import { actionTarget, idKey } from '../model/index.ts';
@@ -14,18 +14,48 @@ const KIND_ORDER: ActionKind[] = [
   'RemoveScopedResource',
 ];
 
+// Machine-level writes share one phase so each machine gets its identity, endpoint and rules together:
+// a scale-out finishes machine by machine instead of all endpoints before any rule.
+const PHASE: Record<ActionKind, number> = {
+  UpdateAccessModes: 0,
+  AddScopedResource: 0,
+  RepairExtensionIdentity: 1,
+  CreateEndpointAssociation: 1,
+  CreateRuleAssociation: 1,
+  DeleteAssociation: 2,
+  RemoveScopedResource: 3,
+};
+
+interface SortKey {
+  phase: number;
+  /** Within the machine phase the machine, then the kind; elsewhere the kind, then the target. */
+  first: string;
+  second: string;
+}
+
+function sortKey(a: Action): SortKey {
+  const phase = PHASE[a.kind];
+  const rank = String(KIND_ORDER.indexOf(a.kind));
+  const target = idKey(actionTarget(a));
+  if ('resourceId' in a && phase === 1) return { phase, first: idKey(a.resourceId), second: `${rank}|${target}` };
+  return { phase, first: rank, second: target };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Scope first; then per machine its agent identity, endpoint and rule associations; then deletions. */
 export function compareActions(a: Action, b: Action): number {
-  const k = KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind);
-  if (k !== 0) return k;
-  const ta = idKey(actionTarget(a));
-  const tb = idKey(actionTarget(b));
-  return ta < tb ? -1 : ta > tb ? 1 : 0;
+  const x = sortKey(a);
+  const y = sortKey(b);
+  return x.phase - y.phase || cmp(x.first, y.first) || cmp(x.second, y.second);
 }
 
 export function sortActions(actions: readonly Action[]): Action[] {
   // Keys computed once: plans for thousands of machines sort thousands of actions.
-  const keyed = actions.map((a) => ({ a, rank: KIND_ORDER.indexOf(a.kind), key: idKey(actionTarget(a)) }));
-  keyed.sort((x, y) => x.rank - y.rank || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  const keyed = actions.map((a) => ({ a, k: sortKey(a) }));
+  keyed.sort((x, y) => x.k.phase - y.k.phase || cmp(x.k.first, y.k.first) || cmp(x.k.second, y.k.second));
   return keyed.map((k) => k.a);
 }
 

@@ -84,7 +84,9 @@ export function indexMachines(input: PlanInput, dataPathIncomplete: boolean): Ma
   for (const s of snapshot.scaleSets) scaleSets.set(s.id, s);
   const competing = new IdMap<string[]>();
   for (const [machineId, endpoints] of Object.entries(input.competingEndpoints ?? {})) {
-    competing.set(machineId, [...(competing.get(machineId) ?? []), ...endpoints]);
+    const list = competing.get(machineId);
+    if (list) list.push(...endpoints);
+    else competing.set(machineId, [...endpoints]);
   }
   const uami = spec.agent?.userAssignedIdentity;
   return {

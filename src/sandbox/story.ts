@@ -67,7 +67,11 @@ export function printSummary(out: Output, input: SummaryInput): void {
   if (left.length > 0) {
     out.line('Left for a person by design (reported, never changed by the controller; warnings do not hold Ready back):');
     const byCode = new Map<string, typeof left>();
-    for (const f of left) byCode.set(f.code, [...(byCode.get(f.code) ?? []), f]);
+    for (const f of left) {
+      const list = byCode.get(f.code);
+      if (list) list.push(f);
+      else byCode.set(f.code, [f]);
+    }
     for (const [code, fs] of byCode) {
       out.line(`- ${code} (${fs[0]?.severity}) on ${list(fs.map((f) => nameOf(f.resourceId)))}`, fs[0]?.severity === 'Error' ? 'bad' : 'warn');
       out.line(`  ${fs[0]?.message ?? ''}`, 'dim');

@@ -300,6 +300,29 @@ describe('observe by resource group and tags only', () => {
   });
 });
 
+describe('named virtual machines', () => {
+  const named: MonitoringTopologySpec = { ...spec, targets: { virtualMachines: [id.vmA, id.vmB, id.vmC, id.vmMissing] } };
+
+  it('share one list of their resource group: no GET per machine, and a missing one is NotFound', async () => {
+    em.resetCounters();
+    const targets = await gateway.listTargets(named);
+    expect(targets.map(idKey).sort()).toEqual([id.vmA, id.vmB, id.vmC].map(idKey).sort());
+    const c = em.counters();
+    expect(c.byOperation['GET Microsoft.Compute/virtualMachines']).toBeUndefined();
+    expect(c.byOperation['LIST Microsoft.Compute/virtualMachines']?.['200']).toBe(1);
+    const snap = await gateway.observe(named);
+    expect(snap.errors.filter((e) => sameId(e.resourceId, id.vmMissing)).map((e) => e.code)).toEqual(['NotFound']);
+  });
+
+  it('a lone named VM in its resource group costs one GET', async () => {
+    em.resetCounters();
+    const targets = await gateway.listTargets({ ...spec, targets: { virtualMachines: [id.vmA] } });
+    expect(targets.map(idKey)).toEqual([idKey(id.vmA)]);
+    expect(em.counters().byOperation['GET Microsoft.Compute/virtualMachines']?.['200']).toBe(1);
+    expect(em.counters().byOperation['LIST Microsoft.Compute/virtualMachines']).toBeUndefined();
+  });
+});
+
 describe('act', () => {
   const description = 'Managed by MonitoringTopology test/act';
   const member = (): string => {

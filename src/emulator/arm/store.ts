@@ -47,6 +47,7 @@ export class ResourceStore {
   private readonly indexes = new Map<string, Map<string, Map<string, StoredResource>>>();
   private readonly indexers = new Map<string, Indexer[]>();
   private readonly typeCounts = new Map<string, number>();
+  private readonly views = new WeakMap<Map<string, StoredResource>, readonly StoredResource[]>();
   readonly subscriptions = new Map<string, { id: string; subscriptionId: string; displayName: string }>();
 
   addIndexer(type: string, indexer: Indexer): void {
@@ -118,17 +119,28 @@ export class ResourceStore {
   }
 
   /** Resources of `type` directly under `parentId` (a resource group, subscription or parent resource). */
-  list(parentId: string, type: string): StoredResource[] {
-    return [...(this.collections.get(this.collectionKey(key(parentId), type))?.values() ?? [])];
+  list(parentId: string, type: string): readonly StoredResource[] {
+    return this.view(this.collections.get(this.collectionKey(key(parentId), type)));
   }
 
   /** Top-level resources of `type` anywhere in the subscription. */
-  listInSubscription(subscriptionId: string, type: string): StoredResource[] {
-    return [...(this.collections.get(this.collectionKey(key(`/subscriptions/${subscriptionId}`), '*' + type))?.values() ?? [])];
+  listInSubscription(subscriptionId: string, type: string): readonly StoredResource[] {
+    return this.view(this.collections.get(this.collectionKey(key(`/subscriptions/${subscriptionId}`), '*' + type)));
   }
 
-  byIndex(name: string, value: string): StoredResource[] {
-    return [...(this.collectionsOfIndex(`${name}|${key(value)}`)?.values() ?? [])];
+  byIndex(name: string, value: string): readonly StoredResource[] {
+    return this.view(this.collectionsOfIndex(`${name}|${key(value)}`));
+  }
+
+  // One array per collection until it changes, so paging a 100,000-item list copies it once, not once per page.
+  private view(collection: Map<string, StoredResource> | undefined): readonly StoredResource[] {
+    if (!collection) return [];
+    let v = this.views.get(collection);
+    if (!v) {
+      v = Object.freeze([...collection.values()]);
+      this.views.set(collection, v);
+    }
+    return v;
   }
 
   count(type?: string): number {
@@ -163,11 +175,13 @@ export class ResourceStore {
       let m = idx.get(collection);
       if (!m) idx.set(collection, (m = new Map<string, StoredResource>()));
       m.set(k, resource);
+      this.views.delete(m);
       return;
     }
     let m = this.collections.get(collection);
     if (!m) this.collections.set(collection, (m = new Map<string, StoredResource>()));
     m.set(k, resource);
+    this.views.delete(m);
   }
 
   private unindex(resource: StoredResource): void {
@@ -183,6 +197,7 @@ export class ResourceStore {
     const m = maps.get(collection);
     if (!m) return;
     m.delete(k);
+    this.views.delete(m);
     if (m.size === 0) maps.delete(collection);
   }
 }

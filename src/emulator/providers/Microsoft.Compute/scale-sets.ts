@@ -52,7 +52,7 @@ export function reconcileMembers(env: Env, vmss: StoredResource): void {
   const members = env.store.byIndex('vmss', vmss.id);
   for (let i = members.length; i < capacity; i++) createMember(env, vmss);
   if (members.length > capacity) {
-    const newestFirst = members.sort((a, b) => str(props(b.body).timeCreated).localeCompare(str(props(a.body).timeCreated)));
+    const newestFirst = [...members].sort((a, b) => str(props(b.body).timeCreated).localeCompare(str(props(a.body).timeCreated)));
     for (const m of newestFirst.slice(0, members.length - capacity)) env.store.delete(m.id);
   }
 }
