@@ -92,7 +92,7 @@ describe('TopologyInformer', () => {
       expect(delays[0]).toBe(100);
       expect(Math.max(...delays)).toBeLessThanOrEqual(400);
       // Readiness follows the watch, not the first sync.
-      expect(informer.watching()).toBe(false);
+      await vi.waitFor(() => expect(informer.watching()).toBe(false), { timeout: 10_000 });
       expect(informer.hasSynced()).toBe(true);
 
       // Created while the informer cannot see the server: it must arrive once the connection is back.
