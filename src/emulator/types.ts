@@ -1,4 +1,7 @@
 // Public types of the ARM emulator: options, the running handle, counters, faults and the estate format.
+import type { EstatePrivateDnsZone, EstatePrivateEndpoint, EstateVirtualNetwork } from './Microsoft.Network/estate.ts';
+
+export type { EstatePrivateDnsZone, EstatePrivateEndpoint, EstateVirtualNetwork };
 
 export type Json = Record<string, unknown>;
 
@@ -139,6 +142,8 @@ export interface EstateVirtualMachine {
   identity?: EstateIdentity;
   extensions?: EstateExtension[];
   associations?: EstateAssociation[];
+  /** `<vnet>/<subnet>` in the same group (or a subnet id): the machine gets a NIC there. */
+  subnet?: string;
 }
 
 export interface EstateScaleSet {
@@ -201,6 +206,9 @@ export interface EstateResourceGroup {
   privateLinkScopes?: EstatePrivateLinkScope[];
   virtualMachines?: EstateVirtualMachine[];
   virtualMachineScaleSets?: EstateScaleSet[];
+  virtualNetworks?: EstateVirtualNetwork[];
+  privateDnsZones?: EstatePrivateDnsZone[];
+  privateEndpoints?: EstatePrivateEndpoint[];
 }
 
 export interface EstateSubscription {
