@@ -115,6 +115,13 @@ export const FINDING_CODES = [
   'ResourceNotScoped',
   'AccessModeMismatch',
   'DnsBoundaryConflict',
+  // Network, read from Azure
+  'PrivateEndpointMissing',
+  'PrivateEndpointNotApproved',
+  'PrivateDnsZoneNotLinked',
+  'CustomDnsServers',
+  'PrivateDnsRecordMissing',
+  'PrivateDnsRecordMismatch',
   // Associations
   'EndpointAssociationMissing',
   'EndpointAssociationMisnamed',
