@@ -1,6 +1,8 @@
 // The official SDK clients, one set per subscription, all sharing the subscription's budget policy.
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { MonitorClient } from '@azure/arm-monitor';
+import { NetworkManagementClient } from '@azure/arm-network';
+import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import type { TokenCredential } from '@azure/core-auth';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import type { HttpClient, PipelinePolicy } from '@azure/core-rest-pipeline';
@@ -8,6 +10,10 @@ import type { HttpClient, PipelinePolicy } from '@azure/core-rest-pipeline';
 export interface ArmClients {
   monitor: MonitorClient;
   compute: ComputeManagementClient;
+  /** Private endpoints, network interfaces and virtual networks (read only: the controller never writes networking). */
+  network: NetworkManagementClient;
+  /** Private DNS zones, records and links (read only). */
+  privateDns: PrivateDnsManagementClient;
 }
 
 export interface ArmClientOptions {
@@ -51,6 +57,8 @@ export class ArmClientCache {
       c = {
         monitor: new MonitorClient(o.credential, subscriptionId, common),
         compute: new ComputeManagementClient(o.credential, subscriptionId, common),
+        network: new NetworkManagementClient(o.credential, subscriptionId, common),
+        privateDns: new PrivateDnsManagementClient(o.credential, subscriptionId, common),
       };
       this.#clients.set(key, c);
     }
