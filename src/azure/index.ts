@@ -10,6 +10,8 @@ import { ArmClientCache } from './clients.ts';
 import type { ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';
 import type { ArmMetrics } from './metrics.ts';
 import { observe } from './observe.ts';
+import { observeNetwork } from './network.ts';
+import type { NetworkSnapshot } from '../model/network.ts';
 import { armBudgetPolicy } from './policy.ts';
 import { ExtensionCache } from './extensions.ts';
 import { discoverTargets } from './targets.ts';
@@ -82,6 +84,12 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
         'observed topology estate',
       );
       return snapshot;
+    },
+    async observeNetwork(spec: MonitoringTopologySpec, snapshot: Snapshot, signal?: AbortSignal): Promise<NetworkSnapshot> {
+      const network = await observeNetwork(spec, snapshot, { clients, queue: reads, ...(signal ? { signal } : {}) });
+      signal?.throwIfAborted();
+      logger.debug({ zones: network.zones.length, endpoints: network.endpoints.length, machines: network.machines.length, errors: network.errors.length }, 'observed topology network');
+      return network;
     },
     async listTargets(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[]> {
       const found = await discoverTargets(spec.targets, { clients, queue: reads, service, ...(signal ? { signal } : {}) });
