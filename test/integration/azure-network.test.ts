@@ -14,7 +14,6 @@ import { trustCa } from '../support/emulator.ts';
 
 const SUB = '44444444-4444-4444-8444-444444444444';
 const HUB = `/subscriptions/${SUB}/resourceGroups/rg-hub`;
-const ISO = `/subscriptions/${SUB}/resourceGroups/rg-iso`;
 const APP = `/subscriptions/${SUB}/resourceGroups/rg-app`;
 const scope = (name: string): string => `${HUB}/providers/Microsoft.Insights/privateLinkScopes/${name}`;
 const subnet = (rg: string, vnet: string, name = 'default'): string => `${rg}/providers/Microsoft.Network/virtualNetworks/${vnet}/subnets/${name}`;
