@@ -2,7 +2,7 @@
 // (finalizer → observe → coordinate → plan → act), then one report step that writes status and events.
 import type { Logger } from 'pino';
 
-import type { Finding, MonitoringTopology, MonitoringTopologyStatus, OwnedScopedResource } from '../api/types.ts';
+import type { DnsBoundaryStatus, Finding, MonitoringTopology, MonitoringTopologyStatus, OwnedScopedResource } from '../api/types.ts';
 import { RECONCILE_REQUESTED_AT } from '../api/types.ts';
 import type { ActionOutcome, ArmGateway } from '../azure/gateway.ts';
 import { idKey } from '../azure/ids.ts';
@@ -13,6 +13,7 @@ import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
 import type { StatusWriter } from '../kube/status.ts';
 import { durationOr } from './duration.ts';
 import type { ControllerMetrics } from './metrics.ts';
+import { networkStep } from './network.ts';
 import type { TopologyRegistry } from './registry.ts';
 import { boundaryFinding, outcomeFindings, reportPass } from './report.ts';
 
@@ -57,6 +58,8 @@ export interface Pass {
   outcomes: ActionOutcome[];
   findings: Finding[];
   inventory: OwnedScopedResource[];
+  /** DNS boundaries derived from Azure by the network step. */
+  dnsBoundaries?: DnsBoundaryStatus[];
   transientError?: string;
   /** The pass ended the object's life (finalizer removed): nothing to report. */
   finished?: boolean;
@@ -88,6 +91,7 @@ export class Reconciler {
       { name: 'coordinate', run: (p) => this.#coordinate(p) },
       { name: 'plan', run: (p) => this.#plan(p) },
       { name: 'act', run: (p) => this.#act(p) },
+      { name: 'network', run: (p) => this.#network(p) },
     ];
   }
 
@@ -218,6 +222,17 @@ export class Reconciler {
     if (pass.outcomes.some((o) => !o.ok && isTransient(o))) {
       const first = pass.outcomes.find((o) => !o.ok && isTransient(o));
       pass.transientError = `act: ${first?.error?.message ?? 'unknown error'}`;
+    }
+    return 'continue';
+  }
+
+  // Read after acting, so that records written because a resource was just linked are seen.
+  async #network(pass: Pass): Promise<StepResult> {
+    if (!pass.snapshot || !pass.plan) return 'continue';
+    const result = await networkStep(this.#deps.gateway, pass.topology.spec, pass.snapshot, pass.outcomes);
+    if (result) {
+      pass.findings.push(...result.findings);
+      pass.dnsBoundaries = result.boundaries;
     }
     return 'continue';
   }

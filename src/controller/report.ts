@@ -1,5 +1,5 @@
 // The report step: one pass's results become status (patched only when changed), events and metrics.
-import type { Finding, MonitoringTopologyStatus } from '../api/types.ts';
+import type { DnsBoundaryStatus, Finding, MonitoringTopologyStatus } from '../api/types.ts';
 import type { ActionOutcome } from '../azure/gateway.ts';
 import { describe, finding, listNames, stageOfResource } from '../findings/finding.ts';
 import { actionTarget, summarizePlan } from '../plan/index.ts';
@@ -100,6 +100,12 @@ export function actionsMessage(kind: Action['kind'], actions: Action[]): string 
   }
 }
 
+/** At most 20 boundaries of at most 20 networks and scopes each, as the CRD allows. */
+function boundedBoundaries(list: DnsBoundaryStatus[] | undefined): DnsBoundaryStatus[] | undefined {
+  if (!list || list.length === 0) return undefined;
+  return list.slice(0, 20).map((b) => ({ ...b, virtualNetworks: b.virtualNetworks.slice(0, 20), privateLinkScopes: b.privateLinkScopes.slice(0, 20) }));
+}
+
 // Finding keys seen on the previous pass of each topology (status holds only the bounded list).
 const previousFindings = new WeakMap<ReconcilerDeps, Map<string, Set<string>>>();
 
@@ -138,6 +144,7 @@ export async function reportPass(pass: Pass, deps: ReconcilerDeps, now: Date): P
     findingCount: bounded.count,
     plan: mode === 'Audit' && pass.plan ? summarizePlan(pass.plan.actions, PLAN_SAMPLE_SIZE) : undefined,
     inventory: pass.inventory.length > 0 ? { scopedResources: pass.inventory } : undefined,
+    dnsBoundaries: boundedBoundaries(pass.dnsBoundaries) ?? previous?.dnsBoundaries,
   };
   const changed = statusChanged(previous, next);
   next.lastSyncTime = nextSyncTime(previous, changed, pass.resyncMs, now);
