@@ -142,7 +142,9 @@ describe("the seed's DNS table, from Azure state alone", () => {
     expect(a.reads['LIST Microsoft.Network/networkInterfaces']).toBe(1);
     expect(a.reads['GET Microsoft.Network/networkInterfaces'] ?? 0).toBe(0);
     expect(a.reads['LIST Microsoft.Network/virtualNetworks']).toBe(1);
-    expect(a.reads['LIST Microsoft.Network/privateDnsZones/A']).toBe(5);
+    // The five zones in rg-hub and the five in rg-iso: one record list each.
+    expect(a.reads['LIST Microsoft.Network/privateDnsZones/A']).toBe(10);
+    expect(a.reads['LIST Microsoft.Network/privateDnsZones']).toBe(1);
   });
 });
 
