@@ -118,6 +118,7 @@ export function statusPatchBody(status: MonitoringTopologyStatus): Record<string
     'findingCount',
     'plan',
     'inventory',
+    'dnsBoundaries',
   ];
   return { status: Object.fromEntries(fields.map((f) => [f, status[f] ?? null])) };
 }
