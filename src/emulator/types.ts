@@ -1,5 +1,5 @@
 // Public types of the ARM emulator: options, the running handle, counters, faults and the estate format.
-import type { EstatePrivateDnsZone, EstatePrivateEndpoint, EstateVirtualNetwork } from './Microsoft.Network/estate.ts';
+import type { EstatePrivateDnsZone, EstatePrivateEndpoint, EstateVirtualNetwork } from './providers/Microsoft.Network/estate.ts';
 
 export type { EstatePrivateDnsZone, EstatePrivateEndpoint, EstateVirtualNetwork };
 
