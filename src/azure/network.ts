@@ -4,12 +4,12 @@
 import type { NetworkInterface, PrivateEndpoint } from '@azure/arm-network';
 import type PQueue from 'p-queue';
 import type { MonitoringTopologySpec } from '../api/types.ts';
-import type { NetworkSnapshot, ObservedDnsZone, ObservedMachineNetwork, ObservedPrivateEndpoint, RequiredRecord } from '../model/network.ts';
-import type { ReadError, Snapshot } from '../plan/model.ts';
+import type { NetworkSnapshot, ObservedDnsZone, ObservedMachineNetwork, ObservedPrivateEndpoint, RequiredRecord } from '../model/index.ts';
+import type { ReadError, Snapshot } from '../model/index.ts';
 import type { ArmClientCache } from './clients.ts';
-import { isRecord } from './clients.ts';
+import { collect, isRecord } from './clients.ts';
 import { toReadError } from './errors.ts';
-import { IdMap, idKey, isType, parseArmId, ResourceTypes } from './ids.ts';
+import { IdMap, idKey, isType, parseArmId, ResourceTypes } from '../model/index.ts';
 import { WORKSPACE_API_VERSION } from './observe.ts';
 
 // The AMPLS private link resource's requiredZoneNames (arm-contract wave 2 §9).
@@ -27,12 +27,6 @@ export interface NetworkObserveContext {
   clients: ArmClientCache;
   queue: PQueue;
   signal?: AbortSignal;
-}
-
-async function collect<T>(iter: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of iter) out.push(x);
-  return out;
 }
 
 const subscriptionOf = (id: string): string | undefined => parseArmId(id)?.subscriptionId;

@@ -2,13 +2,12 @@
 // written: DNS and networking belong to the people who own them; the findings say what to change.
 import type { DnsBoundaryStatus } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
-import { idKey, sameId } from '../azure/ids.ts';
-import { readErrorFindings } from '../findings/errors.ts';
-import { assessNetwork } from '../findings/network.ts';
+import { idKey, sameId } from '../model/index.ts';
+import { assessNetwork, readErrorFindings } from '../findings/index.ts';
 import type { Finding } from '../api/types.ts';
 import type { ActionOutcome } from '../azure/gateway.ts';
 import type { MonitoringTopologySpec } from '../api/types.ts';
-import type { Snapshot } from '../plan/model.ts';
+import type { Snapshot } from '../model/index.ts';
 
 export interface NetworkResult {
   findings: Finding[];

@@ -1,7 +1,7 @@
 // DNS boundaries derived from Azure: the private DNS zones and the virtual networks linked to them. Networks linked
 // to the same zones resolve the same records, so they share one boundary (the seed's "same DNS").
-import { idKey } from '../azure/ids.ts';
-import type { ObservedDnsZone, ObservedPrivateEndpoint } from '../model/network.ts';
+import { idKey } from '../model/index.ts';
+import type { ObservedDnsZone, ObservedPrivateEndpoint } from '../model/index.ts';
 import { nameOf } from './finding.ts';
 
 /** The five zones an Azure Monitor private endpoint needs (the scope's requiredZoneNames). */

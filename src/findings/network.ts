@@ -1,8 +1,8 @@
 // The network, read from Azure: the scope's private endpoints, the machines' networks and the private DNS zones they
 // resolve through. The controller never writes DNS or networking; these are findings with the fix to apply.
 import type { AccessMode, Finding } from '../api/types.ts';
-import { idKey } from '../azure/ids.ts';
-import type { NetworkSnapshot, ObservedMachineNetwork, ObservedPrivateEndpoint } from '../model/network.ts';
+import { idKey } from '../model/index.ts';
+import type { NetworkSnapshot, ObservedMachineNetwork, ObservedPrivateEndpoint } from '../model/index.ts';
 import {
   approvedScopes,
   boundaryOfNetwork,

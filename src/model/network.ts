@@ -1,6 +1,6 @@
 // What the controller reads of the network: private endpoints and their connections, the Azure Monitor private
 // DNS zones with their records and links, and each target machine's interface, subnet and virtual network.
-import type { ReadError } from '../plan/model.ts';
+import type { ReadError } from './snapshot.ts';
 
 /** A connection on a private link scope, as the scope owner sees it. */
 export interface ObservedScopeConnection {
