@@ -1,7 +1,4 @@
 // Public types of the ARM emulator: options, the running handle, counters, faults and the estate format.
-import type { EstatePrivateDnsZone, EstatePrivateEndpoint, EstateVirtualNetwork } from './providers/Microsoft.Network/estate.ts';
-
-export type { EstatePrivateDnsZone, EstatePrivateEndpoint, EstateVirtualNetwork };
 
 export type Json = Record<string, unknown>;
 
@@ -193,6 +190,36 @@ export interface EstateWorkspace {
   location?: string;
   publicNetworkAccessForIngestion?: 'Enabled' | 'Disabled';
   publicNetworkAccessForQuery?: 'Enabled' | 'Disabled';
+}
+
+export interface EstateVirtualNetwork {
+  name: string;
+  location?: string;
+  addressPrefix: string;
+  subnets: { name: string; addressPrefix: string }[];
+  /** Custom DNS servers; absent or empty: Azure-provided DNS. */
+  dnsServers?: string[];
+}
+
+export interface EstatePrivateDnsZone {
+  /** Zone name, e.g. privatelink.monitor.azure.com; `azureMonitor: true` declares the five Azure Monitor zones. */
+  name?: string;
+  azureMonitor?: boolean;
+  /** Virtual networks (names in this group, or ids) linked to the zone(s). */
+  links?: string[];
+}
+
+export interface EstatePrivateEndpoint {
+  name: string;
+  location?: string;
+  /** `<vnet>/<subnet>` in this group, or a subnet id. */
+  subnet: string;
+  /** Private link scope name in this group, or its id. */
+  privateLinkScope: string;
+  /** Manual approval: the scope's connection starts Pending. */
+  manualApproval?: boolean;
+  /** Zones (names in this group or ids) the endpoint's zone group writes; `azureMonitor` for the five. */
+  zones?: string[] | 'azureMonitor';
 }
 
 export interface EstateResourceGroup {

@@ -2,41 +2,12 @@
 // links, private endpoints to a private link scope with a zone group, and a machine's NIC in a subnet.
 import { nameOf } from '../../arm/ids.ts';
 import type { Env } from '../../arm/kind.ts';
-import type { Json } from '../../types.ts';
+import type { EstatePrivateDnsZone, EstatePrivateEndpoint, EstateVirtualNetwork, Json } from '../../types.ts';
 import { MONITOR_ZONES } from './monitor-dns.ts';
 import { PE_TYPE, ZONE_GROUP_TYPE } from './private-endpoints.ts';
 import { ZONE_LINK_TYPE, ZONE_TYPE } from './private-dns.ts';
 import { NIC_TYPE, VNET_TYPE } from './virtual-networks.ts';
 
-export interface EstateVirtualNetwork {
-  name: string;
-  location?: string;
-  addressPrefix: string;
-  subnets: { name: string; addressPrefix: string }[];
-  /** Custom DNS servers; absent or empty: Azure-provided DNS. */
-  dnsServers?: string[];
-}
-
-export interface EstatePrivateDnsZone {
-  /** Zone name, e.g. privatelink.monitor.azure.com; `azureMonitor: true` declares the five Azure Monitor zones. */
-  name?: string;
-  azureMonitor?: boolean;
-  /** Virtual networks (names in this group, or ids) linked to the zone(s). */
-  links?: string[];
-}
-
-export interface EstatePrivateEndpoint {
-  name: string;
-  location?: string;
-  /** `<vnet>/<subnet>` in this group, or a subnet id. */
-  subnet: string;
-  /** Private link scope name in this group, or its id. */
-  privateLinkScope: string;
-  /** Manual approval: the scope's connection starts Pending. */
-  manualApproval?: boolean;
-  /** Zones (names in this group or ids) the endpoint's zone group writes; `azureMonitor` for the five. */
-  zones?: string[] | 'azureMonitor';
-}
 
 /** Creates a resource as a completed PUT would (the estate loader's materialise, passed in to avoid a cycle). */
 export type Materialise = (env: Env, type: string, id: string, input: Json) => Json;

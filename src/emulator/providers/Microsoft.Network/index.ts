@@ -10,7 +10,6 @@ export { PE_TYPE, ZONE_GROUP_TYPE, scopeChanged, syncEndpoint } from './private-
 export { A_RECORD_TYPE, PRIVATE_DNS_API_VERSIONS, ZONE_LINK_TYPE, ZONE_TYPE } from './private-dns.ts';
 export { NETWORK_API_VERSIONS, NIC_TYPE, VNET_TYPE } from './virtual-networks.ts';
 export { loadEndpoints, loadNetworks, machineNic } from './estate.ts';
-export type { EstatePrivateDnsZone, EstatePrivateEndpoint, EstateVirtualNetwork } from './estate.ts';
 
 export const network: Provider = {
   namespace: 'Microsoft.Network',
