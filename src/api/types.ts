@@ -115,6 +115,8 @@ export const FINDING_CODES = [
   'ResourceNotScoped',
   'AccessModeMismatch',
   'DnsBoundaryConflict',
+  'ScopedResourceNameTaken',
+  'SharedSettingConflict',
   // Network, read from Azure
   'PrivateEndpointMissing',
   'PrivateEndpointNotApproved',
@@ -122,6 +124,9 @@ export const FINDING_CODES = [
   'CustomDnsServers',
   'PrivateDnsRecordMissing',
   'PrivateDnsRecordMismatch',
+  // Targets
+  'NoMachinesMatched',
+  'TargetOutsideSpec',
   // Associations
   'EndpointAssociationMissing',
   'EndpointAssociationMisnamed',
@@ -131,6 +136,8 @@ export const FINDING_CODES = [
   'CombinedOsRule',
   'OverlappingDataSources',
   'AssociationLimitExceeded',
+  'AssociationNameTaken',
+  'ConcurrentChange',
   // Agent identity
   'AgentExtensionMissing',
   'IdentityNotAssigned',
@@ -143,6 +150,7 @@ export const FINDING_CODES = [
   'ReferencedResourceNotFound',
   'AuthorizationFailed',
   'ArmRequestFailed',
+  'MalformedArmResource',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

@@ -7,9 +7,9 @@ import type { MonitoringTopologySpec } from '../api/types.ts';
 import type { NetworkSnapshot, ObservedDnsZone, ObservedMachineNetwork, ObservedPrivateEndpoint, RequiredRecord } from '../model/index.ts';
 import type { ReadError, Snapshot } from '../model/index.ts';
 import type { ArmClientCache } from './clients.ts';
-import { collect, isRecord } from './clients.ts';
+import { collect } from './clients.ts';
 import { toReadError } from './errors.ts';
-import { IdMap, idKey, isType, parseArmId, ResourceTypes } from '../model/index.ts';
+import { IdMap, idKey, isRecord, isType, parseArmId, ResourceTypes } from '../model/index.ts';
 import { WORKSPACE_API_VERSION } from './observe.ts';
 
 // The AMPLS private link resource's requiredZoneNames (arm-contract wave 2 §9).

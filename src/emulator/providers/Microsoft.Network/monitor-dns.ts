@@ -4,7 +4,7 @@ import { isObject, str } from '../../arm/json.ts';
 import type { Env } from '../../arm/kind.ts';
 import type { Json } from '../../types.ts';
 
-// The AMPLS private link resource's requiredZoneNames (arm-contract-wave2.md §9).
+// rule: network.monitor.zone-names — source: reference/arm-contract-wave2.md §9 (the AMPLS private link resource's requiredZoneNames)
 export const MONITOR_ZONES = [
   'privatelink.monitor.azure.com',
   'privatelink.oms.opinsights.azure.com',
@@ -13,7 +13,7 @@ export const MONITOR_ZONES = [
   'privatelink.blob.core.windows.net',
 ] as const;
 
-// Shared global names every AMPLS private endpoint serves (wave2 §10 table; global.handler.control from azure-docs#102647).
+// rule: network.monitor.global-names — source: reference/arm-contract-wave2.md §10 table; global.handler.control from MicrosoftDocs/azure-docs#102647
 const SHARED = [
   'api.monitor.azure.com',
   'global.in.ai.monitor.azure.com',
@@ -25,7 +25,7 @@ const SHARED = [
   'scadvisorcontentpl.blob.core.windows.net',
 ];
 
-// Per-workspace names, the workspace GUID in three zones (wave2 §10).
+// rule: network.monitor.workspace-names — source: reference/arm-contract-wave2.md §10 (the workspace GUID in three zones)
 const WORKSPACE_SUFFIXES = ['oms.opinsights.azure.com', 'ods.opinsights.azure.com', 'agentsvc.azure-automation.net'];
 
 export interface ServedName {
@@ -46,10 +46,10 @@ export function servedNames(env: Env, scopeId: string): ServedName[] {
     const p = (resource.body.properties ?? {}) as Json;
     if (key(resource.type) === 'microsoft.operationalinsights/workspaces' && typeof p.customerId === 'string') {
       const region = str(resource.body.location).toLowerCase().replace(/\s+/g, '');
-      // Endpoint compression: per-workspace records of one region share one IP per zone (wave2 §10, JP blog).
+      // rule: network.monitor.compression — source: reference/arm-contract-wave2.md §10 (endpoint compression: per-workspace records of one region share one IP per zone)
       for (const suffix of WORKSPACE_SUFFIXES) out.push({ fqdn: `${p.customerId.toLowerCase()}.${suffix}`, ipKey: `${suffix}|${region}` });
     } else if (key(resource.type) === 'microsoft.insights/datacollectionendpoints') {
-      // A DCE adds its three endpoint hosts, each with its own IP: DCEs are not compressed (wave2 §10).
+      // rule: network.monitor.dce-hosts — source: reference/arm-contract-wave2.md §10 (a DCE adds its three endpoint hosts, each with its own IP; DCEs are not compressed)
       for (const field of ['configurationAccess', 'logsIngestion', 'metricsIngestion']) {
         const h = host(isObject(p[field]) ? p[field].endpoint : undefined);
         if (h) out.push({ fqdn: h, ipKey: h });

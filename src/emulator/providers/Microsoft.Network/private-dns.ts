@@ -6,7 +6,7 @@ import type { Kind, WriteContext } from '../../arm/kind.ts';
 import { describeId } from '../../arm/store.ts';
 import type { Json } from '../../types.ts';
 
-// The private DNS api-versions (wave2 §8); PrivateZoneGet.json is still sent with 2020-06-01.
+// rule: privatedns.api-versions — source: reference/arm-contract-wave2.md §8 (private DNS api-versions; PrivateZoneGet.json is still sent with 2020-06-01)
 export const PRIVATE_DNS_API_VERSIONS = ['2018-09-01', '2020-01-01', '2020-06-01', '2024-06-01'] as const;
 
 export const ZONE_TYPE = 'Microsoft.Network/privateDnsZones';
@@ -22,7 +22,7 @@ export const zones: Kind = {
   type: ZONE_TYPE,
   apiVersions: PRIVATE_DNS_API_VERSIONS,
   locationRequired: true,
-  // Zone PUT, PATCH and DELETE are long-running (wave2 §8 table).
+  // rule: privatedns.zone.lro — source: reference/arm-contract-wave2.md §8 table (zone PUT, PATCH and DELETE are long-running)
   putLro: true,
   patchLro: true,
   deleteLro: true,
@@ -31,7 +31,7 @@ export const zones: Kind = {
   etagInBody: true,
   build(ctx) {
     const body = base(ctx);
-    // Zones are global resources (PrivateZoneGet.json: location "global").
+    // rule: privatedns.zone.global — source: PrivateZoneGet.json (location "global"): zones are global resources
     if (str(body.location).toLowerCase() !== 'global') throw errors.badRequest('InvalidLocation', `The location '${str(body.location)}' is not valid for a private DNS zone; use 'global'.`);
     body.location = 'global';
     const p = props(body);
@@ -39,13 +39,13 @@ export const zones: Kind = {
     p.provisioningState = 'Succeeded';
     return body;
   },
-  // Counts and limits are read-only and follow the zone's children (PrivateZoneGet.json: 5000 / 100 / 50).
+  // rule: privatedns.zone.counts — source: PrivateZoneGet.json (read-only counts and limits 5000 / 100 / 50 follow the zone's children)
   view(env, resource) {
     const links = env.store.list(resource.id, ZONE_LINK_TYPE);
     const p: Json = {
       ...(resource.body.properties as Json),
       maxNumberOfRecordSets: 5000,
-      // The SOA record set every zone holds counts too (invented: Azure counts it, the example shows 1 for a fresh zone).
+      // rule: privatedns.zone.soa-count — invented: Azure counts the SOA record set every zone holds; the example shows 1 for a fresh zone
       numberOfRecordSets: env.store.list(resource.id, A_RECORD_TYPE).length + 1,
       maxNumberOfVirtualNetworkLinks: 100,
       numberOfVirtualNetworkLinks: links.length,
@@ -55,7 +55,7 @@ export const zones: Kind = {
     return { ...resource.body, properties: p };
   },
   beforeDelete(env, resource) {
-    // The zone delete description: a zone with virtual network links cannot be deleted (wave2 §8 quirks; code invented).
+    // rule: privatedns.zone.delete-with-links — invented: the error code; a zone with virtual network links cannot be deleted per reference/arm-contract-wave2.md §8 quirks
     if (env.store.list(resource.id, ZONE_LINK_TYPE).length > 0) {
       throw errors.badRequest('CannotDeleteResource', `Cannot delete zone ${nameOf(resource.id)} while it has virtual network links.`);
     }
@@ -66,7 +66,7 @@ export const aRecords: Kind = {
   type: A_RECORD_TYPE,
   apiVersions: PRIVATE_DNS_API_VERSIONS,
   parentType: ZONE_TYPE,
-  // Record sets are not long-running (wave2 §8 table).
+  // rule: privatedns.record.sync — source: reference/arm-contract-wave2.md §8 table (record sets are not long-running)
   patch: true,
   list: 'paged',
   etagInBody: true,
@@ -79,7 +79,7 @@ export const aRecords: Kind = {
     }
     p.aRecords = records;
     if (p.ttl === undefined) p.ttl = 3600;
-    // fqdn ends with a dot and isAutoRegistered is read-only (RecordSetAGet.json).
+    // rule: privatedns.record.fqdn — source: RecordSetAGet.json (fqdn ends with a dot; isAutoRegistered is read-only)
     p.fqdn = `${ctx.name.toLowerCase()}.${nameOf(describeId(ctx.id).parent).toLowerCase()}.`;
     p.isAutoRegistered = false;
     if (!isObject(p.metadata)) delete p.metadata;
@@ -92,7 +92,7 @@ export const links: Kind = {
   apiVersions: PRIVATE_DNS_API_VERSIONS,
   parentType: ZONE_TYPE,
   locationRequired: true,
-  // Link PUT, PATCH and DELETE are long-running (wave2 §8 table).
+  // rule: privatedns.link.lro — source: reference/arm-contract-wave2.md §8 table (link PUT, PATCH and DELETE are long-running)
   putLro: true,
   patchLro: true,
   deleteLro: true,
@@ -106,10 +106,10 @@ export const links: Kind = {
     const vnet = isObject(p.virtualNetwork) ? p.virtualNetwork.id : undefined;
     if (typeof vnet !== 'string' || !vnet.startsWith('/')) throw errors.badRequest('BadRequest', "The property 'virtualNetwork.id' is required.");
     const before = keep(ctx.existing, ['properties', 'virtualNetwork', 'id']);
-    // The update command "does not modify virtual network within the link" (Learn: az network private-dns link vnet update).
+    // rule: privatedns.link.vnet-fixed — source: Learn: az network private-dns link vnet update ("does not modify virtual network within the link")
     if (typeof before === 'string' && key(before) !== key(vnet)) throw errors.badRequest('BadRequest', 'The virtual network of a link cannot be changed.');
     if (p.registrationEnabled === undefined) p.registrationEnabled = false;
-    // resolutionPolicy arrived with the newer 2024-06-01 revision (VirtualNetworkLinkList.json).
+    // rule: privatedns.link.resolution-policy — source: VirtualNetworkLinkList.json (resolutionPolicy arrived with the 2024-06-01 revision)
     if (ctx.apiVersion >= '2024-06-01' && p.resolutionPolicy === undefined) p.resolutionPolicy = 'Default';
     p.virtualNetworkLinkState = 'Completed';
     p.provisioningState = 'Succeeded';

@@ -16,7 +16,7 @@ import { allocateIp, findSubnet, NETWORK_API_VERSIONS, networkBase, NIC_TYPE } f
 export const PE_TYPE = 'Microsoft.Network/privateEndpoints';
 export const ZONE_GROUP_TYPE = 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups';
 const SCOPE_CONNECTION_TYPE = 'Microsoft.Insights/privateLinkScopes/privateEndpointConnections';
-// Invented: Azure's records written by zone groups carry a short TTL; 10 s is what portal-created ones show.
+// rule: network.pe.record-ttl — invented: records written by zone groups carry a short TTL; 10 s is what portal-created ones show
 const RECORD_TTL = 10;
 
 type ConnectionList = 'privateLinkServiceConnections' | 'manualPrivateLinkServiceConnections';
@@ -43,7 +43,7 @@ export const privateEndpoints: Kind = {
   type: PE_TYPE,
   apiVersions: NETWORK_API_VERSIONS,
   locationRequired: true,
-  // PUT is long-running with azure-async-operation, DELETE with location (wave2 §7 table).
+  // rule: network.pe.lro — source: reference/arm-contract-wave2.md §7 table (PUT long-running with azure-async-operation, DELETE with location)
   putLro: true,
   deleteLro: true,
   patch: true,
@@ -66,16 +66,16 @@ export const privateEndpoints: Kind = {
         if (!isObject(c) || typeof c.name !== 'string' || !isObject(c.properties)) throw errors.badRequest('InvalidRequestFormat', `Every entry of '${list}' needs a name and properties.`);
         const cp: Json = { ...c.properties };
         const target = str(cp.privateLinkServiceId);
-        // Only Azure Monitor private link scopes are emulated as targets (invented limit of this emulator).
+        // rule: network.pe.scope-targets-only — invented: only Azure Monitor private link scopes are emulated as targets (a limit of this emulator)
         if (!isScope(target) || !ctx.env.store.get(target)) throw errors.badRequest('LinkedResourceNotFound', `The private link resource ${target} was not found.`);
         const groups = Array.isArray(cp.groupIds) ? cp.groupIds : [];
-        // An AMPLS offers one group, azuremonitor (wave2 §7 and §9).
+        // rule: network.pe.azuremonitor-group — source: reference/arm-contract-wave2.md §7 and §9 (an AMPLS offers one group, azuremonitor)
         if (groups.length !== 1 || str(groups[0]).toLowerCase() !== 'azuremonitor') throw errors.badRequest('InvalidRequestFormat', "A private link scope connection needs groupIds ['azuremonitor'].");
         delete cp.privateLinkServiceConnectionState;
         return { name: c.name, id: `${ctx.id}/privateLinkServiceConnections/${c.name}`, properties: cp };
       });
     }
-    // The platform creates the endpoint's NIC as `<pe>.nic.<id>` unless customNetworkInterfaceName is set (wave2 §7).
+    // rule: network.pe.nic-name — source: reference/arm-contract-wave2.md §7 (the platform NIC is <pe>.nic.<id> unless customNetworkInterfaceName is set)
     const nicName = typeof p.customNetworkInterfaceName === 'string' ? p.customNetworkInterfaceName : `${ctx.name}.nic.${stableGuid(ctx.id)}`;
     const rg = describeId(ctx.id).parent;
     p.networkInterfaces = keep(ctx.existing, ['properties', 'networkInterfaces']) ?? [{ id: `${rg}/providers/Microsoft.Network/networkInterfaces/${nicName}` }];
@@ -85,8 +85,7 @@ export const privateEndpoints: Kind = {
     p.provisioningState = 'Succeeded';
     return body;
   },
-  // The connection state is the scope owner's: read it from the scope's connection (Approved, Pending, Rejected),
-  // and Disconnected once the owner removed it (Learn: private endpoint connection states).
+  // rule: network.pe.connection-state — source: Learn: private endpoint connection states (Approved, Pending, Rejected; Disconnected once the owner removed it)
   view(env, resource) {
     const body = structuredClone(resource.body);
     for (const c of connections(body)) {
@@ -129,7 +128,7 @@ export function syncEndpoint(env: Env, peId: string, rewriteAll: boolean): void 
       const cid = scopeConnectionId(scopeId, peId);
       let sc = env.store.get(cid);
       if (!sc) {
-        // Auto-approved for privateLinkServiceConnections, Pending for manual ones (PrivateEndpointList.json).
+        // rule: network.pe.auto-approval — source: PrivateEndpointList.json (auto-approved for privateLinkServiceConnections, Pending for manual ones)
         const manual = list === 'manualPrivateLinkServiceConnections';
         sc = env.store.put({
           id: cid,
@@ -146,7 +145,7 @@ export function syncEndpoint(env: Env, peId: string, rewriteAll: boolean): void 
         });
       }
       const status = str(((sc.body.properties as Json).privateLinkServiceConnectionState as Json | undefined)?.status);
-      // Invented: names are served (and written to DNS) only while the connection is Approved.
+      // rule: network.pe.approved-only — invented: names are served (and written to DNS) only while the connection is Approved
       if (status === 'Approved') served.push(...servedNames(env, scopeId));
     }
   }
@@ -195,7 +194,7 @@ function writeNic(env: Env, pe: StoredResource, nicId: string, subnetId: string,
       subnet: { id: subnetId },
       primary: i++ === 0,
       provisioningState: 'Succeeded',
-      // Unverified shape (wave2 §7): the group and member each address serves.
+      // rule: network.pe.custom-dns-configs — source: reference/arm-contract-wave2.md §7 (unverified shape: the group and member each address serves)
       privateLinkConnectionProperties: { groupId: 'azuremonitor', requiredMemberName: (fqdns[0] ?? '').split('.')[0], fqdns },
     },
   }));
@@ -268,11 +267,11 @@ export const zoneGroups: Kind = {
     p.privateDnsZoneConfigs = configs.map((c) => {
       const cp: Json = isObject(c) && isObject(c.properties) ? { ...c.properties } : {};
       const zoneId = str(cp.privateDnsZoneId);
-      // Invented wording: a zone group naming a zone that does not exist is refused.
+      // rule: network.pe.zone-group-missing-zone — invented: the wording; a zone group naming a zone that does not exist is refused
       if (!/\/providers\/microsoft\.network\/privatednszones\/[^/]+$/i.test(zoneId) || !ctx.env.store.get(zoneId)) {
         throw errors.badRequest('InvalidPrivateDnsZoneIds', `Private DNS zone ${zoneId} referenced by ${ctx.id} was not found.`);
       }
-      // recordSets are read-only: the records Azure wrote (PrivateEndpointDnsZoneGroupGet.json).
+      // rule: network.pe.zone-group-records — source: PrivateEndpointDnsZoneGroupGet.json (recordSets are read-only: the records Azure wrote)
       cp.recordSets = [];
       const out: Json = { properties: cp };
       if (isObject(c) && typeof c.name === 'string') out.name = c.name;

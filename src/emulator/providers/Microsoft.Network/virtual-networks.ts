@@ -5,8 +5,7 @@ import { hex, isObject, keep, props, str } from '../../arm/json.ts';
 import type { Env, Kind, WriteContext } from '../../arm/kind.ts';
 import type { Json } from '../../types.ts';
 
-// Stable Network versions: 2025-03-01 and 2025-05-01 hold the saved examples (wave2 §7); @azure/arm-network 39
-// sends 2026-01-01, a stable folder of azure-rest-api-specs (specification/network/…/Network/stable/2026-01-01).
+// rule: network.api-versions — source: reference/arm-contract-wave2.md §7 (2025-03-01 and 2025-05-01 hold the saved examples); @azure/arm-network sends 2026-01-01, a stable folder of Azure/azure-rest-api-specs
 export const NETWORK_API_VERSIONS = ['2023-09-01', '2024-01-01', '2024-03-01', '2024-05-01', '2024-07-01', '2024-10-01', '2025-01-01', '2025-03-01', '2025-05-01', '2026-01-01'] as const;
 
 export const VNET_TYPE = 'Microsoft.Network/virtualNetworks';
@@ -63,7 +62,7 @@ export function allocateIp(env: Env, subnetId: string, alsoTaken: ReadonlySet<st
     const ip = intToIp(n);
     if (!used.has(ip) && !alsoTaken.has(ip)) return ip;
   }
-  // Azure's error when a subnet runs out of addresses (invented message; the code is Network's SubnetIsFull family).
+  // rule: network.subnet-full — invented: the message; the code is Network's SubnetIsFull family
   throw errors.badRequest('SubnetIsFull', `Subnet ${nameOf(subnetId)} has no free IP address.`);
 }
 
@@ -71,7 +70,7 @@ export const virtualNetworks: Kind = {
   type: VNET_TYPE,
   apiVersions: NETWORK_API_VERSIONS,
   locationRequired: true,
-  // Network PUT and DELETE are long-running (wave2 §7, the same pattern as private endpoints).
+  // rule: network.vnet-nic.lro — source: reference/arm-contract-wave2.md §7 (network PUT and DELETE are long-running, as for private endpoints)
   putLro: true,
   deleteLro: true,
   patch: true,
@@ -92,7 +91,7 @@ export const virtualNetworks: Kind = {
       if (typeof sp.addressPrefix !== 'string' || !parsePrefix(sp.addressPrefix)) throw errors.badRequest('InvalidAddressPrefixFormat', `Subnet ${s.name} needs an addressPrefix.`);
       return { name: s.name, id: `${ctx.id}/subnets/${s.name}`, properties: { ...sp, provisioningState: 'Succeeded' } };
     });
-    // Custom DNS servers live in dhcpOptions.dnsServers; Azure always returns the object, empty for Azure-provided DNS (wave2 §7).
+    // rule: network.vnet.dns-servers — source: reference/arm-contract-wave2.md §7 (dhcpOptions.dnsServers always returned, empty for Azure-provided DNS)
     const dhcp = isObject(p.dhcpOptions) ? p.dhcpOptions : {};
     p.dhcpOptions = { dnsServers: Array.isArray(dhcp.dnsServers) ? dhcp.dnsServers : [] };
     if (!Array.isArray(p.virtualNetworkPeerings)) p.virtualNetworkPeerings = [];
@@ -128,7 +127,7 @@ export const networkInterfaces: Kind = {
       if (!isObject(c) || typeof c.name !== 'string') throw errors.badRequest('InvalidRequestFormat', 'Every IP configuration needs a name.');
       const cp: Json = isObject(c.properties) ? { ...c.properties } : {};
       const subnetId = isObject(cp.subnet) ? cp.subnet.id : undefined;
-      // A subnet that does not exist is refused (invented wording after Network's InvalidResourceReference).
+      // rule: network.nic.subnet-must-exist — invented: the wording, after Network's InvalidResourceReference; a subnet that does not exist is refused
       if (typeof subnetId !== 'string' || !findSubnet(ctx.env, subnetId)) {
         throw errors.badRequest('InvalidResourceReference', `Resource ${str(subnetId)} referenced by resource ${ctx.id} was not found.`);
       }
@@ -149,7 +148,7 @@ export const networkInterfaces: Kind = {
       internalDomainNameSuffix: keep(ctx.existing, ['properties', 'dnsSettings', 'internalDomainNameSuffix']) ?? `${hex(12)}.bx.internal.cloudapp.net`,
     };
     p.macAddress = keep(ctx.existing, ['properties', 'macAddress']) ?? `00-0D-3A-${hex(2)}-${hex(2)}-${hex(2)}`.toUpperCase();
-    // virtualMachine is read-only: the VM that lists this NIC in its networkProfile (NetworkInterfaceGet.json).
+    // rule: network.nic.virtual-machine — source: NetworkInterfaceGet.json (virtualMachine is read-only: the VM listing this NIC)
     if (!ctx.fromEstate) delete p.virtualMachine;
     p.primary ??= true;
     p.provisioningState = 'Succeeded';
@@ -159,7 +158,7 @@ export const networkInterfaces: Kind = {
     const p: Json = { ...(resource.body.properties as Json) };
     const vm = env.store.byIndex('nic', resource.id)[0];
     if (vm) p.virtualMachine = { id: vm.id };
-    // DNS servers set on the NIC override the network's; appliedDnsServers shows the result (wave2 §7).
+    // rule: network.nic.applied-dns — source: reference/arm-contract-wave2.md §7 (NIC DNS servers override the network's; appliedDnsServers shows the result)
     const dns = (p.dnsSettings ?? {}) as Json;
     const own = Array.isArray(dns.dnsServers) ? (dns.dnsServers as string[]) : [];
     const primary = ((p.ipConfigurations ?? []) as Json[]).find((c) => (c.properties as Json | undefined)?.primary === true) ?? ((p.ipConfigurations ?? []) as Json[])[0];
