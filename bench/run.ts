@@ -1,4 +1,5 @@
 // Runs the benchmarks and prints their figures. `--quick` (CI): 1,000 machines; default: 10,000; `--full`: 100,000 too.
+import { benchNetwork, printNetworkFigures } from './network.ts';
 import { benchFlexibleScaleSet, benchResourceGroups, printFigures } from './resync.ts';
 import { benchEvidence } from './evidence.ts';
 import { coldFigures, printTable, resyncFigures, watched } from './scale.ts';
@@ -49,3 +50,6 @@ for (const [groups, perGroup] of (mode === 'quick' ? [[1, 10], [10, 100]] : [[1,
   const f = await benchEvidence(groups, perGroup);
   process.stdout.write(`${String(f.machines).padStart(8)}  ${String(f.queries).padStart(7)}  ${String(f.delivering).padStart(10)}  ${f.ms}\n`);
 }
+
+process.stdout.write('\nnetwork pass: private endpoints, Azure Monitor zones (records, links), NICs and VNets listed per resource group\n');
+printNetworkFigures([await benchNetwork(10, 100, 10), await benchNetwork(20, 100, 20), await benchNetwork(10, 200, 10), await benchNetwork(100, 10, 10)]);

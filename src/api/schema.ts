@@ -116,7 +116,7 @@ export const privateLinkScopeSchema = {
     dnsBoundary: {
       type: 'string',
       description:
-        'Name of the private DNS boundary (the set of networks sharing the privatelink.* DNS zones) this scope serves. Topologies naming the same boundary must use the same scope, or link every resource to both.',
+        'Optional name of the private DNS boundary (the networks sharing the privatelink.* DNS zones) this scope serves. The controller derives the boundary from Azure (zones, their virtual network links and records) and reports it in status.dnsBoundaries under this name; topologies naming the same boundary must also use the same scope, or link every resource to both, which covers networks Azure cannot show, such as ones resolving through custom DNS forwarders.',
       maxLength: 63,
       'x-kubernetes-validations': [
         {
@@ -510,6 +510,33 @@ export const statusSchema = {
               linkedResourceId: { type: 'string', description: 'ARM id of the linked resource.', maxLength: 1024 },
             },
           },
+        },
+      },
+    },
+    dnsBoundaries: {
+      type: 'array',
+      description: 'DNS boundaries derived from Azure: private DNS zones and the virtual networks linked to them, with the scopes writing them.',
+      maxItems: 20,
+      items: {
+        type: 'object',
+        description: 'One DNS boundary.',
+        required: ['name', 'zoneResourceGroup', 'virtualNetworks', 'privateLinkScopes', 'machines'],
+        properties: {
+          name: { type: 'string', description: "The spec's dnsBoundary for the scope's own boundary, otherwise the zones' resource group.", maxLength: 260 },
+          zoneResourceGroup: { type: 'string', description: 'Resource group of the private DNS zones.', maxLength: 260 },
+          virtualNetworks: {
+            type: 'array',
+            description: 'Virtual networks linked to the zones (at most 20 listed).',
+            maxItems: 20,
+            items: { type: 'string', description: 'ARM id of a virtual network.', maxLength: 1024 },
+          },
+          privateLinkScopes: {
+            type: 'array',
+            description: 'Private link scopes whose private endpoints write the zones.',
+            maxItems: 20,
+            items: { type: 'string', description: 'ARM id of a private link scope.', maxLength: 1024 },
+          },
+          machines: count('Target machines resolving through the boundary.'),
         },
       },
     },

@@ -129,6 +129,13 @@ export const FINDING_CODES = [
   'DnsBoundaryConflict',
   'ScopedResourceNameTaken',
   'SharedSettingConflict',
+  // Network, read from Azure
+  'PrivateEndpointMissing',
+  'PrivateEndpointNotApproved',
+  'PrivateDnsZoneNotLinked',
+  'CustomDnsServers',
+  'PrivateDnsRecordMissing',
+  'PrivateDnsRecordMismatch',
   // Targets
   'NoMachinesMatched',
   'TargetOutsideSpec',
@@ -220,6 +227,20 @@ export interface Inventory {
   scopedResources?: OwnedScopedResource[];
 }
 
+/** A DNS boundary derived from Azure: the private DNS zones the scope's endpoint writes or the machines resolve through. */
+export interface DnsBoundaryStatus {
+  /** The topology's dnsBoundary for the scope's own boundary, otherwise the resource group of the zones. */
+  name: string;
+  /** Resource group holding the boundary's private DNS zones. */
+  zoneResourceGroup: string;
+  /** Virtual networks linked to the zones (at most 20 listed). */
+  virtualNetworks: string[];
+  /** Private link scopes whose private endpoints write the zones. */
+  privateLinkScopes: string[];
+  /** Target machines resolving through the boundary. */
+  machines: number;
+}
+
 export interface MonitoringTopologyStatus {
   observedGeneration?: number;
   lastSyncTime?: string;
@@ -232,6 +253,8 @@ export interface MonitoringTopologyStatus {
   plan?: PlanSummary;
   inventory?: Inventory;
   delivery?: DeliveryStatus;
+  /** DNS boundaries derived from Azure (private DNS zones and their virtual network links). */
+  dnsBoundaries?: DnsBoundaryStatus[];
 }
 
 export interface ObjectMeta {

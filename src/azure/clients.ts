@@ -1,6 +1,8 @@
 // The official SDK clients, one set per subscription, all sharing the subscription's budget policy.
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { MonitorClient } from '@azure/arm-monitor';
+import { NetworkManagementClient } from '@azure/arm-network';
+import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import type { TokenCredential } from '@azure/core-auth';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import type { HttpClient, PipelinePolicy } from '@azure/core-rest-pipeline';
@@ -15,6 +17,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 export interface ArmClients {
   monitor: MonitorClient;
   compute: ComputeManagementClient;
+  /** Private endpoints, network interfaces and virtual networks (read only: the controller never writes networking). */
+  network: NetworkManagementClient;
+  /** Private DNS zones, records and links (read only). */
+  privateDns: PrivateDnsManagementClient;
 }
 
 /** Token scope of each cloud's ARM endpoint; a token for another audience is refused by ARM. */
@@ -93,6 +99,8 @@ export class ArmClientCache {
       c = {
         monitor: new MonitorClient(this.#credential, subscriptionId, common),
         compute: new ComputeManagementClient(this.#credential, subscriptionId, common),
+        network: new NetworkManagementClient(this.#credential, subscriptionId, common),
+        privateDns: new PrivateDnsManagementClient(this.#credential, subscriptionId, common),
       };
       this.#clients.set(key, c);
     }

@@ -1,6 +1,6 @@
 // The controller's view of Azure: observe a topology's estate in bulk, list its targets cheaply, act on a plan.
 import type { MonitoringTopologySpec } from '../api/types.ts';
-import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
+import type { Action, ActionOutcome, NetworkSnapshot, Snapshot } from '../model/index.ts';
 
 export type { ActionError, ActionOutcome } from '../model/index.ts';
 
@@ -14,6 +14,11 @@ export interface ArmGateway {
    * `refresh` re-reads what is otherwise remembered across passes (agent extension settings).
    */
   observe(spec: MonitoringTopologySpec, signal?: AbortSignal, options?: ObserveOptions): Promise<Snapshot>;
+  /**
+   * The network the topology depends on, read only: the scope's endpoint connections, private endpoints and their
+   * zone groups, the Azure Monitor private DNS zones, and the interfaces and networks of the snapshot's machines.
+   */
+  observeNetwork(spec: MonitoringTopologySpec, snapshot: Snapshot, signal?: AbortSignal): Promise<NetworkSnapshot>;
   /** The light discovery pass: the ids of the current target machines only. */
   listTargets(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[]>;
   /** One GET through the shared budget, for resources no SDK here covers (a workspace's customerId). */

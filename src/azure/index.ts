@@ -2,7 +2,7 @@
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { MonitoringTopologySpec } from '../api/types.ts';
-import type { Action, Snapshot } from '../model/index.ts';
+import type { Action, NetworkSnapshot, Snapshot } from '../model/index.ts';
 import { act } from './act.ts';
 import type { SubscriptionBudgets } from './budget.ts';
 import { ArmClientCache } from './clients.ts';
@@ -10,6 +10,7 @@ import type { CredentialSource } from './credential.ts';
 import type { ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';
 import type { ArmMetrics } from './metrics.ts';
 import { observe } from './observe.ts';
+import { observeNetwork } from './network.ts';
 import { armBudgetPolicy } from './policy.ts';
 import { ExtensionCache } from './extensions.ts';
 import { discoverTargets } from './targets.ts';
@@ -96,6 +97,12 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
       return snapshot;
     },
     readResource: (resourceId: string, apiVersion: string) => reads.add(() => clients.getRaw(resourceId, apiVersion)),
+    async observeNetwork(spec: MonitoringTopologySpec, snapshot: Snapshot, signal?: AbortSignal): Promise<NetworkSnapshot> {
+      const network = await observeNetwork(spec, snapshot, { clients, queue: reads, ...(signal ? { signal } : {}) });
+      signal?.throwIfAborted();
+      logger.debug({ zones: network.zones.length, endpoints: network.endpoints.length, machines: network.machines.length, errors: network.errors.length }, 'observed topology network');
+      return network;
+    },
     async listTargets(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[]> {
       const found = await discoverTargets(spec.targets, { clients, queue: reads, service, ...(signal ? { signal } : {}) });
       signal?.throwIfAborted();

@@ -2,7 +2,7 @@
 // As in fluxcd/source-controller, a step returns a result and typed errors; one summarizer reads them all.
 import type { MachineDelivery } from '../findings/delivery.ts';
 import type { DeliveryState } from '../model/evidence.ts';
-import type { Finding, MonitoringTopology, OwnedScopedResource } from '../api/types.ts';
+import type { DnsBoundaryStatus, Finding, MonitoringTopology, OwnedScopedResource } from '../api/types.ts';
 import type { ActionOutcome, Owner, Snapshot } from '../model/index.ts';
 import type { Plan } from '../plan/types.ts';
 
@@ -23,6 +23,8 @@ export interface Pass {
   outcomes: ActionOutcome[];
   findings: Finding[];
   inventory: OwnedScopedResource[];
+  /** DNS boundaries derived from Azure by the network step. */
+  dnsBoundaries?: DnsBoundaryStatus[];
   /** With spec.evidence: what Log Analytics says per machine. */
   delivery?: PassDelivery;
 }

@@ -1,5 +1,5 @@
 // The MonitoringTopology reconciler: level-based, one entry point, a chain of small named steps
-// (finalizer → observe → coordinate → plan → act), each returning its result and errors; then one summarizer
+// (finalizer → observe → coordinate → plan → act → network), each returning its result and errors; then one summarizer
 // reads them all and the reporter writes status and events.
 import type { Logger } from 'pino';
 
@@ -19,6 +19,7 @@ import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
 import { durationOr } from './duration.ts';
 import type { ControllerMetrics } from './metrics.ts';
+import { networkStep } from './network.ts';
 import { StepError, finished, next, stop } from './pass.ts';
 import type { Pass, ReconcileResult, Step, StepOutcome, StepRecord } from './pass.ts';
 import type { TopologyRegistry } from './registry.ts';
@@ -106,6 +107,7 @@ export class Reconciler {
       { name: 'plan', run: (p) => this.#plan(p) },
       { name: 'act', run: (p) => this.#act(p) },
       { name: 'evidence', run: (p) => this.#evidence(p) },
+      { name: 'network', run: (p) => this.#network(p) },
     ];
   }
 
@@ -359,6 +361,17 @@ export class Reconciler {
       ...(failed !== undefined && !failed.ok ? { unreadable: `${failed.failure} reading ${failed.workspaceId}: ${failed.message}` } : {}),
     };
     return next();
+  }
+
+  // Read after acting, so that records written because a resource was just linked are seen. Never writes.
+  async #network(pass: Pass): Promise<StepOutcome> {
+    if (!pass.snapshot || !pass.plan) return next();
+    const result = await networkStep(this.#deps.gateway, pass.topology.spec, pass.snapshot, pass.outcomes);
+    if (!result) return next();
+    pass.findings.push(...result.findings);
+    pass.dnsBoundaries = result.boundaries;
+    const stallers = stallingFindings(result.findings);
+    return next(stallers.length > 0 ? new StepError('Stalling', stallers[0]?.message ?? '', { findings: stallers }) : undefined);
   }
 
   #planInput(pass: Pass, snapshot: Snapshot): PlanInput {

@@ -1,5 +1,5 @@
 // The report step: one pass and its summary become status (patched only when changed), events and metrics.
-import type { DeliveryStatus, Finding, InstanceCounts, MonitoringTopologyStatus } from '../api/types.ts';
+import type { DeliveryStatus, DnsBoundaryStatus, Finding, InstanceCounts, MonitoringTopologyStatus } from '../api/types.ts';
 import { listNames } from '../findings/index.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import { boundStatusFindings, findingKey, mergeConditions, nextSyncTime, statusChanged } from '../kube/status.ts';
@@ -12,6 +12,12 @@ import type { Pass, PassDelivery } from './pass.ts';
 import type { PassSummary } from './summarize.ts';
 
 export const PLAN_SAMPLE_SIZE = 20;
+
+/** At most 20 boundaries of at most 20 networks and scopes each, as the CRD allows. */
+function boundedBoundaries(list: DnsBoundaryStatus[] | undefined): DnsBoundaryStatus[] | undefined {
+  if (!list || list.length === 0) return undefined;
+  return list.slice(0, 20).map((b) => ({ ...b, virtualNetworks: b.virtualNetworks.slice(0, 20), privateLinkScopes: b.privateLinkScopes.slice(0, 20) }));
+}
 
 const EVENT_REASON: Record<Action['kind'], string> = {
   UpdateAccessModes: 'UpdatedAccessModes',
@@ -117,6 +123,7 @@ export class Reporter {
       plan: mode === 'Audit' && pass.plan ? summarizePlan(pass.plan.actions, PLAN_SAMPLE_SIZE) : undefined,
       inventory: pass.inventory.length > 0 ? { scopedResources: pass.inventory } : undefined,
       delivery: topology.spec.evidence === undefined ? undefined : pass.delivery ? deliveryStatus(pass.delivery, previous?.delivery) : previous?.delivery,
+      dnsBoundaries: boundedBoundaries(pass.dnsBoundaries) ?? previous?.dnsBoundaries,
     };
     const changed = statusChanged(previous, next);
     // Only a pass that read everything the spec names without a failed read counts as a sync.

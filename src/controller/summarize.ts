@@ -41,6 +41,13 @@ const AREA_OF_CODE: Partial<Record<FindingCode, Area>> = {
   ResourceNotScoped: 'scope',
   AccessModeMismatch: 'scope',
   DnsBoundaryConflict: 'dns',
+  // The network read from Azure: what makes the configuration endpoint resolve and reach privately.
+  PrivateEndpointMissing: 'dns',
+  PrivateEndpointNotApproved: 'dns',
+  PrivateDnsZoneNotLinked: 'dns',
+  CustomDnsServers: 'dns',
+  PrivateDnsRecordMissing: 'dns',
+  PrivateDnsRecordMismatch: 'dns',
   AgentExtensionMissing: 'identity',
   IdentityNotAssigned: 'identity',
   ExtensionIdentityMismatch: 'identity',
@@ -151,7 +158,9 @@ function areaCondition(area: Area, type: ConditionType, label: string, input: Pa
   const errors = input.findings.filter((f) => f.severity === 'Error' && areaOfFinding(f) === area);
   const actions = input.actions.filter((a) => areaOfAction(a) === area);
   if (area === 'dns' && errors.length > 0) {
-    return { type, status: 'False', reason: Reason.DnsBoundaryConflict, message: firstOf(errors) };
+    const reason = errors.some((f) => f.code === 'DnsBoundaryConflict') ? Reason.DnsBoundaryConflict : Reason.FindingsPresent;
+    const first = errors.filter((f) => f.code === 'DnsBoundaryConflict');
+    return { type, status: 'False', reason, message: firstOf(first.length > 0 ? first : errors) };
   }
   if (failed.length > 0) {
     const first = failed[0]?.error?.message ?? 'unknown error';
@@ -167,7 +176,7 @@ function areaCondition(area: Area, type: ConditionType, label: string, input: Pa
   if (area === 'dns') {
     return input.dnsBoundary
       ? { type, status: 'True', reason: Reason.BoundaryAgreed, message: `Every topology in DNS boundary ${input.dnsBoundary} agrees on the private link scope.` }
-      : { type, status: 'True', reason: Reason.NoBoundaryDeclared, message: 'No DNS boundary is declared.' };
+      : { type, status: 'True', reason: Reason.NoBoundaryDeclared, message: 'No DNS boundary is declared; the boundaries derived from Azure hold one scope, or resources linked to all of theirs.' };
   }
   return { type, status: 'True', reason: Reason.Converged, message: CONVERGED_MESSAGE[area] };
 }

@@ -12,7 +12,10 @@
 //           dataCollectionRules: [{ name, kind: Linux|Windows, dataCollectionEndpoint, workspace, dataSources?, destinations?, dataFlows? }]
 //           privateLinkScopes: [{ name, ingestionAccessMode, queryAccessMode, exclusions?, scopedResources: [workspace or DCE] }]
 //           virtualMachineScaleSets: [{ name, orchestrationMode, capacity, osType, identity, extensions, associations }]
-//           virtualMachines: [{ name, osType, identity: { systemAssigned, userAssigned: [..] }, tags, extensions, associations }]
+//           virtualMachines: [{ name, osType, identity: { systemAssigned, userAssigned: [..] }, tags, extensions, associations, subnet }]
+//           virtualNetworks: [{ name, addressPrefix, subnets: [{ name, addressPrefix }], dnsServers? }]
+//           privateDnsZones: [{ name | azureMonitor: true, links: [vnet] }]
+//           privateEndpoints: [{ name, subnet: vnet/subnet, privateLinkScope, manualApproval?, zones: azureMonitor | [zone] }]
 //   resources: [ raw ARM bodies as GET returns them ]     # what exportState() writes
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
@@ -22,6 +25,7 @@ import { RESOURCE_GROUP_TYPE } from './arm/store.ts';
 import { EXTENSION_TYPE, VM_TYPE, VMSS_TYPE } from './providers/Microsoft.Compute/index.ts';
 import { ASSOCIATION_TYPE, DCE_TYPE, DCR_TYPE, SCOPE_TYPE, SCOPED_RESOURCE_TYPE } from './providers/Microsoft.Insights/index.ts';
 import { UAMI_TYPE } from './providers/Microsoft.ManagedIdentity/index.ts';
+import { loadEndpoints, loadNetworks, machineNic } from './providers/Microsoft.Network/index.ts';
 import { WORKSPACE_TYPE } from './providers/Microsoft.OperationalInsights/index.ts';
 import { resourceGroupBody } from './providers/Microsoft.Resources/index.ts';
 import type { Estate, EstateAssociation, EstateExtension, EstateIdentity, EstateResourceGroup, Json } from './types.ts';
@@ -104,6 +108,7 @@ function defaultRule(kind: string | undefined): { dataSources: Json; streams: st
 type Stage = (env: Env, rgId: string, rg: EstateResourceGroup, location: string) => void;
 
 const stages: Stage[] = [
+  (env, rgId, rg, location) => loadNetworks(env, materialise, rgId, location, rg.virtualNetworks ?? [], rg.privateDnsZones ?? []),
   (env, rgId, rg, location) => {
     for (const u of rg.userAssignedIdentities ?? []) {
       const item = typeof u === 'string' ? { name: u } : u;
@@ -149,6 +154,7 @@ const stages: Stage[] = [
       }
     }
   },
+  (env, rgId, rg, location) => loadEndpoints(env, materialise, rgId, location, rg.privateEndpoints ?? []),
   (env, rgId, rg, location) => {
     for (const s of rg.virtualMachineScaleSets ?? []) {
       const id = ref(rgId, VMSS_TYPE, s.name);
@@ -181,6 +187,7 @@ const stages: Stage[] = [
         },
       };
       if (v.tags) input.tags = v.tags;
+      if (v.subnet) (input.properties as Json).networkProfile = machineNic(env, materialise, rgId, v.name, v.location ?? location, v.subnet);
       const identity = identityBlock(rgId, v.identity);
       if (identity) input.identity = identity;
       materialise(env, VM_TYPE, id, input);

@@ -232,6 +232,8 @@ export interface EstateVirtualMachine {
   identity?: EstateIdentity;
   extensions?: EstateExtension[];
   associations?: EstateAssociation[];
+  /** `<vnet>/<subnet>` in the same group (or a subnet id): the machine gets a NIC there. */
+  subnet?: string;
 }
 
 export interface EstateScaleSet {
@@ -283,6 +285,36 @@ export interface EstateWorkspace {
   publicNetworkAccessForQuery?: 'Enabled' | 'Disabled';
 }
 
+export interface EstateVirtualNetwork {
+  name: string;
+  location?: string;
+  addressPrefix: string;
+  subnets: { name: string; addressPrefix: string }[];
+  /** Custom DNS servers; absent or empty: Azure-provided DNS. */
+  dnsServers?: string[];
+}
+
+export interface EstatePrivateDnsZone {
+  /** Zone name, e.g. privatelink.monitor.azure.com; `azureMonitor: true` declares the five Azure Monitor zones. */
+  name?: string;
+  azureMonitor?: boolean;
+  /** Virtual networks (names in this group, or ids) linked to the zone(s). */
+  links?: string[];
+}
+
+export interface EstatePrivateEndpoint {
+  name: string;
+  location?: string;
+  /** `<vnet>/<subnet>` in this group, or a subnet id. */
+  subnet: string;
+  /** Private link scope name in this group, or its id. */
+  privateLinkScope: string;
+  /** Manual approval: the scope's connection starts Pending. */
+  manualApproval?: boolean;
+  /** Zones (names in this group or ids) the endpoint's zone group writes; `azureMonitor` for the five. */
+  zones?: string[] | 'azureMonitor';
+}
+
 export interface EstateResourceGroup {
   name: string;
   location?: string;
@@ -294,6 +326,9 @@ export interface EstateResourceGroup {
   privateLinkScopes?: EstatePrivateLinkScope[];
   virtualMachines?: EstateVirtualMachine[];
   virtualMachineScaleSets?: EstateScaleSet[];
+  virtualNetworks?: EstateVirtualNetwork[];
+  privateDnsZones?: EstatePrivateDnsZone[];
+  privateEndpoints?: EstatePrivateEndpoint[];
 }
 
 export interface EstateSubscription {

@@ -43,3 +43,7 @@ export { STALLING_CODES, outcomeFindings, stallingFindings } from './outcomes.ts
 export type { DeliveryMachine, DeliveryRule, MachineDelivery, MissingStream, RuleFlow } from './delivery.ts';
 export { countStates, deliveries, deliveryOf, deliveryRulesOf, evidenceAsks, rulesFor } from './delivery.ts';
 export { deliveryFindings, guestChecklist } from './delivery-findings.ts';
+export type { DnsBoundary } from './dns-boundary.ts';
+export { deriveBoundaries, MONITOR_ZONES } from './dns-boundary.ts';
+export type { BoundaryReport, NetworkAssessment, NetworkCheckInput } from './network.ts';
+export { assessNetwork } from './network.ts';

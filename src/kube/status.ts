@@ -119,6 +119,7 @@ export function statusPatchBody(status: MonitoringTopologyStatus): Record<string
     'plan',
     'inventory',
     'delivery',
+    'dnsBoundaries',
   ];
   return { status: Object.fromEntries(fields.map((f) => [f, status[f] ?? null])) };
 }

@@ -25,3 +25,12 @@ export type {
   ReadErrorCode,
   Snapshot,
 } from './snapshot.ts';
+export type {
+  NetworkSnapshot,
+  ObservedDnsZone,
+  ObservedMachineNetwork,
+  ObservedPrivateEndpoint,
+  ObservedScopeConnection,
+  ObservedVirtualNetwork,
+  RequiredRecord,
+} from './network.ts';

@@ -23,6 +23,19 @@ export const SEED_STORY = {
   ambiguousVm: `${SUB}/resourceGroups/rg-workloads/providers/Microsoft.Compute/virtualMachines/vm-windows-02`,
   agentExtension: 'AzureMonitorWindowsAgent',
   agentIdentity: `${SUB}/resourceGroups/rg-monitoring/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami-ama`,
+  networkGroup: `${SUB}/resourceGroups/rg-network`,
+  /** A spoke whose link to the private DNS zones was never made: its machines resolve public addresses. */
+  unlinkedSpoke: `${SUB}/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-spoke`,
+  /** The migration's scope: its private endpoint wrote the shared records last. */
+  migrationScope: `${SUB}/resourceGroups/rg-monitoring/providers/Microsoft.Insights/privateLinkScopes/ampls-migration`,
+  /** The zones an Azure Monitor private endpoint needs. */
+  zones: [
+    'privatelink.monitor.azure.com',
+    'privatelink.oms.opinsights.azure.com',
+    'privatelink.ods.opinsights.azure.com',
+    'privatelink.agentsvc.azure-automation.net',
+    'privatelink.blob.core.windows.net',
+  ],
 } as const;
 
 function obj(v: unknown): Json {

@@ -2,6 +2,7 @@
 // `az vm extension set` would, then ask the controller to look again now rather than at the next resync.
 import tls from 'node:tls';
 import { ComputeManagementClient } from '@azure/arm-compute';
+import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import { ClientSecretCredential } from '@azure/identity';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -70,6 +71,39 @@ export async function nameAgentIdentity(arm: RunningEmulator, c: AgentIdentityCh
     { updateIntervalInMs: 250 },
   );
   return azCommand(c, current.publisher ?? 'Microsoft.Azure.Monitor');
+}
+
+function personCredential(arm: RunningEmulator): ClientSecretCredential {
+  if (!tls.getCACertificates('default').includes(arm.caCertPem)) {
+    tls.setDefaultCACertificates([...tls.getCACertificates('default'), arm.caCertPem]);
+  }
+  return new ClientSecretCredential(arm.tenantId, arm.clientId, arm.clientSecret, { authorityHost: arm.authorityHost, disableInstanceDiscovery: true });
+}
+
+/**
+ * Links a virtual network to private DNS zones with the official private DNS client, signed in as the person
+ * (the controller never writes DNS); returns the equivalent az commands.
+ */
+export async function linkNetworkToZones(arm: RunningEmulator, zoneGroupId: string, zones: readonly string[], networkId: string): Promise<string[]> {
+  const [, , subscriptionId = '', , resourceGroup = ''] = zoneGroupId.split('/');
+  const dns = new PrivateDnsManagementClient(personCredential(arm), subscriptionId, { endpoint: arm.url, credentials: { scopes: ['https://management.azure.com/.default'] } });
+  const link = `${networkId.split('/').pop() ?? 'network'}-link`;
+  const commands: string[] = [];
+  for (const zone of zones) {
+    await dns.virtualNetworkLinks.createOrUpdate(resourceGroup, zone, link, { location: 'global', virtualNetwork: { id: networkId }, registrationEnabled: false }, { updateIntervalInMs: 100 });
+    commands.push(`az network private-dns link vnet create --subscription ${subscriptionId} --resource-group ${resourceGroup} --zone-name ${zone} --name ${link} --virtual-network ${networkId} --registration-enabled false`);
+  }
+  return commands;
+}
+
+/** Adds a scope to the topology's alsoLinkTo, as `kubectl patch --type=merge` would: every resource is then linked to both. */
+export async function alsoLinkTo(kubeConfig: KubeConfig, namespace: string, name: string, scopes: string[]): Promise<string> {
+  const body = { spec: { privateLinkScope: { alsoLinkTo: scopes } } };
+  await kubeConfig.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
+    { group: GROUP, version: VERSION, plural: PLURAL, namespace, name, body },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  return `kubectl patch mtopo ${name} --type=merge -p '${JSON.stringify(body)}'`;
 }
 
 /** Sets the reconcile-requested-at annotation, as `kubectl annotate --overwrite` would; returns its value. */

@@ -17,7 +17,7 @@ import type { Timings } from './story.ts';
 import { associated, capacityOf, flexibleInstances, SEED_STORY } from './estate.ts';
 import type { MachineView } from './estate.ts';
 import { listenForKeys } from './keys.ts';
-import { nameAgentIdentity, requestReconcile } from './operator.ts';
+import { alsoLinkTo, linkNetworkToZones, nameAgentIdentity, requestReconcile } from './operator.ts';
 import { allCompliant, converged, remainingWork, TopologyWatch } from './watch.ts';
 
 export type SandboxMode = 'interactive' | 'non-interactive' | 'env-only';
@@ -106,6 +106,26 @@ async function resolveAmbiguousIdentity(out: Output, arm: RunningEmulator): Prom
   const command = await nameAgentIdentity(arm, choice);
   out.event(command);
   out.event(`${choice.extensionName} on ${choice.vmName} now authenticates as ${nameOf(choice.identityId)} (PUT through @azure/arm-compute)`, 'good');
+}
+
+const NETWORK_CODES = new Set(['PrivateDnsZoneNotLinked', 'DnsBoundaryConflict', 'PrivateDnsRecordMissing', 'PrivateDnsRecordMismatch', 'PrivateEndpointMissing', 'PrivateEndpointNotApproved']);
+
+/** No network error left, for the current generation. */
+function networkSettled(t: MonitoringTopology | undefined): boolean {
+  if (!t?.status || t.status.observedGeneration !== t.metadata.generation) return false;
+  return !(t.status.findings ?? []).some((f) => NETWORK_CODES.has(f.code) && f.severity === 'Error');
+}
+
+/** Links the spoke to the zones and keeps every resource in both scopes (alsoLinkTo), as the seed advises. */
+async function fixNetwork(out: Output, arm: RunningEmulator, kubeConfig: KubeConfig, name: string): Promise<void> {
+  out.line(`${nameOf(SEED_STORY.unlinkedSpoke)} uses Azure-provided DNS and is not linked to the privatelink zones: PrivateDnsZoneNotLinked.`, 'dim');
+  out.line('The network team links it to the five zones in rg-network:', 'dim');
+  const commands = await linkNetworkToZones(arm, SEED_STORY.networkGroup, SEED_STORY.zones, SEED_STORY.unlinkedSpoke);
+  out.event(commands[0] ?? '');
+  out.event(`… and the same for the other ${commands.length - 1} zones (PUTs through @azure/arm-privatedns)`);
+  out.line(`${nameOf(SEED_STORY.migrationScope)}'s private endpoint wrote the shared records last: DnsBoundaryConflict.`, 'dim');
+  out.line('Until the migration is done, every resource is linked to both scopes: the topology says so, the controller links them.', 'dim');
+  out.event(await alsoLinkTo(kubeConfig, NAMESPACE, name, [SEED_STORY.migrationScope]));
 }
 
 function tailOf(path: string, lines: number): string[] {
@@ -243,6 +263,13 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       await watch.flushEvents();
       out.event(`all ${fresh.length} new instances associated ${seconds(timings.scaleOutAssociated - timings.scaledOut)} after the scale-out`, 'good');
     }
+
+    out.stage('A person fixes the network (the controller reads DNS and networking, never writes them)');
+    out.resetClock(timings.controlPlaneUp);
+    await fixNetwork(out, arm, kubeConfig, topology.metadata.name);
+    if (!(await watch.until((t) => networkSettled(t), run.signal))) return ended();
+    await watch.flushEvents();
+    out.event('the spoke resolves the private records and every resource is in both scopes: no network finding left', 'good');
 
     out.stage('A person resolves what only a person can (the controller never chooses an identity)');
     out.resetClock(timings.controlPlaneUp);

@@ -43,6 +43,21 @@ export function printStory(out: Output, store: EmulatorStore): void {
   out.line(`- no rule association (nothing collected): ${list(noRules.map((m) => m.name))}`, 'bad');
   const ambiguous = ms.filter((m) => m.identity.includes(' + ') && !m.identity.startsWith('system') && m.agentIdentity === '(not set)');
   if (ambiguous.length > 0) out.line(`- several user-assigned identities and none named for the agent: ${list(ambiguous.map((m) => m.name))}`, 'bad');
+  printNetworkStory(out, store);
+}
+
+/** The network half of the story, read from the emulator: an unlinked spoke and a scope that wrote the shared records last. */
+function printNetworkStory(out: Output, store: EmulatorStore): void {
+  const zone = `${SEED_STORY.networkGroup}/providers/Microsoft.Network/privateDnsZones/${SEED_STORY.zones[0]}`;
+  const links = store.list(zone, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks').map((l) => String((l.properties as { virtualNetwork?: { id?: string } } | undefined)?.virtualNetwork?.id ?? '').toLowerCase());
+  if (store.get(SEED_STORY.unlinkedSpoke) && !links.includes(SEED_STORY.unlinkedSpoke.toLowerCase())) {
+    out.line(`- ${nameOf(SEED_STORY.unlinkedSpoke)} is not linked to the privatelink zones: its machines resolve the public endpoints, which PrivateOnly blocks`, 'bad');
+  }
+  const api = store.get(`${zone}/A/api`);
+  const ip = (api?.properties as { aRecords?: { ipv4Address?: string }[] } | undefined)?.aRecords?.[0]?.ipv4Address;
+  if (ip && store.get(SEED_STORY.migrationScope)) {
+    out.line(`- a migration created ${nameOf(SEED_STORY.migrationScope)}; its private endpoint wrote the shared records last (api -> ${ip}), and it does not link ${nameOf(SEED_STORY.endpoint)}`, 'bad');
+  }
 }
 
 export interface SummaryInput {

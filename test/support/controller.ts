@@ -208,9 +208,12 @@ export interface EstateOptions {
   virtualMachineScaleSets?: EstateScaleSet[];
 }
 
-/** A healthy Linux VM with the agent on its system identity and the given associations. */
+/** The application network: linked to the five Azure Monitor zones, where the scope's private endpoint writes. */
+export const APP_SUBNET = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-app/subnets/workloads`;
+
+/** A healthy Linux VM with the agent on its system identity and the given associations, in the application network. */
 export function linuxVm(name: string, associations: EstateVirtualMachine['associations'] = []): EstateVirtualMachine {
-  return { name, osType: 'Linux', identity: { systemAssigned: true }, extensions: [AMA_EXTENSION], associations };
+  return { name, osType: 'Linux', identity: { systemAssigned: true }, extensions: [AMA_EXTENSION], associations, subnet: APP_SUBNET };
 }
 
 export function estate(opts: EstateOptions = {}): Estate {
@@ -242,6 +245,13 @@ export function estate(opts: EstateOptions = {}): Estate {
             privateLinkScopes: [
               { name: 'ampls-hub', ingestionAccessMode: 'PrivateOnly', queryAccessMode: 'PrivateOnly', scopedResources: opts.scopedResources ?? ['law-platform', 'dce-weu'] },
             ],
+          },
+          {
+            name: 'rg-network',
+            location: 'westeurope',
+            virtualNetworks: [{ name: 'vnet-app', addressPrefix: '10.0.0.0/16', subnets: [{ name: 'private-endpoints', addressPrefix: '10.0.1.0/24' }, { name: 'workloads', addressPrefix: '10.0.128.0/17' }] }],
+            privateDnsZones: [{ azureMonitor: true, links: ['vnet-app'] }],
+            privateEndpoints: [{ name: 'pe-ampls-hub', subnet: 'vnet-app/private-endpoints', privateLinkScope: `${monitoringRg}/providers/Microsoft.Insights/privateLinkScopes/ampls-hub`, zones: 'azureMonitor' }],
           },
           {
             name: 'rg-app',

@@ -3,6 +3,8 @@
 import tls from 'node:tls';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { MonitorClient } from '@azure/arm-monitor';
+import { NetworkManagementClient } from '@azure/arm-network';
+import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import type { TokenCredential } from '@azure/core-auth';
 import { ClientSecretCredential } from '@azure/identity';
 import { startEmulator } from '../../src/emulator/index.ts';
@@ -42,6 +44,14 @@ export function monitorClient(emulator: TestEmulator, subscriptionId: string, ex
 
 export function computeClient(emulator: TestEmulator, subscriptionId: string, extra: Record<string, unknown> = {}): ComputeManagementClient {
   return new ComputeManagementClient(emulator.credential, subscriptionId, clientOptions(emulator, extra));
+}
+
+export function networkClient(emulator: TestEmulator, subscriptionId: string, extra: Record<string, unknown> = {}): NetworkManagementClient {
+  return new NetworkManagementClient(emulator.credential, subscriptionId, clientOptions(emulator, extra));
+}
+
+export function privateDnsClient(emulator: TestEmulator, subscriptionId: string, extra: Record<string, unknown> = {}): PrivateDnsManagementClient {
+  return new PrivateDnsManagementClient(emulator.credential, subscriptionId, clientOptions(emulator, extra));
 }
 
 /** Fast polling for long-running operations in tests. */

@@ -13,6 +13,7 @@ function setup(listing: () => string[]): { discovery: TargetDiscovery; enqueued:
   const discovery = new TargetDiscovery({
     gateway: {
       observe: () => Promise.reject(new Error('not used')),
+      observeNetwork: () => Promise.reject(new Error('not used')),
       act: () => Promise.reject(new Error('not used')),
       listTargets: () => Promise.resolve(listing()),
     },

@@ -73,6 +73,9 @@ function harness(opts: {
   const h: Harness = { reconciler: undefined as unknown as Reconciler, current: { topology: opts.topology }, acted: [], patches: [], events: [], finalizerCalls: [], plans: [] };
   const gateway: ArmGateway = {
     observe: opts.observe ?? (() => Promise.resolve(snapshot)),
+    // One approved private endpoint and nothing else to see: no network finding.
+    observeNetwork: () =>
+      Promise.resolve({ connections: [{ name: 'pe.1', privateEndpointId: 'pe', status: 'Approved' }], endpoints: [], zones: [], networks: [], machines: [], otherScopes: [], requiredRecords: [], errors: [] }),
     listTargets: () => Promise.resolve([VM]),
     act: (actions) => {
       h.acted.push(actions);

@@ -77,6 +77,7 @@ describe('status patch decisions', () => {
   it('sends absent fields as null so a merge patch removes them', () => {
     const body = statusPatchBody({ observedGeneration: 3, findingCount: 0 }) as { status: Record<string, unknown> };
     expect(body.status.plan).toBeNull();
+    expect(body.status.dnsBoundaries).toBeNull();
     expect(body.status.observedGeneration).toBe(3);
   });
 });

@@ -4,7 +4,8 @@ import type { Provider } from '../arm/kind.ts';
 import { compute } from './Microsoft.Compute/index.ts';
 import { insights } from './Microsoft.Insights/index.ts';
 import { managedIdentity } from './Microsoft.ManagedIdentity/index.ts';
+import { network } from './Microsoft.Network/index.ts';
 import { operationalInsights } from './Microsoft.OperationalInsights/index.ts';
 import { resources } from './Microsoft.Resources/index.ts';
 
-export const PROVIDERS: readonly Provider[] = [compute, insights, managedIdentity, operationalInsights, resources];
+export const PROVIDERS: readonly Provider[] = [compute, insights, managedIdentity, network, operationalInsights, resources];

@@ -84,9 +84,13 @@ export const virtualMachines: Kind = {
   // rule: compute.vm.conditional — source: reference/arm-contract.md §4 (VirtualMachines_CreateOrUpdate declares If-Match and If-None-Match)
   conditional: true,
   routes: [instanceView, listByLocation],
+  // By scale set (Flexible members) and by network interface (a NIC's read-only virtualMachine.id).
   index(r) {
-    const id = ((r.body.properties as Json | undefined)?.virtualMachineScaleSet as Json | undefined)?.id;
-    return typeof id === 'string' ? [['vmss', id]] : [];
+    const p = (r.body.properties ?? {}) as Json;
+    const id = (p.virtualMachineScaleSet as Json | undefined)?.id;
+    const out: [string, string][] = typeof id === 'string' ? [['vmss', id]] : [];
+    for (const n of ((p.networkProfile as Json | undefined)?.networkInterfaces ?? []) as Json[]) if (typeof n.id === 'string') out.push(['nic', n.id]);
+    return out;
   },
   build(ctx) {
     const body = computeBody(ctx);

@@ -13,6 +13,7 @@ import { notFound, requireReadable } from '../../arm/resources.ts';
 import { describeId } from '../../arm/store.ts';
 import { systemDataOf } from '../../arm/system-data.ts';
 import type { Json } from '../../types.ts';
+import { scopeChanged, syncEndpoint } from '../Microsoft.Network/index.ts';
 
 export const SCOPE_API_VERSIONS = ['2019-10-17-preview', '2021-07-01-preview', '2023-06-01-preview'] as const;
 
@@ -160,6 +161,10 @@ export const scopedResources: Kind = {
     body.systemData = systemDataOf(ctx);
     return body;
   },
+  // The scope's private endpoints serve a newly linked resource and write its records (Microsoft.Network).
+  afterWrite(env, resource) {
+    scopeChanged(env, describeId(resource.id).parent);
+  },
   listFrom(env, parentId, query) {
     const kind = query.get('kind');
     if (kind === null) return undefined;
@@ -188,5 +193,10 @@ export const endpointConnections: Kind = {
     p.provisioningState = 'Succeeded';
     body.systemData = systemDataOf(ctx);
     return body;
+  },
+  // The owner approving a Pending connection lets the endpoint serve the scope (Learn: private endpoint manual approval).
+  afterWrite(env, resource) {
+    const pe = ((resource.body.properties as Json | undefined)?.privateEndpoint as Json | undefined)?.id;
+    if (typeof pe === 'string') syncEndpoint(env, pe, false);
   },
 };
