@@ -48,6 +48,8 @@ export interface TagSelector {
 export interface Targets {
   virtualMachines?: string[];
   virtualMachineScaleSets?: string[];
+  /** Azure Arc-enabled servers (`Microsoft.HybridCompute/machines`). */
+  arcMachines?: string[];
   resourceGroups?: string[];
   tagSelector?: TagSelector;
   exclude?: string[];
