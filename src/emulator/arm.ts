@@ -129,7 +129,7 @@ function listKind(env: Env, req: ArmRequest, kind: Kind, parentId: string, apiVe
     kind.listFrom?.(env, parentId, req.query, parentIsSubscription) ??
     (parentIsSubscription && !kind.extension ? env.store.listInSubscription(parsePath(parentId)?.subscriptionId ?? '', kind.type) : env.store.list(parentId, kind.type));
   if (kind.list === 'plain') return { status: 200, body: { value: items.map((r) => render(env, kind, r, req.query, true)) } };
-  return listResponse(env, req, items, (r) => render(env, kind, r, req.query, true), apiVersion);
+  return listResponse(env, req, items, (r) => render(env, kind, r, req.query, true), apiVersion, kind.lastPageNextLink);
 }
 
 function write(env: Env, req: ArmRequest, kind: Kind, id: string, existing: StoredResource | undefined, apiVersion: string, parsed: ParsedPath): Reply {
@@ -154,7 +154,7 @@ function write(env: Env, req: ArmRequest, kind: Kind, id: string, existing: Stor
   Object.assign(ordered, { id: canonicalId, name, type: kind.type });
   const previous = existing?.body;
   const lro = method === 'PUT' ? kind.putLro : kind.patchLro;
-  const status = existing ? 200 : 201;
+  const status = existing ? 200 : (kind.createStatus ?? 201);
   if (!lro) {
     const stored = env.store.put(ordered);
     kind.afterWrite?.(env, stored, previous);

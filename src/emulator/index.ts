@@ -20,6 +20,7 @@ import { registerAssociations } from './handlers/associations.ts';
 import { registerCompute, scaleVmss } from './handlers/compute.ts';
 import { registerInsights } from './handlers/insights.ts';
 import { registerOthers } from './handlers/others.ts';
+import { registerHybridCompute } from './providers/Microsoft.HybridCompute/index.ts';
 import { kindOf } from './kind.ts';
 import type { Env } from './kind.ts';
 import { Operations } from './lro.ts';
@@ -36,6 +37,7 @@ function createStore(): ResourceStore {
   registerCompute();
   registerInsights();
   registerOthers();
+  registerHybridCompute();
   registerAssociations(store);
   store.addIndexer('Microsoft.Compute/virtualMachines', (r) => {
     const id = ((r.body.properties as Json | undefined)?.virtualMachineScaleSet as Json | undefined)?.id;

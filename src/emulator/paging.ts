@@ -4,7 +4,7 @@ import type { Env } from './kind.ts';
 import type { StoredResource } from './store.ts';
 import type { Json } from './types.ts';
 
-export function listResponse(env: Env, req: ArmRequest, items: StoredResource[], render: (r: StoredResource) => Json, _apiVersion: string): Reply {
+export function listResponse(env: Env, req: ArmRequest, items: StoredResource[], render: (r: StoredResource) => Json, _apiVersion: string, lastPage: 'omit' | 'null' = 'omit'): Reply {
   const skip = Math.max(0, Number.parseInt(req.query.get('$skipToken') ?? '0', 10) || 0);
   const top = Number.parseInt(req.query.get('$top') ?? '', 10);
   const size = Number.isFinite(top) && top > 0 ? Math.min(top, env.pageSize) : env.pageSize;
@@ -14,6 +14,8 @@ export function listResponse(env: Env, req: ArmRequest, items: StoredResource[],
     const q = new URLSearchParams(req.query);
     q.set('$skipToken', String(skip + size));
     body.nextLink = `${req.baseUrl}${req.path}?${q.toString()}`;
+  } else if (lastPage === 'null') {
+    body.nextLink = null;
   }
   return { status: 200, body };
 }

@@ -2,6 +2,7 @@
 // and official SDK clients pointed at it.
 import tls from 'node:tls';
 import { ComputeManagementClient } from '@azure/arm-compute';
+import { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
 import { MonitorClient } from '@azure/arm-monitor';
 import type { TokenCredential } from '@azure/core-auth';
 import { ClientSecretCredential } from '@azure/identity';
@@ -46,3 +47,7 @@ export function computeClient(emulator: TestEmulator, subscriptionId: string, ex
 
 /** Fast polling for long-running operations in tests. */
 export const fastPoll = { updateIntervalInMs: 5 } as const;
+
+export function hybridComputeClient(emulator: TestEmulator, subscriptionId: string, extra: Record<string, unknown> = {}): HybridComputeManagementClient {
+  return new HybridComputeManagementClient(emulator.credential, subscriptionId, clientOptions(emulator, extra));
+}

@@ -29,6 +29,8 @@ const VM = `${RG}/providers/Microsoft.Compute/virtualMachines/{vmName}`;
 const PLS = `${RG}/providers/Microsoft.Insights/privateLinkScopes/{scopeName}`;
 const DRA = '/{resourceUri}/providers/Microsoft.Insights/dataCollectionRuleAssociations';
 const INSIGHTS = `${RG}/providers/Microsoft.Insights`;
+const ARC = `${RG}/providers/Microsoft.HybridCompute/machines/{machineName}`;
+const ARC_PLS = `${RG}/providers/Microsoft.HybridCompute/privateLinkScopes/{scopeName}`;
 
 /** How each example is sent: the specs name the operation, the example files only its parameters. */
 const CASES: Record<string, Case> = {
@@ -74,6 +76,12 @@ const CASES: Record<string, Case> = {
   DataCollectionEndpointsCreate: { method: 'PUT', path: `${INSIGHTS}/dataCollectionEndpoints/{dataCollectionEndpointName}`, body: 'body' },
   DataCollectionEndpointsGet: { method: 'GET', path: `${INSIGHTS}/dataCollectionEndpoints/{dataCollectionEndpointName}` },
   DataCollectionEndpointsDelete: { method: 'DELETE', path: `${INSIGHTS}/dataCollectionEndpoints/{dataCollectionEndpointName}` },
+  Machines_Get: { method: 'GET', path: ARC },
+  Machines_ListByResourceGroup: { method: 'GET', path: `${RG}/providers/Microsoft.HybridCompute/machines` },
+  Extension_Get: { method: 'GET', path: `${ARC}/extensions/{extensionName}` },
+  Extension_List: { method: 'GET', path: `${ARC}/extensions` },
+  PrivateLinkScopes_Get: { method: 'GET', path: ARC_PLS },
+  PrivateLinkScopePrivateLinkResource_Get: { method: 'GET', path: `${ARC_PLS}/privateLinkResources/{groupName}` },
   IdentityGet: { method: 'GET', path: `${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}` },
 };
 
@@ -218,7 +226,7 @@ describe('ARM examples replayed against the emulator', () => {
   }
 
   test('every saved example has a request mapping and is replayed', () => {
-    expect(files.length).toBeGreaterThanOrEqual(47);
+    expect(files.length).toBeGreaterThanOrEqual(53);
     expect(new Set(files.map((f) => f.split('/').pop()!.replace(/\.json$/, '')))).toEqual(new Set(Object.keys(CASES)));
   });
 
@@ -259,6 +267,12 @@ describe('ARM examples replayed against the emulator', () => {
         // The instance view describes the VM's disks, boot diagnostics and extensions: create a VM that has them.
         ensure(id, { type: 'Microsoft.Compute/virtualMachines', properties: { diagnosticsProfile: { bootDiagnostics: { enabled: true } }, storageProfile: { osDisk: { name: 'myOsDisk', osType: 'Windows' }, dataDisks: [{ name: 'myDataDisk0', lun: 0 }] } } }, true);
         ensure(`${id}/extensions/IaaSAntiMalware-ext0`, { properties: { publisher: 'Microsoft.Azure.Security', type: 'IaaSAntimalware', typeHandlerVersion: '1.5' } }, true);
+      } else if (path.includes('/Microsoft.HybridCompute/privateLinkScopes/') && path.includes('/privateLinkResources/')) {
+        // An Arc scope's private link resources come with the scope: create it through ARM.
+        const scope = id.split('/privateLinkResources')[0]!;
+        ensure(scope.split('/providers/')[0]!);
+        const created = await send('PUT', scope, query, { location: 'westus', properties: {} });
+        expect(created.status).toBe(201);
       } else if (path.includes('/privateLinkResources/')) ensure(id.split('/privateLinkResources')[0]!);
       else {
         ensure(id, ok, true);

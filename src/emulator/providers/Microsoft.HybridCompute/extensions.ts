@@ -1,0 +1,43 @@
+// Microsoft.HybridCompute/machines/extensions: extensions the connected-machine agent installs, children of a machine.
+import { errors } from '../../errors.ts';
+import { props, registerKind, str } from '../../kind.ts';
+import type { Kind } from '../../kind.ts';
+import { describeId } from '../../store.ts';
+
+export const EXTENSION_TYPE = 'Microsoft.HybridCompute/machines/extensions';
+
+const extensions: Kind = {
+  type: EXTENSION_TYPE,
+  // The versions of the parent machine (HybridCompute.json 2021-05-20 and 2025-01-13).
+  apiVersions: ['2021-05-20', '2025-01-13'],
+  parentType: 'Microsoft.HybridCompute/machines',
+  // MachineExtensions_CreateOrUpdate / _Update / _Delete are long-running (arm-contract-wave2.md §13).
+  putLro: true,
+  patchLro: true,
+  deleteLro: true,
+  patch: true,
+  // MachineExtensions_List is pageable (nextLink), unlike Compute's VM extension list; the example omits nextLink.
+  list: 'paged',
+  build(ctx) {
+    const { id: _i, name: _n, type: _t, etag: _e, ...body } = ctx.input;
+    if (body.location === undefined) body.location = ctx.env.store.get(describeId(ctx.id).parent)?.body.location;
+    const p = props(body);
+    if ((typeof p.publisher !== 'string' || typeof p.type !== 'string') && !ctx.existing) {
+      throw errors.badRequest('InvalidParameter', "Required parameter 'publisher' and 'type' are missing (null).");
+    }
+    // invented: the instance view is what the agent last reported; an estate may set it, a client never does.
+    if (!ctx.fromEstate) delete p.instanceView;
+    p.instanceView ??= {
+      name: ctx.name,
+      type: str(p.type),
+      typeHandlerVersion: str(p.typeHandlerVersion),
+      status: { code: 'success', level: 'Information', displayStatus: 'Provisioning succeeded', time: new Date().toISOString() },
+    };
+    p.provisioningState = 'Succeeded';
+    return body;
+  },
+};
+
+export function registerMachineExtensions(): void {
+  registerKind(extensions);
+}

@@ -1,0 +1,100 @@
+// Microsoft.HybridCompute/machines: Azure Arc-enabled servers, as the connected-machine agent registers them.
+import { errors } from '../../errors.ts';
+import { guid, isObject, keep, props, registerKind, str } from '../../kind.ts';
+import type { Env, Kind, WriteContext } from '../../kind.ts';
+import type { StoredResource } from '../../store.ts';
+import type { Json } from '../../types.ts';
+import { EXTENSION_TYPE } from './extensions.ts';
+
+// 2021-05-20: the version @azure/arm-hybridcompute 3.0.0 sends (stable/2021-05-20/HybridCompute.json);
+// 2025-01-13: newest stable in the reference (arm-contract-wave2.md §13).
+export const HYBRID_COMPUTE_API_VERSIONS = ['2021-05-20', '2025-01-13'] as const;
+
+export const MACHINE_TYPE = 'Microsoft.HybridCompute/machines';
+
+/** Agent states of `properties.status` (StatusTypes, HybridCompute.json; arm-contract-wave2.md §13). */
+export const MACHINE_STATUSES = ['Connected', 'Disconnected', 'Error'] as const;
+
+// `machineName` pattern `^[a-zA-Z0-9-_\.]{1,54}$` (HybridCompute.json 2025-01-13, Machines_Get).
+const NAME_PATTERN = /^[a-zA-Z0-9-_.]{1,54}$/;
+
+/** Properties the agent reports and ARM clients cannot set (readOnly in HybridCompute.json). */
+const AGENT_REPORTED = [
+  'status', 'lastStatusChange', 'agentVersion', 'errorDetails', 'osName', 'osType', 'osVersion', 'osSku', 'displayName',
+  'machineFqdn', 'vmUuid', 'domainName', 'adFqdn', 'dnsFqdn', 'detectedProperties', 'osProfile',
+] as const;
+
+function identity(env: Env, input: unknown, existing: unknown): Json | undefined {
+  if (!isObject(input)) return undefined;
+  const type = str(input.type);
+  if (type === '' || type === 'None') return undefined;
+  // The Identity type enum has one value, SystemAssigned (HybridCompute.json 2021-05-20 and 2025-01-13 `Identity`).
+  if (type !== 'SystemAssigned') {
+    throw errors.badRequest('InvalidIdentityType', `The identity type '${type}' is not supported for Azure Arc-enabled servers. The supported type is 'SystemAssigned'.`);
+  }
+  const principalId = isObject(existing) && typeof existing.principalId === 'string' ? existing.principalId : guid();
+  return { type: 'SystemAssigned', principalId, tenantId: env.tenantId };
+}
+
+/** The OS kind the agent reports, `windows` or `linux` (Azure Policy alias Microsoft.HybridCompute/machines/osName equals 'linux'). */
+function osKind(v: unknown): string {
+  return str(v).toLowerCase() === 'windows' ? 'windows' : 'linux';
+}
+
+function build(ctx: WriteContext): Json {
+  if (!NAME_PATTERN.test(ctx.name)) {
+    throw errors.badRequest('InvalidParameter', `The machine name '${ctx.name}' is invalid. It must match '^[a-zA-Z0-9-_\\.]{1,54}$'.`);
+  }
+  const { id: _i, name: _n, type: _t, etag: _e, resources: _r, ...body } = ctx.input;
+  const sent = props(body);
+  const p: Json = { ...sent };
+  // Clients cannot set what the agent reports; an estate records what an agent reported.
+  if (!ctx.fromEstate) for (const k of AGENT_REPORTED) delete p[k];
+  for (const k of AGENT_REPORTED) if (p[k] === undefined && keep(ctx.existing, ['properties', k]) !== undefined) p[k] = keep(ctx.existing, ['properties', k]);
+  // invented: a client PUT stands for the agent's own onboarding (azcmagent connect), after which the agent is Connected.
+  p.status ??= 'Connected';
+  if (!MACHINE_STATUSES.includes(str(p.status) as (typeof MACHINE_STATUSES)[number])) {
+    throw errors.badRequest('InvalidParameter', `The machine status '${str(p.status)}' is not one of ${MACHINE_STATUSES.join(', ')}.`);
+  }
+  p.lastStatusChange ??= new Date().toISOString();
+  p.agentVersion ??= '1.47.02904.1920';
+  const kind = osKind(p.osType ?? p.osName);
+  // 2021-05-20 carries osName only; later versions add osType with the same value (Machines_Get examples of each).
+  p.osName = kind;
+  p.osType = kind;
+  p.osProfile ??= { computerName: ctx.name };
+  p.displayName ??= ctx.name;
+  p.vmId = keep(ctx.existing, ['properties', 'vmId']) ?? sent.vmId ?? guid();
+  p.provisioningState = 'Succeeded';
+  const scope = p.privateLinkScopeResourceId;
+  if (scope !== undefined && scope !== null && (typeof scope !== 'string' || !ctx.env.store.get(scope))) {
+    throw errors.badRequest('InvalidParameter', `The private link scope '${str(scope)}' was not found.`);
+  }
+  body.properties = p;
+  const id = identity(ctx.env, body.identity, keep(ctx.existing, ['identity']));
+  if (id) body.identity = id;
+  else delete body.identity;
+  return body;
+}
+
+const machines: Kind = {
+  type: MACHINE_TYPE,
+  apiVersions: HYBRID_COMPUTE_API_VERSIONS,
+  locationRequired: true,
+  patch: true,
+  // Machines_CreateOrUpdate answers 200 only, on create too (arm-contract-wave2.md §13).
+  createStatus: 200,
+  // Machines_ListByResourceGroup pages with nextLink and says `"nextLink": null` on the last page (both examples).
+  list: 'paged',
+  lastPageNextLink: 'null',
+  build,
+  view(env, resource, _query, listed) {
+    if (listed) return resource.body;
+    // A machine GET lists its extensions in `resources` (Machines_Get example: `"resources": []`).
+    return { ...resource.body, resources: env.store.list(resource.id, EXTENSION_TYPE).map((e: StoredResource) => e.body) };
+  },
+};
+
+export function registerMachines(): void {
+  registerKind(machines);
+}
