@@ -134,6 +134,10 @@ export const FINDING_CODES = [
   'FlexibleScaleSetNeedsUserAssignedIdentity',
   'AmbiguousIdentity',
   'ImplicitSystemIdentity',
+  // Azure Arc-enabled servers
+  'ArcMachineDisconnected',
+  'ArcPrivateLinkScopeMissing',
+  'ArcUserAssignedIdentityUnsupported',
   // What only Azure can tell
   'ReferencedResourceNotFound',
   'AuthorizationFailed',

@@ -1,5 +1,6 @@
 // The official SDK clients, one set per subscription, all sharing the subscription's budget policy.
 import { ComputeManagementClient } from '@azure/arm-compute';
+import { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
 import { MonitorClient } from '@azure/arm-monitor';
 import type { TokenCredential } from '@azure/core-auth';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
@@ -8,6 +9,8 @@ import type { HttpClient, PipelinePolicy } from '@azure/core-rest-pipeline';
 export interface ArmClients {
   monitor: MonitorClient;
   compute: ComputeManagementClient;
+  /** Azure Arc-enabled servers; @azure/arm-hybridcompute 3 sends api-version 2021-05-20. */
+  hybridCompute: HybridComputeManagementClient;
 }
 
 export interface ArmClientOptions {
@@ -51,6 +54,7 @@ export class ArmClientCache {
       c = {
         monitor: new MonitorClient(o.credential, subscriptionId, common),
         compute: new ComputeManagementClient(o.credential, subscriptionId, common),
+        hybridCompute: new HybridComputeManagementClient(o.credential, subscriptionId, common),
       };
       this.#clients.set(key, c);
     }

@@ -13,6 +13,7 @@ import type {
   ReadError,
   Snapshot,
 } from '../plan/model.ts';
+import { toArcAgentExtension } from './arc.ts';
 import type { ArmClientCache } from './clients.ts';
 import { toAssociation, toEndpoint, toRule, toScope, toVmAgentExtension, toWorkspace } from './convert.ts';
 import { toReadError } from './errors.ts';
@@ -245,7 +246,7 @@ function extensionReads(
 ): Promise<unknown>[] {
   const out: Promise<unknown>[] = [];
   for (const m of machines.values()) {
-    if (m.kind !== 'VirtualMachine' || m.agentExtension !== undefined) continue;
+    if (m.kind === 'UniformScaleSet' || m.agentExtension !== undefined) continue;
     const cached = refresh ? undefined : cache?.lookup(m);
     if (cached !== undefined) {
       m.agentExtension = cached;
@@ -255,8 +256,17 @@ function extensionReads(
     if (!p?.resourceGroup || !p.name) continue;
     out.push(
       run(m.id, async () => {
-        const list = await clients.for(p.subscriptionId).compute.virtualMachineExtensions.list(p.resourceGroup as string, p.name as string, opts);
-        const agent: ObservedAgentExtension | undefined = (list.value ?? []).map(toVmAgentExtension).find((e) => e !== undefined);
+        const { compute, hybridCompute } = clients.for(p.subscriptionId);
+        let agent: ObservedAgentExtension | undefined;
+        if (m.kind === 'ArcMachine') {
+          // Arc machine extensions are a paged child collection.
+          for await (const ext of hybridCompute.machineExtensions.list(p.resourceGroup as string, p.name as string, opts)) {
+            agent ??= toArcAgentExtension(ext);
+          }
+        } else {
+          const list = await compute.virtualMachineExtensions.list(p.resourceGroup as string, p.name as string, opts);
+          agent = (list.value ?? []).map(toVmAgentExtension).find((e) => e !== undefined);
+        }
         m.agentExtension = agent ?? null;
         cache?.store(m, m.agentExtension);
       }),

@@ -39,3 +39,9 @@ export {
 } from './associations.ts';
 export type { DnsBoundaryMember } from './dns.ts';
 export { checkDnsBoundary } from './dns.ts';
+export {
+  arcAgentNotConnected,
+  arcPrivateLinkScopeMissing,
+  arcSystemIdentity,
+  arcUserAssignedIdentityUnsupported,
+} from './arc.ts';
