@@ -2,6 +2,7 @@
 import type PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { Action } from '../plan/model.ts';
+import { resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { describeError, isAbort, isNotFound, toActionError } from './errors.ts';
 import type { ActionOutcome } from './gateway.ts';
@@ -28,11 +29,6 @@ function locate(id: string, type?: string): Located {
     throw Object.assign(new Error(`not a valid ARM id${type ? ` of ${type}` : ''}: ${id}`), { code: 'InvalidResourceId' });
   }
   return { subscriptionId: p.subscriptionId, resourceGroup: p.resourceGroup, name: p.name };
-}
-
-/** `resourceUri` parameters are expanded after a literal `/` by the SDK. */
-function resourceUri(id: string): string {
-  return id.replace(/^\/+/, '');
 }
 
 export async function act(actions: Action[], ctx: ActContext): Promise<ActionOutcome[]> {

@@ -86,6 +86,18 @@ export class ArmClientCache {
   }
 }
 
+/** Every item of an SDK pager. */
+export async function collect<T>(iter: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of iter) out.push(x);
+  return out;
+}
+
+/** `resourceUri` parameters are expanded after a literal `/` by the SDK. */
+export function resourceUri(id: string): string {
+  return id.replace(/^\/+/, '');
+}
+
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

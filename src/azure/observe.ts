@@ -14,6 +14,7 @@ import type {
   Snapshot,
 } from '../plan/model.ts';
 import { toArcAgentExtension } from './arc.ts';
+import { collect, resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { toAssociation, toEndpoint, toRule, toScope, toVmAgentExtension, toWorkspace } from './convert.ts';
 import { toReadError } from './errors.ts';
@@ -36,17 +37,6 @@ export interface ObserveContext {
   extensions?: ExtensionCache;
   /** Read remembered state afresh (a person asked for a reconcile). */
   refresh?: boolean;
-}
-
-async function collect<T>(iter: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of iter) out.push(x);
-  return out;
-}
-
-/** `resourceUri` parameters are expanded after a literal `/` by the SDK. */
-function resourceUri(id: string): string {
-  return id.replace(/^\/+/, '');
 }
 
 export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext): Promise<Snapshot> {

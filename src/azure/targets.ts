@@ -5,6 +5,7 @@ import type { Machine } from '@azure/arm-hybridcompute';
 import type PQueue from 'p-queue';
 import type { Targets } from '../api/types.ts';
 import type { ObservedMachine, ObservedScaleSet, ReadError } from '../plan/model.ts';
+import { collect } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { toArcMachine } from './arc.ts';
 import { matchesTags, toScaleSet, toVmMachine, uniformScaleSetMachine } from './convert.ts';
@@ -36,12 +37,6 @@ export interface DiscoveredTargets {
 /** The `$filter` ARM accepts for the members of a Flexible scale set (on List and ListAll). */
 export function flexibleMembersFilter(scaleSetId: string): string {
   return `'virtualMachineScaleSet/id' eq '${scaleSetId}'`;
-}
-
-async function collect<T>(iter: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of iter) out.push(x);
-  return out;
 }
 
 function invalidId(id: string, what: string): ReadError {

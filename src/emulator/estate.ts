@@ -18,15 +18,14 @@
 //   resources: [ raw ARM bodies as GET returns them ]     # what exportState() writes
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { resourceGroupBody } from './arm.ts';
-import { nameOf, parsePath, resourceGroupId } from './ids.ts';
-import { kindOf } from './kind.ts';
-import type { Env, Kind } from './kind.ts';
-import { RESOURCE_GROUP_TYPE } from './store.ts';
-import { ASSOCIATION_TYPE } from './handlers/associations.ts';
-import { EXTENSION_TYPE, VM_TYPE, VMSS_TYPE } from './handlers/compute.ts';
-import { DCE_TYPE, DCR_TYPE, SCOPE_TYPE, SCOPED_RESOURCE_TYPE } from './handlers/insights.ts';
-import { UAMI_TYPE, WORKSPACE_TYPE } from './handlers/others.ts';
+import { nameOf, parsePath, resourceGroupId } from './arm/ids.ts';
+import type { Env } from './arm/kind.ts';
+import { RESOURCE_GROUP_TYPE } from './arm/store.ts';
+import { EXTENSION_TYPE, VM_TYPE, VMSS_TYPE } from './providers/Microsoft.Compute/index.ts';
+import { ASSOCIATION_TYPE, DCE_TYPE, DCR_TYPE, SCOPE_TYPE, SCOPED_RESOURCE_TYPE } from './providers/Microsoft.Insights/index.ts';
+import { UAMI_TYPE } from './providers/Microsoft.ManagedIdentity/index.ts';
+import { WORKSPACE_TYPE } from './providers/Microsoft.OperationalInsights/index.ts';
+import { resourceGroupBody } from './providers/Microsoft.Resources/index.ts';
 import { ARC_EXTENSION_TYPE, ARC_SCOPE_TYPE, MACHINE_TYPE } from './providers/Microsoft.HybridCompute/index.ts';
 import type { Estate, EstateAssociation, EstateExtension, EstateIdentity, EstateResourceGroup, Json } from './types.ts';
 
@@ -37,7 +36,8 @@ export async function readEstate(source: Estate | string): Promise<Estate> {
 
 /** Creates a resource as a completed PUT would. */
 export function materialise(env: Env, type: string, id: string, input: Json): Json {
-  const kind = kindOf(type) as Kind;
+  const kind = env.kinds.get(type);
+  if (!kind) throw new Error(`no kind registered for ${type}`);
   const existing = env.store.get(id);
   const body = kind.build({
     env, id, name: nameOf(id), input: structuredClone(input), existing, method: 'PUT',

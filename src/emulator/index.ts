@@ -8,53 +8,33 @@
 // GET|POST /_emulator/faults, GET /_emulator/state, GET /_emulator/health (resource count, heap, rss).
 // Counters name operations `GET|PUT|PATCH|DELETE <Provider/type>` for items and `LIST <Provider/type>` for
 // collections (associations by rule/endpoint: `LIST Microsoft.Insights/dataCollectionRuleAssociations/byRule|byEndpoint`).
-// The estate format is described in estate.ts; estates/seed-story.yaml is the field report's estate.
+// The estate format is described in estate.ts; estates/seed-story.yaml is the field report's estate. Layout and how
+// to add a provider: docs/emulator-fidelity.md.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Authority } from './auth.ts';
-import { Counters } from './counters.ts';
+import { KindRegistry } from './arm/kind.ts';
+import type { Env } from './arm/kind.ts';
+import { Operations } from './arm/lro.ts';
+import { ResourceStore } from './arm/store.ts';
 import { exportEstate, loadEstate, readEstate } from './estate.ts';
-import { Faults } from './faults.ts';
-import { registerAssociations } from './handlers/associations.ts';
-import { registerCompute, scaleVmss } from './handlers/compute.ts';
-import { registerInsights } from './handlers/insights.ts';
-import { registerOthers } from './handlers/others.ts';
-import { registerHybridCompute } from './providers/Microsoft.HybridCompute/index.ts';
-import { kindOf } from './kind.ts';
-import type { Env } from './kind.ts';
-import { Operations } from './lro.ts';
-import { createRequestListener } from './server.ts';
-import { ResourceStore } from './store.ts';
-import { Throttle } from './throttling.ts';
+import { Authority } from './pipeline/authenticate.ts';
+import { Counters } from './pipeline/counters.ts';
+import { Faults } from './pipeline/faults.ts';
+import { createRequestListener } from './pipeline/listener.ts';
+import { Throttle } from './pipeline/throttle.ts';
+import { PROVIDERS } from './providers/index.ts';
+import { scaleVmss } from './providers/Microsoft.Compute/index.ts';
 import { createTlsMaterial } from './tls.ts';
 import type { EmulatorOptions, EmulatorStore, Json, RunningEmulator } from './types.ts';
 
 export type * from './types.ts';
 
-function createStore(): ResourceStore {
-  const store = new ResourceStore();
-  registerCompute();
-  registerInsights();
-  registerOthers();
-  registerHybridCompute();
-  registerAssociations(store);
-  store.addIndexer('Microsoft.Compute/virtualMachines', (r) => {
-    const id = ((r.body.properties as Json | undefined)?.virtualMachineScaleSet as Json | undefined)?.id;
-    return typeof id === 'string' ? [['vmss', id]] : [];
-  });
-  store.addIndexer('Microsoft.Insights/privateLinkScopes/scopedResources', (r) => {
-    const id = (r.body.properties as Json | undefined)?.linkedResourceId;
-    return typeof id === 'string' ? [['scopedBy', id]] : [];
-  });
-  return store;
-}
-
 function storeFacade(env: Env): EmulatorStore {
   const render = (id: string): Json | undefined => {
     const r = env.store.get(id);
     if (!r) return undefined;
-    const kind = kindOf(r.type);
+    const kind = env.kinds.get(r.type);
     return structuredClone(kind?.view ? kind.view(env, r) : r.body);
   };
   return {
@@ -80,8 +60,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const principals = [{ tenantId, clientId, clientSecret }, ...(options.principals ?? [])];
   const operations = new Operations();
   const faults = new Faults(options.faults, options.seed ?? 1);
+  const store = new ResourceStore();
   const env: Env = {
-    store: createStore(),
+    store,
+    kinds: new KindRegistry(store, PROVIDERS),
     operations,
     tenantId,
     pageSize: options.pageSize ?? 100,

@@ -1,12 +1,12 @@
 // Microsoft.HybridCompute/machines/extensions: extensions the connected-machine agent installs, children of a machine.
-import { errors } from '../../errors.ts';
-import { props, registerKind, str } from '../../kind.ts';
-import type { Kind } from '../../kind.ts';
-import { describeId } from '../../store.ts';
+import { errors } from '../../arm/errors.ts';
+import { props, str } from '../../arm/json.ts';
+import type { Kind } from '../../arm/kind.ts';
+import { describeId } from '../../arm/store.ts';
 
 export const EXTENSION_TYPE = 'Microsoft.HybridCompute/machines/extensions';
 
-const extensions: Kind = {
+export const extensions: Kind = {
   type: EXTENSION_TYPE,
   // The versions of the parent machine (HybridCompute.json 2021-05-20 and 2025-01-13).
   apiVersions: ['2021-05-20', '2025-01-13'],
@@ -38,6 +38,3 @@ const extensions: Kind = {
   },
 };
 
-export function registerMachineExtensions(): void {
-  registerKind(extensions);
-}

@@ -1,8 +1,8 @@
 // Microsoft.HybridCompute/machines: Azure Arc-enabled servers, as the connected-machine agent registers them.
-import { errors } from '../../errors.ts';
-import { guid, isObject, keep, props, registerKind, str } from '../../kind.ts';
-import type { Env, Kind, WriteContext } from '../../kind.ts';
-import type { StoredResource } from '../../store.ts';
+import { errors } from '../../arm/errors.ts';
+import { guid, isObject, keep, props, str } from '../../arm/json.ts';
+import type { Env, Kind, WriteContext } from '../../arm/kind.ts';
+import type { StoredResource } from '../../arm/store.ts';
 import type { Json } from '../../types.ts';
 import { EXTENSION_TYPE } from './extensions.ts';
 
@@ -77,7 +77,7 @@ function build(ctx: WriteContext): Json {
   return body;
 }
 
-const machines: Kind = {
+export const machines: Kind = {
   type: MACHINE_TYPE,
   apiVersions: HYBRID_COMPUTE_API_VERSIONS,
   locationRequired: true,
@@ -95,6 +95,3 @@ const machines: Kind = {
   },
 };
 
-export function registerMachines(): void {
-  registerKind(machines);
-}

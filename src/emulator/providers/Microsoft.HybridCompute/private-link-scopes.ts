@@ -1,7 +1,7 @@
 // Microsoft.HybridCompute/privateLinkScopes: the Arc private link scope a machine points to (referenced, never written by the controller).
-import { errors } from '../../errors.ts';
-import { guid, keep, props, registerKind, str } from '../../kind.ts';
-import type { Kind } from '../../kind.ts';
+import { errors } from '../../arm/errors.ts';
+import { guid, keep, props, str } from '../../arm/json.ts';
+import type { Kind } from '../../arm/kind.ts';
 import type { Json } from '../../types.ts';
 
 export const ARC_SCOPE_TYPE = 'Microsoft.HybridCompute/privateLinkScopes';
@@ -14,7 +14,7 @@ const HYBRID_COMPUTE_GROUP: Json = {
   requiredZoneNames: ['privatelink.his.arc.azure.com', 'privatelink.kubernetesconfiguration.azure.com', 'privatelink.Guestconfiguration.azure.com'],
 };
 
-const scopes: Kind = {
+export const scopes: Kind = {
   type: ARC_SCOPE_TYPE,
   // privateLinkScopes.json ships with each HybridCompute version (stable/2021-05-20, stable/2025-01-13).
   apiVersions: ['2021-05-20', '2025-01-13'],
@@ -44,7 +44,7 @@ const scopes: Kind = {
 };
 
 /** Read-only: the platform defines a scope's private link resources, created with the scope. */
-const privateLinkResources: Kind = {
+export const privateLinkResources: Kind = {
   type: ARC_PRIVATE_LINK_RESOURCE_TYPE,
   apiVersions: ['2021-05-20', '2025-01-13'],
   parentType: ARC_SCOPE_TYPE,
@@ -55,7 +55,3 @@ const privateLinkResources: Kind = {
   },
 };
 
-export function registerArcPrivateLinkScopes(): void {
-  registerKind(scopes);
-  registerKind(privateLinkResources);
-}

@@ -1,7 +1,7 @@
 // In-memory resource store: resources by case-insensitive id, collections by parent and type, secondary indexes.
 import { randomUUID } from 'node:crypto';
 import { key, parsePath } from './ids.ts';
-import type { Json } from './types.ts';
+import type { Json } from '../types.ts';
 
 export interface StoredResource {
   id: string;

@@ -1,6 +1,6 @@
 // Request counters by operation and status, read by tests and benchmarks.
-import type { RequestCategory } from './throttling.ts';
-import type { RequestCounters } from './types.ts';
+import type { RequestCategory } from './throttle.ts';
+import type { RequestCounters } from '../types.ts';
 
 export class Counters {
   private data: RequestCounters = Counters.empty();

@@ -1,8 +1,8 @@
 // Managed identity blocks on compute resources, resolved against the user-assigned identities in the store.
-import { errors } from '../errors.ts';
-import { guid, isObject, str } from '../kind.ts';
-import type { Env } from '../kind.ts';
-import type { Json } from '../types.ts';
+import { errors } from '../../arm/errors.ts';
+import { guid, isObject, str } from '../../arm/json.ts';
+import type { Env } from '../../arm/kind.ts';
+import type { Json } from '../../types.ts';
 
 /** Normalises an identity block as ARM returns it; undefined when the resource has none. */
 export function normaliseIdentity(env: Env, identity: unknown, existing: unknown): Json | undefined {

@@ -1,5 +1,5 @@
 // Seeded fault injection: latency, server errors, throttling storms, connection resets, slow operations.
-import type { FaultConfig } from './types.ts';
+import type { FaultConfig } from '../types.ts';
 
 /** mulberry32: small, fast and reproducible for a given seed. */
 export function prng(seed: number): () => number {

@@ -1,10 +1,10 @@
 // Paged list bodies: `{ value, nextLink }` with an opaque skip token, as ARM pages large collections.
-import type { ArmRequest, Reply } from './arm.ts';
+import type { Json } from '../types.ts';
 import type { Env } from './kind.ts';
+import type { ArmRequest, Reply } from './request.ts';
 import type { StoredResource } from './store.ts';
-import type { Json } from './types.ts';
 
-export function listResponse(env: Env, req: ArmRequest, items: StoredResource[], render: (r: StoredResource) => Json, _apiVersion: string, lastPage: 'omit' | 'null' = 'omit'): Reply {
+export function listResponse(env: Env, req: ArmRequest, items: StoredResource[], render: (r: StoredResource) => Json, lastPage: 'omit' | 'null' = 'omit'): Reply {
   const skip = Math.max(0, Number.parseInt(req.query.get('$skipToken') ?? '0', 10) || 0);
   const top = Number.parseInt(req.query.get('$top') ?? '', 10);
   const size = Number.isFinite(top) && top > 0 ? Math.min(top, env.pageSize) : env.pageSize;

@@ -1,9 +1,9 @@
 // Instance views ARM computes for a VM: agent, disks, extensions, patch and power state.
-import { nameOf } from '../ids.ts';
-import { str } from '../kind.ts';
-import type { Env } from '../kind.ts';
-import type { StoredResource } from '../store.ts';
-import type { Json } from '../types.ts';
+import { nameOf } from '../../arm/ids.ts';
+import { str } from '../../arm/json.ts';
+import type { Env } from '../../arm/kind.ts';
+import type { StoredResource } from '../../arm/store.ts';
+import type { Json } from '../../types.ts';
 
 const succeeded = (time: string): Json => ({ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', time });
 

@@ -30,6 +30,7 @@ export const errors = {
   invalidResourceNamespace: (ns: string) => new ArmError(400, 'InvalidResourceNamespace', `The resource namespace '${ns}' is invalid.`),
   invalidResourceType: (type: string, ns: string, version: string) =>
     new ArmError(400, 'InvalidResourceType', `The resource type '${type}' could not be found in the namespace '${ns}' for api version '${version}'.`),
+  pathNotFound: (path: string) => new ArmError(404, 'NotFound', `The requested path '${path}' was not found.`),
   subscriptionNotFound: (sid: string) => new ArmError(404, 'SubscriptionNotFound', `The subscription '${sid}' could not be found.`),
   resourceGroupNotFound: (rg: string) => new ArmError(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`),
   resourceNotFound: (typeAndName: string, rg: string | undefined) =>
@@ -89,6 +90,8 @@ export const errors = {
   conflict: (code: string, message: string) => new ArmError(409, code, message),
   operationFailed: () =>
     new ArmError(500, 'InternalOperationError', 'The long-running operation failed. Retry the request; if the problem persists, contact support.'),
+  /** An unexpected failure inside the emulator, answered as ARM answers its own. */
+  internal: (detail: string) => new ArmError(500, 'InternalServerError', detail),
   serverError: (status: number) =>
     new ArmError(status, status === 503 ? 'ServiceUnavailable' : 'InternalServerError', 'The server encountered an internal error. Please retry the request.'),
 };

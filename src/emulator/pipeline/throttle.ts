@@ -1,5 +1,5 @@
 // ARM's per-subscription, per-principal token buckets for reads, writes and deletes.
-import type { BucketConfig, ThrottlingConfig } from './types.ts';
+import type { BucketConfig, ThrottlingConfig } from '../types.ts';
 
 export type RequestCategory = 'reads' | 'writes' | 'deletes';
 

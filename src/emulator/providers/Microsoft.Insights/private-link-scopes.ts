@@ -1,27 +1,26 @@
-// Microsoft.Insights: private link scopes, scoped resources, private endpoint connections, DCEs and DCRs.
+// Microsoft.Insights private link scopes (AMPLS): the scope, its scoped resources, its private endpoint
+// connections, its static private link resource and its own operation-status resource.
 import { createHash } from 'node:crypto';
-import { errors } from '../errors.ts';
-import { key, nameOf, parsePath } from '../ids.ts';
-import { guid, hex, isObject, keep, kindOf, props, registerKind, str } from '../kind.ts';
-import type { Kind, WriteContext } from '../kind.ts';
-import { describeId } from '../store.ts';
-import type { Json } from '../types.ts';
+import { checkApiVersion } from '../../arm/api-version.ts';
+import { errors } from '../../arm/errors.ts';
+import { key, nameOf, parsePath } from '../../arm/ids.ts';
+import type { ParsedPath } from '../../arm/ids.ts';
+import { isObject, keep, props, str, withoutReadOnly } from '../../arm/json.ts';
+import type { Kind } from '../../arm/kind.ts';
+import { operationStatusRoute } from '../../arm/operations.ts';
+import type { Route } from '../../arm/kind.ts';
+import { notFound, requireReadable } from '../../arm/resources.ts';
+import { describeId } from '../../arm/store.ts';
+import { systemDataOf } from '../../arm/system-data.ts';
+import type { Json } from '../../types.ts';
 
 export const SCOPE_API_VERSIONS = ['2019-10-17-preview', '2021-07-01-preview', '2023-06-01-preview'] as const;
-export const DCR_API_VERSIONS = ['2019-11-01-preview', '2021-04-01', '2021-09-01-preview', '2022-06-01', '2023-03-11', '2024-03-11'] as const;
 
 export const SCOPE_TYPE = 'Microsoft.Insights/privateLinkScopes';
 export const SCOPED_RESOURCE_TYPE = 'Microsoft.Insights/privateLinkScopes/scopedResources';
 export const PE_CONNECTION_TYPE = 'Microsoft.Insights/privateLinkScopes/privateEndpointConnections';
-export const DCE_TYPE = 'Microsoft.Insights/dataCollectionEndpoints';
-export const DCR_TYPE = 'Microsoft.Insights/dataCollectionRules';
 
 const accessModes = ['open', 'privateonly'];
-
-function base(ctx: WriteContext): Json {
-  const { id: _i, name: _n, type: _t, etag: _e, systemData: _s, ...rest } = ctx.input;
-  return rest;
-}
 
 function checkAccessMode(value: unknown, field: string): void {
   if (typeof value !== 'string' || !accessModes.includes(value.toLowerCase())) {
@@ -35,7 +34,55 @@ export function scopeImmutableId(scopeId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-const privateLinkScopes: Kind = {
+/** Scope writes are polled through the resource group's `privateLinkScopeOperationStatuses`, not ARM's generic path. */
+function scopeOperationPath(parsed: ParsedPath, opId: string): string | undefined {
+  if (parsed.resourceGroup === undefined) return undefined;
+  return `/subscriptions/${parsed.subscriptionId}/resourceGroups/${parsed.resourceGroup}/providers/Microsoft.Insights/privateLinkScopeOperationStatuses/${opId}`;
+}
+
+const operationStatuses: Route = {
+  match(env, req, parsed) {
+    const t = parsed?.types ?? [];
+    if (!parsed || parsed.namespace?.toLowerCase() !== 'microsoft.insights' || t.length !== 1 || t[0]?.toLowerCase() !== 'privatelinkscopeoperationstatuses' || parsed.names.length !== 1) return undefined;
+    return operationStatusRoute(env, req, parsed, `GET ${parsed.namespace}/operationStatuses`);
+  },
+};
+
+const MONITOR_GROUP = {
+  groupId: 'azuremonitor',
+  requiredMembers: ['api', 'global.in.ai', 'profiler', 'live', 'snapshot', 'agentsolutionpackstore', 'dce-global'],
+  requiredZoneNames: [
+    'privatelink.monitor.azure.com',
+    'privatelink.oms.opinsights.azure.com',
+    'privatelink.ods.opinsights.azure.com',
+    'privatelink.agentsvc.azure-automation.net',
+    'privatelink.blob.core.windows.net',
+  ],
+};
+
+/** `privateLinkScopes/{scope}/privateLinkResources[/{group}]`: the one static `azuremonitor` group. */
+const privateLinkResources: Route = {
+  match(env, req, parsed) {
+    const t = parsed?.types.map((x) => x.toLowerCase()) ?? [];
+    if (!parsed || req.method !== 'GET' || parsed.namespace?.toLowerCase() !== 'microsoft.insights' || t.length !== 2 || t[0] !== 'privatelinkscopes' || t[1] !== 'privatelinkresources' || parsed.names.length < 1) {
+      return undefined;
+    }
+    const scopeId = `${parsed.scope}/providers/${parsed.namespace}/${parsed.types[0] ?? ''}/${parsed.names[0] ?? ''}`;
+    return {
+      operation: `${parsed.names.length === 1 ? 'LIST' : 'GET'} Microsoft.Insights/privateLinkScopes/privateLinkResources`,
+      run: () => {
+        checkApiVersion(req, SCOPE_API_VERSIONS, 'privateLinkScopes/privateLinkResources');
+        requireReadable(env, req, parsed, scopeId);
+        const item: Json = { id: `${scopeId}/privateLinkResources/azuremonitor`, name: 'azuremonitor', type: 'Microsoft.Insights/privateLinkScopes/privateLinkResources', properties: MONITOR_GROUP };
+        if (parsed.names.length === 1) return { status: 200, body: { value: [item] } };
+        if (parsed.names[1]?.toLowerCase() !== 'azuremonitor') throw notFound(`${scopeId}/privateLinkResources/${parsed.names[1] ?? ''}`, parsed);
+        return { status: 200, body: item };
+      },
+    };
+  },
+};
+
+export const privateLinkScopes: Kind = {
   emptyTags: true,
   type: SCOPE_TYPE,
   apiVersions: SCOPE_API_VERSIONS,
@@ -43,8 +90,10 @@ const privateLinkScopes: Kind = {
   deleteLro: true,
   patch: true,
   list: 'paged',
+  asyncOperationPath: scopeOperationPath,
+  routes: [operationStatuses, privateLinkResources],
   build(ctx) {
-    const body = base(ctx);
+    const body = withoutReadOnly(ctx.input);
     const p = props(body);
     if (!isObject(p.accessModeSettings)) {
       if (ctx.apiVersion.startsWith('2023')) throw errors.badRequest('InvalidPayload', "The property 'accessModeSettings' is required.");
@@ -73,21 +122,24 @@ const privateLinkScopes: Kind = {
   },
 };
 
-const scopedResources: Kind = {
+export const scopedResources: Kind = {
   type: SCOPED_RESOURCE_TYPE,
   apiVersions: SCOPE_API_VERSIONS,
   parentType: SCOPE_TYPE,
   putLro: true,
   deleteLro: true,
   list: 'paged',
+  asyncOperationPath: scopeOperationPath,
+  index(r) {
+    const id = (r.body.properties as Json | undefined)?.linkedResourceId;
+    return typeof id === 'string' ? [['scopedBy', id]] : [];
+  },
   build(ctx) {
-    const body = base(ctx);
+    const body = withoutReadOnly(ctx.input);
     const p = props(body);
     const linked = p.linkedResourceId;
     if (typeof linked !== 'string' || !linked.startsWith('/')) throw errors.badRequest('InvalidPayload', "The property 'linkedResourceId' is required and must be an ARM resource id.");
-    const parsed = parsePath(linked);
-    const linkedKind = parsed?.namespace ? kindOf([parsed.namespace, ...parsed.types].join('/')) : undefined;
-    if (linkedKind && !ctx.env.store.get(linked)) throw errors.linkedResourceNotFound(linked);
+    if (ctx.env.kinds.ofId(parsePath(linked)) && !ctx.env.store.get(linked)) throw errors.linkedResourceNotFound(linked);
     if (ctx.apiVersion.startsWith('2023') && p.kind === undefined) p.kind = 'Resource';
     p.provisioningState = 'Succeeded';
     body.systemData = systemDataOf(ctx);
@@ -100,15 +152,16 @@ const scopedResources: Kind = {
   },
 };
 
-const endpointConnections: Kind = {
+export const endpointConnections: Kind = {
   type: PE_CONNECTION_TYPE,
   apiVersions: SCOPE_API_VERSIONS,
   parentType: SCOPE_TYPE,
   putLro: true,
   deleteLro: true,
   list: 'plain',
+  asyncOperationPath: scopeOperationPath,
   build(ctx) {
-    const body = base(ctx);
+    const body = withoutReadOnly(ctx.input);
     const p = props(body);
     // Connections are created by private endpoints; the scope's owner can only approve, reject or remove them.
     if (!ctx.existing) throw errors.resourceNotFound(`Microsoft.Insights/privateLinkScopes/${nameOf(describeId(ctx.id).parent)}/privateEndpointConnections/${ctx.name}`, parsePath(ctx.id)?.resourceGroup);
@@ -121,85 +174,3 @@ const endpointConnections: Kind = {
     return body;
   },
 };
-
-const dataCollectionEndpoints: Kind = {
-  emptyTags: true,
-  type: DCE_TYPE,
-  apiVersions: DCR_API_VERSIONS,
-  locationRequired: true,
-  patch: true,
-  list: 'paged',
-  etagInBody: true,
-  build(ctx) {
-    const body = base(ctx);
-    const p = props(body);
-    const location = str(body.location).toLowerCase().replace(/\s+/g, '');
-    const host = (keep(ctx.existing, ['properties', 'configurationAccess', 'endpoint']) as string | undefined)?.replace(/^https:\/\/([^.]+)\..*$/, '$1') ??
-      `${ctx.name.toLowerCase()}-${hex(4)}`;
-    p.immutableId = keep(ctx.existing, ['properties', 'immutableId']) ?? `dce-${hex(32)}`;
-    p.configurationAccess = { endpoint: `https://${host}.${location}-1.handler.control.monitor.azure.com` };
-    p.logsIngestion = { endpoint: `https://${host}.${location}-1.ingest.monitor.azure.com` };
-    p.metricsIngestion = { endpoint: `https://${host}.${location}-1.metrics.ingest.monitor.azure.com` };
-    if (!isObject(p.networkAcls)) p.networkAcls = { publicNetworkAccess: 'Enabled' };
-    delete p.privateLinkScopedResources;
-    p.provisioningState = 'Succeeded';
-    body.systemData = systemDataOf(ctx);
-    return body;
-  },
-  view(env, resource) {
-    const scoped = env.store.byIndex('scopedBy', resource.id).map((sr) => {
-      const scope = describeId(sr.id).parent;
-      return { resourceId: sr.id, scopeId: scopeImmutableId(scope) };
-    });
-    const body: Json = { ...resource.body, properties: { ...(resource.body.properties as Json) } };
-    if (scoped.length > 0) (body.properties as Json).privateLinkScopedResources = scoped;
-    return body;
-  },
-};
-
-const dataCollectionRules: Kind = {
-  emptyTags: true,
-  type: DCR_TYPE,
-  apiVersions: DCR_API_VERSIONS,
-  locationRequired: true,
-  patch: true,
-  list: 'paged',
-  etagInBody: true,
-  build(ctx) {
-    const body = base(ctx);
-    const p = props(body);
-    const dce = p.dataCollectionEndpointId;
-    if (dce !== undefined && (typeof dce !== 'string' || !ctx.env.store.get(dce))) throw errors.linkedResourceNotFound(str(dce));
-    p.immutableId = keep(ctx.existing, ['properties', 'immutableId']) ?? `dcr-${hex(32)}`;
-    const destinations = isObject(p.destinations) ? p.destinations : {};
-    for (const la of (Array.isArray(destinations.logAnalytics) ? destinations.logAnalytics : []) as Json[]) {
-      if (!isObject(la) || typeof la.workspaceResourceId !== 'string') continue;
-      const ws = ctx.env.store.get(la.workspaceResourceId);
-      la.workspaceId = (ws?.body.properties as Json | undefined)?.customerId ?? guid();
-    }
-    p.provisioningState = 'Succeeded';
-    body.systemData = systemDataOf(ctx);
-    return body;
-  },
-  beforeDelete(env, resource, query) {
-    if (query.get('deleteAssociations')?.toLowerCase() !== 'true') return;
-    for (const a of env.store.byIndex('rule', resource.id)) env.store.delete(a.id);
-  },
-};
-
-export function systemDataOf(ctx: WriteContext): Json {
-  const now = new Date().toISOString();
-  const before = (ctx.existing?.body.systemData ?? {}) as Json;
-  return {
-    createdBy: before.createdBy ?? ctx.principal,
-    createdByType: before.createdByType ?? 'Application',
-    createdAt: before.createdAt ?? now,
-    lastModifiedBy: ctx.principal,
-    lastModifiedByType: 'Application',
-    lastModifiedAt: now,
-  };
-}
-
-export function registerInsights(): void {
-  for (const k of [privateLinkScopes, scopedResources, endpointConnections, dataCollectionEndpoints, dataCollectionRules]) registerKind(k);
-}
