@@ -1,12 +1,12 @@
 // Act: each planned action through the SDK (idempotent PUTs, LROs via the SDK pollers), one failure never blocking others.
 import type PQueue from 'p-queue';
 import type { Logger } from 'pino';
-import type { Action } from '../plan/model.ts';
+import type { Action } from '../model/index.ts';
 import { resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { describeError, isAbort, isNotFound, toActionError } from './errors.ts';
 import type { ActionOutcome } from './gateway.ts';
-import { isType, parseArmId, ResourceTypes } from './ids.ts';
+import { isType, parseArmId, ResourceTypes } from '../model/index.ts';
 
 export interface ActContext {
   clients: ArmClientCache;
@@ -29,6 +29,20 @@ function locate(id: string, type?: string): Located {
     throw Object.assign(new Error(`not a valid ARM id${type ? ` of ${type}` : ''}: ${id}`), { code: 'InvalidResourceId' });
   }
   return { subscriptionId: p.subscriptionId, resourceGroup: p.resourceGroup, name: p.name };
+}
+
+/** The subscription of an extension resource's parent (an association's resource), or an InvalidResourceId error. */
+function subscriptionOf(id: string): string {
+  return parseArmId(id)?.subscriptionId ?? locate(id).subscriptionId;
+}
+
+/** Deleting what is already gone is done: the delete is idempotent. */
+async function unlessGone(deletion: Promise<unknown>): Promise<void> {
+  try {
+    await deletion;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
 }
 
 export async function act(actions: Action[], ctx: ActContext): Promise<ActionOutcome[]> {
@@ -85,32 +99,21 @@ async function perform(action: Action, ctx: ActContext): Promise<void> {
     }
     case 'RemoveScopedResource': {
       const s = locate(action.scopeId, ResourceTypes.privateLinkScope);
-      try {
-        await ctx.clients.for(s.subscriptionId).monitor.privateLinkScopedResources.delete(s.resourceGroup, s.name, action.name, lro).pollUntilDone();
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      await unlessGone(ctx.clients.for(s.subscriptionId).monitor.privateLinkScopedResources.delete(s.resourceGroup, s.name, action.name, lro).pollUntilDone());
       return;
     }
     case 'CreateRuleAssociation':
     case 'CreateEndpointAssociation': {
-      const sub = parseArmId(action.resourceId)?.subscriptionId;
-      if (!sub) locate(action.resourceId);
+      const sub = subscriptionOf(action.resourceId);
       const body =
         action.kind === 'CreateRuleAssociation'
           ? { dataCollectionRuleId: action.dataCollectionRuleId, description: action.description }
           : { dataCollectionEndpointId: action.dataCollectionEndpointId, description: action.description };
-      await ctx.clients.for(sub as string).monitor.dataCollectionRuleAssociations.create(resourceUri(action.resourceId), action.name, { ...opts, body });
+      await ctx.clients.for(sub).monitor.dataCollectionRuleAssociations.create(resourceUri(action.resourceId), action.name, { ...opts, body });
       return;
     }
     case 'DeleteAssociation': {
-      const sub = parseArmId(action.resourceId)?.subscriptionId;
-      if (!sub) locate(action.resourceId);
-      try {
-        await ctx.clients.for(sub as string).monitor.dataCollectionRuleAssociations.delete(resourceUri(action.resourceId), action.name, opts);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      await unlessGone(ctx.clients.for(subscriptionOf(action.resourceId)).monitor.dataCollectionRuleAssociations.delete(resourceUri(action.resourceId), action.name, opts));
       return;
     }
     case 'RepairExtensionIdentity': {

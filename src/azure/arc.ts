@@ -1,6 +1,6 @@
 // Azure Arc-enabled servers as machines: @azure/arm-hybridcompute models to the snapshot's observed shapes.
 import type { Machine, MachineExtension } from '@azure/arm-hybridcompute';
-import type { ObservedAgentExtension, ObservedMachine, OsType } from '../plan/model.ts';
+import type { ObservedAgentExtension, ObservedMachine, OsType } from '../model/index.ts';
 import { isRecord } from './clients.ts';
 import { AGENT_PUBLISHER, toIdentity } from './convert.ts';
 

@@ -13,22 +13,9 @@ import type {
   ScopedResource,
 } from '@azure/arm-monitor';
 import type { AccessMode } from '../api/types.ts';
-import type {
-  ObservedAgentExtension,
-  ObservedAssociation,
-  ObservedDataSource,
-  ObservedEndpoint,
-  ObservedIdentity,
-  ObservedMachine,
-  ObservedRule,
-  ObservedScaleSet,
-  ObservedScope,
-  ObservedScopedResource,
-  ObservedWorkspace,
-  OsType,
-} from '../plan/model.ts';
+import type { ObservedAgentExtension, ObservedAssociation, ObservedDataSource, ObservedEndpoint, ObservedIdentity, ObservedMachine, ObservedRule, ObservedScaleSet, ObservedScope, ObservedScopedResource, ObservedWorkspace, OsType } from '../model/index.ts';
 import { isRecord } from './clients.ts';
-import { idKey } from './ids.ts';
+import { idKey } from '../model/index.ts';
 
 export const AGENT_PUBLISHER = 'Microsoft.Azure.Monitor';
 const AGENT_TYPES = new Set(['azuremonitorlinuxagent', 'azuremonitorwindowsagent']);

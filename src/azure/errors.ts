@@ -1,5 +1,5 @@
 // ARM failures as data: read errors for the snapshot, action errors for outcomes.
-import type { ReadError } from '../plan/model.ts';
+import type { ReadError } from '../model/index.ts';
 import type { ActionError } from './gateway.ts';
 
 interface ErrorLike {

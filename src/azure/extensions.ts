@@ -2,8 +2,8 @@
 // their settings cost one read per VM: a VM is read again only when its extension ids change, when its entry
 // is older than `maxAgeMs` (edits made outside the controller are noticed within that bound), or after the
 // controller changed the extension itself.
-import type { ObservedAgentExtension, ObservedMachine } from '../plan/model.ts';
-import { IdMap, idKey } from './ids.ts';
+import type { ObservedAgentExtension, ObservedMachine } from '../model/index.ts';
+import { IdMap, idKey } from '../model/index.ts';
 
 interface Entry {
   ids: string;

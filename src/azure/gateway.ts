@@ -1,19 +1,8 @@
 // The controller's view of Azure: observe a topology's estate in bulk, list its targets cheaply, act on a plan.
 import type { MonitoringTopologySpec } from '../api/types.ts';
-import type { Action, Snapshot } from '../plan/model.ts';
+import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
 
-export interface ActionError {
-  /** ARM error code, e.g. `AuthorizationFailed`, `ResourceNotFound`, `TooManyRequests`. */
-  code: string;
-  message: string;
-  status?: number;
-}
-
-export interface ActionOutcome {
-  action: Action;
-  ok: boolean;
-  error?: ActionError;
-}
+export type { ActionError, ActionOutcome } from '../model/index.ts';
 
 export interface ObserveOptions {
   refresh?: boolean;

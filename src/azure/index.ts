@@ -3,7 +3,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { MonitoringTopologySpec } from '../api/types.ts';
-import type { Action, Snapshot } from '../plan/model.ts';
+import type { Action, Snapshot } from '../model/index.ts';
 import { act } from './act.ts';
 import type { SubscriptionBudgets } from './budget.ts';
 import { ArmClientCache } from './clients.ts';

@@ -2,23 +2,13 @@
 import type { DataCollectionRuleAssociationProxyOnlyResource } from '@azure/arm-monitor';
 import type PQueue from 'p-queue';
 import type { MonitoringTopologySpec } from '../api/types.ts';
-import type {
-  ObservedAgentExtension,
-  ObservedAssociation,
-  ObservedEndpoint,
-  ObservedMachine,
-  ObservedRule,
-  ObservedScope,
-  ObservedWorkspace,
-  ReadError,
-  Snapshot,
-} from '../plan/model.ts';
+import type { ObservedAgentExtension, ObservedAssociation, ObservedEndpoint, ObservedMachine, ObservedRule, ObservedScope, ObservedWorkspace, ReadError, Snapshot } from '../model/index.ts';
 import { toArcAgentExtension } from './arc.ts';
 import { collect, resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { toAssociation, toEndpoint, toRule, toScope, toVmAgentExtension, toWorkspace } from './convert.ts';
 import { toReadError } from './errors.ts';
-import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, isType, parseArmId, ResourceTypes, sameId } from './ids.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
 import { dedupe, discoverTargets } from './targets.ts';
 import type { ServiceTraits } from './targets.ts';
 import type { ExtensionCache } from './extensions.ts';

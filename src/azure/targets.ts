@@ -4,13 +4,13 @@ import type { VirtualMachine, VirtualMachineScaleSet } from '@azure/arm-compute'
 import type { Machine } from '@azure/arm-hybridcompute';
 import type PQueue from 'p-queue';
 import type { Targets } from '../api/types.ts';
-import type { ObservedMachine, ObservedScaleSet, ReadError } from '../plan/model.ts';
+import type { ObservedMachine, ObservedScaleSet, ReadError } from '../model/index.ts';
 import { collect } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { toArcMachine } from './arc.ts';
 import { matchesTags, toScaleSet, toVmMachine, uniformScaleSetMachine } from './convert.ts';
 import { toReadError } from './errors.ts';
-import { IdMap, idKey, parseArmId } from './ids.ts';
+import { IdMap, idKey, parseArmId } from '../model/index.ts';
 
 export interface DiscoveryContext {
   clients: ArmClientCache;
@@ -100,28 +100,30 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
     );
   };
 
+  // A named resource the spec lists, or a read error that says the id is malformed.
+  const named = (id: string, what: string): { subscriptionId: string; resourceGroup: string; name: string } | undefined => {
+    const p = parseArmId(id);
+    if (p?.resourceGroup && p.name) return { subscriptionId: p.subscriptionId, resourceGroup: p.resourceGroup, name: p.name };
+    errors.push(invalidId(id, what));
+    return undefined;
+  };
+
   // Explicit VMs are few: one GET each (which also returns their extensions).
   for (const id of dedupe(targets.virtualMachines ?? [])) {
-    const p = parseArmId(id);
-    if (!p?.resourceGroup || !p.name) {
-      errors.push(invalidId(id, 'a virtual machine'));
-      continue;
-    }
+    const p = named(id, 'a virtual machine');
+    if (!p) continue;
     guard(id, async () => {
-      const vm = await clients.for(p.subscriptionId).compute.virtualMachines.get(p.resourceGroup as string, p.name as string, opts);
+      const vm = await clients.for(p.subscriptionId).compute.virtualMachines.get(p.resourceGroup, p.name, opts);
       push(explicit, [vm], 'virtualMachines', true);
     });
   }
 
   for (const id of dedupe(targets.virtualMachineScaleSets ?? [])) {
-    const p = parseArmId(id);
-    if (!p?.resourceGroup || !p.name) {
-      errors.push(invalidId(id, 'a virtual machine scale set'));
-      continue;
-    }
+    const p = named(id, 'a virtual machine scale set');
+    if (!p) continue;
     guard(id, async () => {
       const { compute } = clients.for(p.subscriptionId);
-      const ss = await compute.virtualMachineScaleSets.get(p.resourceGroup as string, p.name as string, opts);
+      const ss = await compute.virtualMachineScaleSets.get(p.resourceGroup, p.name, opts);
       const observed = toScaleSet(ss, id);
       if (observed.orchestrationMode === 'Uniform') {
         fromScaleSets.push(uniformScaleSetMachine(ss, id));

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { MonitoringTopology } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
-import { idKey } from '../azure/ids.ts';
+import { idKey } from '../model/index.ts';
 import { durationOr } from './duration.ts';
 import { DEFAULT_DISCOVERY_MS } from './reconciler.ts';
 

@@ -1,28 +1,31 @@
 // The MonitoringTopology reconciler: level-based, one entry point, a chain of small named steps
-// (finalizer → observe → coordinate → plan → act), then one report step that writes status and events.
+// (finalizer → observe → coordinate → plan → act), each returning its result and errors; then one summarizer
+// reads them all and the reporter writes status and events.
 import type { Logger } from 'pino';
 
-import type { Finding, MonitoringTopology, MonitoringTopologyStatus, OwnedScopedResource } from '../api/types.ts';
+import type { MonitoringTopology, MonitoringTopologyStatus, OwnedScopedResource } from '../api/types.ts';
 import { RECONCILE_REQUESTED_AT } from '../api/types.ts';
-import type { ActionOutcome, ArmGateway } from '../azure/gateway.ts';
-import { idKey } from '../azure/ids.ts';
-import type { Action, Owner, Plan, PlanInput, Snapshot } from '../plan/model.ts';
+import type { ArmGateway } from '../azure/gateway.ts';
+import { checkDnsBoundary, outcomeFindings, stallingFindings } from '../findings/index.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { FinalizerWriter } from '../kube/finalizer.ts';
 import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
 import type { StatusWriter } from '../kube/status.ts';
+import { idKey } from '../model/index.ts';
+import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
+import type { Plan, PlanInput } from '../plan/types.ts';
 import { durationOr } from './duration.ts';
 import type { ControllerMetrics } from './metrics.ts';
+import { StepError, finished, next, stop } from './pass.ts';
+import type { Pass, ReconcileResult, Step, StepOutcome, StepRecord } from './pass.ts';
 import type { TopologyRegistry } from './registry.ts';
-import { boundaryFinding, outcomeFindings, reportPass } from './report.ts';
+import { Reporter } from './report.ts';
+import { summarize } from './summarize.ts';
 
 export const DEFAULT_RESYNC_MS = 10 * 60_000;
 export const DEFAULT_DISCOVERY_MS = 30_000;
 
-export interface ReconcileResult {
-  requeueAfter?: number;
-  error?: Error;
-}
+export type { ReconcileResult } from './pass.ts';
 
 export interface ReconcilerDeps {
   gateway: ArmGateway;
@@ -46,28 +49,6 @@ export interface ReconcilerDeps {
   now?: () => Date;
 }
 
-/** Everything one pass learns; steps fill it in, the report step reads it. */
-export interface Pass {
-  key: string;
-  topology: MonitoringTopology;
-  owner: Owner;
-  resyncMs: number;
-  snapshot?: Snapshot;
-  plan?: Plan;
-  outcomes: ActionOutcome[];
-  findings: Finding[];
-  inventory: OwnedScopedResource[];
-  transientError?: string;
-  /** The pass ended the object's life (finalizer removed): nothing to report. */
-  finished?: boolean;
-}
-
-type StepResult = 'continue' | 'stop';
-interface Step {
-  name: string;
-  run(pass: Pass): StepResult | Promise<StepResult>;
-}
-
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -75,6 +56,7 @@ function message(err: unknown): string {
 export class Reconciler {
   readonly #deps: ReconcilerDeps;
   readonly #steps: Step[];
+  readonly #reporter: Reporter;
   // The status this process last wrote per topology: the informer cache may not have seen it yet.
   readonly #written = new Map<string, { uid: string | undefined; status: MonitoringTopologyStatus }>();
   /** The last reconcile request (annotation value) served per topology: a new one reads Azure afresh. */
@@ -82,6 +64,7 @@ export class Reconciler {
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
+    this.#reporter = new Reporter(deps);
     this.#steps = [
       { name: 'finalizer', run: (p) => this.#finalizer(p) },
       { name: 'observe', run: (p) => this.#observe(p) },
@@ -101,8 +84,7 @@ export class Reconciler {
     const topology =
       cached && written && written.uid === cached.metadata.uid ? { ...cached, status: written.status } : cached;
     if (!topology) {
-      this.#written.delete(key);
-      this.#requests.delete(key);
+      this.#forget(key);
       // Gone (deleted after its finalizer was removed): forget it everywhere.
       for (const other of this.#deps.registry.release(key)) this.#deps.enqueue?.(other);
       this.#deps.metrics?.forgetTopology(namespace, name);
@@ -117,37 +99,53 @@ export class Reconciler {
       findings: [],
       inventory: [...(topology.status?.inventory?.scopedResources ?? [])],
     };
+    const records: StepRecord[] = [];
     for (const step of this.#steps) {
-      let result: StepResult;
-      try {
-        result = await step.run(pass);
-      } catch (err) {
-        log.error({ err, step: step.name }, 'reconcile step failed');
-        // A finalizer conflict or a failed deletion is retried with backoff; it says nothing about Azure's state.
-        if (step.name === 'finalizer') return { error: err instanceof Error ? err : new Error(message(err)) };
-        pass.transientError = `${step.name}: ${message(err)}`;
-        result = 'stop';
+      const outcome = await this.#run(step, pass, log);
+      records.push({ step: step.name, ...outcome });
+      if (outcome.result === 'Finished') {
+        const error = outcome.errors[0];
+        if (error) return { error };
+        this.#forget(key);
+        return {};
       }
-      if (result === 'stop') break;
+      if (outcome.result === 'Stop') break;
     }
-    if (pass.finished) {
-      this.#written.delete(key);
-      this.#requests.delete(key);
-      return {};
+    const summary = summarize(pass, records, pass.topology.status?.conditions, this.#deps.confirmAfterMs ?? 1000);
+    const now = this.#deps.now?.() ?? new Date();
+    const status: MonitoringTopologyStatus | undefined = await this.#reporter.report(pass, summary, now);
+    if (status) {
+      this.#written.set(key, { uid: pass.topology.metadata.uid, status });
+      log.debug({ findingCount: status.findingCount }, 'status written');
     }
-    return this.#report(pass, log);
+    return summary.result;
   }
 
-  async #finalizer(pass: Pass): Promise<StepResult> {
+  /** A step that throws ends the pass with a generic error; the finalizer's failures say nothing about Azure. */
+  async #run(step: Step, pass: Pass, log: Logger): Promise<StepOutcome> {
+    try {
+      return await step.run(pass);
+    } catch (err) {
+      log.error({ err, step: step.name }, 'reconcile step failed');
+      // A finalizer conflict or a failed deletion is retried with backoff, and not reported in status.
+      const error = new StepError('Generic', step.name === 'finalizer' ? message(err) : `${step.name}: ${message(err)}`, { cause: err });
+      return step.name === 'finalizer' ? finished(error) : stop(error);
+    }
+  }
+
+  #forget(key: string): void {
+    this.#written.delete(key);
+    this.#requests.delete(key);
+    this.#reporter.forget(key);
+  }
+
+  async #finalizer(pass: Pass): Promise<StepOutcome> {
     const { topology } = pass;
     if (!isDeleting(topology)) {
       if (!hasFinalizer(topology)) pass.topology = await this.#deps.finalizers.add(topology);
-      return 'continue';
+      return next();
     }
-    if (!hasFinalizer(topology)) {
-      pass.finished = true;
-      return 'stop';
-    }
+    if (!hasFinalizer(topology)) return finished();
     const spec = topology.spec;
     // Audit mode changes nothing, deletion included; Orphan leaves everything in place.
     if (spec.deletionPolicy === 'Delete' && spec.mode !== 'Audit') {
@@ -169,21 +167,20 @@ export class Reconciler {
     for (const other of this.#deps.registry.release(pass.key)) this.#deps.enqueue?.(other);
     this.#deps.metrics?.forgetTopology(pass.owner.namespace, pass.owner.name);
     this.#deps.logger.info({ topology: pass.key, deletionPolicy: spec.deletionPolicy ?? 'Orphan' }, 'finalizer removed');
-    pass.finished = true;
-    return 'stop';
+    return finished();
   }
 
-  async #observe(pass: Pass): Promise<StepResult> {
+  async #observe(pass: Pass): Promise<StepOutcome> {
     const requested = pass.topology.metadata.annotations?.[RECONCILE_REQUESTED_AT];
     const refresh = requested !== undefined && this.#requests.get(pass.key) !== requested;
     pass.snapshot = await this.#deps.gateway.observe(pass.topology.spec, undefined, refresh ? { refresh } : undefined);
     if (requested !== undefined) this.#requests.set(pass.key, requested);
     this.#deps.observedTargets?.(pass.key, pass.snapshot.machines.map((m) => m.id));
-    return 'continue';
+    return next();
   }
 
   // Cross-topology agreement: configuration endpoints per machine and one scope per DNS boundary.
-  #coordinate(pass: Pass): StepResult {
+  #coordinate(pass: Pass): StepOutcome {
     const { spec } = pass.topology;
     const machines = pass.snapshot?.machines.map((m) => m.id) ?? [];
     const { registry } = this.#deps;
@@ -192,50 +189,40 @@ export class Reconciler {
       ...registry.claimBoundary(pass.key, spec.privateLinkScope.dnsBoundary, spec.privateLinkScope.resourceId, spec.privateLinkScope.alsoLinkTo),
     ];
     for (const other of new Set(woken)) this.#deps.enqueue?.(other);
-    const conflicts = registry.boundaryConflicts(pass.key);
-    if (conflicts.length > 0 && spec.privateLinkScope.dnsBoundary) {
-      pass.findings.push(boundaryFinding(spec.privateLinkScope.resourceId, spec.privateLinkScope.dnsBoundary, conflicts));
-    }
-    return 'continue';
+    pass.findings.push(...(checkDnsBoundary(registry.boundaryMembers(pass.key)).get(pass.key) ?? []));
+    return next();
   }
 
-  #plan(pass: Pass): StepResult {
-    if (!pass.snapshot) return 'stop';
-    pass.plan = this.#deps.plan(this.#planInput(pass, pass.snapshot));
-    pass.findings.push(...pass.plan.findings);
-    if (pass.snapshot.errors.some((e) => e.code === 'Failed')) {
-      pass.transientError = `observe: ${pass.snapshot.errors.find((e) => e.code === 'Failed')?.message ?? ''}`;
-    }
-    return 'continue';
-  }
-
-  async #act(pass: Pass): Promise<StepResult> {
-    const actions = pass.plan?.actions ?? [];
-    if (pass.topology.spec.mode === 'Audit' || actions.length === 0) return 'continue';
-    pass.outcomes = await this.#deps.gateway.act(actions);
-    pass.findings.push(...outcomeFindings(pass.outcomes));
-    pass.inventory = updateInventory(pass.inventory, pass.outcomes);
-    if (pass.outcomes.some((o) => !o.ok && isTransient(o))) {
-      const first = pass.outcomes.find((o) => !o.ok && isTransient(o));
-      pass.transientError = `act: ${first?.error?.message ?? 'unknown error'}`;
-    }
-    return 'continue';
-  }
-
-  async #report(pass: Pass, log: Logger): Promise<ReconcileResult> {
-    const now = this.#deps.now?.() ?? new Date();
-    const status: MonitoringTopologyStatus | undefined = await reportPass(pass, this.#deps, now);
-    if (status) {
-      this.#written.set(pass.key, { uid: pass.topology.metadata.uid, status });
-      log.debug({ findingCount: status.findingCount }, 'status written');
-    }
-    if (pass.transientError) return { error: new Error(pass.transientError) };
-    const applied = pass.outcomes.some((o) => o.ok);
+  #plan(pass: Pass): StepOutcome {
+    if (!pass.snapshot) return stop();
+    const plan = this.#deps.plan(this.#planInput(pass, pass.snapshot));
+    pass.plan = plan;
+    pass.findings.push(...plan.findings);
+    const failedRead = pass.snapshot.errors.find((e) => e.code === 'Failed');
+    const stallers = stallingFindings(plan.findings);
+    const awaiting = plan.awaitingFullListing?.length ?? 0;
     const confirmMs = this.#deps.confirmAfterMs ?? 1000;
-    if (applied) return { requeueAfter: confirmMs };
-    // Machines whose associations observe has not listed in full yet: look again soon, not at once.
-    if (pass.plan?.awaitingFullListing?.length) return { requeueAfter: Math.min(pass.resyncMs, Math.max(confirmMs, 10_000)) };
-    return { requeueAfter: pass.resyncMs };
+    return next(
+      failedRead && new StepError('Generic', `observe: ${failedRead.message}`),
+      stallers.length > 0 ? new StepError('Stalling', stallers[0]?.message ?? '', { findings: stallers }) : undefined,
+      // Machines whose associations observe has not listed in full yet: look again soon, not at once.
+      awaiting > 0 ? new StepError('Waiting', `${awaiting} machine(s) await a full association listing`, { pending: awaiting, requeueAfterMs: Math.max(confirmMs, 10_000) }) : undefined,
+    );
+  }
+
+  async #act(pass: Pass): Promise<StepOutcome> {
+    const actions = pass.plan?.actions ?? [];
+    if (pass.topology.spec.mode === 'Audit' || actions.length === 0) return next();
+    pass.outcomes = await this.#deps.gateway.act(actions);
+    const findings = outcomeFindings(pass.outcomes);
+    pass.findings.push(...findings);
+    pass.inventory = updateInventory(pass.inventory, pass.outcomes);
+    const transient = pass.outcomes.find((o) => !o.ok && isTransient(o));
+    const stallers = stallingFindings(findings);
+    return next(
+      transient && new StepError('Generic', `act: ${transient.error?.message ?? 'unknown error'}`),
+      stallers.length > 0 ? new StepError('Stalling', stallers[0]?.message ?? '', { findings: stallers }) : undefined,
+    );
   }
 
   #planInput(pass: Pass, snapshot: Snapshot): PlanInput {

@@ -1,12 +1,8 @@
 // What every topology wants, across topologies, in memory: which configuration endpoint each machine should
 // use, and which private link scope each DNS boundary should hold. Conflicts are reported to all sides.
-import { idKey } from '../azure/ids.ts';
-
-interface BoundaryClaim {
-  boundary: string;
-  scopeId: string;
-  alsoLinkTo: string[];
-}
+import { boundaryConflicts } from '../findings/index.ts';
+import type { DnsBoundaryMember } from '../findings/index.ts';
+import { idKey } from '../model/index.ts';
 
 export interface BoundaryConflict {
   topology: string;
@@ -18,7 +14,7 @@ export class TopologyRegistry {
   readonly #machines = new Map<string, Map<string, string>>();
   // topology key -> machine keys it claims
   readonly #claims = new Map<string, Set<string>>();
-  readonly #boundaries = new Map<string, BoundaryClaim>();
+  readonly #boundaries = new Map<string, DnsBoundaryMember>();
 
   /**
    * Records the endpoint a topology wants for its machines. Returns the other topologies whose conflicts with
@@ -57,28 +53,24 @@ export class TopologyRegistry {
   /** Records the scope a topology puts in its DNS boundary; returns topologies whose boundary conflicts changed. */
   claimBoundary(topology: string, boundary: string | undefined, scopeId: string, alsoLinkTo: string[] = []): string[] {
     const before = new Set(this.boundaryConflicts(topology).map((c) => c.topology));
-    if (boundary) this.#boundaries.set(topology, { boundary, scopeId, alsoLinkTo });
+    if (boundary) this.#boundaries.set(topology, { key: topology, boundary, scopeId, alsoLinkTo });
     else this.#boundaries.delete(topology);
     const after = new Set(this.boundaryConflicts(topology).map((c) => c.topology));
     return symmetricDifference(before, after);
   }
 
-  /**
-   * Other topologies in the same DNS boundary with a different scope. Two scopes may share a boundary only
-   * when each links everything to the other (the migration pattern).
-   */
+  /** Other topologies in the same DNS boundary whose scope conflicts with this one's (see findings/dns.ts). */
   boundaryConflicts(topology: string): BoundaryConflict[] {
     const mine = this.#boundaries.get(topology);
     if (!mine) return [];
-    const out: BoundaryConflict[] = [];
-    for (const [other, claim] of this.#boundaries) {
-      if (other === topology || claim.boundary !== mine.boundary || idKey(claim.scopeId) === idKey(mine.scopeId)) continue;
-      const linked =
-        mine.alsoLinkTo.some((s) => idKey(s) === idKey(claim.scopeId)) &&
-        claim.alsoLinkTo.some((s) => idKey(s) === idKey(mine.scopeId));
-      if (!linked) out.push({ topology: other, scopeId: claim.scopeId });
-    }
-    return out;
+    return boundaryConflicts(mine, this.#boundaries.values()).map((o) => ({ topology: o.key, scopeId: o.scopeId }));
+  }
+
+  /** Every topology that declared the same DNS boundary as this one, itself included. */
+  boundaryMembers(topology: string): DnsBoundaryMember[] {
+    const mine = this.#boundaries.get(topology);
+    if (!mine) return [];
+    return [...this.#boundaries.values()].filter((m) => m.boundary === mine.boundary);
   }
 
   /** Forgets a topology; returns the topologies that conflicted with it. */

@@ -1,49 +1,17 @@
-// The report step: one pass's results become status (patched only when changed), events and metrics.
+// The report step: one pass and its summary become status (patched only when changed), events and metrics.
 import type { Finding, MonitoringTopologyStatus } from '../api/types.ts';
-import type { ActionOutcome } from '../azure/gateway.ts';
-import { describe, finding, listNames, stageOfResource } from '../findings/finding.ts';
-import { actionTarget, summarizePlan } from '../plan/index.ts';
-import type { Action } from '../plan/model.ts';
-import {
-  boundStatusFindings,
-  findingKey,
-  mergeConditions,
-  nextSyncTime,
-  statusChanged,
-} from '../kube/status.ts';
-import type { BoundaryConflict } from './registry.ts';
-import type { Pass, ReconcilerDeps } from './reconciler.ts';
-import { summarize } from './summarize.ts';
+import { listNames } from '../findings/index.ts';
+import type { EventRecorder } from '../kube/events.ts';
+import { boundStatusFindings, findingKey, mergeConditions, nextSyncTime, statusChanged } from '../kube/status.ts';
+import type { StatusWriter } from '../kube/status.ts';
+import { actionTarget } from '../model/index.ts';
+import type { Action } from '../model/index.ts';
+import { summarizePlan } from '../plan/index.ts';
+import type { ControllerMetrics } from './metrics.ts';
+import type { Pass } from './pass.ts';
+import type { PassSummary } from './summarize.ts';
 
 export const PLAN_SAMPLE_SIZE = 20;
-
-/** A failed write becomes a finding; a 403 or 404 says the spec cannot be satisfied as it stands. */
-export function outcomeFindings(outcomes: ActionOutcome[]): Finding[] {
-  return outcomes
-    .filter((o) => !o.ok)
-    .map(({ action, error }) => {
-      const target = actionTarget(action);
-      const detail = `${action.kind} on ${describe(target)} failed: ${error?.code ?? 'Error'}: ${error?.message ?? ''}`;
-      if (error?.status === 403 || error?.code === 'AuthorizationFailed' || error?.code === 'LinkedAuthorizationFailed') {
-        return finding('AuthorizationFailed', 'Error', target, stageOfResource(target), `${detail}. Grant the controller's identity write access to it.`);
-      }
-      if (error?.status === 404) {
-        return finding('ReferencedResourceNotFound', 'Error', target, stageOfResource(target), `${detail}. Check that the resources the spec names exist.`);
-      }
-      return finding('ArmRequestFailed', 'Error', target, stageOfResource(target), `${detail}. It is retried with backoff.`);
-    });
-}
-
-export function boundaryFinding(scopeId: string, boundary: string, conflicts: BoundaryConflict[]): Finding {
-  const others = conflicts.map((c) => `${c.topology} (${listNames([c.scopeId])})`).join(', ');
-  return finding(
-    'DnsBoundaryConflict',
-    'Error',
-    scopeId,
-    'Ingestion',
-    `DNS boundary ${boundary} is also claimed by ${others}: the last scope to write the private DNS zones wins and the other loses ingestion. Use one private link scope per boundary, or link every resource to both (alsoLinkTo on each side) while migrating.`,
-  );
-}
 
 const EVENT_REASON: Record<Action['kind'], string> = {
   UpdateAccessModes: 'UpdatedAccessModes',
@@ -55,14 +23,14 @@ const EVENT_REASON: Record<Action['kind'], string> = {
   RepairExtensionIdentity: 'RepairedExtensionIdentity',
 };
 
-function recordEvents(pass: Pass, deps: ReconcilerDeps, previousKeys: Set<string>): void {
+function recordEvents(pass: Pass, events: EventRecorder, previousKeys: Set<string>): void {
   const { topology } = pass;
   const byKind = new Map<Action['kind'], Action[]>();
   for (const o of pass.outcomes) if (o.ok) byKind.set(o.action.kind, [...(byKind.get(o.action.kind) ?? []), o.action]);
-  for (const [kind, actions] of byKind) deps.events.record(topology, 'Normal', EVENT_REASON[kind], actionsMessage(kind, actions));
+  for (const [kind, actions] of byKind) events.record(topology, 'Normal', EVENT_REASON[kind], actionsMessage(kind, actions));
   const failed = pass.outcomes.filter((o) => !o.ok);
   if (failed.length > 0) {
-    deps.events.record(topology, 'Warning', 'ActionsFailed', `${failed.length} change(s) failed, e.g. ${failed[0]?.action.kind} on ${listNames(failed.map((o) => actionTarget(o.action)))}: ${failed[0]?.error?.message ?? ''}`);
+    events.record(topology, 'Warning', 'ActionsFailed', `${failed.length} change(s) failed, e.g. ${failed[0]?.action.kind} on ${listNames(failed.map((o) => actionTarget(o.action)))}: ${failed[0]?.error?.message ?? ''}`);
   }
   // One event per finding code that gained resources, not one per machine.
   const fresh = new Map<string, Finding[]>();
@@ -73,7 +41,7 @@ function recordEvents(pass: Pass, deps: ReconcilerDeps, previousKeys: Set<string
   for (const [code, list] of fresh) {
     const first = list[0] as Finding;
     const more = list.length > 1 ? ` (${list.length} resources: ${listNames(list.map((f) => f.resourceId))})` : '';
-    deps.events.record(topology, first.severity === 'Info' ? 'Normal' : 'Warning', code, `${first.message}${more}`);
+    events.record(topology, first.severity === 'Info' ? 'Normal' : 'Warning', code, `${first.message}${more}`);
   }
 }
 
@@ -100,58 +68,59 @@ export function actionsMessage(kind: Action['kind'], actions: Action[]): string 
   }
 }
 
-// Finding keys seen on the previous pass of each topology (status holds only the bounded list).
-const previousFindings = new WeakMap<ReconcilerDeps, Map<string, Set<string>>>();
+export interface ReporterDeps {
+  status: StatusWriter;
+  events: EventRecorder;
+  metrics?: ControllerMetrics;
+}
 
-/** Builds the status, patches it when something changed, records events and metrics. Returns what was written. */
-export async function reportPass(pass: Pass, deps: ReconcilerDeps, now: Date): Promise<MonitoringTopologyStatus | undefined> {
-  const { topology } = pass;
-  const spec = topology.spec;
-  const mode = spec.mode ?? 'Enforce';
-  const previous = topology.status;
-  const generation = topology.metadata.generation;
-  const planned = pass.plan !== undefined;
+/** Writes what passes found; remembers per topology which findings the last pass saw, to report only new ones. */
+export class Reporter {
+  readonly #deps: ReporterDeps;
+  // Finding keys seen on the previous pass of each topology (status holds only the bounded list).
+  readonly #seen = new Map<string, Set<string>>();
 
-  const summary = summarize(
-    {
-      mode,
-      generation,
-      transientError: pass.transientError,
-      actions: pass.plan?.actions ?? [],
-      outcomes: pass.outcomes,
-      findings: pass.findings,
-      instances: pass.plan?.instances,
-      dnsBoundary: spec.privateLinkScope.dnsBoundary,
-      observed: planned,
-      awaiting: pass.plan?.awaitingFullListing?.length ?? 0,
-    },
-    previous?.conditions,
-  );
-  const bounded = planned
-    ? boundStatusFindings(pass.findings)
-    : { findings: previous?.findings ?? [], count: previous?.findingCount ?? 0 };
-  const next: MonitoringTopologyStatus = {
-    observedGeneration: generation,
-    conditions: mergeConditions(previous?.conditions, summary.conditions, generation, now),
-    instances: pass.plan?.instances ?? previous?.instances,
-    findings: bounded.findings,
-    findingCount: bounded.count,
-    plan: mode === 'Audit' && pass.plan ? summarizePlan(pass.plan.actions, PLAN_SAMPLE_SIZE) : undefined,
-    inventory: pass.inventory.length > 0 ? { scopedResources: pass.inventory } : undefined,
-  };
-  const changed = statusChanged(previous, next);
-  next.lastSyncTime = nextSyncTime(previous, changed, pass.resyncMs, now);
-
-  let seen = previousFindings.get(deps);
-  if (!seen) previousFindings.set(deps, (seen = new Map<string, Set<string>>()));
-  const previousKeys = seen.get(pass.key) ?? new Set((previous?.findings ?? []).map(findingKey));
-  if (planned) {
-    recordEvents(pass, deps, previousKeys);
-    seen.set(pass.key, new Set(pass.findings.map(findingKey)));
+  constructor(deps: ReporterDeps) {
+    this.#deps = deps;
   }
-  deps.metrics?.topology(pass.owner.namespace, pass.owner.name, pass.findings, pass.plan?.instances);
 
-  if (!changed && next.lastSyncTime === previous?.lastSyncTime) return undefined;
-  await deps.status.patchStatus(topology, next);
-  return next;
+  /** Builds the status, patches it when something changed, records events and metrics. Returns what was written. */
+  async report(pass: Pass, summary: PassSummary, now: Date): Promise<MonitoringTopologyStatus | undefined> {
+    const { topology } = pass;
+    const mode = topology.spec.mode ?? 'Enforce';
+    const previous = topology.status;
+    const generation = topology.metadata.generation;
+    const planned = pass.plan !== undefined;
+
+    const bounded = planned
+      ? boundStatusFindings(pass.findings)
+      : { findings: previous?.findings ?? [], count: previous?.findingCount ?? 0 };
+    const next: MonitoringTopologyStatus = {
+      observedGeneration: generation,
+      conditions: mergeConditions(previous?.conditions, summary.conditions, generation, now),
+      instances: pass.plan?.instances ?? previous?.instances,
+      findings: bounded.findings,
+      findingCount: bounded.count,
+      plan: mode === 'Audit' && pass.plan ? summarizePlan(pass.plan.actions, PLAN_SAMPLE_SIZE) : undefined,
+      inventory: pass.inventory.length > 0 ? { scopedResources: pass.inventory } : undefined,
+    };
+    const changed = statusChanged(previous, next);
+    next.lastSyncTime = nextSyncTime(previous, changed, pass.resyncMs, now);
+
+    const previousKeys = this.#seen.get(pass.key) ?? new Set((previous?.findings ?? []).map(findingKey));
+    if (planned) {
+      recordEvents(pass, this.#deps.events, previousKeys);
+      this.#seen.set(pass.key, new Set(pass.findings.map(findingKey)));
+    }
+    this.#deps.metrics?.topology(pass.owner.namespace, pass.owner.name, pass.findings, pass.plan?.instances);
+
+    if (!changed && next.lastSyncTime === previous?.lastSyncTime) return undefined;
+    await this.#deps.status.patchStatus(topology, next);
+    return next;
+  }
+
+  /** Forgets a topology whose life ended. */
+  forget(key: string): void {
+    this.#seen.delete(key);
+  }
 }

@@ -1,11 +1,11 @@
-// The one place where a pass's results become conditions: Ready / Reconciling / Stalled as kstatus reads them,
-// plus one condition per area (private link scope, associations, agent identity, DNS boundary).
+// The one reader of a pass's step results: they become conditions (Ready / Reconciling / Stalled as kstatus reads
+// them, plus one per area: private link scope, associations, agent identity, DNS boundary) and the queue's result.
 import { ConditionType } from '../api/types.ts';
 import type { Finding, FindingCode, InstanceCounts, Mode } from '../api/types.ts';
-import { isType, ResourceTypes } from '../azure/ids.ts';
-import type { ActionOutcome } from '../azure/gateway.ts';
-import type { Action } from '../plan/model.ts';
+import { isType, ResourceTypes } from '../model/index.ts';
+import type { Action, ActionOutcome } from '../model/index.ts';
 import type { ConditionInput } from '../kube/status.ts';
+import type { Pass, ReconcileResult, StepRecord } from './pass.ts';
 
 /** Condition reasons (CamelCase, stable: alerts and scripts match on them). */
 export const Reason = {
@@ -86,14 +86,12 @@ export function areaOfAction(a: Action): Area {
   }
 }
 
-/** Codes that mean the spec cannot be satisfied as written until someone changes the spec or Azure. */
-export const STALLING_CODES: ReadonlySet<FindingCode> = new Set(['ReferencedResourceNotFound', 'AuthorizationFailed']);
-
-export interface PassSummaryInput {
+interface PassSummaryInput {
   mode: Mode;
-  generation: number | undefined;
-  /** Observe or the whole pass failed in a way worth retrying; the previous area conditions are kept. */
-  transientError?: string;
+  /** A step failed in a way worth retrying (a generic error); the previous area conditions are kept. */
+  genericError?: string;
+  /** What stalling errors say must change (the spec, or Azure). */
+  stallers: Finding[];
   /** Actions of the plan (pending in Audit, attempted in Enforce). */
   actions: Action[];
   outcomes: ActionOutcome[];
@@ -109,6 +107,8 @@ export interface PassSummary {
   conditions: ConditionInput[];
   stalled: boolean;
   progressing: boolean;
+  /** What the work queue does next: retry with backoff, confirm soon, or resync. */
+  result: ReconcileResult;
 }
 
 const AREA_CONDITIONS: [Area, ConditionType, string][] = [
@@ -164,21 +164,50 @@ function areaCondition(area: Area, type: ConditionType, label: string, input: Pa
   return { type, status: 'True', reason: Reason.Converged, message: CONVERGED_MESSAGE[area] };
 }
 
-/** Turns one pass into the full set of conditions. */
-export function summarize(input: PassSummaryInput, previous: ConditionInput[] = []): PassSummary {
-  const { mode, findings, outcomes } = input;
-  const stallers = findings.filter((f) => f.severity === 'Error' && STALLING_CODES.has(f.code));
+/**
+ * Turns one pass and its steps' results into the full set of conditions and the queue's result. Generic errors
+ * retry with backoff (the last one is reported); stalling errors name what must change; waiting errors ask for
+ * an early pass.
+ */
+export function summarize(pass: Pass, steps: readonly StepRecord[], previous: ConditionInput[] = [], confirmMs = 1000): PassSummary {
+  const errors = steps.flatMap((s) => s.errors);
+  const generic = errors.filter((e) => e.kind === 'Generic').at(-1);
+  const waiting = errors.filter((e) => e.kind === 'Waiting');
+  const spec = pass.topology.spec;
+  const input: PassSummaryInput = {
+    mode: spec.mode ?? 'Enforce',
+    genericError: generic?.message,
+    stallers: errors.filter((e) => e.kind === 'Stalling').flatMap((e) => e.findings),
+    actions: pass.plan?.actions ?? [],
+    outcomes: pass.outcomes,
+    findings: pass.findings,
+    instances: pass.plan?.instances,
+    dnsBoundary: spec.privateLinkScope.dnsBoundary,
+    observed: pass.plan !== undefined,
+    awaiting: waiting.reduce((n, e) => n + e.pending, 0),
+  };
+  const summary = passConditions(input, previous);
+  let result: ReconcileResult;
+  if (generic) result = { error: new Error(generic.message) };
+  else if (pass.outcomes.some((o) => o.ok)) result = { requeueAfter: confirmMs };
+  else if (waiting.length > 0) result = { requeueAfter: Math.min(pass.resyncMs, ...waiting.map((e) => e.requeueAfterMs ?? pass.resyncMs)) };
+  else result = { requeueAfter: pass.resyncMs };
+  return { ...summary, result };
+}
+
+function passConditions(input: PassSummaryInput, previous: ConditionInput[]): Omit<PassSummary, 'result'> {
+  const { mode, findings, outcomes, stallers } = input;
   const failed = outcomes.filter((o) => !o.ok);
   const applied = outcomes.filter((o) => o.ok).length;
   const errors = findings.filter((f) => f.severity === 'Error');
   const stalled = stallers.length > 0;
-  const transient = input.transientError !== undefined;
+  const transient = input.genericError !== undefined;
   const awaiting = mode === 'Enforce' ? (input.awaiting ?? 0) : 0;
   const progressing = transient || (mode === 'Enforce' && applied > 0) || awaiting > 0;
 
   let ready: ConditionInput;
   if (transient) {
-    ready = { type: ConditionType.Ready, status: 'False', reason: Reason.ArmUnavailable, message: `Azure could not be read or changed; retrying with backoff: ${input.transientError}` };
+    ready = { type: ConditionType.Ready, status: 'False', reason: Reason.ArmUnavailable, message: `Azure could not be read or changed; retrying with backoff: ${input.genericError}` };
   } else if (stalled) {
     const reason = stallers[0]?.code === 'AuthorizationFailed' ? Reason.AuthorizationFailed : Reason.ReferencedResourceNotFound;
     ready = { type: ConditionType.Ready, status: 'False', reason, message: firstOf(stallers) };

@@ -1,7 +1,6 @@
 // Azure Arc-enabled servers: the connected-machine agent's state, its identity and its own private link path.
 import type { Finding } from '../api/types.ts';
-import type { ObservedMachine } from '../plan/model.ts';
-import type { AssessedFinding } from './finding.ts';
+import type { AssessedFinding, ObservedMachine } from '../model/index.ts';
 import { describe, finding, listNames } from './finding.ts';
 
 /**

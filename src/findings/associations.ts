@@ -1,7 +1,7 @@
 // Configuration endpoint checks (stage ConfigurationEndpoint): the agent reads only `configurationAccessEndpoint`.
 import type { Finding } from '../api/types.ts';
-import { CONFIGURATION_ACCESS_ENDPOINT } from '../azure/ids.ts';
-import type { ObservedAssociation } from '../plan/model.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT } from '../model/index.ts';
+import type { ObservedAssociation } from '../model/index.ts';
 import { describe, finding, listNames } from './finding.ts';
 
 export type EndpointGap =

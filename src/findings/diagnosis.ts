@@ -1,7 +1,7 @@
 // Per-machine diagnosis in the field report's order: the first failing lifecycle stage is the one to fix.
 import { LIFECYCLE_STAGES } from '../api/types.ts';
 import type { Finding, LifecycleStage } from '../api/types.ts';
-import { IdMap } from '../azure/ids.ts';
+import { IdMap } from '../model/index.ts';
 import { compareFindings } from './sort.ts';
 
 export interface MachineDiagnosis {

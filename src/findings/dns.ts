@@ -1,6 +1,6 @@
 // One private link scope per DNS boundary: the last scope to write the shared zones wins the global endpoints.
 import type { Finding } from '../api/types.ts';
-import { idKey } from '../azure/ids.ts';
+import { idKey } from '../model/index.ts';
 import { describe, finding } from './finding.ts';
 
 export interface DnsBoundaryMember {
@@ -14,6 +14,20 @@ export interface DnsBoundaryMember {
 function linksTo(m: DnsBoundaryMember, scopeId: string): boolean {
   const k = idKey(scopeId);
   return idKey(m.scopeId) === k || (m.alsoLinkTo ?? []).some((s) => idKey(s) === k);
+}
+
+/**
+ * The members of `m`'s boundary it conflicts with: a different scope is safe only when each also links to the
+ * other's scope (the migration pattern).
+ */
+export function boundaryConflicts(m: DnsBoundaryMember, members: Iterable<DnsBoundaryMember>): DnsBoundaryMember[] {
+  if (!m.boundary) return [];
+  const out: DnsBoundaryMember[] = [];
+  for (const o of members) {
+    if (o === m || o.boundary !== m.boundary || idKey(o.scopeId) === idKey(m.scopeId)) continue;
+    if (!(linksTo(m, o.scopeId) && linksTo(o, m.scopeId))) out.push(o);
+  }
+  return out;
 }
 
 /**
@@ -31,9 +45,7 @@ export function checkDnsBoundary(topologies: readonly DnsBoundaryMember[]): Map<
   const out = new Map<string, Finding[]>();
   for (const [boundary, members] of byBoundary) {
     for (const m of members) {
-      const unsafe = members.filter(
-        (o) => o !== m && idKey(o.scopeId) !== idKey(m.scopeId) && !(linksTo(m, o.scopeId) && linksTo(o, m.scopeId)),
-      );
+      const unsafe = boundaryConflicts(m, members);
       if (unsafe.length === 0) continue;
       const others = [...new Set(unsafe.map((o) => `${o.key} (${describe(o.scopeId)})`))].sort();
       out.set(m.key, [

@@ -1,6 +1,6 @@
 // What only Azure can tell: failed reads become findings with a clear next step, never a crash.
 import type { Finding } from '../api/types.ts';
-import type { ReadError } from '../plan/model.ts';
+import type { ReadError } from '../model/index.ts';
 import { describe, finding, stageOfResource } from './finding.ts';
 
 export function readErrorFinding(error: ReadError): Finding {

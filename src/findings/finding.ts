@@ -1,6 +1,6 @@
 // Building blocks for findings: one constructor and the wording helpers every check shares.
 import type { Finding, FindingCode, LifecycleStage, Severity } from '../api/types.ts';
-import { ResourceTypes } from '../azure/ids.ts';
+import { ResourceTypes } from '../model/index.ts';
 
 export function finding(
   code: FindingCode,
@@ -80,10 +80,4 @@ export function listNames(ids: readonly string[], max = 3): string {
   const names = ids.slice(0, max).map(nameOf);
   const rest = ids.length - names.length;
   return rest > 0 ? `${names.join(', ')} and ${rest} more` : names.join(', ');
-}
-
-/** A finding about one machine, and whether a planned action fixes it (pending) or not (failing). */
-export interface AssessedFinding {
-  finding: Finding;
-  fixable: boolean;
 }

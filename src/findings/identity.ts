@@ -1,8 +1,7 @@
 // Agent identity (stages Extension and Identity): the agent authenticates with exactly one managed identity.
 import type { Finding } from '../api/types.ts';
-import { sameId } from '../azure/ids.ts';
-import type { ObservedAgentExtension, ObservedMachine, ObservedScaleSet } from '../plan/model.ts';
-import type { AssessedFinding } from './finding.ts';
+import { sameId } from '../model/index.ts';
+import type { ObservedAgentExtension, ObservedMachine, ObservedScaleSet, AssessedFinding } from '../model/index.ts';
 import { describe, finding, nameOf } from './finding.ts';
 
 /** The identifier name the agent needs for a user-assigned identity given by resource id. */

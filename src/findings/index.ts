@@ -1,5 +1,4 @@
 // Findings: small named checks, each returning what is wrong and how to fix it, plus ordering and diagnosis.
-export type { AssessedFinding } from './finding.ts';
 export { describe, finding, listNames, nameOf, stageOfResource } from './finding.ts';
 export { compareFindings, sortFindings, boundFindings } from './sort.ts';
 export type { MachineDiagnosis } from './diagnosis.ts';
@@ -38,7 +37,8 @@ export {
   endpointAssociationStale,
 } from './associations.ts';
 export type { DnsBoundaryMember } from './dns.ts';
-export { checkDnsBoundary } from './dns.ts';
+export { boundaryConflicts, checkDnsBoundary } from './dns.ts';
+export { STALLING_CODES, outcomeFindings, stallingFindings } from './outcomes.ts';
 export {
   arcAgentNotConnected,
   arcPrivateLinkScopeMissing,

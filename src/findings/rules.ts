@@ -1,7 +1,7 @@
 // Rule checks (stages Rules and Collection): which rules apply to which OS, and rules that collect the same data.
 import type { Finding } from '../api/types.ts';
-import { idKey } from '../azure/ids.ts';
-import type { ObservedDataSource, ObservedRule, OsType } from '../plan/model.ts';
+import { idKey } from '../model/index.ts';
+import type { ObservedDataSource, ObservedRule, OsType } from '../model/index.ts';
 import { describe, finding, listNames, nameOf } from './finding.ts';
 
 /** The agent's limit on rule associations per machine. */

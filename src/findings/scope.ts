@@ -1,7 +1,7 @@
 // Private link scope checks: access modes, scoped resources and the workspace settings the scope overrides.
 import type { AccessMode, AccessModes, Finding, LifecycleStage } from '../api/types.ts';
-import { idKey } from '../azure/ids.ts';
-import type { ObservedScope, ObservedWorkspace } from '../plan/model.ts';
+import { idKey } from '../model/index.ts';
+import type { ObservedScope, ObservedWorkspace } from '../model/index.ts';
 import { describe, finding } from './finding.ts';
 
 export type Exclusions = ObservedScope['exclusions'];

@@ -1,7 +1,7 @@
 // Ordering and bounding of findings: most severe first, then in the order the agent lifecycle fails.
 import { LIFECYCLE_STAGES } from '../api/types.ts';
 import type { Finding, Severity } from '../api/types.ts';
-import { idKey } from '../azure/ids.ts';
+import { idKey } from '../model/index.ts';
 
 const SEVERITY_RANK: Record<Severity, number> = { Error: 0, Warning: 1, Info: 2 };
 const STAGE_RANK = new Map<string, number>(LIFECYCLE_STAGES.map((s, i) => [s, i]));

@@ -1,8 +1,8 @@
 // Deterministic action order: scope first, then the agent, then associations; within a kind by resource and name.
 import type { PlanSummary, PlannedActionSummary } from '../api/types.ts';
-import { idKey } from '../azure/ids.ts';
 import { nameOf } from '../findings/index.ts';
-import type { Action, ActionKind } from './model.ts';
+import { actionTarget, idKey } from '../model/index.ts';
+import type { Action, ActionKind } from '../model/index.ts';
 
 const KIND_ORDER: ActionKind[] = [
   'UpdateAccessModes',
@@ -13,23 +13,6 @@ const KIND_ORDER: ActionKind[] = [
   'DeleteAssociation',
   'RemoveScopedResource',
 ];
-
-/** The resource an action changes (for sorting, status samples and logs). */
-export function actionTarget(a: Action): string {
-  switch (a.kind) {
-    case 'UpdateAccessModes':
-      return a.scopeId;
-    case 'AddScopedResource':
-    case 'RemoveScopedResource':
-      return `${a.scopeId}/scopedResources/${a.name}`;
-    case 'CreateRuleAssociation':
-    case 'CreateEndpointAssociation':
-    case 'DeleteAssociation':
-      return `${a.resourceId}/providers/Microsoft.Insights/dataCollectionRuleAssociations/${a.name}`;
-    case 'RepairExtensionIdentity':
-      return `${a.resourceId}/extensions/${a.extensionName}`;
-  }
-}
 
 export function compareActions(a: Action, b: Action): number {
   const k = KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind);

@@ -1,7 +1,8 @@
 // Deletion with `deletionPolicy: Delete`: remove exactly what carries this topology's mark, nothing else, ever.
-import { idKey, sameId } from '../azure/ids.ts';
+import { idKey, sameId } from '../model/index.ts';
 import { sortActions } from './actions.ts';
-import type { Action, ObservedScope, PlanInput } from './model.ts';
+import type { Action, ObservedScope } from '../model/index.ts';
+import type { PlanInput } from './types.ts';
 import { isOwnedBy } from './ownership.ts';
 
 export function planDeletion(input: PlanInput): Action[] {

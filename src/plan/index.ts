@@ -1,16 +1,18 @@
 // The pure centre of the reconciler: spec + snapshot -> idempotent actions, findings and instance counts.
 // Findings describe the observed state (what Enforce would fix is reported too); the reconciler re-observes after acting.
 import type { Finding } from '../api/types.ts';
-import { idKey } from '../azure/ids.ts';
+import { idKey } from '../model/index.ts';
 import { arcUserAssignedIdentityUnsupported, checkScaleSetProfile, primaryFindings, readErrorFindings, sortFindings } from '../findings/index.ts';
 import { sortActions } from './actions.ts';
 import { indexMachines, planMachine } from './machines.ts';
 import type { MachineOutcome } from './machines.ts';
-import type { Action, ObservedMachine, Plan, PlanInput } from './model.ts';
+import type { Action, ObservedMachine } from '../model/index.ts';
+import type { Plan, PlanInput } from './types.ts';
 import { ruleFindings } from './rules.ts';
 import { planScope } from './scope.ts';
 
-export { actionTarget, compareActions, sortActions, summarizePlan } from './actions.ts';
+export { actionTarget } from '../model/index.ts';
+export { compareActions, sortActions, summarizePlan } from './actions.ts';
 export { planDeletion } from './deletion.ts';
 export {
   MAX_ASSOCIATION_NAME,

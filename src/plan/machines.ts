@@ -1,7 +1,8 @@
 // The per-machine part of the plan: rule and endpoint associations, agent identity, and the machine's state.
 import type { Finding } from '../api/types.ts';
-import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, sameId } from '../azure/ids.ts';
-import type { AssessedFinding, EndpointGap } from '../findings/index.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, sameId } from '../model/index.ts';
+import type { EndpointGap } from '../findings/index.ts';
+import type { AssessedFinding, Action, ObservedAssociation, ObservedMachine, ObservedRule, ObservedScaleSet } from '../model/index.ts';
 import {
   arcAgentNotConnected,
   arcPrivateLinkScopeMissing,
@@ -18,7 +19,7 @@ import {
   ruleAssociationMissing,
   ruleFit,
 } from '../findings/index.ts';
-import type { Action, ObservedAssociation, ObservedMachine, ObservedRule, ObservedScaleSet, PlanInput } from './model.ts';
+import type { PlanInput } from './types.ts';
 import { isOwnedBy, ownerMarker, ruleAssociationName } from './ownership.ts';
 
 export type MachineState = 'compliant' | 'pending' | 'failing';

@@ -1,8 +1,8 @@
 // Ownership marks: what the controller writes into what it creates, so it prunes only its own work.
 import { createHash } from 'node:crypto';
 import { GROUP, KIND } from '../api/types.ts';
-import { idKey, parseArmId } from '../azure/ids.ts';
-import type { Owner } from './model.ts';
+import { idKey, parseArmId } from '../model/index.ts';
+import type { Owner } from '../model/index.ts';
 
 const MARKER_KEY = `${GROUP}/owner`;
 // Namespace and name are DNS labels/subdomains (no `/` or spaces); the uid is a UUID.

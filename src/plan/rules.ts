@@ -1,8 +1,8 @@
 // Rule-level findings across the fleet: OS kind fit and overlapping data sources, counted per rule (pair), not per machine.
 import type { Finding } from '../api/types.ts';
-import { idKey } from '../azure/ids.ts';
+import { idKey } from '../model/index.ts';
 import { combinedOsRule, dataSourceOverlaps, osKindMismatch, overlappingDataSources, ruleFit } from '../findings/index.ts';
-import type { ObservedMachine, ObservedRule, OsType } from './model.ts';
+import type { ObservedMachine, ObservedRule, OsType } from '../model/index.ts';
 
 /** Machines (sorted by id) grouped by OS: rule applicability depends only on it, so the fleet-wide checks cost O(rules² + machines). */
 function byOs(machines: readonly ObservedMachine[]): Map<OsType | undefined, string[]> {

@@ -1,6 +1,6 @@
 // The private link scope part of the plan: access modes and the scoped resources on the data path.
 import type { Finding, LifecycleStage } from '../api/types.ts';
-import { IdMap, idKey, sameId } from '../azure/ids.ts';
+import { IdMap, idKey, sameId } from '../model/index.ts';
 import {
   describe,
   checkAccessModes,
@@ -9,7 +9,8 @@ import {
   linkedResources,
   resourceNotScoped,
 } from '../findings/index.ts';
-import type { Action, ObservedScope, PlanInput } from './model.ts';
+import type { Action, ObservedScope } from '../model/index.ts';
+import type { PlanInput } from './types.ts';
 import { scopedResourceName } from './ownership.ts';
 
 export interface ScopePlan {

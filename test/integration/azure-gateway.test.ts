@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MonitoringTopologySpec } from '../../src/api/types.ts';
 import { createArmGateway, createSubscriptionBudgets } from '../../src/azure/index.ts';
 import type { ArmGateway } from '../../src/azure/index.ts';
-import { idKey, sameId } from '../../src/azure/ids.ts';
+import { idKey, sameId } from '../../src/model/index.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { Estate, RunningEmulator } from '../../src/emulator/index.ts';
-import type { Action, Snapshot } from '../../src/plan/model.ts';
+import type { Action, Snapshot } from '../../src/model/index.ts';
 
 const SUB = '11111111-2222-4333-8444-555555555555';
 const TENANT = '99999999-8888-4777-8666-555555555555';

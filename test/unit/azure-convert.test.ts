@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { associationTarget, matchesTags, toAssociation, toRule, toVmMachine } from '../../src/azure/convert.ts';
 import { looksIncomplete } from '../../src/azure/observe.ts';
 import { flexibleMembersFilter } from '../../src/azure/targets.ts';
-import type { ObservedAssociation, ObservedMachine, ObservedRule } from '../../src/plan/model.ts';
+import type { ObservedAssociation, ObservedMachine, ObservedRule } from '../../src/model/index.ts';
 
 const VM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
 const DCE = '/subscriptions/s/resourceGroups/m/providers/Microsoft.Insights/dataCollectionEndpoints/dce';

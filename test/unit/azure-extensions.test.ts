@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExtensionCache } from '../../src/azure/extensions.ts';
-import type { ObservedAgentExtension, ObservedMachine } from '../../src/plan/model.ts';
+import type { ObservedAgentExtension, ObservedMachine } from '../../src/model/index.ts';
 
 const vmId = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1';
 const ama: ObservedAgentExtension = {

@@ -6,7 +6,8 @@ import { Reconciler } from '../../src/controller/reconciler.ts';
 import type { ReconcilerDeps } from '../../src/controller/reconciler.ts';
 import { TopologyRegistry } from '../../src/controller/registry.ts';
 import type { EventType } from '../../src/kube/events.ts';
-import type { Action, Plan, PlanInput, Snapshot } from '../../src/plan/model.ts';
+import type { Action, Snapshot } from '../../src/model/index.ts';
+import type { Plan, PlanInput } from '../../src/plan/types.ts';
 
 const SUB = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers';
 const SCOPE = `${SUB}/Microsoft.Insights/privateLinkScopes/ampls`;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIGURATION_ACCESS_ENDPOINT } from '../../src/azure/ids.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT } from '../../src/model/index.ts';
 import { planTopology } from '../../src/plan/index.ts';
-import type { Action, ObservedMachine, PlanInput } from '../../src/plan/model.ts';
+import type { Action, ObservedMachine } from '../../src/model/index.ts';
+import type { PlanInput } from '../../src/plan/types.ts';
 import { ownerMarker, ruleAssociationName } from '../../src/plan/ownership.ts';
 import {
   association,

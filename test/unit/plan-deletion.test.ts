@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIGURATION_ACCESS_ENDPOINT } from '../../src/azure/ids.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT } from '../../src/model/index.ts';
 import { planDeletion, planTopology, summarizePlan } from '../../src/plan/index.ts';
-import type { PlanInput } from '../../src/plan/model.ts';
+import type { PlanInput } from '../../src/plan/types.ts';
 import { ownerMarker, scopedResourceName } from '../../src/plan/ownership.ts';
 import { association, convergedInput, ids, otherOwner, owner, scope, spec, withSnapshot } from './fixtures/estate.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planTopology } from '../../src/plan/index.ts';
-import type { ObservedMachine, PlanInput } from '../../src/plan/model.ts';
+import type { ObservedMachine } from '../../src/model/index.ts';
+import type { PlanInput } from '../../src/plan/types.ts';
 import { convergedInput, ids, ownedAssociations, scaleSet, spec, vm, withSnapshot } from './fixtures/estate.ts';
 
 const UAMI = ids.identity();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planTopology } from '../../src/plan/index.ts';
-import type { Action } from '../../src/plan/model.ts';
+import type { Action } from '../../src/model/index.ts';
 import { scopedResourceName } from '../../src/plan/ownership.ts';
 import { convergedInput, ids, rule, scope, spec, withSnapshot, workspace } from './fixtures/estate.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIGURATION_ACCESS_ENDPOINT } from '../../src/azure/ids.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT } from '../../src/model/index.ts';
 import { planTopology } from '../../src/plan/index.ts';
-import type { ObservedMachine } from '../../src/plan/model.ts';
+import type { ObservedMachine } from '../../src/model/index.ts';
 import { association, convergedInput, ids, ownedAssociations, vm, withSnapshot } from './fixtures/estate.ts';
 
 const codes = (p: ReturnType<typeof planTopology>): string[] => p.findings.map((f) => f.code);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IdMap, idKey, isType, parseArmId, resourceGroupId, sameId } from '../../src/azure/ids.ts';
+import { IdMap, idKey, isType, parseArmId, resourceGroupId, sameId } from '../../src/model/index.ts';
 
 const vm = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-1';
 

@@ -1,6 +1,5 @@
-// The contract between observe (src/azure), plan (src/plan, src/findings) and act (src/azure):
-// a snapshot of the Azure state a topology touches, and the idempotent actions that converge it.
-import type { AccessMode, Finding, InstanceCounts, MonitoringTopologySpec } from '../api/types.ts';
+// What observe (src/azure) saw of the Azure state a topology touches: the input of plan and findings.
+import type { AccessMode } from '../api/types.ts';
 
 export type OsType = 'Linux' | 'Windows';
 
@@ -171,76 +170,4 @@ export interface Snapshot {
    */
   fullyListedMachines: string[];
   errors: ReadError[];
-}
-
-/** Who the controller is acting for: written into association descriptions as the ownership marker. */
-export interface Owner {
-  namespace: string;
-  name: string;
-  uid: string;
-}
-
-export type Action =
-  | {
-      kind: 'UpdateAccessModes';
-      scopeId: string;
-      ingestionAccessMode: AccessMode;
-      queryAccessMode: AccessMode;
-      exclusions: ObservedScope['exclusions'];
-      reason: string;
-    }
-  | { kind: 'AddScopedResource'; scopeId: string; name: string; linkedResourceId: string; reason: string }
-  | { kind: 'RemoveScopedResource'; scopeId: string; name: string; linkedResourceId: string; reason: string }
-  | {
-      kind: 'CreateRuleAssociation';
-      resourceId: string;
-      name: string;
-      dataCollectionRuleId: string;
-      description: string;
-      reason: string;
-    }
-  | {
-      kind: 'CreateEndpointAssociation';
-      resourceId: string;
-      /** Always `configurationAccessEndpoint`. */
-      name: string;
-      dataCollectionEndpointId: string;
-      description: string;
-      reason: string;
-    }
-  | { kind: 'DeleteAssociation'; resourceId: string; name: string; associationId: string; reason: string }
-  | {
-      kind: 'RepairExtensionIdentity';
-      /** VM id (or scale-set id for a Uniform scale set's profile). */
-      resourceId: string;
-      extensionName: string;
-      /** The full new `settings` object (existing settings with `authentication.managedIdentity` set). */
-      settings: Record<string, unknown>;
-      reason: string;
-    };
-
-export type ActionKind = Action['kind'];
-
-/** The pure plan: actions that converge Azure toward the spec, plus what cannot be fixed. */
-export interface Plan {
-  actions: Action[];
-  findings: Finding[];
-  instances: InstanceCounts;
-  /** Scoped resources the spec wants (for the inventory and for Delete). */
-  desiredScopedResources: { scopeId: string; linkedResourceId: string }[];
-  /** Machines that lack a configuration endpoint association in the bulk view and were not listed in full (see `Snapshot.fullyListedMachines`). */
-  awaitingFullListing?: string[];
-}
-
-export interface PlanInput {
-  spec: MonitoringTopologySpec;
-  owner: Owner;
-  snapshot: Snapshot;
-  /** Scoped resources this topology added earlier (status.inventory), to recognise what it owns. */
-  ownedScopedResources: { scopeId: string; name: string; linkedResourceId: string }[];
-  /**
-   * Other topologies' configuration endpoints for machines this topology also targets
-   * (machine id -> endpoint ids), from the controller's in-memory registry.
-   */
-  competingEndpoints?: Record<string, string[]>;
 }

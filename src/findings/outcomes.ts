@@ -1,0 +1,30 @@
+// Findings from what acting did: a failed write says what to fix, and whether the spec can be met as it stands.
+import type { Finding, FindingCode } from '../api/types.ts';
+import { actionTarget } from '../model/index.ts';
+import type { ActionOutcome } from '../model/index.ts';
+import { describe, finding, stageOfResource } from './finding.ts';
+
+/** A failed write becomes a finding; a 403 or 404 says the spec cannot be satisfied as it stands. */
+export function outcomeFindings(outcomes: readonly ActionOutcome[]): Finding[] {
+  return outcomes
+    .filter((o) => !o.ok)
+    .map(({ action, error }) => {
+      const target = actionTarget(action);
+      const detail = `${action.kind} on ${describe(target)} failed: ${error?.code ?? 'Error'}: ${error?.message ?? ''}`;
+      if (error?.status === 403 || error?.code === 'AuthorizationFailed' || error?.code === 'LinkedAuthorizationFailed') {
+        return finding('AuthorizationFailed', 'Error', target, stageOfResource(target), `${detail}. Grant the controller's identity write access to it.`);
+      }
+      if (error?.status === 404) {
+        return finding('ReferencedResourceNotFound', 'Error', target, stageOfResource(target), `${detail}. Check that the resources the spec names exist.`);
+      }
+      return finding('ArmRequestFailed', 'Error', target, stageOfResource(target), `${detail}. It is retried with backoff.`);
+    });
+}
+
+/** Codes that mean the spec cannot be satisfied as written until someone changes the spec or Azure. */
+export const STALLING_CODES: ReadonlySet<FindingCode> = new Set(['ReferencedResourceNotFound', 'AuthorizationFailed']);
+
+/** The findings that stall a topology: retrying cannot help until the spec or Azure changes. */
+export function stallingFindings(findings: readonly Finding[]): Finding[] {
+  return findings.filter((f) => f.severity === 'Error' && STALLING_CODES.has(f.code));
+}

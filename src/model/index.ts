@@ -1,0 +1,26 @@
+// The domain model at the centre: ARM ids, the observed snapshot, actions, owner and finding shape.
+// Imports nothing from the project but src/api; every other folder may import it.
+export type { Action, ActionError, ActionKind, ActionOutcome } from './actions.ts';
+export { actionTarget } from './actions.ts';
+export type { AssessedFinding, Finding, FindingCode, LifecycleStage, Severity } from './finding.ts';
+export type { ArmId } from './ids.ts';
+export { CONFIGURATION_ACCESS_ENDPOINT, IdMap, ResourceTypes, idKey, isType, parseArmId, resourceGroupId, sameId } from './ids.ts';
+export type { Owner } from './owner.ts';
+export type {
+  MachineKind,
+  ObservedAgentExtension,
+  ObservedAssociation,
+  ObservedDataSource,
+  ObservedEndpoint,
+  ObservedIdentity,
+  ObservedMachine,
+  ObservedRule,
+  ObservedScaleSet,
+  ObservedScope,
+  ObservedScopedResource,
+  ObservedWorkspace,
+  OsType,
+  ReadError,
+  ReadErrorCode,
+  Snapshot,
+} from './snapshot.ts';
