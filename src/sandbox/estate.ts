@@ -23,6 +23,8 @@ export const SEED_STORY = {
   ambiguousVm: `${SUB}/resourceGroups/rg-workloads/providers/Microsoft.Compute/virtualMachines/vm-windows-02`,
   agentExtension: 'AzureMonitorWindowsAgent',
   agentIdentity: `${SUB}/resourceGroups/rg-monitoring/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami-ama`,
+  /** An on-premises Arc server whose connected-machine agent is Disconnected: only a person on the server can fix it. */
+  disconnectedArcServer: `${SUB}/resourceGroups/rg-onprem/providers/Microsoft.HybridCompute/machines/srv-onprem-02`,
 } as const;
 
 function obj(v: unknown): Json {
