@@ -57,10 +57,11 @@ describe('the Azure role in README.md', () => {
 
   it('without the association write, reports AuthorizationFailed and does not converge', { timeout: 240_000 }, async () => {
     const actions = readmeRoleActions().filter((a) => a !== 'Microsoft.Insights/dataCollectionRuleAssociations/write');
-    const run = await sandboxWith(actions, '12');
+    // Long enough for the first pass to reach its writes on a loaded machine; the run ends at this limit by design.
+    const run = await sandboxWith(actions, '30');
     expect(run.code, run.output).toBe(1);
     expect(run.output).toMatch(/✗ AuthorizationFailed/);
     expect(run.output).toMatch(/Microsoft\.Insights\/dataCollectionRuleAssociations\/write/);
-    expect(run.output).toContain('Timed out after 12.0 s without converging to all-compliant');
+    expect(run.output).toContain('Timed out after 30.0 s without converging to all-compliant');
   });
 });
