@@ -7,8 +7,13 @@ const MAX_ID_LENGTH = 512;
 
 // RE2 fragments (CEL `matches`): no backslashes, so they survive TS, YAML and CEL quoting unchanged.
 const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const RESOURCE_GROUP = '[-a-z0-9_.()]{1,90}';
-const NAME = '[-a-z0-9_.]{1,260}';
+// No segment may end with a period: Azure refuses such names, and `.`/`..` are dot-segments the SDK's URL
+// handling resolves away (`resourceGroups/..` would address the whole subscription).
+// https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules ("Can't end with period")
+const RESOURCE_GROUP = '[-a-z0-9_.()]{0,89}[-a-z0-9_()]';
+const NAME = '[-a-z0-9_.]{0,259}[-a-z0-9_]';
+/** Said in every id rule's message, since a refused `..` is otherwise puzzling. */
+const NO_DOT_SEGMENTS = 'no name may be "." or ".." or end with a period';
 const SUBSCRIPTION_ID = `/subscriptions/${GUID}`;
 const RESOURCE_GROUP_ID = `${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}`;
 
@@ -40,7 +45,7 @@ function resourceId(description: string, noun: string, types: readonly string[])
     type: 'string',
     description,
     maxLength: MAX_ID_LENGTH,
-    'x-kubernetes-validations': idRule(typePattern(types), `must be the id of ${noun}: ${shapes}`),
+    'x-kubernetes-validations': idRule(typePattern(types), `must be the id of ${noun}: ${shapes} (${NO_DOT_SEGMENTS})`),
   } as const;
 }
 
@@ -227,7 +232,7 @@ export const targetsSchema = {
       maxLength: MAX_ID_LENGTH,
       'x-kubernetes-validations': idRule(
         RESOURCE_GROUP_ID,
-        'must be the id of a resource group: /subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}',
+        `must be the id of a resource group: /subscriptions/{subscriptionId}/resourceGroups/{resourceGroup} (${NO_DOT_SEGMENTS})`,
       ),
     }),
     tagSelector: {
@@ -394,7 +399,12 @@ export const statusSchema = {
       minimum: 0,
       description: 'The metadata.generation this status describes.',
     },
-    lastSyncTime: { type: 'string', format: 'date-time', description: 'When Azure state was last read in full.' },
+    lastSyncTime: {
+      type: 'string',
+      format: 'date-time',
+      description:
+        'When a pass last read in full, without a failed read, the Azure state the spec names. When nothing else in the status changed it is written at most once per half resyncInterval, so it may lag the last full read by up to that long.',
+    },
     conditions: {
       type: 'array',
       description:

@@ -117,6 +117,11 @@ export const FINDING_CODES = [
   'ResourceNotScoped',
   'AccessModeMismatch',
   'DnsBoundaryConflict',
+  'ScopedResourceNameTaken',
+  'SharedSettingConflict',
+  // Targets
+  'NoMachinesMatched',
+  'TargetOutsideSpec',
   // Associations
   'EndpointAssociationMissing',
   'EndpointAssociationMisnamed',
@@ -126,6 +131,8 @@ export const FINDING_CODES = [
   'CombinedOsRule',
   'OverlappingDataSources',
   'AssociationLimitExceeded',
+  'AssociationNameTaken',
+  'ConcurrentChange',
   // Agent identity
   'AgentExtensionMissing',
   'IdentityNotAssigned',
@@ -142,6 +149,7 @@ export const FINDING_CODES = [
   'ReferencedResourceNotFound',
   'AuthorizationFailed',
   'ArmRequestFailed',
+  'MalformedArmResource',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

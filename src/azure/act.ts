@@ -1,4 +1,5 @@
 // Act: each planned action through the SDK (idempotent PUTs, LROs via the SDK pollers), one failure never blocking others.
+import { setTimeout as delay } from 'node:timers/promises';
 import type PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { Action } from '../model/index.ts';
@@ -12,6 +13,11 @@ export interface ActContext {
   clients: ArmClientCache;
   queue: PQueue;
   logger: Logger;
+  /** Runs a task alone for its key, process-wide: writes to one private link scope go one at a time. */
+  exclusive<T>(key: string, task: () => Promise<T>): Promise<T>;
+  /** Attempts and first backoff for a scope write refused because the scope is provisioning (default 6, 1 s doubling). */
+  provisioningRetries?: number;
+  provisioningBackoffMs?: number;
   signal?: AbortSignal;
   /** Poll interval of long-running operations (undefined = the SDK's default / Retry-After). */
   lroPollIntervalMs?: number;
@@ -91,15 +97,19 @@ async function perform(action: Action, ctx: ActContext): Promise<void> {
     }
     case 'AddScopedResource': {
       const s = locate(action.scopeId, ResourceTypes.privateLinkScope);
-      await ctx.clients
-        .for(s.subscriptionId)
-        .monitor.privateLinkScopedResources.createOrUpdate(s.resourceGroup, s.name, action.name, { linkedResourceId: action.linkedResourceId }, lro)
-        .pollUntilDone();
+      await scopeWrite(ctx, action.scopeId, () =>
+        ctx.clients
+          .for(s.subscriptionId)
+          .monitor.privateLinkScopedResources.createOrUpdate(s.resourceGroup, s.name, action.name, { linkedResourceId: action.linkedResourceId }, lro)
+          .pollUntilDone(),
+      );
       return;
     }
     case 'RemoveScopedResource': {
       const s = locate(action.scopeId, ResourceTypes.privateLinkScope);
-      await unlessGone(ctx.clients.for(s.subscriptionId).monitor.privateLinkScopedResources.delete(s.resourceGroup, s.name, action.name, lro).pollUntilDone());
+      await scopeWrite(ctx, action.scopeId, () =>
+        unlessGone(ctx.clients.for(s.subscriptionId).monitor.privateLinkScopedResources.delete(s.resourceGroup, s.name, action.name, lro).pollUntilDone()),
+      );
       return;
     }
     case 'CreateRuleAssociation':
@@ -134,4 +144,32 @@ async function perform(action: Action, ctx: ActContext): Promise<void> {
       return;
     }
   }
+}
+
+/** Azure refuses a write to a scope whose previous write still runs ("Cannot modify resource while in provisioning state"). */
+export function isProvisioningConflict(err: unknown): boolean {
+  const e = describeError(err);
+  return e.statusCode === 409 && /provisioning state/i.test(e.message);
+}
+
+/**
+ * One write at a time per private link scope (across topologies and gateways), and a write refused because the
+ * scope is still provisioning (another client's write) is retried with backoff before it counts as failed.
+ */
+async function scopeWrite(ctx: ActContext, scopeId: string, write: () => Promise<unknown>): Promise<void> {
+  const attempts = ctx.provisioningRetries ?? 6;
+  let backoff = ctx.provisioningBackoffMs ?? 1000;
+  await ctx.exclusive(`scope-write|${scopeId}`, async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (!isProvisioningConflict(err) || attempt >= attempts) throw err;
+        ctx.logger.debug({ scopeId, attempt, backoffMs: backoff }, 'private link scope is provisioning; retrying');
+        await delay(backoff, undefined, ctx.signal ? { signal: ctx.signal } : undefined);
+        backoff *= 2;
+      }
+    }
+  });
 }

@@ -1,7 +1,7 @@
 // Azure Arc-enabled servers as machines: @azure/arm-hybridcompute models to the snapshot's observed shapes.
 import type { Machine, MachineExtension } from '@azure/arm-hybridcompute';
 import type { ObservedAgentExtension, ObservedMachine, OsType } from '../model/index.ts';
-import { isRecord } from './clients.ts';
+import { isRecord } from '../model/index.ts';
 import { AGENT_PUBLISHER, toIdentity } from './convert.ts';
 
 const AGENT_TYPES = new Set(['azuremonitorlinuxagent', 'azuremonitorwindowsagent']);

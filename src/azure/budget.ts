@@ -24,16 +24,25 @@ export const ARM_LIMITS: Readonly<Record<BudgetKind, BucketLimits>> = {
   deletes: { burst: 200, perSecond: 10 },
 };
 
+/** Requests left in ARM's bucket from which it evidently grants more than we send. */
+const PLENTY = 8;
+
 /**
  * A token bucket where callers reserve a token up front: the balance may go negative and the
  * deficit says how long the caller must wait, so concurrent callers queue fairly without polling.
  */
 export class TokenBucket {
   readonly burst: number;
+  /** The configured refill rate; the bucket runs slower after ARM throttles it (see slowDown). */
   readonly perSecond: number;
   readonly #clock: Clock;
   #tokens: number;
   #last: number;
+  #rate: number;
+  /** ARM's remaining count after the last request that went through. */
+  #remaining: number | undefined;
+  /** Set once ARM refused a request: the rate then follows what ARM grants. */
+  #adapting = false;
 
   constructor(limits: BucketLimits, clock: Clock = systemClock) {
     if (!(limits.burst >= 1) || !(limits.perSecond > 0)) throw new Error('bucket needs burst >= 1 and perSecond > 0');
@@ -42,13 +51,14 @@ export class TokenBucket {
     this.#clock = clock;
     this.#tokens = limits.burst;
     this.#last = clock.now();
+    this.#rate = limits.perSecond;
   }
 
   #refill(): void {
     const now = this.#clock.now();
     const elapsed = Math.max(0, now - this.#last) / 1000;
     this.#last = now;
-    this.#tokens = Math.min(this.burst, this.#tokens + elapsed * this.perSecond);
+    this.#tokens = Math.min(this.burst, this.#tokens + elapsed * this.#rate);
   }
 
   /** Tokens available now (negative when callers are queued). */
@@ -57,11 +67,22 @@ export class TokenBucket {
     return this.#tokens;
   }
 
+  /** The refill rate in use now (requests per second). */
+  get rate(): number {
+    return this.#rate;
+  }
+
   /** Takes one token; returns the milliseconds the caller must wait before sending (0 = go now). */
   reserve(): number {
     this.#refill();
     this.#tokens -= 1;
-    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.perSecond) * 1000);
+    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.#rate) * 1000);
+  }
+
+  /** Gives back a token reserved for a request that was not sent. */
+  release(): void {
+    this.#refill();
+    this.#tokens = Math.min(this.burst, this.#tokens + 1);
   }
 
   /**
@@ -69,9 +90,36 @@ export class TokenBucket {
    * same ARM bucket), but keep our own lower figure, which already counts requests in flight.
    */
   correct(remaining: number): void {
-    if (!Number.isFinite(remaining) || remaining < 0) return;
+    if (!Number.isFinite(remaining)) return;
     this.#refill();
     if (remaining < this.#tokens) this.#tokens = remaining;
+  }
+
+  /** ARM grants less than configured: halve the rate (multiplicative decrease) and spend no saved burst. */
+  slowDown(): void {
+    this.#refill();
+    this.#rate = Math.max(this.perSecond / 100, this.#rate / 2);
+    this.#tokens = Math.min(this.#tokens, 0);
+    this.#remaining = 0;
+    this.#adapting = true;
+  }
+
+  /**
+   * A request went through. With ARM's remaining count: speed up while ARM's bucket holds plenty and is not
+   * shrinking, ease off while we drain its last requests (before it refuses one). Without it: creep back up.
+   */
+  speedUp(remaining?: number): void {
+    this.#refill();
+    if (remaining === undefined || !Number.isFinite(remaining)) {
+      this.#rate = Math.min(this.perSecond, this.#rate + this.perSecond / 400);
+      return;
+    }
+    const before = this.#remaining;
+    this.#remaining = remaining;
+    // Until ARM has refused one, the configured rate stands: a small bucket that refills fast also reads low.
+    if (before === undefined || !this.#adapting) return;
+    if (remaining >= PLENTY && remaining >= before) this.#rate = Math.min(this.perSecond, this.#rate * 1.1);
+    else if (remaining < PLENTY && remaining < before) this.#rate = Math.max(this.perSecond / 100, this.#rate * 0.75);
   }
 }
 
@@ -79,19 +127,38 @@ export interface SubscriptionBudget {
   readonly subscriptionId: string;
   /** Reserves one request of `kind`; returns the milliseconds to wait (covers any 429 pause). */
   reserve(kind: BudgetKind): number;
-  /** Applies an `x-ms-ratelimit-remaining-subscription-*` figure. */
+  /** Returns a reserved token that was not used (the request is queued again after a new pause). */
+  release(kind: BudgetKind): void;
+  /** Applies an `x-ms-ratelimit-remaining-subscription-*` figure (requests still in flight will spend from it too). */
   correct(kind: BudgetKind, remaining: number): void;
+  /** A request of `kind` is sent / has its answer: ARM's remaining count is read net of requests in flight. */
+  sent(kind: BudgetKind): void;
+  answered(kind: BudgetKind): void;
   /** Stops every request on the subscription until `untilMs` (clock time), as after a 429. */
   pauseUntil(untilMs: number): void;
   /** Clock time until which the subscription is paused (0 when not paused). */
   readonly pausedUntil: number;
+  /** Counts ARM 429s of `kind`: a request reserved in an older epoch was already accounted for. */
+  epoch(kind: BudgetKind): number;
+  /** ARM refused a request of `kind` reserved in `epoch`: slow the kind down once for that window and open a new epoch. */
+  throttled(kind: BudgetKind, epoch: number): void;
+  /** A request of `kind` succeeded (`remaining`: ARM's count after it, when sent): let the rate grow back. */
+  succeeded(kind: BudgetKind, remaining?: number): void;
+  /** Stops requests to one resource provider (its own limits refused one) until `untilMs`; others go on. */
+  pauseProvider(provider: string, untilMs: number): void;
+  /** Milliseconds left of a provider's pause (0 when it is not paused). */
+  providerWait(provider: string): number;
   tokens(kind: BudgetKind): number;
+  rate(kind: BudgetKind): number;
 }
 
 class Budget implements SubscriptionBudget {
   readonly subscriptionId: string;
   readonly #buckets: Record<BudgetKind, TokenBucket>;
   readonly #clock: Clock;
+  readonly #epochs: Record<BudgetKind, number> = { reads: 0, writes: 0, deletes: 0 };
+  readonly #inFlight: Record<BudgetKind, number> = { reads: 0, writes: 0, deletes: 0 };
+  readonly #providers = new Map<string, number>();
   #pausedUntil = 0;
 
   constructor(subscriptionId: string, limits: Record<BudgetKind, BucketLimits>, clock: Clock) {
@@ -114,16 +181,55 @@ class Budget implements SubscriptionBudget {
     return Math.max(wait, Math.ceil(pause));
   }
 
+  release(kind: BudgetKind): void {
+    this.#buckets[kind].release();
+  }
+
   correct(kind: BudgetKind, remaining: number): void {
-    this.#buckets[kind].correct(remaining);
+    this.#buckets[kind].correct(remaining - this.#inFlight[kind]);
+  }
+
+  sent(kind: BudgetKind): void {
+    this.#inFlight[kind]++;
+  }
+
+  answered(kind: BudgetKind): void {
+    this.#inFlight[kind] = Math.max(0, this.#inFlight[kind] - 1);
   }
 
   pauseUntil(untilMs: number): void {
     if (untilMs > this.#pausedUntil) this.#pausedUntil = untilMs;
   }
 
+  epoch(kind: BudgetKind): number {
+    return this.#epochs[kind];
+  }
+
+  throttled(kind: BudgetKind, epoch: number): void {
+    if (epoch !== this.#epochs[kind]) return;
+    this.#epochs[kind]++;
+    this.#buckets[kind].slowDown();
+  }
+
+  succeeded(kind: BudgetKind, remaining?: number): void {
+    this.#buckets[kind].speedUp(remaining);
+  }
+
+  pauseProvider(provider: string, untilMs: number): void {
+    const key = provider.toLowerCase();
+    if (untilMs > (this.#providers.get(key) ?? 0)) this.#providers.set(key, untilMs);
+  }
+
+  providerWait(provider: string): number {
+    return Math.max(0, Math.ceil((this.#providers.get(provider.toLowerCase()) ?? 0) - this.#clock.now()));
+  }
+
   tokens(kind: BudgetKind): number {
     return this.#buckets[kind].tokens;
+  }
+
+  rate(kind: BudgetKind): number {
+    return this.#buckets[kind].rate;
   }
 }
 
@@ -141,6 +247,8 @@ export interface SubscriptionBudgets {
   /** The budget of a subscription (subscription ids compared case-insensitively). */
   get(subscriptionId: string): SubscriptionBudget;
   subscriptions(): string[];
+  /** Runs `task` when no other task holding `key` runs (process-wide, across gateways and topologies). */
+  exclusive<T>(key: string, task: () => Promise<T>): Promise<T>;
 }
 
 export function createSubscriptionBudgets(config: BudgetConfig = {}): SubscriptionBudgets {
@@ -151,6 +259,7 @@ export function createSubscriptionBudgets(config: BudgetConfig = {}): Subscripti
     deletes: config.deletes ?? ARM_LIMITS.deletes,
   };
   const budgets = new Map<string, Budget>();
+  const tails = new Map<string, Promise<unknown>>();
   return {
     clock,
     limits,
@@ -164,6 +273,20 @@ export function createSubscriptionBudgets(config: BudgetConfig = {}): Subscripti
       return b;
     },
     subscriptions: () => [...budgets.keys()],
+    exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
+      const k = key.toLowerCase();
+      const before = tails.get(k) ?? Promise.resolve();
+      const run = before.then(task, task);
+      const tail = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      tails.set(k, tail);
+      void tail.then(() => {
+        if (tails.get(k) === tail) tails.delete(k);
+      });
+      return run;
+    },
   };
 }
 

@@ -5,6 +5,13 @@ import { MonitorClient } from '@azure/arm-monitor';
 import type { TokenCredential } from '@azure/core-auth';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import type { HttpClient, PipelinePolicy } from '@azure/core-rest-pipeline';
+import { isRecord } from '../model/index.ts';
+import { ArmCredential } from './credential.ts';
+import type { CredentialSource } from './credential.ts';
+import { expiredTokenPolicy, requestTimeoutPolicy } from './timeouts.ts';
+
+/** Default time one ARM request attempt or one token request may take. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface ArmClients {
   monitor: MonitorClient;
@@ -13,10 +20,33 @@ export interface ArmClients {
   hybridCompute: HybridComputeManagementClient;
 }
 
+/** Token scope of each cloud's ARM endpoint; a token for another audience is refused by ARM. */
+const CLOUD_SCOPES: readonly [RegExp, string][] = [
+  [/(^|\.)management\.azure\.com$/i, 'https://management.azure.com/.default'],
+  [/(^|\.)management\.usgovcloudapi\.net$/i, 'https://management.usgovcloudapi.net/.default'],
+  [/(^|\.)management\.chinacloudapi\.cn$/i, 'https://management.chinacloudapi.cn/.default'],
+];
+
+/** The token scope for an ARM endpoint: its cloud's audience; the public cloud's for hosts that name none (an emulator). */
+export function armScopeFor(endpoint: string): string {
+  let host = '';
+  try {
+    host = new URL(endpoint).hostname;
+  } catch {
+    return 'https://management.azure.com/.default';
+  }
+  return CLOUD_SCOPES.find(([pattern]) => pattern.test(host))?.[1] ?? 'https://management.azure.com/.default';
+}
+
 export interface ArmClientOptions {
   endpoint: string;
-  credential: TokenCredential;
+  /** A credential, or a factory of credentials (then an expired token is replaced even if a cache still holds it). */
+  credential: CredentialSource;
+  /** Token scope; derived from the endpoint's cloud by default. */
+  scope?: string;
   policy: PipelinePolicy;
+  /** Per attempt of every ARM request and per token request (default 60 s). */
+  requestTimeoutMs?: number;
   /** SDK retry for transient errors and throttling (the SDK honours Retry-After). */
   maxRetries?: number;
   retryDelayInMs?: number;
@@ -27,9 +57,21 @@ export class ArmClientCache {
   readonly #options: ArmClientOptions;
   readonly #clients = new Map<string, ArmClients>();
   readonly #http: HttpClient = createDefaultHttpClient();
+  readonly #credential: ArmCredential;
+  readonly #policies: PipelinePolicy[];
+  readonly #scope: string;
 
   constructor(options: ArmClientOptions) {
     this.#options = options;
+    this.#scope = options.scope ?? armScopeFor(options.endpoint);
+    const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#credential = new ArmCredential(options.credential, timeoutMs);
+    // New clients after a refresh: each SDK client's token cache would hand out the rejected token until it ages out.
+    this.#policies = [options.policy, expiredTokenPolicy(this.#credential, this.#scope, () => this.#clients.clear()), requestTimeoutPolicy(timeoutMs)];
+  }
+
+  get credential(): TokenCredential {
+    return this.#credential;
   }
 
   get endpoint(): string {
@@ -43,8 +85,8 @@ export class ArmClientCache {
       const o = this.#options;
       const common = {
         endpoint: this.endpoint,
-        credentials: { scopes: ['https://management.azure.com/.default'] },
-        additionalPolicies: [{ policy: o.policy, position: 'perRetry' as const }],
+        credentials: { scopes: [this.#scope] },
+        additionalPolicies: this.#policies.map((policy) => ({ policy, position: 'perRetry' as const })),
         retryOptions: {
           maxRetries: o.maxRetries ?? 6,
           retryDelayInMs: o.retryDelayInMs ?? 500,
@@ -52,9 +94,9 @@ export class ArmClientCache {
         },
       };
       c = {
-        monitor: new MonitorClient(o.credential, subscriptionId, common),
-        compute: new ComputeManagementClient(o.credential, subscriptionId, common),
-        hybridCompute: new HybridComputeManagementClient(o.credential, subscriptionId, common),
+        monitor: new MonitorClient(this.#credential, subscriptionId, common),
+        compute: new ComputeManagementClient(this.#credential, subscriptionId, common),
+        hybridCompute: new HybridComputeManagementClient(this.#credential, subscriptionId, common),
       };
       this.#clients.set(key, c);
     }
@@ -98,6 +140,3 @@ export function resourceUri(id: string): string {
   return id.replace(/^\/+/, '');
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

@@ -14,18 +14,55 @@ import type {
 } from '@azure/arm-monitor';
 import type { AccessMode } from '../api/types.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedDataSource, ObservedEndpoint, ObservedIdentity, ObservedMachine, ObservedRule, ObservedScaleSet, ObservedScope, ObservedScopedResource, ObservedWorkspace, OsType } from '../model/index.ts';
-import { isRecord } from './clients.ts';
+import { isRecord } from '../model/index.ts';
 import { idKey } from '../model/index.ts';
 
 export const AGENT_PUBLISHER = 'Microsoft.Azure.Monitor';
 const AGENT_TYPES = new Set(['azuremonitorlinuxagent', 'azuremonitorwindowsagent']);
 const ASSOCIATION_SEGMENT = '/providers/microsoft.insights/datacollectionruleassociations/';
 
+/** An ARM answer whose field has the wrong type: that one resource is skipped and reported, never the whole pass. */
+export class MalformedArmResource extends Error {
+  override readonly name = 'MalformedArmResource';
+  readonly code = 'MalformedArmResource';
+}
+
+/** The value at a dotted path of an SDK model (SDK models are plain objects deserialised from ARM's JSON). */
+function at(model: unknown, path: string): unknown {
+  let v: unknown = model;
+  for (const k of path.split('.')) v = isRecord(v) ? v[k] : undefined;
+  return v;
+}
+
+/** Throws `MalformedArmResource` unless each path holds a string or nothing. */
+export function expectStrings(what: string, model: unknown, paths: readonly string[]): void {
+  for (const p of paths) {
+    const v = at(model, p);
+    if (v !== undefined && v !== null && typeof v !== 'string') {
+      throw new MalformedArmResource(`ARM returned ${what} whose ${p} is ${Array.isArray(v) ? 'an array' : typeof v}, not a string: skipped`);
+    }
+  }
+}
+
+/** Throws `MalformedArmResource` unless the path holds a string-valued map (tags) or nothing. */
+function expectStringMap(what: string, model: unknown, path: string): void {
+  const v = at(model, path);
+  if (v === undefined || v === null) return;
+  if (!isRecord(v) || Object.values(v).some((x) => typeof x !== 'string')) {
+    throw new MalformedArmResource(`ARM returned ${what} whose ${path} is not a map of strings: skipped`);
+  }
+}
+
 function accessMode(v: string | undefined): AccessMode {
   return v?.toLowerCase() === 'privateonly' ? 'PrivateOnly' : 'Open';
 }
 
 export function toScope(scope: AzureMonitorPrivateLinkScope, fallbackId: string, scoped: ScopedResource[]): ObservedScope {
+  expectStrings('a private link scope', scope, ['id', 'accessModeSettings.ingestionAccessMode', 'accessModeSettings.queryAccessMode']);
+  for (const e of scope.accessModeSettings?.exclusions ?? []) {
+    expectStrings('a private link scope exclusion', e, ['privateEndpointConnectionName', 'ingestionAccessMode', 'queryAccessMode']);
+  }
+  for (const r of scoped) expectStrings('a scoped resource', r, ['id', 'name', 'linkedResourceId', 'kind']);
   const s = scope.accessModeSettings as AzureMonitorPrivateLinkScope['accessModeSettings'] | undefined;
   return {
     id: scope.id ?? fallbackId,
@@ -45,6 +82,7 @@ export function toScope(scope: AzureMonitorPrivateLinkScope, fallbackId: string,
 }
 
 export function toWorkspace(id: string, body: Record<string, unknown>): ObservedWorkspace {
+  expectStrings('a workspace', body, ['id']);
   const p = isRecord(body['properties']) ? body['properties'] : {};
   const out: ObservedWorkspace = { id: typeof body['id'] === 'string' ? body['id'] : id };
   if (typeof p['publicNetworkAccessForIngestion'] === 'string') out.publicNetworkAccessForIngestion = p['publicNetworkAccessForIngestion'];
@@ -57,6 +95,13 @@ function strings(v: unknown): string[] {
 }
 
 export function toRule(rule: DataCollectionRuleResource, fallbackId: string): ObservedRule {
+  expectStrings('a data collection rule', rule, ['id', 'kind', 'dataCollectionEndpointId']);
+  for (const d of rule.destinations?.logAnalytics ?? []) expectStrings('a data collection rule destination', d, ['name', 'workspaceResourceId']);
+  for (const f of rule.dataFlows ?? []) {
+    if ([...(f.streams ?? []), ...(f.destinations ?? [])].some((x) => typeof x !== 'string')) {
+      throw new MalformedArmResource('ARM returned a data collection rule whose dataFlows hold a non-string stream or destination: skipped');
+    }
+  }
   const dataSources: ObservedDataSource[] = [];
   const families: unknown = rule.dataSources ?? {};
   if (isRecord(families)) {
@@ -99,6 +144,8 @@ export function toRule(rule: DataCollectionRuleResource, fallbackId: string): Ob
 }
 
 export function toEndpoint(dce: DataCollectionEndpointResource, fallbackId: string): ObservedEndpoint {
+  expectStrings('a data collection endpoint', dce, ['id']);
+  for (const r of dce.privateLinkScopedResources ?? []) expectStrings('a data collection endpoint scope', r, ['scopeId']);
   return {
     id: dce.id ?? fallbackId,
     scopeIds: (dce.privateLinkScopedResources ?? []).flatMap((r) => (r.scopeId ? [r.scopeId] : [])),
@@ -112,6 +159,7 @@ export function associationTarget(associationId: string): string | undefined {
 }
 
 export function toAssociation(a: DataCollectionRuleAssociationProxyOnlyResource): ObservedAssociation | undefined {
+  expectStrings('an association', a, ['id', 'name', 'dataCollectionRuleId', 'dataCollectionEndpointId', 'description']);
   if (!a.id) return undefined;
   const resourceId = associationTarget(a.id);
   if (!resourceId) return undefined;
@@ -129,6 +177,10 @@ interface IdentityLike {
 }
 
 export function toIdentity(identity: IdentityLike | undefined): ObservedIdentity {
+  expectStrings('an identity', identity, ['type', 'principalId']);
+  if (identity?.userAssignedIdentities !== undefined && identity.userAssignedIdentities !== null && !isRecord(identity.userAssignedIdentities)) {
+    throw new MalformedArmResource('ARM returned an identity whose userAssignedIdentities is not a map: skipped');
+  }
   const out: ObservedIdentity = {
     type: identity?.type ?? 'None',
     userAssignedIdentities: Object.keys(identity?.userAssignedIdentities ?? {}),
@@ -151,11 +203,13 @@ function isAgent(publisher: string | undefined, type: string | undefined): boole
 }
 
 export function toVmAgentExtension(ext: VirtualMachineExtension): ObservedAgentExtension | undefined {
+  expectStrings('an extension', ext, ['id', 'name', 'publisher', 'typePropertiesType']);
   if (!ext.id || !isAgent(ext.publisher, ext.typePropertiesType)) return undefined;
   return agentExtension(ext.id, ext.name ?? ext.id.split('/').pop() ?? '', ext);
 }
 
 export function toScaleSetAgentExtension(scaleSetId: string, ext: VirtualMachineScaleSetExtension): ObservedAgentExtension | undefined {
+  expectStrings('a scale set extension', ext, ['name', 'publisher', 'typePropertiesType']);
   if (!isAgent(ext.publisher, ext.typePropertiesType)) return undefined;
   const name = ext.name ?? ext.typePropertiesType ?? '';
   return agentExtension(`${scaleSetId}/extensions/${name}`, name, ext);
@@ -163,6 +217,7 @@ export function toScaleSetAgentExtension(scaleSetId: string, ext: VirtualMachine
 
 /** The agent extension of a VM or of a scale set's extension profile: the two SDK shapes share these fields. */
 function agentExtension(id: string, name: string, ext: VirtualMachineExtension | VirtualMachineScaleSetExtension): ObservedAgentExtension {
+  expectStrings('an agent extension', ext, ['typeHandlerVersion', 'provisioningState']);
   const out: ObservedAgentExtension = {
     id,
     name,
@@ -180,6 +235,10 @@ function agentExtension(id: string, name: string, ext: VirtualMachineExtension |
  * is known (or known absent) without another read.
  */
 export function toVmMachine(vm: VirtualMachine, selectedBy: string): ObservedMachine | undefined {
+  expectStrings('a virtual machine', vm, ['id', 'storageProfile.osDisk.osType', 'virtualMachineScaleSet.id']);
+  expectStringMap('a virtual machine', vm, 'tags');
+  if (vm.resources !== undefined && !Array.isArray(vm.resources)) throw new MalformedArmResource('ARM returned a virtual machine whose resources is not a list: skipped');
+  for (const r of vm.resources ?? []) expectStrings('a virtual machine extension', r, ['id']);
   if (!vm.id) return undefined;
   const m: ObservedMachine = {
     id: vm.id,
@@ -206,6 +265,8 @@ function scaleSetExtension(ss: VirtualMachineScaleSet, id: string): ObservedAgen
 }
 
 export function toScaleSet(ss: VirtualMachineScaleSet, fallbackId: string): ObservedScaleSet {
+  expectStrings('a scale set', ss, ['id', 'orchestrationMode', 'virtualMachineProfile.storageProfile.osDisk.osType']);
+  expectStringMap('a scale set', ss, 'tags');
   const id = ss.id ?? fallbackId;
   const out: ObservedScaleSet = {
     id,

@@ -25,7 +25,8 @@ export function toReadError(resourceId: string, err: unknown): ReadError {
   const notFound =
     e.statusCode === 404 || e.code === 'ResourceNotFound' || e.code === 'ResourceGroupNotFound' || e.code === 'NotFound';
   const forbidden = e.statusCode === 403 || e.code === 'AuthorizationFailed';
-  const code = notFound ? 'NotFound' : forbidden ? 'Forbidden' : 'Failed';
+  const malformed = e.code === 'MalformedArmResource';
+  const code = malformed ? 'Malformed' : notFound ? 'NotFound' : forbidden ? 'Forbidden' : 'Failed';
   const prefix = e.code ? `${e.code}: ` : e.statusCode ? `HTTP ${e.statusCode}: ` : '';
   return { resourceId, code, message: `${prefix}${e.message}` };
 }

@@ -1,5 +1,4 @@
 // ARM access for the controller: SDK clients per subscription behind one shared budget per subscription.
-import type { TokenCredential } from '@azure/core-auth';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { MonitoringTopologySpec } from '../api/types.ts';
@@ -7,6 +6,7 @@ import type { Action, Snapshot } from '../model/index.ts';
 import { act } from './act.ts';
 import type { SubscriptionBudgets } from './budget.ts';
 import { ArmClientCache } from './clients.ts';
+import type { CredentialSource } from './credential.ts';
 import type { ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';
 import type { ArmMetrics } from './metrics.ts';
 import { observe } from './observe.ts';
@@ -18,7 +18,12 @@ import type { ServiceTraits } from './targets.ts';
 export interface ArmGatewayOptions {
   /** ARM base URL, e.g. https://management.azure.com or the emulator's URL. */
   endpoint: string;
-  credential: TokenCredential;
+  /** A credential, or a factory of them: a factory lets an expired token be replaced even when a cache still holds it. */
+  credential: CredentialSource;
+  /** Token scope; by default the audience of the endpoint's cloud (public, US Government, China). */
+  scope?: string;
+  /** Per attempt of every ARM request and per token request (default 60 s). */
+  requestTimeoutMs?: number;
   /** Shared by every gateway and topology of the process: one budget per subscription. */
   budgets: SubscriptionBudgets;
   /** Requests in flight at once, for reads and for actions each (default 16 and 8). */
@@ -47,7 +52,9 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
   const clients = new ArmClientCache({
     endpoint: options.endpoint,
     credential: options.credential,
+    ...(options.scope !== undefined ? { scope: options.scope } : {}),
     policy,
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
     ...(options.retryDelayInMs !== undefined ? { retryDelayInMs: options.retryDelayInMs } : {}),
     ...(options.maxRetryDelayInMs !== undefined ? { maxRetryDelayInMs: options.maxRetryDelayInMs } : {}),
@@ -94,6 +101,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
         clients,
         queue: writes,
         logger,
+        exclusive: (key, task) => options.budgets.exclusive(key, task),
         ...(signal ? { signal } : {}),
         ...(options.lroPollIntervalMs !== undefined ? { lroPollIntervalMs: options.lroPollIntervalMs } : {}),
       });
@@ -109,4 +117,5 @@ export type { BudgetConfig, BudgetKind, BucketLimits, Clock, SubscriptionBudget,
 export { createArmMetrics } from './metrics.ts';
 export type { ArmMetrics } from './metrics.ts';
 export { armBudgetPolicy } from './policy.ts';
+export { armScopeFor } from './clients.ts';
 export type { ActionError, ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';

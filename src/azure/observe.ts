@@ -56,7 +56,13 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
       run(id, () => monitor.privateLinkScopes.get(p.resourceGroup as string, p.name as string, opts)),
       run(id, () => collect(monitor.privateLinkScopedResources.listByPrivateLinkScope(p.resourceGroup as string, p.name as string, opts))),
     ]);
-    return scope && scoped ? toScope(scope, id, scoped) : undefined;
+    if (!scope || !scoped) return undefined;
+    try {
+      return toScope(scope, id, scoped);
+    } catch (err) {
+      errors.push(toReadError(id, err));
+      return undefined;
+    }
   };
 
   const readWorkspace = (id: string): Promise<ObservedWorkspace | undefined> =>
@@ -124,17 +130,23 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
 
   // Keep only associations on targets: a rule may be associated with thousands of machines we do not manage.
   const associations = new IdMap<ObservedAssociation>();
-  const addAssociations = (list: DataCollectionRuleAssociationProxyOnlyResource[]): void => {
+  const addAssociations = (list: DataCollectionRuleAssociationProxyOnlyResource[], listedFrom: string): void => {
     for (const raw of list) {
-      const a = toAssociation(raw);
+      let a: ObservedAssociation | undefined;
+      try {
+        a = toAssociation(raw);
+      } catch (err) {
+        errors.push(toReadError(typeof raw.id === 'string' ? raw.id : listedFrom, err));
+        continue;
+      }
       if (a && machines.has(a.resourceId) && !associations.has(a.id)) associations.set(a.id, a);
     }
   };
   ruleLists.forEach((listed, i) => {
-    addAssociations(listed.list);
+    addAssociations(listed.list, ruleIds[i] ?? endpointId);
     if (listed.error && rules[i] !== undefined) errors.push(listed.error);
   });
-  addAssociations(endpointList.list);
+  addAssociations(endpointList.list, endpointId);
   if (endpointList.error && endpoint !== undefined) errors.push(endpointList.error);
 
   const observedRules = rules.filter((r): r is ObservedRule => r !== undefined);
@@ -155,7 +167,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
         const p = parseArmId(m.id);
         if (!p) return;
         const list = await collect(clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations.listByResource(resourceUri(m.id), opts));
-        addAssociations(list);
+        addAssociations(list, m.id);
         fullyListedMachines.push(m.id);
       }),
     ),

@@ -65,6 +65,12 @@ export function operationOf(url: string): string {
   return out.length > 0 ? out.join('/') : 'subscription';
 }
 
+/** The resource provider that serves a URL: the namespace after its last `/providers/` (extension resources belong to theirs). */
+export function providerOf(url: string): string {
+  const m = /\/providers\/([^/?#]+)(?:\/(?!.*\/providers\/)[^?#]*)?(?:[?#].*)?$/i.exec(url);
+  return m?.[1] ? decodeURIComponent(m[1]).toLowerCase() : '';
+}
+
 /** Milliseconds a throttled response asks us to wait (Retry-After seconds or date, or the -ms variants). */
 export function retryAfterMs(response: PipelineResponse, now = Date.now()): number | undefined {
   for (const h of ['retry-after-ms', 'x-ms-retry-after-ms']) {
@@ -96,29 +102,67 @@ export function armBudgetPolicy(options: ArmBudgetPolicyOptions): PipelinePolicy
       if (subscription === undefined) return timed(request, next, metrics, operation, method);
       const budget = budgets.get(subscription);
       const kind = budgetKindOf(method);
-      const waitMs = budget.reserve(kind);
+      const provider = providerOf(request.url);
+      let epoch = budget.epoch(kind);
+      let waitMs = Math.max(budget.reserve(kind), budget.providerWait(provider));
       recordTokens(metrics, subscription, kind, budget.tokens(kind));
-      if (waitMs > 0) {
+      let waited = 0;
+      while (waitMs > 0) {
         const fields = { subscription, kind, operation, waitMs, pausedFor429: budget.pausedUntil > 0 };
         if (waitMs > slowWaitMs) logger.info(fields, 'waiting for ARM budget');
         else logger.debug(fields, 'waiting for ARM budget');
         await delay(waitMs, undefined, request.abortSignal ? { signal: request.abortSignal as AbortSignal } : undefined);
+        waited += waitMs;
+        if (budget.epoch(kind) === epoch && budget.providerWait(provider) === 0) break;
+        // ARM refused another request while this one waited: queue again behind the pause, at the slower rate,
+        // instead of every waiting request going at once when the pause ends.
+        budget.release(kind);
+        epoch = budget.epoch(kind);
+        waitMs = Math.max(budget.reserve(kind), budget.providerWait(provider));
       }
-      metrics?.budgetWait.observe({ subscription, kind }, waitMs / 1000);
+      metrics?.budgetWait.observe({ subscription, kind }, waited / 1000);
 
-      const response = await timed(request, next, metrics, operation, method);
+      budget.sent(kind);
+      let response: PipelineResponse;
+      try {
+        response = await timed(request, next, metrics, operation, method);
+      } finally {
+        budget.answered(kind);
+      }
 
       const remaining = response.headers.get(REMAINING_HEADER[kind]);
       if (remaining !== undefined) budget.correct(kind, Number(remaining));
       if (response.status === 429) {
         const after = retryAfterMs(response) ?? defaultRetryAfterMs;
-        budget.pauseUntil(budgets.clock.now() + after);
-        logger.info({ subscription, kind, operation, retryAfterMs: after }, 'ARM throttled the subscription; pausing it');
+        const own = providerThrottle(response);
+        if (own !== undefined) {
+          // The resource provider's own limit (Compute's per-minute buckets): only its requests wait.
+          budget.pauseProvider(own, budgets.clock.now() + after);
+          logger.info({ subscription, provider: own, operation, retryAfterMs: after }, 'a resource provider throttled its requests; pausing them');
+        } else {
+          budget.pauseUntil(budgets.clock.now() + after);
+          budget.throttled(kind, epoch);
+          logger.info({ subscription, kind, operation, retryAfterMs: after, ratePerSecond: budget.rate(kind) }, 'ARM throttled the subscription; pausing it');
+        }
+      } else if (response.status < 400) {
+        budget.succeeded(kind, remaining === undefined ? undefined : Number(remaining));
       }
       recordTokens(metrics, subscription, kind, budget.tokens(kind));
       return response;
     },
   };
+}
+
+/**
+ * The provider whose own limit refused a request, from `x-ms-ratelimit-remaining-resource`
+ * (`Microsoft.Compute/HighCostGet3Min;0`, one or more comma-separated policies); undefined when ARM refused it.
+ */
+export function providerThrottle(response: PipelineResponse): string | undefined {
+  const header = response.headers.get('x-ms-ratelimit-remaining-resource');
+  if (header === undefined) return undefined;
+  const exhausted = header.split(',').map((p) => p.trim()).find((p) => /;\s*0$/.test(p));
+  const provider = (exhausted ?? header).split('/')[0]?.trim();
+  return provider ? provider.toLowerCase() : undefined;
 }
 
 async function timed(

@@ -63,11 +63,17 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
 
   // A VM GET always carries `resources` when extensions exist; a list does when the service includes
   // them, which shows on any VM it ever listed: then a VM without `resources` has no extension at all.
-  const push = (into: ObservedMachine[], vms: VirtualMachine[], selectedBy: string, single = false): void => {
+  const push = (into: ObservedMachine[], vms: VirtualMachine[], selectedBy: string, listedFrom: string, single = false): void => {
     if (vms.some((vm) => vm.resources !== undefined) && ctx.service) ctx.service.vmListsCarryExtensions = true;
     const listCarriesExtensions = single || ctx.service?.vmListsCarryExtensions === true || vms.some((vm) => vm.resources !== undefined);
     for (const vm of vms) {
-      const m = toVmMachine(vm, selectedBy);
+      let m: ObservedMachine | undefined;
+      try {
+        m = toVmMachine(vm, selectedBy);
+      } catch (err) {
+        errors.push(toReadError(typeof vm.id === 'string' ? vm.id : listedFrom, err));
+        continue;
+      }
       if (!m) continue;
       if (m.agentExtension === undefined && m.extensionIds === undefined && listCarriesExtensions) m.agentExtension = null;
       into.push(m);
@@ -78,7 +84,13 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
   const pushScaleSets = (into: ObservedMachine[], found: VirtualMachineScaleSet[], selectedBy: string, selected: (ss: VirtualMachineScaleSet) => boolean): void => {
     for (const ss of found) {
       if (!ss.id) continue;
-      const observed = toScaleSet(ss, ss.id);
+      let observed: ObservedScaleSet;
+      try {
+        observed = toScaleSet(ss, ss.id);
+      } catch (err) {
+        errors.push(toReadError(typeof ss.id === 'string' ? ss.id : selectedBy, err));
+        continue;
+      }
       if (observed.orchestrationMode === 'Uniform') {
         if (selected(ss)) into.push({ ...uniformScaleSetMachine(ss, ss.id), selectedBy });
       } else if (selected(ss)) {
@@ -114,7 +126,7 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
     if (!p) continue;
     guard(id, async () => {
       const vm = await clients.for(p.subscriptionId).compute.virtualMachines.get(p.resourceGroup, p.name, opts);
-      push(explicit, [vm], 'virtualMachines', true);
+      push(explicit, [vm], 'virtualMachines', id, true);
     });
   }
 
@@ -132,7 +144,7 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
       scaleSets.set(observed.id, observed);
       // Members may live in other resource groups of the subscription: list subscription-wide.
       const members = await collect(compute.virtualMachines.listAll({ ...opts, filter: flexibleMembersFilter(observed.id) }));
-      push(fromScaleSets, members, 'virtualMachineScaleSets');
+      push(fromScaleSets, members, 'virtualMachineScaleSets', id);
     });
   }
 
@@ -157,7 +169,7 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
     }
     guard(id, async () => {
       const vms = await collect(clients.for(p.subscriptionId).compute.virtualMachines.list(p.resourceGroup as string, opts));
-      push(fromGroups, vms, 'resourceGroups');
+      push(fromGroups, vms, 'resourceGroups', id);
     });
     // Uniform scale sets are machines of their own; Flexible members already came with the VM list.
     guard(id, async () => {
@@ -177,15 +189,15 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
       // ARM has no server-side tag filter for VM lists: list the subscription once and filter here.
       guard(`/subscriptions/${subscriptionId}`, async () => {
         const vms = await collect(clients.for(subscriptionId).compute.virtualMachines.listAll(opts));
-        push(fromTags, vms.filter((vm) => matchesTags(vm.tags, selector.matchTags)), 'tagSelector');
+        push(fromTags, vms.filter((vm) => matchesTagsSafely(vm.tags, selector.matchTags)), 'tagSelector', `/subscriptions/${subscriptionId}`);
       });
       guard(`/subscriptions/${subscriptionId}`, async () => {
         const found = await collect(clients.for(subscriptionId).compute.virtualMachineScaleSets.listAll(opts));
-        pushScaleSets(fromTags, found, 'tagSelector', (ss) => matchesTags(ss.tags, selector.matchTags));
+        pushScaleSets(fromTags, found, 'tagSelector', (ss) => matchesTagsSafely(ss.tags, selector.matchTags));
       });
       guard(`/subscriptions/${subscriptionId}`, async () => {
         const machines = await arcList(clients.for(subscriptionId).hybridCompute.machines.listBySubscription(opts));
-        pushArc(fromTags, machines.filter((m) => matchesTags(m.tags, selector.matchTags)), 'tagSelector');
+        pushArc(fromTags, machines.filter((m) => matchesTagsSafely(m.tags, selector.matchTags)), 'tagSelector');
       });
     }
   }
@@ -221,6 +233,13 @@ async function arcList(iter: AsyncIterable<Machine>): Promise<Machine[]> {
     if ((err as { code?: unknown }).code === 'MissingSubscriptionRegistration') return [];
     throw err;
   }
+}
+
+/** Tags of the wrong shape never match; the machine is then reported by the conversion, if selected otherwise. */
+function matchesTagsSafely(tags: unknown, match: Record<string, string>): boolean {
+  if (tags === undefined || tags === null) return matchesTags(undefined, match);
+  if (typeof tags !== 'object' || Array.isArray(tags)) return false;
+  return matchesTags(Object.fromEntries(Object.entries(tags).filter(([, v]) => typeof v === 'string')), match);
 }
 
 export function dedupe(ids: string[]): string[] {

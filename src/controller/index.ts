@@ -35,6 +35,8 @@ export interface ControllerOptions {
   events?: boolean;
   /** Delay of the confirming pass after changes were applied (default 1 s). */
   confirmAfterMs?: number;
+  /** A pass running longer than this shows Reconciling=True while it runs (default 10 s). */
+  longPassMs?: number;
   /** Lower bound of discoveryInterval (default 1 s). */
   minDiscoveryIntervalMs?: number;
   /** Queue backoff and bucket tuning (defaults: client-go's). */
@@ -47,6 +49,8 @@ export interface Controller {
   /** Runs the workers and the discovery passes until the signal aborts (leader only). */
   run(signal: AbortSignal): Promise<void>;
   hasSynced(): boolean;
+  /** Readiness: the cache synced and every watch is up now. */
+  watching(): boolean;
   /** Stops workers (letting in-flight reconciles finish) and informers. */
   stop(): Promise<void>;
   /** The metrics, registered on `registry`. */
@@ -117,6 +121,7 @@ export function createController(opts: ControllerOptions): Controller {
     enqueue: (key) => queue.add(key),
     observedTargets: (key, ids) => discovery.observed(key, ids),
     confirmAfterMs: opts.confirmAfterMs,
+    ...(opts.longPassMs !== undefined ? { longPassMs: opts.longPassMs } : {}),
   });
 
   const handle = async (key: string): Promise<{ requeueAfter?: number; error?: unknown }> => {
@@ -141,6 +146,7 @@ export function createController(opts: ControllerOptions): Controller {
     metrics,
     startInformers: () => informer.start(),
     hasSynced: () => informer.hasSynced(),
+    watching: () => informer.watching(),
     async run(signal) {
       if (signal.aborted) return;
       running = true;

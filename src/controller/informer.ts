@@ -38,8 +38,13 @@ interface Watched {
   informer: Informer<CachedTopology> & ObjectCache<CachedTopology>;
   synced: boolean;
   failures: number;
+  /** Listed and watching now; false from a watch error until the next successful list. */
+  watching: boolean;
   restart?: NodeJS.Timeout;
 }
+
+/** Longest wait before a failed watch is restarted: an apiserver back after an outage is seen within seconds. */
+export const DEFAULT_RESTART_MAX_MS = 5000;
 
 export class TopologyInformer {
   readonly #options: TopologyInformerOptions;
@@ -56,10 +61,11 @@ export class TopologyInformer {
         namespace === undefined
           ? `/apis/${GROUP}/${VERSION}/${PLURAL}`
           : `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`;
-      const watched: Partial<Watched> & { namespace: string | undefined; synced: boolean; failures: number } = {
+      const watched: Partial<Watched> & { namespace: string | undefined; synced: boolean; failures: number; watching: boolean } = {
         namespace,
         synced: false,
         failures: 0,
+        watching: false,
       };
       const list = async (): Promise<KubernetesListObject<CachedTopology>> => {
         const result = (await (namespace === undefined
@@ -92,6 +98,11 @@ export class TopologyInformer {
     return this.#watched.every((w) => w.synced);
   }
 
+  /** Every watch is up now (readiness): false while the apiserver is unreachable, until a list succeeds again. */
+  watching(): boolean {
+    return !this.#stopped && this.#watched.every((w) => w.watching);
+  }
+
   get(namespace: string, name: string): MonitoringTopology | undefined {
     for (const w of this.#watched) {
       if (w.namespace !== undefined && w.namespace !== namespace) continue;
@@ -118,6 +129,8 @@ export class TopologyInformer {
   async #startOne(w: Watched): Promise<void> {
     try {
       await w.informer.start();
+      // A restart may resume the watch from the last resourceVersion without listing again.
+      if (w.synced) w.watching = true;
     } catch (err) {
       this.#scheduleRestart(w, err);
     }
@@ -125,14 +138,16 @@ export class TopologyInformer {
 
   #markSynced(w: Watched): void {
     w.synced = true;
+    w.watching = true;
     w.failures = 0;
     if (this.hasSynced()) this.#syncWaiters.splice(0).forEach((r) => r());
   }
 
   #scheduleRestart(w: Watched, err: unknown): void {
+    w.watching = false;
     if (this.#stopped || w.restart) return;
     const base = this.#options.restartBaseMs ?? 1000;
-    const delay = Math.min(base * 2 ** w.failures, this.#options.restartMaxMs ?? 30_000);
+    const delay = Math.min(base * 2 ** w.failures, this.#options.restartMaxMs ?? DEFAULT_RESTART_MAX_MS);
     w.failures++;
     this.#options.logger.warn(
       { err, namespace: w.namespace ?? '*', restartInMs: delay },

@@ -9,8 +9,11 @@ export interface ControllerMetrics {
   readonly registry: Registry;
   queueObserver(name: string): QueueObserver;
   reconciled(controller: string, outcome: ReconcileOutcome, seconds: number): void;
-  /** Current findings (by code) and instances (by state) of one topology. */
-  topology(namespace: string, name: string, findings: Finding[], instances: InstanceCounts | undefined): void;
+  /**
+   * Current findings (by code) and instances (by state) of one topology; a pass that observed Azure (instances
+   * known) also stamps the time, so an alert can compare its age with the resync interval.
+   */
+  topology(namespace: string, name: string, findings: Finding[], instances: InstanceCounts | undefined, resyncMs?: number): void;
   forgetTopology(namespace: string, name: string): void;
 }
 
@@ -66,6 +69,18 @@ export function createControllerMetrics(registry: Registry = new Registry()): Co
     labelNames: ['namespace', 'name', 'state'],
     registers: [registry],
   });
+  const lastReconcile = new Gauge({
+    name: 'monitoringtopology_last_reconcile_timestamp_seconds',
+    help: 'Unix time of the last pass of a MonitoringTopology that observed Azure and planned',
+    labelNames: ['namespace', 'name'],
+    registers: [registry],
+  });
+  const resyncInterval = new Gauge({
+    name: 'monitoringtopology_resync_interval_seconds',
+    help: 'Resync interval of a MonitoringTopology in seconds',
+    labelNames: ['namespace', 'name'],
+    registers: [registry],
+  });
   const codesSeen = new Map<string, Set<string>>();
 
   return {
@@ -84,7 +99,7 @@ export function createControllerMetrics(registry: Registry = new Registry()): Co
       if (outcome === 'error') reconcileErrors.inc({ controller });
       reconcileTime.observe({ controller }, seconds);
     },
-    topology(namespace, name, list, counts) {
+    topology(namespace, name, list, counts, resyncMs) {
       const key = `${namespace}/${name}`;
       const byCode = new Map<string, number>();
       for (const f of list) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
@@ -92,13 +107,19 @@ export function createControllerMetrics(registry: Registry = new Registry()): Co
       for (const code of codesSeen.get(key) ?? []) if (!byCode.has(code)) findings.set({ namespace, name, code }, 0);
       for (const [code, n] of byCode) findings.set({ namespace, name, code }, n);
       codesSeen.set(key, new Set([...(codesSeen.get(key) ?? []), ...byCode.keys()]));
-      if (counts) for (const state of INSTANCE_STATES) instances.set({ namespace, name, state }, counts[state]);
+      if (counts) {
+        for (const state of INSTANCE_STATES) instances.set({ namespace, name, state }, counts[state]);
+        lastReconcile.set({ namespace, name }, Date.now() / 1000);
+      }
+      if (resyncMs !== undefined) resyncInterval.set({ namespace, name }, resyncMs / 1000);
     },
     forgetTopology(namespace, name) {
       const key = `${namespace}/${name}`;
       for (const code of codesSeen.get(key) ?? []) findings.remove({ namespace, name, code });
       codesSeen.delete(key);
       for (const state of INSTANCE_STATES) instances.remove({ namespace, name, state });
+      lastReconcile.remove({ namespace, name });
+      resyncInterval.remove({ namespace, name });
     },
   };
 }

@@ -4,13 +4,14 @@
 import type { Logger } from 'pino';
 
 import type { MonitoringTopology, MonitoringTopologyStatus, OwnedScopedResource } from '../api/types.ts';
-import { RECONCILE_REQUESTED_AT } from '../api/types.ts';
+import { ConditionType, RECONCILE_REQUESTED_AT } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
 import { checkDnsBoundary, outcomeFindings, stallingFindings } from '../findings/index.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { FinalizerWriter } from '../kube/finalizer.ts';
 import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
-import type { StatusWriter } from '../kube/status.ts';
+import type { ConditionInput, StatusWriter } from '../kube/status.ts';
+import { mergeConditions } from '../kube/status.ts';
 import { idKey } from '../model/index.ts';
 import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
@@ -20,7 +21,7 @@ import { StepError, finished, next, stop } from './pass.ts';
 import type { Pass, ReconcileResult, Step, StepOutcome, StepRecord } from './pass.ts';
 import type { TopologyRegistry } from './registry.ts';
 import { Reporter } from './report.ts';
-import { summarize } from './summarize.ts';
+import { Reason, summarize } from './summarize.ts';
 
 export const DEFAULT_RESYNC_MS = 10 * 60_000;
 export const DEFAULT_DISCOVERY_MS = 30_000;
@@ -46,7 +47,15 @@ export interface ReconcilerDeps {
   observedTargets?: (key: string, machineIds: string[]) => void;
   /** Delay of the confirming pass after changes were applied. */
   confirmAfterMs?: number;
+  /** A pass running longer than this shows Reconciling=True while it runs (default 10 s). */
+  longPassMs?: number;
   now?: () => Date;
+}
+
+interface Progress {
+  pass: Pass;
+  done?: boolean;
+  write?: Promise<void>;
 }
 
 function message(err: unknown): string {
@@ -61,12 +70,15 @@ export class Reconciler {
   readonly #written = new Map<string, { uid: string | undefined; status: MonitoringTopologyStatus }>();
   /** The last reconcile request (annotation value) served per topology: a new one reads Azure afresh. */
   readonly #requests = new Map<string, string>();
+  /** Status writes a pass made while running (Reconciling=True): the report waits for them, so it lands last. */
+  readonly #progress = new WeakMap<Pass, Progress>();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
     this.#reporter = new Reporter(deps);
     this.#steps = [
       { name: 'finalizer', run: (p) => this.#finalizer(p) },
+      { name: 'progress', run: (p) => this.#progressStep(p) },
       { name: 'observe', run: (p) => this.#observe(p) },
       { name: 'coordinate', run: (p) => this.#coordinate(p) },
       { name: 'plan', run: (p) => this.#plan(p) },
@@ -100,17 +112,29 @@ export class Reconciler {
       inventory: [...(topology.status?.inventory?.scopedResources ?? [])],
     };
     const records: StepRecord[] = [];
-    for (const step of this.#steps) {
-      const outcome = await this.#run(step, pass, log);
-      records.push({ step: step.name, ...outcome });
-      if (outcome.result === 'Finished') {
-        const error = outcome.errors[0];
-        if (error) return { error };
-        this.#forget(key);
-        return {};
+    // A long pass (a throttled estate, a slow ARM) says so while it runs, not only when it ends.
+    const progress: Progress = { pass };
+    const longPass = setTimeout(() => this.#markReconciling(progress, 'A pass has been reading or changing Azure for a while; still working.'), this.#deps.longPassMs ?? 10_000);
+    longPass.unref();
+    this.#progress.set(pass, progress);
+    try {
+      for (const step of this.#steps) {
+        const outcome = await this.#run(step, pass, log);
+        records.push({ step: step.name, ...outcome });
+        if (outcome.result === 'Finished') {
+          progress.done = true;
+          const error = outcome.errors[0];
+          if (error) return { error };
+          this.#forget(key);
+          return {};
+        }
+        if (outcome.result === 'Stop') break;
       }
-      if (outcome.result === 'Stop') break;
+    } finally {
+      clearTimeout(longPass);
+      progress.done = true;
     }
+    await progress.write;
     const summary = summarize(pass, records, pass.topology.status?.conditions, this.#deps.confirmAfterMs ?? 1000);
     const now = this.#deps.now?.() ?? new Date();
     const status: MonitoringTopologyStatus | undefined = await this.#reporter.report(pass, summary, now);
@@ -133,6 +157,42 @@ export class Reconciler {
     }
   }
 
+  // kstatus reads an object without conditions as Current: a new generation says Reconciling before any ARM call.
+  async #progressStep(pass: Pass): Promise<StepOutcome> {
+    const generation = pass.topology.metadata.generation;
+    const progress = this.#progress.get(pass);
+    if (!progress || generation === undefined || pass.topology.status?.observedGeneration === generation) return next();
+    this.#markReconciling(progress, `Reading Azure for generation ${generation}.`, true);
+    await progress.write;
+    return next();
+  }
+
+  /** Writes Reconciling=True (and Ready=Unknown for a new generation) now; the report step writes the outcome. */
+  #markReconciling(progress: Progress, why: string, newGeneration = false): void {
+    const { pass } = progress;
+    if (progress.done) return;
+    const previous = pass.topology.status;
+    if (!newGeneration && previous?.conditions?.some((c) => c.type === ConditionType.Reconciling && c.status === 'True')) return;
+    const generation = pass.topology.metadata.generation;
+    const now = this.#deps.now?.() ?? new Date();
+    const changes: ConditionInput[] = [{ type: ConditionType.Reconciling, status: 'True', reason: Reason.Progressing, message: why }];
+    if (newGeneration) changes.unshift({ type: ConditionType.Ready, status: 'Unknown', reason: Reason.Progressing, message: why });
+    const merged = mergeConditions(previous?.conditions, changes, generation, now);
+    const kept = (previous?.conditions ?? []).filter((c) => !changes.some((n) => n.type === c.type));
+    const status: MonitoringTopologyStatus = {
+      ...previous,
+      ...(newGeneration && generation !== undefined ? { observedGeneration: generation } : {}),
+      conditions: [...merged, ...kept],
+    };
+    const topology = pass.topology;
+    pass.topology = { ...topology, status };
+    this.#written.set(pass.key, { uid: topology.metadata.uid, status });
+    const write = this.#deps.status.patchStatus(topology, status).catch((err: unknown) => {
+      this.#deps.logger.warn({ err, topology: pass.key }, 'could not write the Reconciling condition');
+    });
+    progress.write = Promise.all([progress.write, write]).then(() => undefined);
+  }
+
   #forget(key: string): void {
     this.#written.delete(key);
     this.#requests.delete(key);
@@ -150,6 +210,14 @@ export class Reconciler {
     // Audit mode changes nothing, deletion included; Orphan leaves everything in place.
     if (spec.deletionPolicy === 'Delete' && spec.mode !== 'Audit') {
       const snapshot = await this.#deps.gateway.observe(spec);
+      // A read that failed may hide an association or link this topology made: keep the finalizer and say why.
+      const unread = snapshot.errors.filter((e) => e.code === 'Failed' || e.code === 'Forbidden');
+      if (unread.length > 0) {
+        const first = unread[0];
+        const why = `${unread.length} read(s) failed, e.g. ${first?.resourceId ?? ''}: ${first?.message ?? ''}`;
+        this.#deps.events.record(topology, 'Warning', 'DeletionBlocked', `Deletion waits: what this topology created cannot be listed in full (${why}); the finalizer stays and deletion is retried.`);
+        throw new Error(`deletion blocked: ${why}`);
+      }
       const planned = this.#deps.planDeletion(this.#planInput(pass, snapshot));
       const actions = Array.isArray(planned) ? planned : planned.actions;
       const outcomes = actions.length > 0 ? await this.#deps.gateway.act(actions) : [];
@@ -185,7 +253,8 @@ export class Reconciler {
     const machines = pass.snapshot?.machines.map((m) => m.id) ?? [];
     const { registry } = this.#deps;
     const woken = [
-      ...registry.claimMachines(pass.key, machines, spec.configurationEndpoint.resourceId),
+      // Audit observes and reports; it never claims machines, so it never holds back an Enforce topology.
+      ...registry.claimMachines(pass.key, spec.mode === 'Audit' ? [] : machines, spec.configurationEndpoint.resourceId),
       ...registry.claimBoundary(pass.key, spec.privateLinkScope.dnsBoundary, spec.privateLinkScope.resourceId, spec.privateLinkScope.alsoLinkTo),
     ];
     for (const other of new Set(woken)) this.#deps.enqueue?.(other);

@@ -105,14 +105,17 @@ export class Reporter {
       inventory: pass.inventory.length > 0 ? { scopedResources: pass.inventory } : undefined,
     };
     const changed = statusChanged(previous, next);
-    next.lastSyncTime = nextSyncTime(previous, changed, pass.resyncMs, now);
+    // Only a pass that read everything the spec names without a failed read counts as a sync.
+    const fullRead = planned && pass.snapshot !== undefined && !pass.snapshot.errors.some((e) => e.code === 'Failed');
+    const lastSyncTime = fullRead ? nextSyncTime(previous, changed, pass.resyncMs, now) : previous?.lastSyncTime;
+    if (lastSyncTime !== undefined) next.lastSyncTime = lastSyncTime;
 
     const previousKeys = this.#seen.get(pass.key) ?? new Set((previous?.findings ?? []).map(findingKey));
     if (planned) {
       recordEvents(pass, this.#deps.events, previousKeys);
       this.#seen.set(pass.key, new Set(pass.findings.map(findingKey)));
     }
-    this.#deps.metrics?.topology(pass.owner.namespace, pass.owner.name, pass.findings, pass.plan?.instances);
+    this.#deps.metrics?.topology(pass.owner.namespace, pass.owner.name, pass.findings, pass.plan?.instances, pass.resyncMs);
 
     if (!changed && next.lastSyncTime === previous?.lastSyncTime) return undefined;
     await this.#deps.status.patchStatus(topology, next);

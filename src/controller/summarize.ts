@@ -224,7 +224,10 @@ function passConditions(input: PassSummaryInput, previous: ConditionInput[]): Om
   } else {
     const n = input.instances;
     const machines = n ? `${n.compliant} of ${plural(n.total, 'machine')} compliant` : 'converged';
-    ready = { type: ConditionType.Ready, status: 'True', reason: Reason.Converged, message: `The estate matches the spec: ${machines}.` };
+    // An empty selection is most often a typo: the reader of Ready must see it, not only "0 of 0".
+    const unmatched = findings.find((f) => f.code === 'NoMachinesMatched');
+    const note = unmatched ? ` ${unmatched.message}` : '';
+    ready = { type: ConditionType.Ready, status: 'True', reason: Reason.Converged, message: `The estate matches the spec: ${machines}.${note}` };
   }
 
   const reconciling: ConditionInput = progressing

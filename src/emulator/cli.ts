@@ -1,6 +1,11 @@
-// Command line: `npm run emulator -- --estate <file> --port <n> [--page-size n] [--lro-delay ms] [--no-throttling]`.
+// Command line: `npm run emulator -- --estate <file> --port <n> [--settings <file>] [--page-size n] [--lro-delay ms]
+// [--no-throttling]`. The settings file (YAML or JSON, the `settings:` block of an estate file) sets throttling
+// buckets, Compute limits, LRO delays per type, faults and token audiences; flags win over it.
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { parse } from 'yaml';
 import { startEmulator } from './index.ts';
+import type { EmulatorSettings } from './types.ts';
 
 const { values } = parseArgs({
   options: {
@@ -12,10 +17,13 @@ const { values } = parseArgs({
     'ca-dir': { type: 'string' },
     seed: { type: 'string' },
     'no-throttling': { type: 'boolean', default: false },
+    settings: { type: 'string' },
   },
 });
 
-const emulator = await startEmulator({
+const settings = values.settings === undefined ? {} : (parse(await readFile(values.settings, 'utf8')) as EmulatorSettings);
+
+const flags = {
   host: values.host,
   port: Number(values.port),
   estate: values.estate,
@@ -23,8 +31,9 @@ const emulator = await startEmulator({
   lroDelayMs: values['lro-delay'] ? Number(values['lro-delay']) : undefined,
   caDir: values['ca-dir'],
   seed: values.seed ? Number(values.seed) : undefined,
-  throttling: values['no-throttling'] ? false : undefined,
-});
+  throttling: values['no-throttling'] ? (false as const) : undefined,
+};
+const emulator = await startEmulator({ ...settings, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) });
 
 process.stdout.write(
   [

@@ -51,9 +51,15 @@ function storeFacade(env: Env): EmulatorStore {
   };
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const host = options.host ?? '127.0.0.1';
-  const estate = options.estate === undefined ? undefined : await readEstate(options.estate);
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export async function startEmulator(given: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const host = given.host ?? '127.0.0.1';
+  const estate = given.estate === undefined ? undefined : await readEstate(given.estate);
+  // Options given in code win over the estate file's settings.
+  const options: EmulatorOptions = { ...estate?.settings, ...withoutUndefined(given) };
   const tenantId = estate?.tenantId ?? options.principals?.[0]?.tenantId ?? randomUUID();
   const clientId = randomUUID();
   const clientSecret = randomBytes(24).toString('base64url');
@@ -61,24 +67,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const operations = new Operations();
   const faults = new Faults(options.faults, options.seed ?? 1);
   const store = new ResourceStore();
+  const lroDelays = new Map(Object.entries(options.lroDelays ?? {}).map(([type, ms]) => [type.toLowerCase(), ms]));
   const env: Env = {
     store,
-    kinds: new KindRegistry(store, PROVIDERS),
+    kinds: new KindRegistry(store, PROVIDERS, options),
     operations,
     tenantId,
     pageSize: options.pageSize ?? 100,
-    lroDelayMs: () => Math.round((options.lroDelayMs ?? 0) * faults.lroDelayFactor()),
+    lroDelayMs: (type) => Math.round((lroDelays.get(type.toLowerCase()) ?? options.lroDelayMs ?? 0) * faults.lroDelayFactor()),
+    locks: new Map(),
     lroFails: () => faults.lroFails(),
   };
   if (estate) loadEstate(env, estate);
   const tls = await createTlsMaterial(host, options.caDir);
   const counters = new Counters();
+  const authority = new Authority(principals, options.armAudiences);
   let url = '';
   const server = createServer(
     { cert: tls.certPem, key: tls.keyPem },
     createRequestListener({
       env,
-      authority: new Authority(principals),
+      authority,
       throttle: new Throttle(options.throttling),
       faults,
       counters,
@@ -112,6 +121,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     counters: () => counters.snapshot(),
     resetCounters: () => counters.reset(),
     setFaults: (f) => faults.set(f),
+    expireIssuedTokens: () => authority.expireIssuedTokens(),
     exportState: () => exportEstate(env),
     store: storeFacade(env),
     close: async () => {

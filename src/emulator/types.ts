@@ -9,11 +9,30 @@ export interface BucketConfig {
 }
 
 export interface ThrottlingConfig {
+  /** Per subscription and principal. */
   reads?: BucketConfig;
   writes?: BucketConfig;
   deletes?: BucketConfig;
-  /** Multiplies every refill rate (benchmarks and tests speed time up with it). */
+  /** The subscription-wide bucket every principal shares is this many times the per-principal one (Azure: 15). */
+  globalFactor?: number;
+  /** Multiplies every refill rate, ARM's and Compute's (benchmarks and tests speed time up with it). */
   scale?: number;
+}
+
+/** A Compute token bucket: `burst` tokens, refilled at `perMinute`. */
+export interface MinuteBucketConfig {
+  burst: number;
+  perMinute: number;
+}
+
+/** Compute's own per-subscription, per-region buckets; `false` turns one off. */
+export interface ComputeLimitsConfig {
+  /** VM Get, VM instance view, VM extension Get ("VM Low Cost Get"). */
+  vmGet?: MinuteBucketConfig | false;
+  /** VM List, List All, List By Location ("VM High Cost Get"). */
+  vmList?: MinuteBucketConfig | false;
+  /** Scale set List, List All ("VMSS High Cost Get"). */
+  scaleSetList?: MinuteBucketConfig | false;
 }
 
 /** Injected misbehaviour; every probability is drawn from the seeded PRNG. */
@@ -32,6 +51,10 @@ export interface FaultConfig {
   lroDelayFactor?: number;
   /** Probability that a long-running operation ends Failed (the resource is left in provisioningState Failed). */
   lroFailureRate?: number;
+  /** Probability that a write is carried out (the store changes) but its answer is replaced by a 5xx. */
+  serverErrorAfterCommitRate?: number;
+  /** Probability that a write is carried out but the connection is destroyed instead of answering. */
+  connectionResetAfterCommitRate?: number;
   /** Only requests whose path matches (case-insensitive regular expression) are affected. */
   pathPattern?: string;
 }
@@ -53,15 +76,25 @@ export interface Principal {
   roles?: RoleAssignment[];
 }
 
-export interface EmulatorOptions {
+/** Behaviour an estate file or the command line can set as well as code. */
+export interface EmulatorSettings {
+  pageSize?: number;
+  /** Duration of every long-running operation. */
+  lroDelayMs?: number;
+  /** Per resource type (e.g. `Microsoft.Insights/privateLinkScopes/scopedResources`), overriding `lroDelayMs`. */
+  lroDelays?: Record<string, number>;
+  throttling?: ThrottlingConfig | false;
+  computeLimits?: ComputeLimitsConfig | false;
+  faults?: FaultConfig;
+  seed?: number;
+  /** Token audiences ARM accepts; Azure public cloud's by default. */
+  armAudiences?: string[];
+}
+
+export interface EmulatorOptions extends EmulatorSettings {
   host?: string;
   port?: number;
   estate?: Estate | string;
-  pageSize?: number;
-  lroDelayMs?: number;
-  throttling?: ThrottlingConfig | false;
-  faults?: FaultConfig;
-  seed?: number;
   caDir?: string;
   principals?: Principal[];
 }
@@ -102,6 +135,8 @@ export interface RunningEmulator {
   counters(): RequestCounters;
   resetCounters(): void;
   setFaults(faults: FaultConfig): void;
+  /** Makes ARM treat every token issued so far as expired (a token that outlived its lifetime by ARM's clock). */
+  expireIssuedTokens(): void;
   exportState(): Estate;
   store: EmulatorStore;
   close(): Promise<void>;
@@ -237,6 +272,8 @@ export interface EstateSubscription {
 
 export interface Estate {
   tenantId?: string;
+  /** Emulator behaviour for this estate; options passed in code take precedence. */
+  settings?: EmulatorSettings;
   subscriptions?: EstateSubscription[];
   /** Raw ARM resources (as GET returns them), loaded after the declarative part; exportState() uses this. */
   resources?: Json[];

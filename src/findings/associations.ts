@@ -66,3 +66,15 @@ export function endpointAssociationStale(machineId: string, currentEndpointId: s
       `${currentEndpointId ? describe(currentEndpointId) : 'no endpoint'} instead of ${describe(wantedEndpointId)}: Enforce mode updates it.`,
   );
 }
+
+/** The controller's deterministic name is held by an association it may not change: nothing is written there. */
+export function associationNameTaken(machineId: string, taken: ObservedAssociation, ruleId: string): Finding {
+  const points = taken.dataCollectionRuleId ?? taken.dataCollectionEndpointId;
+  return finding(
+    'AssociationNameTaken',
+    'Error',
+    machineId,
+    'Rules',
+    `${describe(machineId)} already has an association named ${taken.name}${points ? ` (to ${describe(points)})` : ''}, the name this topology would give its association with ${describe(ruleId)}; it is left untouched and ${describe(ruleId)} is not associated. Rename or remove that association, or associate the rule yourself.`,
+  );
+}

@@ -31,6 +31,14 @@ export function readErrorFinding(error: ReadError): Finding {
         stage,
         `Azure Resource Manager failed a request for the ${what}; it is retried on the next resync (${error.message}).`,
       );
+    case 'Malformed':
+      return finding(
+        'MalformedArmResource',
+        'Warning',
+        error.resourceId,
+        stage,
+        `Azure Resource Manager returned the ${what} in a shape the controller does not understand; it is skipped and left untouched (${error.message}).`,
+      );
   }
 }
 

@@ -1,6 +1,6 @@
 // Agent identity (stages Extension and Identity): the agent authenticates with exactly one managed identity.
 import type { Finding } from '../api/types.ts';
-import { sameId } from '../model/index.ts';
+import { isRecord, sameId } from '../model/index.ts';
 import type { ObservedAgentExtension, ObservedMachine, ObservedScaleSet, AssessedFinding } from '../model/index.ts';
 import { describe, finding, nameOf } from './finding.ts';
 
@@ -23,10 +23,6 @@ export interface IdentityAssessment {
   findings: AssessedFinding[];
   /** The extension settings to write (RepairExtensionIdentity), when the extension must name the identity. */
   repair?: { extensionName: string; settings: Record<string, unknown> };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** `settings.authentication.managedIdentity` of the agent extension, if the block is there. */

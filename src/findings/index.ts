@@ -31,6 +31,7 @@ export {
 } from './rules.ts';
 export type { EndpointGap } from './associations.ts';
 export {
+  associationNameTaken,
   configurationEndpointConflict,
   endpointAssociationMisnamed,
   endpointAssociationMissing,

@@ -4,6 +4,7 @@ export type { Action, ActionError, ActionKind, ActionOutcome } from './actions.t
 export { actionTarget } from './actions.ts';
 export type { AssessedFinding, Finding, FindingCode, LifecycleStage, Severity } from './finding.ts';
 export type { ArmId } from './ids.ts';
+export { isRecord } from './json.ts';
 export { CONFIGURATION_ACCESS_ENDPOINT, IdMap, ResourceTypes, idKey, isType, parseArmId, resourceGroupId, sameId } from './ids.ts';
 export type { Owner } from './owner.ts';
 export type {

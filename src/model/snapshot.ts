@@ -135,7 +135,8 @@ export interface ObservedEndpoint {
   scopeIds: string[];
 }
 
-export type ReadErrorCode = 'NotFound' | 'Forbidden' | 'Failed';
+/** `Malformed`: ARM answered, but with a field of the wrong type; that resource is skipped, the pass goes on. */
+export type ReadErrorCode = 'NotFound' | 'Forbidden' | 'Failed' | 'Malformed';
 
 /** A read that failed: becomes a finding/condition, never a crash. */
 export interface ReadError {

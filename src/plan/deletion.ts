@@ -1,9 +1,9 @@
 // Deletion with `deletionPolicy: Delete`: remove exactly what carries this topology's mark, nothing else, ever.
-import { idKey, sameId } from '../model/index.ts';
+import { idKey } from '../model/index.ts';
 import { sortActions } from './actions.ts';
 import type { Action, ObservedScope } from '../model/index.ts';
 import type { PlanInput } from './types.ts';
-import { isOwnedBy } from './ownership.ts';
+import { isOwnedBy, isOwnedLink } from './ownership.ts';
 
 export function planDeletion(input: PlanInput): Action[] {
   if (input.spec.deletionPolicy !== 'Delete') return [];
@@ -22,21 +22,23 @@ export function planDeletion(input: PlanInput): Action[] {
     });
   }
   const scopes: ObservedScope[] = [...(snapshot.scope ? [snapshot.scope] : []), ...snapshot.alsoLinkScopes];
-  for (const owned of input.ownedScopedResources) {
-    const scope = scopes.find((s) => sameId(s.id, owned.scopeId));
-    // Only a scoped resource still linking what the topology recorded: a re-created or renamed one is not ours.
-    const found = scope?.scopedResources.find(
-      (r) => r.name.toLowerCase() === owned.name.toLowerCase() && sameId(r.linkedResourceId, owned.linkedResourceId),
-    );
-    if (!scope || !found || seen.has(idKey(found.id || `${scope.id}/${found.name}`))) continue;
-    seen.add(idKey(found.id || `${scope.id}/${found.name}`));
-    actions.push({
-      kind: 'RemoveScopedResource',
-      scopeId: scope.id,
-      name: found.name,
-      linkedResourceId: found.linkedResourceId,
-      reason: `topology ${owner.namespace}/${owner.name} is being deleted with deletionPolicy Delete and added this scoped resource`,
-    });
+  // Ownership of a link is read from Azure (its topology-specific name), never from status.inventory alone.
+  const neededByOthers = new Set((input.linksNeededByOthers ?? []).map((l) => `${idKey(l.scopeId)}|${idKey(l.linkedResourceId)}`));
+  for (const scope of scopes) {
+    for (const link of scope.scopedResources) {
+      const key = idKey(link.id || `${scope.id}/scopedResources/${link.name}`);
+      if (seen.has(key) || !isOwnedLink(link, owner)) continue;
+      seen.add(key);
+      // Another topology still needs this resource in this scope: unlinking it would cut its data path.
+      if (neededByOthers.has(`${idKey(scope.id)}|${idKey(link.linkedResourceId)}`)) continue;
+      actions.push({
+        kind: 'RemoveScopedResource',
+        scopeId: scope.id,
+        name: link.name,
+        linkedResourceId: link.linkedResourceId,
+        reason: `topology ${owner.namespace}/${owner.name} is being deleted with deletionPolicy Delete and added this scoped resource`,
+      });
+    }
   }
   return sortActions(actions);
 }

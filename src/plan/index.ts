@@ -10,14 +10,17 @@ import type { Action, ObservedMachine } from '../model/index.ts';
 import type { Plan, PlanInput } from './types.ts';
 import { ruleFindings } from './rules.ts';
 import { planScope } from './scope.ts';
+import { unmatchedSelectorFindings, withinTargets } from './targets.ts';
 
 export { actionTarget } from '../model/index.ts';
 export { compareActions, sortActions, summarizePlan } from './actions.ts';
 export { planDeletion } from './deletion.ts';
+export { isPlainArmId, targetFilter, withinTargets } from './targets.ts';
 export {
   MAX_ASSOCIATION_NAME,
   MAX_SCOPED_RESOURCE_NAME,
   isOwnedBy,
+  isOwnedLink,
   ownerMarker,
   parseOwnerMarker,
   ruleAssociationName,
@@ -42,7 +45,8 @@ export function planTopology(input: PlanInput): Plan {
   const ix = indexMachines(input, scope.dataPathIncomplete);
   // Sorted for determinism; a machine selected twice (by id and by tag) is planned once.
   const seen = new Set<string>();
-  const machines = snapshot.machines
+  const targets = withinTargets(input.spec.targets, snapshot.machines);
+  const machines = targets.inside
     .map((m) => ({ m, key: idKey(m.id) }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .filter(({ key }) => !seen.has(key) && seen.add(key) !== undefined)
@@ -65,6 +69,8 @@ export function planTopology(input: PlanInput): Plan {
   const findings = [
     ...readErrorFindings(snapshot.errors),
     ...(arcIdentity ? [arcIdentity] : []),
+    ...targets.findings,
+    ...unmatchedSelectorFindings(input.spec.targets, machines, snapshot.excludedCount, new Set(snapshot.errors.map((e) => idKey(e.resourceId)))),
     ...flexibleProfileFindings(input, machines),
     ...scope.findings,
     ...ruleFindings(ix.rules, machines),

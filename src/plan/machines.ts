@@ -10,6 +10,7 @@ import {
   checkAgentExtension,
   MAX_RULE_ASSOCIATIONS,
   associationLimitExceeded,
+  associationNameTaken,
   describe,
   checkAgentIdentity,
   configurationEndpointConflict,
@@ -124,18 +125,33 @@ function planRuleAssociations(m: ObservedMachine, existing: ObservedAssociation[
     out.findings.push({ finding: associationLimitExceeded(m.id, total), fixable: false });
     return;
   }
+  // A machine seen only through bulk lists may hold an association under the name we would use: never write blind.
+  if (!ix.fullyListed.has(idKey(m.id))) {
+    out.awaitingFullListing = true;
+    out.findings.push({ finding: ruleAssociationMissing(m.id, toCreate.map((r) => r.id), true), fixable: true });
+    return;
+  }
   // Adoption: an association of the rule under any name counts, so only truly missing ones are created.
+  const created: ObservedRule[] = [];
   for (const rule of toCreate) {
+    const name = ix.associationNames.get(rule.id) ?? ruleAssociationName(rule.id);
+    // The name is taken by something else (a person's association, or one re-pointed since): never overwrite it.
+    const taken = existing.find((a) => a.name.toLowerCase() === name.toLowerCase());
+    if (taken) {
+      out.findings.push({ finding: associationNameTaken(m.id, taken, rule.id), fixable: false });
+      continue;
+    }
+    created.push(rule);
     out.actions.push({
       kind: 'CreateRuleAssociation',
       resourceId: m.id,
-      name: ix.associationNames.get(rule.id) ?? ruleAssociationName(rule.id),
+      name,
       dataCollectionRuleId: rule.id,
       description: ix.description,
       reason: `${describe(m.id)} has no association with ${describe(rule.id)}`,
     });
   }
-  out.findings.push({ finding: ruleAssociationMissing(m.id, toCreate.map((r) => r.id), true), fixable: true });
+  if (created.length > 0) out.findings.push({ finding: ruleAssociationMissing(m.id, created.map((r) => r.id), true), fixable: true });
 }
 
 function createEndpointAssociation(m: ObservedMachine, ix: MachineIndex, reason: string): Action {

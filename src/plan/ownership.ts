@@ -62,7 +62,20 @@ export function ruleAssociationName(ruleId: string): string {
   return hashedName('mtopo-', ruleId, MAX_ASSOCIATION_NAME);
 }
 
-/** The name of the scoped resource the controller creates to link a workspace or DCE to a scope. */
-export function scopedResourceName(linkedResourceId: string): string {
-  return hashedName('', linkedResourceId, MAX_SCOPED_RESOURCE_NAME);
+/**
+ * The name of the scoped resource a topology creates to link a workspace or DCE to a scope. It is specific to the
+ * topology (its uid is in the hash), so ownership is read from Azure itself: a link is this topology's only when
+ * its name is this name and it links this resource. Status is a cache of it, never the proof.
+ */
+export function scopedResourceName(linkedResourceId: string, owner: Owner): string {
+  const hash = createHash('sha256').update(`${owner.namespace}/${owner.name}/${owner.uid.toLowerCase()}|${idKey(linkedResourceId)}`).digest('hex').slice(0, 10);
+  const name = slug(parseArmId(linkedResourceId)?.name ?? 'resource') || 'resource';
+  const prefix = 'mtopo-';
+  const head = name.slice(0, MAX_SCOPED_RESOURCE_NAME - prefix.length - hash.length - 1).replace(/[-.]+$/, '');
+  return `${prefix}${head}-${hash}`;
+}
+
+/** True when the scoped resource is provably this topology's: its name is the one only this topology generates. */
+export function isOwnedLink(link: { name: string; linkedResourceId: string }, owner: Owner): boolean {
+  return link.name.toLowerCase() === scopedResourceName(link.linkedResourceId, owner).toLowerCase();
 }

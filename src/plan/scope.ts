@@ -78,7 +78,7 @@ export function planScope(input: PlanInput): ScopePlan {
       out.actions.push({
         kind: 'AddScopedResource',
         scopeId: scope.id,
-        name: scopedResourceName(link.id),
+        name: scopedResourceName(link.id, input.owner),
         linkedResourceId: link.id,
         reason: `the ${describe(link.id)} is on the data path (${link.why}) but not linked to ${primary ? '' : 'the alsoLinkTo '}${describe(scope.id)}`,
       });

@@ -19,6 +19,8 @@ export interface PlanInput {
   snapshot: Snapshot;
   /** Scoped resources this topology added earlier (status.inventory), to recognise what it owns. */
   ownedScopedResources: { scopeId: string; name: string; linkedResourceId: string }[];
+  /** Links (scope, linked resource) other topologies want: deletion and pruning never remove them. */
+  linksNeededByOthers?: { scopeId: string; linkedResourceId: string }[];
   /**
    * Other topologies' configuration endpoints for machines this topology also targets
    * (machine id -> endpoint ids), from the controller's in-memory registry.

@@ -34,6 +34,8 @@ export interface RuntimeConfig {
   renewDeadlineMs: number;
   retryPeriodMs: number;
   gracefulShutdownTimeoutMs: number;
+  /** Per attempt of every ARM request and per token request. */
+  armRequestTimeoutMs: number;
   /** Pod name (or hostname) plus a random suffix, as client-go does. */
   identity: string;
   budgets: { reads: BudgetOverride; writes: BudgetOverride; deletes: BudgetOverride };
@@ -69,6 +71,7 @@ const FLAGS = {
   'leader-election-renew-deadline': { env: 'LEADER_ELECTION_RENEW_DEADLINE', type: 'string', default: '10s', help: 'How long the leader keeps trying to renew before giving up.' },
   'leader-election-retry-period': { env: 'LEADER_ELECTION_RETRY_PERIOD', type: 'string', default: '2s', help: 'Interval between attempts to acquire or renew.' },
   'graceful-shutdown-timeout': { env: 'GRACEFUL_SHUTDOWN_TIMEOUT', type: 'string', default: '30s', help: 'How long in-flight reconciles may run after SIGTERM.' },
+  'arm-request-timeout': { env: 'ARM_REQUEST_TIMEOUT', type: 'string', default: '60s', help: 'How long one ARM request attempt or one token request may take before it is abandoned (and retried).' },
   'arm-read-burst': { env: 'ARM_READ_BURST', type: 'string', help: 'Override the per-subscription ARM read bucket size.' },
   'arm-read-rate': { env: 'ARM_READ_RATE', type: 'string', help: 'Override the per-subscription ARM read refill per second.' },
   'arm-write-burst': { env: 'ARM_WRITE_BURST', type: 'string', help: 'Override the per-subscription ARM write bucket size.' },
@@ -257,6 +260,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     renewDeadlineMs,
     retryPeriodMs,
     gracefulShutdownTimeoutMs: duration('graceful-shutdown-timeout', str('graceful-shutdown-timeout')),
+    armRequestTimeoutMs: duration('arm-request-timeout', str('arm-request-timeout')),
     identity: `${env.POD_NAME || hostname()}_${crypto.randomUUID()}`,
     budgets: { reads: budget('read'), writes: budget('write'), deletes: budget('delete') },
   };

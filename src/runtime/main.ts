@@ -66,7 +66,9 @@ export async function run(config: RuntimeConfig, logger: Logger, shutdown: Abort
   collectDefaultMetrics({ register: registry });
   const gateway = createArmGateway({
     endpoint: config.armEndpoint,
-    credential: new DefaultAzureCredential(credentialOptions(config)),
+    // A factory: after `ExpiredAuthenticationToken` a new credential (with an empty token cache) gets a new token.
+    credential: () => new DefaultAzureCredential(credentialOptions(config)),
+    requestTimeoutMs: config.armRequestTimeoutMs,
     budgets: createSubscriptionBudgets(budgetConfig(config)),
     logger: logger.child({ component: 'arm' }),
     metrics: createArmMetrics(registry),
@@ -95,7 +97,7 @@ export async function run(config: RuntimeConfig, logger: Logger, shutdown: Abort
   const servers: RunningServer[] = [];
   if (config.healthProbeBindAddress) {
     servers.push(
-      await startHealthServer(config.healthProbeBindAddress, { healthy: () => elector?.healthy() ?? true, ready: () => controller.hasSynced() }, logger),
+      await startHealthServer(config.healthProbeBindAddress, { healthy: () => elector?.healthy() ?? true, ready: () => controller.watching() }, logger),
     );
   }
   if (config.metricsBindAddress) servers.push(await startMetricsServer(config.metricsBindAddress, registry, logger));

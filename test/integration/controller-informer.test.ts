@@ -81,6 +81,7 @@ describe('TopologyInformer', () => {
       expect(informer.hasSynced()).toBe(false);
       await informer.start();
       expect(informer.hasSynced()).toBe(true);
+      expect(informer.watching()).toBe(true);
 
       await createTopology(ns.name, 'before', estateSpec({ virtualMachines: [estateIds.vm('a')] }));
       await vi.waitFor(() => expect(events).toContainEqual(['add', 'before']), { timeout: 10_000 });
@@ -90,11 +91,15 @@ describe('TopologyInformer', () => {
       const delays = logs.lines.map((l) => l.restartInMs).filter((d): d is number => typeof d === 'number');
       expect(delays[0]).toBe(100);
       expect(Math.max(...delays)).toBeLessThanOrEqual(400);
+      // Readiness follows the watch, not the first sync.
+      expect(informer.watching()).toBe(false);
+      expect(informer.hasSynced()).toBe(true);
 
       // Created while the informer cannot see the server: it must arrive once the connection is back.
       await createTopology(ns.name, 'during', estateSpec({ virtualMachines: [estateIds.vm('b')] }));
       outage.restore();
       await vi.waitFor(() => expect(events).toContainEqual(['add', 'during']), { timeout: 15_000 });
+      await vi.waitFor(() => expect(informer.watching()).toBe(true), { timeout: 5000 });
       expect(informer.get(ns.name, 'during')?.metadata.name).toBe('during');
       expect(informer.list().map((t) => t.metadata.name).sort()).toEqual(['before', 'during']);
     } finally {

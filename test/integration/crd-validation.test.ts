@@ -146,6 +146,49 @@ const cases: Case[] = [
     field: 'spec.targets.virtualMachines[0]',
     message: /Too long/,
   },
+  // Dot segments: the SDK's URL handling resolves them, so `resourceGroups/..` would list the whole subscription.
+  {
+    name: 'resource group ".."',
+    edit: (s) => (s.targets.resourceGroups = [`${ids.subscription}/resourceGroups/..`]),
+    field: 'spec.targets.resourceGroups[0]',
+    message: 'no name may be "." or ".."',
+  },
+  {
+    name: 'resource group "."',
+    edit: (s) => (s.targets.resourceGroups = [`${ids.subscription}/resourceGroups/.`]),
+    field: 'spec.targets.resourceGroups[0]',
+    message: 'must be the id of a resource group',
+  },
+  {
+    name: 'virtual machine in resource group ".."',
+    edit: (s) => (s.targets.virtualMachines = [ids.vm().replace('rg-app-prod', '..')]),
+    field: 'spec.targets.virtualMachines[0]',
+    message: 'no name may be "." or ".."',
+  },
+  {
+    name: 'virtual machine named ".."',
+    edit: (s) => (s.targets.virtualMachines = [ids.vm('..')]),
+    field: 'spec.targets.virtualMachines[0]',
+    message: 'must be the id of a virtual machine',
+  },
+  {
+    name: 'exclude names a scale set "."',
+    edit: (s) => (s.targets.exclude = [ids.scaleSet('.')]),
+    field: 'spec.targets.exclude[0]',
+    message: 'must be the id of a virtual machine, a virtual machine scale set or an Azure Arc-enabled server',
+  },
+  {
+    name: 'rule name ends with a period',
+    edit: (s) => (s.dataCollectionRules = [{ resourceId: ids.rule('dcr.') }]),
+    field: 'spec.dataCollectionRules[0].resourceId',
+    message: 'must be the id of a data collection rule',
+  },
+  {
+    name: 'scope in resource group ".."',
+    edit: (s) => (s.privateLinkScope.resourceId = ids.scope.replace('rg-monitoring', '..')),
+    field: 'spec.privateLinkScope.resourceId',
+    message: 'must be the id of an Azure Monitor private link scope',
+  },
   // Enums.
   {
     name: 'unknown mode',
@@ -326,6 +369,15 @@ describe.concurrent('the apiserver refuses invalid topologies', () => {
     const spec = topologySpec();
     c.edit(spec);
     const res = await kubectlDryRun(topology(`valid-${valid.indexOf(c)}`, spec));
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+  });
+
+  it('accepts periods inside names (rg.app, vm.web.01)', async () => {
+    const spec = topologySpec();
+    spec.targets.virtualMachines = [ids.vm('vm.web.01').replace('rg-app-prod', 'rg.app')];
+    spec.targets.resourceGroups = [`${ids.subscription}/resourceGroups/rg.(app)`];
+    const res = await kubectlDryRun(topology('dotted', spec));
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
   });

@@ -31,6 +31,8 @@ export interface StartOptions {
   emulator?: RunningEmulator;
   /** The entry point to run (default: src/runtime/main.ts, stripped of types by Node). */
   main?: string;
+  /** Starts the process some other way (the container image), given the flags and environment; stdout and stderr piped. */
+  spawn?: (args: string[], env: NodeJS.ProcessEnv) => ChildProcess;
 }
 
 /** Flags and environment that point the process at an emulator, the way an operator would. */
@@ -45,10 +47,8 @@ export function startControllerProcess(opts: StartOptions): ControllerProcess {
   const azure = opts.emulator ? emulatorSettings(opts.emulator) : { args: [], env: {} };
   const args = ['--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', '--log-level', 'debug', ...azure.args, ...(opts.args ?? [])];
   // process.execPath is the project's Node 24 (vitest runs under it); the process runs the TypeScript directly.
-  const child = spawn(process.execPath, [opts.main ?? MAIN, ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: opts.kubeconfig, POD_NAME: opts.name, ...azure.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: opts.kubeconfig, POD_NAME: opts.name, ...azure.env, ...opts.env };
+  const child = opts.spawn ? opts.spawn(args, env) : spawn(process.execPath, [opts.main ?? MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   const text: string[] = [];
   let buffer = '';

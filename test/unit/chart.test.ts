@@ -37,11 +37,9 @@ function pod(objects: K8sObject[]): PodTemplate {
 }
 
 const TOPOLOGY_RULES: Rule[] = [
-  { apiGroups: ['monitoring.ampls.dev'], resources: ['monitoringtopologies'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-  { apiGroups: ['monitoring.ampls.dev'], resources: ['monitoringtopologies/status'], verbs: ['get', 'update', 'patch'] },
-  { apiGroups: ['monitoring.ampls.dev'], resources: ['monitoringtopologies/finalizers'], verbs: ['update'] },
-  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  { apiGroups: ['monitoring.ampls.dev'], resources: ['monitoringtopologies'], verbs: ['list', 'watch', 'patch'] },
+  { apiGroups: ['monitoring.ampls.dev'], resources: ['monitoringtopologies/status'], verbs: ['patch'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
 ];
 
 describe('Helm chart', () => {
@@ -149,6 +147,38 @@ describe('Helm chart', () => {
     expect(find(objects, 'Role')).toHaveLength(0);
   });
 
+  it('ships the Grafana dashboard and the PrometheusRule off by default, and both when asked', async () => {
+    const defaults = await renderChart();
+    expect(find(defaults.objects, 'ConfigMap')).toHaveLength(0);
+    expect(find(defaults.objects, 'PrometheusRule')).toHaveLength(0);
+
+    const { objects } = await renderChart([
+      'metrics.serviceMonitor.enabled=true',
+      'metrics.grafanaDashboard.enabled=true',
+      'metrics.grafanaDashboard.namespace=monitoring',
+      'metrics.grafanaDashboard.annotations.grafana_folder=Controllers',
+      'metrics.prometheusRule.enabled=true',
+      'metrics.prometheusRule.labels.release=kube-prometheus-stack',
+    ]);
+    const dashboard = one(objects, 'ConfigMap') as K8sObject & { data: Record<string, string> };
+    expect(dashboard.metadata).toMatchObject({ namespace: 'monitoring', labels: { grafana_dashboard: '1' }, annotations: { grafana_folder: 'Controllers' } });
+    const json = dashboard.data['ampls-topology-controller.json'] ?? '';
+    expect(JSON.parse(json)).toEqual(JSON.parse(readFileSync(join(CHART, 'dashboards', 'ampls-topology-controller.json'), 'utf8')));
+    expect(one(objects, 'PrometheusRule').metadata).toMatchObject({ namespace: 'mtopo-system', labels: { release: 'kube-prometheus-stack' } });
+    // The topology series carry their own namespace label; the dashboard and alerts group by it.
+    expect(one(objects, 'ServiceMonitor').spec).toMatchObject({ endpoints: [{ honorLabels: true }] });
+  }, 60_000);
+
+  it('sets the V8 heap limit to three quarters of the memory limit, unless NODE_OPTIONS is given', async () => {
+    const env = async (sets: string[]): Promise<{ name: string; value?: string }[]> =>
+      (pod((await renderChart(sets)).objects).spec.containers[0] as unknown as { env: { name: string; value?: string }[] }).env;
+    expect(await env([])).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=288' });
+    expect(await env(['resources.limits.memory=1Gi'])).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=768' });
+    expect((await env(['resources.limits.memory=500M'])).map((e) => e.name)).not.toContain('NODE_OPTIONS');
+    const own = await env(['extraEnv[0].name=NODE_OPTIONS', 'extraEnv[0].value=--max-old-space-size=100']);
+    expect(own.filter((e) => e.name === 'NODE_OPTIONS')).toEqual([{ name: 'NODE_OPTIONS', value: '--max-old-space-size=100' }]);
+  }, 60_000);
+
   it.each([
     ['logLevel=loud', /logLevel/],
     ['watchNamespaces={Bad_NS}', /watchNamespaces/],
@@ -156,6 +186,8 @@ describe('Helm chart', () => {
     ['azure.resourceManagerEndpoint=http://management.azure.com', /resourceManagerEndpoint/],
     ['leaderElection.leaseDuration=15', /leaseDuration/],
     ['unknownValue=1', /unknownValue/],
+    ['metrics.prometheusRule.reconcileErrorRatio=2', /reconcileErrorRatio/],
+    ['metrics.grafanaDashboard.namespace=Bad_NS', /namespace/],
   ])('refuses %s through values.schema.json', async (set, message) => {
     await expect(renderChart([set])).rejects.toThrow(message);
   });

@@ -42,4 +42,28 @@ describe('controller metrics', () => {
     expect(await registry.metrics()).not.toContain('namespace="ns"');
     await queue.shutDown();
   });
+
+  it('stamps a topology when a pass observed Azure, not when it failed before planning, and exports its resync interval', async () => {
+    const registry = new Registry();
+    const metrics = createControllerMetrics(registry);
+    const counts = { total: 1, compliant: 1, pending: 0, failing: 0, excluded: 0 };
+    const stamp = async (): Promise<number> => {
+      const m = /^monitoringtopology_last_reconcile_timestamp_seconds\{namespace="ns",name="a"\} (\S+)$/m.exec(await registry.metrics());
+      return Number(m?.[1]);
+    };
+    metrics.topology('ns', 'a', [], undefined, 600_000);
+    expect(await stamp()).toBeNaN();
+    expect(await registry.metrics()).toContain('monitoringtopology_resync_interval_seconds{namespace="ns",name="a"} 600');
+    const before = Date.now() / 1000;
+    metrics.topology('ns', 'a', [], counts, 60_000);
+    const first = await stamp();
+    expect(first).toBeGreaterThanOrEqual(before);
+    expect(first).toBeLessThanOrEqual(Date.now() / 1000);
+    expect(await registry.metrics()).toContain('monitoringtopology_resync_interval_seconds{namespace="ns",name="a"} 60');
+    // A pass that could not plan (a transient ARM error) leaves the last stamp as it was.
+    metrics.topology('ns', 'a', [], undefined, 60_000);
+    expect(await stamp()).toBe(first);
+    metrics.forgetTopology('ns', 'a');
+    expect(await registry.metrics()).not.toContain('namespace="ns"');
+  });
 });

@@ -1,4 +1,5 @@
-// Replays every saved ARM example against the emulator and compares status codes and body shapes.
+// Sends every saved ARM example's request to the emulator, after creating what its path needs with PUTs of its
+// own, and compares the answer with the example's response: status, body shape and the headers that matter.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +62,7 @@ const CASES: Record<string, Case> = {
   PrivateLinkScopesUpdateTagsOnly: { method: 'PATCH', path: PLS, body: 'PrivateLinkScopeTags' },
   PrivateLinkScopesDelete: { method: 'DELETE', path: PLS },
   PrivateLinkScopePrivateLinkResourceGet: { method: 'GET', path: `${PLS}/privateLinkResources/{groupName}` },
+  PrivateLinkScopePrivateLinkResourceListGet: { method: 'GET', path: `${PLS}/privateLinkResources` },
   privateLinkScopeOperationStatuses: { method: 'GET', path: `${INSIGHTS}/privateLinkScopeOperationStatuses/{asyncOperationId}` },
   DataCollectionRuleAssociationsCreate: { method: 'PUT', path: `${DRA}/{associationName}`, body: 'body' },
   DataCollectionRuleAssociationsCreateA: { method: 'PUT', path: `${DRA}/{associationName}`, body: 'body' },
@@ -99,14 +101,15 @@ const QUIRKS: Record<string, { reason: string; ignore?: string[]; acceptStatus?:
     ignore: ['$.tags.tag1: missing', '$.tags.tag2: missing'],
   },
   'Microsoft.Insights/2021-07-01-preview/PrivateEndpointConnectionList.json': {
-    reason: 'Both items share one id and carry the stale queryOnlyPrivateLinkResources / ingestOnlyToPrivateLinkResources fields; items are seeded under their names.',
+    reason: 'Both items share one id and carry the stale queryOnlyPrivateLinkResources / ingestOnlyToPrivateLinkResources fields; the connections are made under their names.',
+    ignore: [0, 1].flatMap((i) => [`$.value[${i}].properties.queryOnlyPrivateLinkResources: missing`, `$.value[${i}].properties.ingestOnlyToPrivateLinkResources: missing`]),
     holds: (raw) => {
       const items = (raw.responses['200']?.body as { value: Json[] }).value;
       return items.length === 2 && items[0]?.id === items[1]?.id;
     },
   },
   'Microsoft.Insights/2023-03-11/DataCollectionRuleAssociationsListByDataCollectionEndpoint.json': {
-    reason: "Its item references 'myCollectionEndpoint' while the path lists 'myDataCollectionEndpointName'; the item is seeded against the listed endpoint.",
+    reason: "Its item references 'myCollectionEndpoint' while the path lists 'myDataCollectionEndpointName'; the association is made against the listed endpoint.",
     holds: (raw) => {
       const item = (raw.responses['200']?.body as { value: { properties: Json }[] }).value[0];
       return !String(item?.properties.dataCollectionEndpointId).endsWith(`/${String(raw.parameters.dataCollectionEndpointName)}`);
@@ -115,6 +118,11 @@ const QUIRKS: Record<string, { reason: string; ignore?: string[]; acceptStatus?:
   'Microsoft.Insights/2021-07-01-preview/privateLinkScopeOperationStatuses.json': {
     reason: 'An operation id cannot be chosen by the caller: the status is read for an operation started by a scope DELETE.',
     holds: (raw) => typeof raw.parameters.asyncOperationId === 'string',
+  },
+  'Microsoft.HybridCompute/2025-01-13/PrivateLinkScopes_Get.json': {
+    reason: 'Its scope holds a private endpoint connection, which only a private endpoint (Microsoft.Network, not emulated) makes; the replayed scope has none.',
+    ignore: ['$.properties.privateEndpointConnections: empty'],
+    holds: (raw) => ((raw.responses['200']?.body as { properties: { privateEndpointConnections?: unknown[] } }).properties.privateEndpointConnections ?? []).length > 0,
   },
   'Microsoft.Insights/2023-06-01-preview/PrivateLinkScopesCreate.json': {
     reason: "Its parameters say api-version '2021-07-01-preview' although it sits in the 2023-06-01-preview folder; it is sent as written.",
@@ -171,6 +179,50 @@ export function shapeDiff(expected: unknown, actual: unknown, path = '$', out: s
 
 const files = readdirSync(EXAMPLES, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json')).sort();
 
+/** The smallest valid body of each type a path or a request body can need; made by PUT, never read from an example. */
+const MINIMAL: Record<string, Json> = {
+  'microsoft.compute/virtualmachines': { location: 'eastus', properties: { hardwareProfile: { vmSize: 'Standard_D2s_v5' } } },
+  'microsoft.compute/virtualmachinescalesets': { location: 'eastus', sku: { name: 'Standard_D2s_v5', capacity: 0 }, properties: { orchestrationMode: 'Flexible', platformFaultDomainCount: 1 } },
+  'microsoft.compute/virtualmachines/extensions': { location: 'eastus', properties: { publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent', typeHandlerVersion: '1.0' } },
+  'microsoft.managedidentity/userassignedidentities': { location: 'eastus' },
+  'microsoft.operationalinsights/workspaces': { location: 'eastus' },
+  'microsoft.insights/datacollectionendpoints': { location: 'eastus' },
+  'microsoft.insights/datacollectionrules': { location: 'eastus', properties: {} },
+  'microsoft.insights/privatelinkscopes': { location: 'Global', properties: { accessModeSettings: { queryAccessMode: 'Open', ingestionAccessMode: 'Open', exclusions: [] } } },
+  'microsoft.hybridcompute/machines': { location: 'eastus', properties: {} },
+  'microsoft.hybridcompute/machines/extensions': { location: 'eastus', properties: { publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent', typeHandlerVersion: '1.0' } },
+  'microsoft.hybridcompute/privatelinkscopes': { location: 'westus', properties: {} },
+};
+const API: Record<string, string> = {
+  'microsoft.compute': '2024-11-01',
+  'microsoft.managedidentity': '2023-01-31',
+  'microsoft.operationalinsights': '2023-09-01',
+  'microsoft.insights/privatelinkscopes': '2023-06-01-preview',
+  'microsoft.insights': '2024-03-11',
+  'microsoft.hybridcompute': '2025-01-13',
+};
+
+function typeOf(id: string): string {
+  const parts = id.split('/providers/');
+  const segs = (parts[parts.length - 1] ?? '').split('/');
+  return [segs[0], ...segs.slice(1).filter((_, i) => i % 2 === 0)].join('/').toLowerCase();
+}
+
+const apiFor = (type: string): string => API[type.split('/').slice(0, 2).join('/')] ?? API[type.split('/')[0] ?? ''] ?? '2024-11-01';
+
+/** What a client would send back of a resource it read (everything but the fields ARM sets itself), over the type's minimal body. */
+function writable(body: Json | undefined, id?: string): Json {
+  const { id: _i, name: _n, type: _t, etag: _e, systemData: _s, resources: _r, ...rest } = structuredClone(body ?? {});
+  const props = rest.properties as Json | undefined;
+  if (props) {
+    delete props.provisioningState;
+    delete props.instanceView;
+  }
+  const minimal = id === undefined ? undefined : MINIMAL[typeOf(id)];
+  if (!minimal) return rest;
+  return { ...structuredClone(minimal), ...rest, properties: { ...((minimal.properties ?? {}) as Json), ...(props ?? {}) } };
+}
+
 describe('ARM examples replayed against the emulator', () => {
   let emu: TestEmulator;
   let token = '';
@@ -180,40 +232,56 @@ describe('ARM examples replayed against the emulator', () => {
   });
   afterAll(() => emu.close());
 
-  async function send(method: string, path: string, query: URLSearchParams, body?: unknown): Promise<{ status: number; body: unknown; headers: Headers }> {
+  interface Answer {
+    status: number;
+    body: unknown;
+    headers: Headers;
+  }
+
+  async function send(method: string, path: string, query: URLSearchParams, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
     const res = await fetch(`${emu.url}${path}?${query.toString()}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined, headers: res.headers };
   }
 
-  /** Creates a minimal resource (and its subscription and resource group) unless it exists. */
-  function ensure(id: string, body: Json = {}, overwrite = false): void {
+  /** PUTs a resource, waiting for its long-running operation, and fails loudly when ARM refuses it. */
+  async function put(id: string, body: Json, api = apiFor(typeOf(id))): Promise<void> {
+    const res = await send('PUT', id, new URLSearchParams({ 'api-version': api }), body);
+    expect([200, 201, 202], `setup PUT ${id}: ${JSON.stringify(res.body)}`).toContain(res.status);
+    const poll = res.headers.get('azure-asyncoperation');
+    while (poll) {
+      const status = await fetch(poll, { headers: { authorization: `Bearer ${token}` } });
+      if (((await status.json()) as { status: string }).status !== 'InProgress') break;
+    }
+  }
+
+  /** Creates, by PUT, the resource group and every ancestor of `id` (not `id` itself) that does not exist yet. */
+  async function prepare(id: string): Promise<void> {
     const m = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?/i.exec(id);
     if (!m?.[1]) return;
     emu.store.addSubscription(m[1]);
-    if (m[2] && !emu.store.get(`/subscriptions/${m[1]}/resourceGroups/${m[2]}`)) {
-      emu.store.put({ id: `/subscriptions/${m[1]}/resourceGroups/${m[2]}`, name: m[2], type: 'Microsoft.Resources/resourceGroups', location: 'eastus', properties: {} });
-    }
+    if (m[2] && !emu.store.get(`/subscriptions/${m[1]}/resourceGroups/${m[2]}`)) await put(`/subscriptions/${m[1]}/resourceGroups/${m[2]}`, { location: 'eastus' }, '2022-09-01');
     const parts = id.split('/providers/');
     for (let depth = 1; depth < parts.length; depth++) {
       const segs = (parts[depth] ?? '').split('/');
       for (let n = 3; n <= segs.length; n += 2) {
         const ancestor = [...parts.slice(0, depth), segs.slice(0, n).join('/')].join('/providers/');
         if (ancestor === id || emu.store.get(ancestor)) continue;
-        emu.store.put({ id: ancestor, name: segs[n - 1], type: segs.slice(0, n).filter((_, i) => i === 0 || i % 2 === 1).join('/'), location: 'eastus', properties: {} });
+        const minimal = MINIMAL[typeOf(ancestor)];
+        if (minimal) await put(ancestor, structuredClone(minimal));
       }
     }
-    if (overwrite || !emu.store.get(id)) emu.store.put({ location: 'eastus', properties: {}, ...structuredClone(body), id, name: id.split('/').pop() });
   }
 
-  /** Ensures every ARM id the request body mentions (as a value or a key) exists. */
-  function ensureReferences(value: unknown, self: string): void {
+  /** Creates, by PUT, every resource the body names (as a value or a key) that the emulator models. */
+  async function prepareReferences(value: unknown, self: string): Promise<void> {
+    const ids: string[] = [];
     const visit = (v: unknown): void => {
-      if (typeof v === 'string' && /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/.+/i.test(v) && v.toLowerCase() !== self.toLowerCase()) ensure(v);
+      if (typeof v === 'string' && /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/.+/i.test(v) && v.toLowerCase() !== self.toLowerCase()) ids.push(v);
       else if (Array.isArray(v)) v.forEach(visit);
       else if (v && typeof v === 'object') {
         for (const [k, x] of Object.entries(v)) {
@@ -223,6 +291,25 @@ describe('ARM examples replayed against the emulator', () => {
       }
     };
     visit(value);
+    for (const id of ids) {
+      const minimal = MINIMAL[typeOf(id)];
+      if (!minimal || emu.store.get(id)) continue;
+      await prepare(id);
+      await put(id, structuredClone(minimal));
+    }
+  }
+
+  /** A resource made by PUT from what a client would send, with its parents and references first. */
+  async function create(id: string, body: Json, api?: string): Promise<void> {
+    await prepare(id);
+    await prepareReferences(body, id);
+    await put(id, body, api);
+  }
+
+  /** A private endpoint connection, made as a private endpoint makes it (ARM offers no PUT that creates one). */
+  async function connect(id: string, endpointId: string): Promise<void> {
+    await prepare(id);
+    emu.store.put({ id, name: id.split('/').pop(), type: 'Microsoft.Insights/privateLinkScopes/privateEndpointConnections', properties: { privateEndpoint: { id: endpointId }, privateLinkServiceConnectionState: { status: 'Pending', description: '', actionsRequired: 'None' }, provisioningState: 'Succeeded' } });
   }
 
   test('every saved example has a request mapping and is replayed', () => {
@@ -238,86 +325,125 @@ describe('ARM examples replayed against the emulator', () => {
     const example = isolate(substitute(JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8'))) as Example, files.indexOf(file));
     const params = example.parameters;
     const path = spec.path.replace(/\{([^}]+)\}/g, (_m, name: string) => text(params[name] ?? name));
-    const query = new URLSearchParams({ 'api-version': String(params['api-version']) });
+    const api = String(params['api-version']);
+    const query = new URLSearchParams({ 'api-version': api });
     for (const q of spec.query ?? []) if (params[q] !== undefined) query.set(q, text(params[q]));
     const quirk = QUIRKS[file];
     const codes = Object.keys(example.responses).map(Number);
     const diffs: string[] = [];
     const seenStatuses: number[] = [];
-    const check = (status: number, body: unknown, expectedBody: unknown): void => {
-      seenStatuses.push(status);
-      if (!codes.includes(status) && !quirk?.acceptStatus?.includes(status)) diffs.push(`status ${status} not in ${codes.join(',')} (${JSON.stringify(body)})`);
-      if (expectedBody !== undefined) diffs.push(...shapeDiff(expectedBody, body));
+    /** Status among the example's, body shape as the example's for that status, and its Location / Azure-AsyncOperation / Retry-After. */
+    const check = (answer: Answer, expectedBody: unknown): void => {
+      seenStatuses.push(answer.status);
+      if (!codes.includes(answer.status) && !quirk?.acceptStatus?.includes(answer.status)) diffs.push(`status ${answer.status} not in ${codes.join(',')} (${JSON.stringify(answer.body)})`);
+      if (expectedBody !== undefined) diffs.push(...shapeDiff(expectedBody, answer.body));
+      for (const name of Object.keys(example.responses[String(answer.status)]?.headers ?? {})) {
+        if (!['location', 'azure-asyncoperation', 'retry-after'].includes(name.toLowerCase())) continue;
+        const value = answer.headers.get(name);
+        if (!value) diffs.push(`header ${name} missing on ${answer.status}`);
+        else if (name.toLowerCase() !== 'retry-after' && !/^https:\/\//.test(value)) diffs.push(`header ${name} is not an absolute URL: ${value}`);
+      }
     };
     const ok = example.responses['200']?.body as Json | undefined;
     const listItems = ((ok?.value as Json[] | undefined) ?? []).map((x) => structuredClone(x));
     const isList = spec.method === 'GET' && ok !== undefined && Array.isArray(ok.value) && !/\/(instanceView)$/.test(path);
+    const scopeOf = (p: string): string => p.replace(/\/(privateEndpointConnections|privateLinkResources|scopedResources)(\/.*)?$/, '');
 
     if (base === 'privateLinkScopeOperationStatuses') {
       const scope = `${path.split('/providers/')[0]}/providers/Microsoft.Insights/privateLinkScopes/op-status-scope`;
-      ensure(scope, { type: 'Microsoft.Insights/privateLinkScopes', location: 'Global', properties: { accessModeSettings: { queryAccessMode: 'Open', ingestionAccessMode: 'Open', exclusions: [] } } });
+      await create(scope, structuredClone(MINIMAL['microsoft.insights/privatelinkscopes'] ?? {}));
       const del = await send('DELETE', scope, query);
       expect(del.status).toBe(202);
       const statusUrl = new URL(del.headers.get('azure-asyncoperation') ?? '');
-      const res = await send('GET', statusUrl.pathname, statusUrl.searchParams);
-      check(res.status, res.body, example.responses['200']?.body);
+      check(await send('GET', statusUrl.pathname, statusUrl.searchParams), example.responses['200']?.body);
     } else if (spec.method === 'GET' && !isList) {
-      const id = path.replace(/\/instanceView$/, '');
       if (path.endsWith('/instanceView')) {
         // The instance view describes the VM's disks, boot diagnostics and extensions: create a VM that has them.
-        ensure(id, { type: 'Microsoft.Compute/virtualMachines', properties: { diagnosticsProfile: { bootDiagnostics: { enabled: true } }, storageProfile: { osDisk: { name: 'myOsDisk', osType: 'Windows' }, dataDisks: [{ name: 'myDataDisk0', lun: 0 }] } } }, true);
-        ensure(`${id}/extensions/IaaSAntiMalware-ext0`, { properties: { publisher: 'Microsoft.Azure.Security', type: 'IaaSAntimalware', typeHandlerVersion: '1.5' } }, true);
-      } else if (path.includes('/Microsoft.HybridCompute/privateLinkScopes/') && path.includes('/privateLinkResources/')) {
-        // An Arc scope's private link resources come with the scope: create it through ARM.
-        const scope = id.split('/privateLinkResources')[0]!;
-        ensure(scope.split('/providers/')[0]!);
-        const created = await send('PUT', scope, query, { location: 'westus', properties: {} });
-        expect(created.status).toBe(201);
-      } else if (path.includes('/privateLinkResources/')) ensure(id.split('/privateLinkResources')[0]!);
-      else {
-        ensure(id, ok, true);
-        for (const child of (ok?.resources ?? []) as Json[]) ensure(String(child.id), child, true);
+        const vm = path.replace(/\/instanceView$/, '');
+        await create(vm, { location: 'eastus', properties: { hardwareProfile: { vmSize: 'Standard_D2s_v5' }, diagnosticsProfile: { bootDiagnostics: { enabled: true } }, storageProfile: { osDisk: { name: 'myOsDisk', osType: 'Windows', createOption: 'FromImage' }, dataDisks: [{ name: 'myDataDisk0', lun: 0, createOption: 'Empty', diskSizeGB: 1023 }] } } });
+        await put(`${vm}/extensions/IaaSAntiMalware-ext0`, { location: 'eastus', properties: { publisher: 'Microsoft.Azure.Security', type: 'IaaSAntimalware', typeHandlerVersion: '1.5' } });
+      } else if (path.includes('/privateLinkResources/')) {
+        // A scope's private link resources come with the scope (Azure Monitor's or Azure Arc's).
+        await create(scopeOf(path), structuredClone(MINIMAL[typeOf(scopeOf(path))] ?? {}));
+      } else if (path.includes('/privateEndpointConnections/')) {
+        await create(scopeOf(path), structuredClone(MINIMAL['microsoft.insights/privatelinkscopes'] ?? {}));
+        await connect(path, text(((ok?.properties as Json | undefined)?.privateEndpoint as Json | undefined)?.id ?? '/subscriptions/x/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pe'));
+      } else {
+        await create(path, writable(ok, path), api);
+        for (const child of (ok?.resources ?? []) as Json[]) await put(`${path}/extensions/${String(child.name)}`, writable(child, `${path}/extensions/x`));
       }
-      const res = await send('GET', path, query);
-      check(res.status, res.body, ok);
+      check(await send('GET', path, query), ok);
     } else if (spec.method === 'GET') {
-      listItems.forEach((item, i) => {
-        let id = `${path}/${text(item.name ?? `item-${i}`)}`;
-        const props = (item.properties ?? {}) as Json;
-        if (/\/associations$/.test(path)) {
-          id = String(item.id);
-          const owner = path.replace(/\/associations$/, '');
-          ensure(owner);
+      if (path.endsWith('/privateEndpointConnections') || path.endsWith('/privateLinkResources')) {
+        await create(scopeOf(path), structuredClone(MINIMAL['microsoft.insights/privatelinkscopes'] ?? {}));
+        if (path.endsWith('/privateEndpointConnections')) {
+          for (const [i, item] of listItems.entries()) await connect(`${path}/${text(item.name ?? `item-${i}`)}`, text(((item.properties as Json | undefined)?.privateEndpoint as Json | undefined)?.id ?? ''));
+        }
+      } else if (/\/associations$/.test(path)) {
+        // Associations listed by rule or endpoint: associate a machine with the listed rule or endpoint.
+        const owner = path.replace(/\/associations$/, '');
+        await create(owner, structuredClone(MINIMAL[typeOf(owner)] ?? {}));
+        for (const item of listItems) {
+          const props = { ...((item.properties ?? {}) as Json) };
           if ('dataCollectionRuleId' in props) props.dataCollectionRuleId = owner;
           if ('dataCollectionEndpointId' in props) props.dataCollectionEndpointId = owner;
-        } else if (/^\/subscriptions\/[^/]+\/providers\//.test(path)) {
-          id = `/subscriptions/${String(params.subscriptionId)}/resourceGroups/conformance/providers/${path.split('/providers/')[1]}/${text(item.name ?? `item-${i}`)}`;
+          await create(String(item.id), { properties: { description: props.description, dataCollectionRuleId: props.dataCollectionRuleId, dataCollectionEndpointId: props.dataCollectionEndpointId } }, api);
         }
-        ensure(id, { ...item, properties: props }, true);
-      });
-      const res = await send('GET', path, query);
-      check(res.status, res.body, ok);
+      } else {
+        for (const [i, item] of listItems.entries()) {
+          const name = text(item.name ?? `item-${i}`);
+          // Subscription-wide lists are filled through a resource group of their own.
+          const id = /^\/subscriptions\/[^/]+\/providers\//.test(path)
+            ? `/subscriptions/${String(params.subscriptionId)}/resourceGroups/conformance/providers/${path.split('/providers/')[1] ?? ''}/${name}`
+            : `${path}/${name}`;
+          await create(id, writable(item, id), api);
+        }
+      }
+      check(await send('GET', path, query), ok);
     } else if (spec.method === 'PUT') {
       const body = params[spec.body ?? ''];
-      ensureReferences(body, path);
-      ensure(path.split('/').slice(0, -2).join('/') || path);
-      if (spec.existing) ensure(path, ok, true);
+      if (spec.existing) {
+        await create(scopeOf(path), structuredClone(MINIMAL['microsoft.insights/privatelinkscopes'] ?? {}));
+        await connect(path, '/subscriptions/x/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pe');
+      }
+      await prepare(path);
+      await prepareReferences(body, path);
       const first = await send('PUT', path, query, body);
-      check(first.status, first.body, example.responses[String(first.status)]?.body ?? ok);
+      check(first, example.responses[String(first.status)]?.body ?? ok);
+      await new Promise((r) => setTimeout(r, 5));
       const second = await send('PUT', path, query, body);
-      check(second.status, second.body, ok);
+      check(second, ok);
     } else if (spec.method === 'PATCH') {
-      ensure(path, ok, true);
-      const res = await send('PATCH', path, query, params[spec.body ?? '']);
-      check(res.status, res.body, ok);
+      await create(path, writable(ok, path), api);
+      check(await send('PATCH', path, query, params[spec.body ?? '']), ok);
     } else {
-      ensure(path, path.includes('privateLinkScopes/') && !path.includes('/scopedResources') && !path.includes('privateEndpointConnections') ? { properties: { accessModeSettings: {} } } : {});
+      if (path.includes('/privateEndpointConnections/')) {
+        await create(scopeOf(path), structuredClone(MINIMAL['microsoft.insights/privatelinkscopes'] ?? {}));
+        await connect(path, '/subscriptions/x/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pe');
+      } else if (path.includes('/scopedResources/')) {
+        await create(scopeOf(path), structuredClone(MINIMAL['microsoft.insights/privatelinkscopes'] ?? {}));
+        const law = `${path.split('/providers/')[0]}/providers/Microsoft.OperationalInsights/workspaces/linked-law`;
+        await create(law, { location: 'eastus' });
+        await put(path, { properties: { linkedResourceId: law } });
+      } else if (/\/dataCollectionRuleAssociations\//.test(path)) {
+        const rule = `/subscriptions/${text(params.subscriptionId ?? SUBSCRIPTION)}/resourceGroups/myResourceGroup/providers/Microsoft.Insights/dataCollectionRules/delete-rule`;
+        const machine = path.split('/providers/Microsoft.Insights/')[0] ?? '';
+        await create(rule, structuredClone(MINIMAL['microsoft.insights/datacollectionrules'] ?? {}));
+        await create(machine, structuredClone(MINIMAL[typeOf(machine)] ?? {}));
+        await put(path, { properties: { dataCollectionRuleId: rule } }, api);
+      } else {
+        await create(path, structuredClone(MINIMAL[typeOf(path)] ?? {}));
+      }
       const first = await send('DELETE', path, query);
-      check(first.status, first.body, undefined);
+      check(first, undefined);
       if (codes.includes(204)) {
-        await new Promise((r) => setTimeout(r, 20));
+        const poll = first.headers.get('azure-asyncoperation');
+        while (poll) {
+          const status = await fetch(poll, { headers: { authorization: `Bearer ${token}` } });
+          if (((await status.json()) as { status: string }).status !== 'InProgress') break;
+        }
         const again = await send('DELETE', path, query);
-        check(again.status, again.body, undefined);
+        check(again, undefined);
         expect(again.status).toBe(204);
       }
     }
@@ -325,7 +451,13 @@ describe('ARM examples replayed against the emulator', () => {
     const unexplained = diffs.filter((d) => !quirk?.ignore?.some((p) => d.startsWith(p)));
     expect(unexplained.join('\n'), `${file}${quirk ? ` (quirk: ${quirk.reason})` : ''}`).toBe('');
     for (const p of quirk?.ignore ?? []) expect(diffs.some((d) => d.startsWith(p)), `quirk no longer applies: ${p}`).toBe(true);
-    for (const s of quirk?.acceptStatus ?? []) expect(seenStatuses, `quirk status no longer seen: ${s}`).toContain(s);
+    for (const st of quirk?.acceptStatus ?? []) expect(seenStatuses, `quirk status no longer seen: ${st}`).toContain(st);
+  });
+
+  test('the replay never writes an example response into the store', () => {
+    // Only private endpoint connections are placed directly, as a private endpoint would make them, from minimal fields.
+    const source = readFileSync(fileURLToPath(import.meta.url), 'utf8');
+    expect(source.match(/emu\.store\.put\(/g)).toHaveLength(1);
   });
 
   test('every quirk names an example that exists and still has the flaw it describes', () => {

@@ -53,6 +53,17 @@ describe('planTopology: rule associations', () => {
     expect(plan.instances.compliant).toBe(1);
   });
 
+  it("never overwrites a person's association that carries the controller's name (AssociationNameTaken)", () => {
+    const m = vm('vm-a');
+    // A person's association named exactly as the controller would name its own, pointing to another rule.
+    const squatter = association(m.id, ruleAssociationName(LINUX), { rule: ids.rule('dcr-someone-else') }, 'made by hand');
+    const plan = planTopology(single(m, [squatter, ...ownedAssociations(m.id, []).slice(-1)]));
+    expect(plan.actions).toEqual([]);
+    expect(plan.findings.map((f) => f.code)).toEqual(['AssociationNameTaken']);
+    expect(plan.findings[0]?.message).toContain(ruleAssociationName(LINUX));
+    expect(plan.instances.failing).toBe(1);
+  });
+
   it('does not associate a rule of the other OS, and reports it once per rule', () => {
     const input = withSnapshot(convergedInput(0), () => {
       const machines = [vm('win-1', { osType: 'Windows' }), vm('win-2', { osType: 'Windows' }), vm('lin-1')];

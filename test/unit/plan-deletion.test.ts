@@ -28,7 +28,7 @@ describe('planDeletion', () => {
         ],
       })),
     );
-    const actions = planDeletion(input);
+    const actions = planDeletion(input).filter((a) => a.kind === 'DeleteAssociation');
     expect(actions).toHaveLength(4);
     expect(actions.every((a) => a.kind === 'DeleteAssociation')).toBe(true);
     const names = actions.map((a) => ('name' in a ? a.name : ''));
@@ -38,27 +38,36 @@ describe('planDeletion', () => {
     expect(actions[0]).toMatchObject({ associationId: expect.stringContaining('/providers/Microsoft.Insights/dataCollectionRuleAssociations/') as string });
   });
 
-  it('removes only the scoped resources it recorded, as they still are in the scope', () => {
+  it('removes the scoped resources Azure shows are this topology\'s (by their topology-specific name), whatever status says', () => {
     const dce = ids.endpoint();
+    const ws = ids.workspace();
     const other = ids.scope('ampls-new');
+    const link = (scopeId: string, name: string, linked: string) => ({ id: `${scopeId}/scopedResources/${name}`, name, linkedResourceId: linked });
     const input = deleting(
       withSnapshot(convergedInput(0), () => ({
-        alsoLinkScopes: [scope({ id: other }, [dce])],
+        scope: scope({
+          scopedResources: [
+            link(ids.scope(), scopedResourceName(dce, owner), dce.toLowerCase()),
+            // A person's link of the workspace: never ours, even if a status patch claims it.
+            link(ids.scope(), 'linked-by-hand', ws),
+            // Another topology's link: its name is generated for that topology.
+            link(ids.scope(), scopedResourceName(ws, otherOwner), ws),
+          ],
+        }),
+        alsoLinkScopes: [scope({ id: other, scopedResources: [link(other, scopedResourceName(dce, owner), dce)] })],
       })),
     );
-    input.ownedScopedResources = [
-      { scopeId: ids.scope().toUpperCase(), name: scopedResourceName(dce), linkedResourceId: dce.toLowerCase() },
-      { scopeId: other, name: scopedResourceName(dce), linkedResourceId: dce },
-      // Recorded but since replaced by a user under another name: not ours any more.
-      { scopeId: ids.scope(), name: 'gone', linkedResourceId: ids.workspace() },
-      // Recorded for a scope that is not observed: nothing to do.
-      { scopeId: ids.scope('ampls-unknown'), name: scopedResourceName(dce), linkedResourceId: dce },
-    ];
+    // A status patch (or a restore) names the person's link as owned: status is a cache, not the proof.
+    input.ownedScopedResources = [{ scopeId: ids.scope(), name: 'linked-by-hand', linkedResourceId: ws }];
     const actions = planDeletion(input);
     expect(actions).toEqual([
-      expect.objectContaining({ kind: 'RemoveScopedResource', scopeId: ids.scope(), name: scopedResourceName(dce) }),
-      expect.objectContaining({ kind: 'RemoveScopedResource', scopeId: other, name: scopedResourceName(dce) }),
+      expect.objectContaining({ kind: 'RemoveScopedResource', scopeId: ids.scope(), name: scopedResourceName(dce, owner) }),
+      expect.objectContaining({ kind: 'RemoveScopedResource', scopeId: other, name: scopedResourceName(dce, owner) }),
     ]);
+    expect(actions.map((a) => ('name' in a ? a.name : ''))).not.toContain('linked-by-hand');
+    // A link another topology still needs in that scope stays.
+    input.linksNeededByOthers = [{ scopeId: other.toUpperCase(), linkedResourceId: dce }];
+    expect(planDeletion(input).map((a) => ('scopeId' in a ? a.scopeId : ''))).toEqual([ids.scope()]);
   });
 
   it('never deletes anything while planning a topology', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_ASSOCIATION_NAME,
   isOwnedBy,
+  isOwnedLink,
   ownerMarker,
   parseOwnerMarker,
   ruleAssociationName,
@@ -52,10 +53,15 @@ describe('generated names', () => {
     expect(name).not.toMatch(/--[0-9a-f]{8}$|\.-[0-9a-f]{8}$/);
   });
 
-  it('names scoped resources after the linked resource plus a short hash', () => {
-    const name = scopedResourceName(ids.endpoint('DCE-Config'));
-    expect(name).toMatch(/^dce-config-[0-9a-f]{8}$/);
-    expect(scopedResourceName(ids.endpoint('DCE-Config').toUpperCase())).toBe(name);
-    expect(scopedResourceName(ids.endpoint('a'.repeat(300))).length).toBeLessThanOrEqual(64);
+  it('names scoped resources after the linked resource plus a hash of it and of the topology', () => {
+    const name = scopedResourceName(ids.endpoint('DCE-Config'), owner);
+    expect(name).toMatch(/^mtopo-dce-config-[0-9a-f]{10}$/);
+    // Topology-specific: another topology (or this one re-created, with a new uid) gets another name.
+    expect(scopedResourceName(ids.endpoint('DCE-Config'), otherOwner)).not.toBe(name);
+    expect(scopedResourceName(ids.endpoint('DCE-Config'), { ...owner, uid: otherOwner.uid })).not.toBe(name);
+    expect(isOwnedLink({ name: name.toUpperCase(), linkedResourceId: ids.endpoint('dce-config') }, owner)).toBe(true);
+    expect(isOwnedLink({ name, linkedResourceId: ids.endpoint('dce-other') }, owner)).toBe(false);
+    expect(scopedResourceName(ids.endpoint('DCE-Config').toUpperCase(), owner)).toBe(name);
+    expect(scopedResourceName(ids.endpoint('a'.repeat(300)), owner).length).toBeLessThanOrEqual(64);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planTopology } from '../../src/plan/index.ts';
 import type { Action } from '../../src/model/index.ts';
 import { scopedResourceName } from '../../src/plan/ownership.ts';
-import { convergedInput, ids, rule, scope, spec, withSnapshot, workspace } from './fixtures/estate.ts';
+import { convergedInput, ids, owner, rule, scope, spec, withSnapshot, workspace } from './fixtures/estate.ts';
 
 const ofKind = <K extends Action['kind']>(actions: Action[], kind: K): Extract<Action, { kind: K }>[] =>
   actions.filter((a): a is Extract<Action, { kind: K }> => a.kind === kind);
@@ -75,7 +75,7 @@ describe('planTopology: scoped resources', () => {
     const plan = planTopology(input);
     const adds = ofKind(plan.actions, 'AddScopedResource');
     expect(adds.map((a) => a.linkedResourceId).sort()).toEqual([ids.endpoint(), ruleDce, ids.workspace()].sort());
-    expect(adds.every((a) => a.scopeId === ids.scope() && a.name === scopedResourceName(a.linkedResourceId))).toBe(true);
+    expect(adds.every((a) => a.scopeId === ids.scope() && a.name === scopedResourceName(a.linkedResourceId, owner))).toBe(true);
     const notScoped = plan.findings.filter((f) => f.code === 'ResourceNotScoped');
     expect(notScoped).toHaveLength(3);
     expect(notScoped.find((f) => f.resourceId === ids.endpoint())?.stage).toBe('ConfigurationEndpoint');

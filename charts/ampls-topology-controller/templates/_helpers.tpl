@@ -52,19 +52,27 @@ app.kubernetes.io/part-of: ampls-topology-controller
 
 {{/* The permissions on MonitoringTopology objects and events, shared by the ClusterRole and the per-namespace Roles. */}}
 {{- define "mtopo.topologyRules" -}}
+# Exactly what the controller calls (test/integration/rbac.test.ts runs it with these and nothing more):
+# list+watch (informer), patch (its finalizer, a merge patch with resourceVersion), status patch, event create.
 - apiGroups: ["monitoring.ampls.dev"]
   resources: ["monitoringtopologies"]
-  verbs: ["get", "list", "watch", "update", "patch"]
+  verbs: ["list", "watch", "patch"]
 - apiGroups: ["monitoring.ampls.dev"]
   resources: ["monitoringtopologies/status"]
-  verbs: ["get", "update", "patch"]
-- apiGroups: ["monitoring.ampls.dev"]
-  resources: ["monitoringtopologies/finalizers"]
-  verbs: ["update"]
+  verbs: ["patch"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
-- apiGroups: ["events.k8s.io"]
-  resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
+{{- end }}
+
+{{/* V8's old-space limit in MiB: three quarters of the container's memory limit (the rest is code, buffers and
+stacks), when the limit is written in Mi or Gi; empty otherwise, leaving Node's own default. */}}
+{{- define "mtopo.maxOldSpaceMiB" -}}
+{{- $limit := "" }}
+{{- with .Values.resources }}{{- with .limits }}{{- $limit = toString (.memory | default "") }}{{- end }}{{- end }}
+{{- if regexMatch "^[0-9]+Mi$" $limit }}
+{{- div (mul (trimSuffix "Mi" $limit | atoi) 3) 4 }}
+{{- else if regexMatch "^[0-9]+Gi$" $limit }}
+{{- div (mul (trimSuffix "Gi" $limit | atoi) 3072) 4 }}
+{{- end }}
 {{- end }}

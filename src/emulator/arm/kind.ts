@@ -1,10 +1,11 @@
 // What a resource type is to the emulator (api-versions, long-running behaviour, validation, views, routes), and
 // the per-emulator registry of the providers that declare them.
 import type { ParsedPath } from './ids.ts';
+import type { ArmError } from './errors.ts';
 import type { Operations } from './lro.ts';
 import type { ArmRequest, Routed } from './request.ts';
 import type { Indexer, ResourceStore, StoredResource } from './store.ts';
-import type { Json } from '../types.ts';
+import type { EmulatorSettings, Json } from '../types.ts';
 
 export interface Env {
   store: ResourceStore;
@@ -12,7 +13,10 @@ export interface Env {
   operations: Operations;
   tenantId: string;
   pageSize: number;
-  lroDelayMs(): number;
+  /** How long a long-running operation on a resource of `type` takes. */
+  lroDelayMs(type: string): number;
+  /** Exclusive locks held by running operations (lock key → operation id), see Kind.exclusive. */
+  locks: Map<string, string>;
   /** Whether the long-running operation being started is to fail (fault injection). */
   lroFails(): boolean;
 }
@@ -70,6 +74,20 @@ export interface Kind {
   asyncOperationPath?(parsed: ParsedPath, operationId: string): string | undefined;
   /** Paths this kind answers beyond its items and collections (views, lists by a reference). */
   routes?: readonly Route[];
+  /** Whether PUT/PATCH/DELETE honour If-Match / If-None-Match (only providers that keep ETags validate them). */
+  conditional?: boolean;
+  /** Ids of other resources a write refers to (the caller must be able to read them too). */
+  linkedIds?(input: Json): string[];
+  /** Lock key a long-running write holds until it ends; another write needing the same key is refused meanwhile. */
+  exclusive?(id: string): { key: string; conflict: () => ArmError } | undefined;
+  /** Refuses an item request when the resource it extends cannot carry this kind (extension kinds). */
+  checkScope?(env: Env, scopeId: string): void;
+}
+
+/** A provider's own request limits, applied after ARM's. */
+export interface ProviderLimits {
+  /** Takes a token for the request: the headers to send and, when refused, the error to answer with. */
+  take(env: Env, req: ArmRequest, operation: string, now: number): { headers: Record<string, string>; refused?: ArmError } | undefined;
 }
 
 /** A path a provider answers beyond its kinds' items and collections (views, lists by a reference, status resources). */
@@ -83,6 +101,8 @@ export interface Provider {
   namespace: string;
   kinds: readonly Kind[];
   routes?: readonly Route[];
+  /** The provider's own request limits, built per emulator from its settings. */
+  limits?(settings: EmulatorSettings): ProviderLimits | undefined;
 }
 
 /** The kinds and routes one emulator serves; built from its providers when the emulator starts. */
@@ -91,9 +111,12 @@ export class KindRegistry {
   private readonly namespaces = new Set<string>();
   /** Provider and kind routes, tried in registration order before the generic item and collection routes. */
   readonly routes: Route[] = [];
+  readonly limits: ProviderLimits[] = [];
 
-  constructor(store: ResourceStore, providers: readonly Provider[]) {
+  constructor(store: ResourceStore, providers: readonly Provider[], settings: EmulatorSettings = {}) {
     for (const provider of providers) {
+      const limits = provider.limits?.(settings);
+      if (limits) this.limits.push(limits);
       if (provider.kinds.length > 0) this.namespaces.add(provider.namespace.toLowerCase());
       this.routes.push(...(provider.routes ?? []));
       for (const kind of provider.kinds) {

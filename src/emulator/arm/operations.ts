@@ -8,6 +8,7 @@ import type { Operation } from './lro.ts';
 import { render } from './render.ts';
 import type { ArmRequest, Reply, Routed } from './request.ts';
 
+// rule: arm.lro.headers — source: Azure/azure-resource-manager-rpc v1.0/Addendum.md (absolute Location, optional Azure-AsyncOperation)
 export function lroHeaders(req: ArmRequest, parsed: ParsedPath, kind: Kind, opId: string, apiVersion: string): Record<string, string> {
   const ns = parsed.namespace ?? 'Microsoft.Resources';
   const q = `api-version=${apiVersion}`;
@@ -17,17 +18,21 @@ export function lroHeaders(req: ArmRequest, parsed: ParsedPath, kind: Kind, opId
   return { 'azure-asyncoperation': status, location: `${sub}/providers/${ns}/locations/global/operationResults/${opId}?${q}` };
 }
 
+// rule: arm.lro.status — source: reference/arm-contract.md §1 (OperationStatus { id, name, startTime, endTime, status, error }) and example privateLinkScopeOperationStatuses.json
 function statusBody(op: Operation, id?: string): Json {
   const body: Json = { name: op.id, status: op.status, startTime: op.startTime };
   if (id) body.id = id;
   if (op.endTime) body.endTime = op.endTime;
-  if (op.error) body.error = op.error.body().error;
+  if (op.error) body.error = op.error.envelope().error;
   return body;
 }
 
-function find(env: Env, parsed: ParsedPath, opId: string): Operation {
+function find(env: Env, req: ArmRequest, parsed: ParsedPath, opId: string): Operation {
   const op = env.operations.get(opId);
   if (!op || op.subscriptionId.toLowerCase() !== parsed.subscriptionId.toLowerCase()) throw errors.operationNotFound(opId);
+  // rule: arm.operations.authorized — invented: an operation's status is authorized as a read of the resource it acts on (the issue's rule; Azure's exact action is not documented)
+  const kind = env.kinds.ofId(parsePath(op.resourceId));
+  if (kind) req.authorize(`${kind.type}/read`, op.resourceId);
   return op;
 }
 
@@ -38,7 +43,7 @@ export function operationStatusRoute(env: Env, req: ArmRequest, parsed: ParsedPa
     operation,
     run: (): Reply => {
       if (!req.query.get('api-version')) throw errors.missingApiVersion();
-      return { status: 200, body: statusBody(find(env, parsed, opId), req.path) };
+      return { status: 200, body: statusBody(find(env, req, parsed, opId), req.path) };
     },
   };
 }
@@ -56,8 +61,9 @@ export const operationRoutes: Route = {
       operation: `GET ${parsed.namespace ?? ''}/${isResult ? 'operationResults' : 'operationStatuses'}`,
       run: (): Reply => {
         if (!req.query.get('api-version')) throw errors.missingApiVersion();
-        const op = find(env, parsed, opId);
+        const op = find(env, req, parsed, opId);
         if (!isResult) return { status: 200, body: statusBody(op) };
+        // rule: arm.lro.result — source: Azure/azure-resource-manager-rpc v1.0/Addendum.md (the Location URL answers 202 while running, then the result, 200/204 for a delete)
         if (op.status === 'InProgress') return { status: 202, headers: { location: `${req.baseUrl}${req.path}?${req.query.toString()}` } };
         if (op.status === 'Failed' && op.error) return { status: op.error.status, body: op.error.body() };
         if (op.kind === 'delete') return { status: 204 };

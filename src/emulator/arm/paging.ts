@@ -4,6 +4,7 @@ import type { Env } from './kind.ts';
 import type { ArmRequest, Reply } from './request.ts';
 import type { StoredResource } from './store.ts';
 
+// rule: arm.list.paging — source: reference/arm-contract.md (Pageable: { value, nextLink: absolute url })
 export function listResponse(env: Env, req: ArmRequest, items: StoredResource[], render: (r: StoredResource) => Json, lastPage: 'omit' | 'null' = 'omit'): Reply {
   const skip = Math.max(0, Number.parseInt(req.query.get('$skipToken') ?? '0', 10) || 0);
   const top = Number.parseInt(req.query.get('$top') ?? '', 10);

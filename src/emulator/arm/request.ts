@@ -8,6 +8,8 @@ export interface ArmRequest {
   baseUrl: string;
   principal: string;
   authorize(action: string, scope: string): void;
+  /** The caller writes `scope` (`action`) and the write names `linkedScope`: it needs `linkedAction` there too. */
+  authorizeLinked(action: string, scope: string, linkedAction: string, linkedScope: string): void;
 }
 
 export interface Reply {

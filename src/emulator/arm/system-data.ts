@@ -2,6 +2,7 @@
 import type { Json } from '../types.ts';
 import type { WriteContext } from './kind.ts';
 
+// rule: arm.system-data — source: reference/arm-contract.md §1, §2 (systemData on scopes, scoped resources, associations)
 export function systemDataOf(ctx: WriteContext): Json {
   const now = new Date().toISOString();
   const before = (ctx.existing?.body.systemData ?? {}) as Json;

@@ -14,6 +14,7 @@ export interface TokenClaims {
   oid: string;
   tid: string;
   sub: string;
+  uti?: string;
 }
 
 export interface TokenResult {
@@ -27,12 +28,31 @@ const oauthError = (status: number, error: string, description: string): TokenRe
   body: { error, error_description: description, error_codes: [status === 401 ? 7000215 : 900144], timestamp: new Date().toISOString() },
 });
 
+// rule: auth.audience — source: JetBrains/azure-tools-for-intellij#16 (ARM answers 401 InvalidAuthenticationTokenAudience and lists these four audiences)
+export const PUBLIC_ARM_AUDIENCES = ['https://management.core.windows.net/', 'https://management.core.windows.net', 'https://management.azure.com/', 'https://management.azure.com'];
+
 export class Authority {
   private readonly key = randomBytes(32);
   private readonly principals = new Map<string, Principal & { objectId: string }>();
+  // rule: auth.token-lifetime — invented: one hour, a typical Entra client-credentials lifetime
   readonly tokenLifetimeSeconds = 3600;
+  private readonly audiences: readonly string[];
+  /** Tokens numbered up to this (`uti`) are expired; 0 = none. */
+  private expiredUpTo = 0;
+  private issued = 0;
 
-  constructor(principals: Principal[]) {
+  /**
+   * ARM answers 401 ExpiredAuthenticationToken when a token's `exp` has passed by its clock, while a client whose
+   * clock lags (or whose cache outlived the token) still sends it (azure-rest-api-specs common-types error codes;
+   * https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/expiredauthenticationtoken).
+   * Invented trigger: tests expire every token issued so far rather than wait an hour.
+   */
+  expireIssuedTokens(): void {
+    this.expiredUpTo = this.issued;
+  }
+
+  constructor(principals: Principal[], audiences: readonly string[] = PUBLIC_ARM_AUDIENCES) {
+    this.audiences = audiences;
     for (const p of principals) this.principals.set(p.clientId.toLowerCase(), { ...p, objectId: p.objectId ?? randomUUID() });
   }
 
@@ -42,6 +62,7 @@ export class Authority {
 
   /** Handles a form-encoded token request from MSAL. */
   issue(tenant: string, form: URLSearchParams): TokenResult {
+    // rule: auth.client-credentials — invented: only the client-credentials grant (secret or assertion) the controller and tests use; AADSTS wording approximated
     if (form.get('grant_type') !== 'client_credentials') {
       return oauthError(400, 'unsupported_grant_type', `AADSTS70003: The app requested an unsupported grant type '${form.get('grant_type') ?? ''}'.`);
     }
@@ -64,9 +85,12 @@ export class Authority {
     } else {
       return oauthError(401, 'invalid_client', "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     }
+    // rule: auth.token-audience — source: Learn "OAuth 2.0 client credentials flow" (learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow: the scope is the resource identifier with a /.default suffix)
+    const scope = (form.get('scope') ?? '').split(' ').find((x) => x.endsWith('/.default'));
+    if (!scope) return oauthError(400, 'invalid_scope', "AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).");
     const now = Math.floor(Date.now() / 1000);
     const claims: TokenClaims = {
-      aud: 'https://management.azure.com/',
+      aud: scope.slice(0, -'.default'.length),
       iss: `https://sts.windows.net/${principal.tenantId}/`,
       iat: now,
       nbf: now,
@@ -75,6 +99,8 @@ export class Authority {
       oid: principal.objectId,
       tid: principal.tenantId,
       sub: principal.objectId,
+      // Entra tokens carry a unique token id (`uti`); here it is the issue number.
+      uti: String(++this.issued),
     };
     return {
       status: 200,
@@ -98,20 +124,35 @@ export class Authority {
     }
     const now = Date.now();
     if (claims.exp * 1000 < now) throw errors.expiredToken(new Date(claims.exp * 1000), new Date(now));
+    if (Number(claims.uti ?? 0) <= this.expiredUpTo) throw errors.expiredToken(new Date(Math.min(claims.exp * 1000, now)), new Date(now));
     if (!this.principal(claims.appid)) throw errors.invalidToken();
+    if (!this.audiences.includes(claims.aud)) throw errors.invalidAudience(claims.aud, this.audiences);
     return claims;
   }
 
-  /** Checks role assignments; principals without roles may do everything. */
-  authorize(claims: TokenClaims, action: string, scope: string): void {
+  /** Whether role assignments let the caller do `action` at `scope`; principals without roles may do everything. */
+  permits(claims: TokenClaims, action: string, scope: string): boolean {
     const principal = this.principal(claims.appid);
-    if (!principal?.roles) return;
+    if (!principal?.roles) return true;
     const a = action.toLowerCase();
     const s = scope.toLowerCase();
-    const allowed = principal.roles.some(
+    return principal.roles.some(
       (r) => (s === r.scope.toLowerCase() || s.startsWith(r.scope.toLowerCase().replace(/\/$/, '') + '/')) && r.actions.some((x) => actionMatches(x.toLowerCase(), a)),
     );
-    if (!allowed) throw errors.authorizationFailed(principal.clientId, principal.objectId, action, scope);
+  }
+
+  // rule: auth.rbac — source: reference/arm-contract.md §6 (403 AuthorizationFailed naming client, object id, action and scope)
+  authorize(claims: TokenClaims, action: string, scope: string): void {
+    if (this.permits(claims, action, scope)) return;
+    const principal = this.principal(claims.appid);
+    throw errors.authorizationFailed(principal?.clientId ?? claims.appid, principal?.objectId ?? claims.oid, action, scope);
+  }
+
+  // rule: auth.linked — source: Azure/aad-pod-identity#613 (403 LinkedAuthorizationFailed when a write names a resource the caller may not act on)
+  authorizeLinked(claims: TokenClaims, action: string, scope: string, linkedAction: string, linkedScope: string): void {
+    if (this.permits(claims, linkedAction, linkedScope)) return;
+    const principal = this.principal(claims.appid);
+    throw errors.linkedAuthorizationFailed(principal?.clientId ?? claims.appid, principal?.objectId ?? claims.oid, action, scope, linkedAction, linkedScope);
   }
 
   sign(claims: TokenClaims): string {

@@ -17,7 +17,9 @@ export type FaultDecision =
   | { kind: 'none'; latencyMs: number }
   | { kind: 'reset'; latencyMs: number }
   | { kind: 'serverError'; latencyMs: number; status: number }
-  | { kind: 'throttle'; latencyMs: number; retryAfterSeconds: number };
+  | { kind: 'throttle'; latencyMs: number; retryAfterSeconds: number }
+  | { kind: 'serverErrorAfterCommit'; latencyMs: number; status: number }
+  | { kind: 'resetAfterCommit'; latencyMs: number };
 
 export class Faults {
   private config: FaultConfig;
@@ -48,13 +50,18 @@ export class Faults {
     return rate !== undefined && rate > 0 && this.random() < rate;
   }
 
-  decide(path: string): FaultDecision {
+  /** What happens to a request; the after-commit kinds apply to writes only (`write`). */
+  // rule: faults.injected — invented: fault injection (latency, 5xx, 429 storms, resets) for tests and benchmarks, not an Azure rule
+  decide(path: string, write = false): FaultDecision {
     const c = this.config;
     if (this.pattern && !this.pattern.test(path)) return { kind: 'none', latencyMs: 0 };
     const latencyMs = typeof c.latencyMs === 'number' ? c.latencyMs : c.latencyMs ? c.latencyMs.min + this.random() * (c.latencyMs.max - c.latencyMs.min) : 0;
     if (c.connectionResetRate && this.random() < c.connectionResetRate) return { kind: 'reset', latencyMs };
     if (c.serverErrorRate && this.random() < c.serverErrorRate) return { kind: 'serverError', latencyMs, status: c.serverErrorStatus ?? 500 };
     if (c.throttleRate && this.random() < c.throttleRate) return { kind: 'throttle', latencyMs, retryAfterSeconds: c.throttleRetryAfterSeconds ?? 1 };
+    // rule: faults.after-commit — invented: fault injection, not an Azure rule; a write Azure carried out whose answer is lost (a gateway 5xx or a dropped connection) is what retries must survive
+    if (write && c.serverErrorAfterCommitRate && this.random() < c.serverErrorAfterCommitRate) return { kind: 'serverErrorAfterCommit', latencyMs, status: c.serverErrorStatus ?? 500 };
+    if (write && c.connectionResetAfterCommitRate && this.random() < c.connectionResetAfterCommitRate) return { kind: 'resetAfterCommit', latencyMs };
     return { kind: 'none', latencyMs };
   }
 }

@@ -46,15 +46,21 @@ export function createRequestListener(p: Pipeline): (req: IncomingMessage, res: 
 const throttledVerb = (category: string): string => (category === 'reads' ? 'read' : category === 'writes' ? 'write' : 'delete');
 
 async function handle(p: Pipeline, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // rule: arm.path.double-slash — source: reference/arm-contract.md §2 (resourceUri is sent unescaped; examples omit the leading slash, so '//subscriptions' reaches ARM)
   // Clients that join an id starting with '/' to a template send '//subscriptions/…'; ARM accepts it.
   const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), p.baseUrl());
   const method = (req.method ?? 'GET').toUpperCase();
   const text = await readBody(req);
   const path = url.pathname;
   if (path.startsWith('/_emulator/')) return admin(p, method, path, text, res);
+  // A slow or hung token endpoint: the latency of a fault whose pathPattern names it (invented: hangs Entra ID like ARM).
+  if (p.faults.current.pathPattern !== undefined && /\/oauth2\//i.test(path)) {
+    const slow = p.faults.decide(path);
+    if (slow.latencyMs > 0) await sleep(slow.latencyMs);
+  }
   if (entra(p.authority, p.counters, p.baseUrl(), method, path, text, res)) return;
 
-  const decision = p.faults.decide(path);
+  const decision = p.faults.decide(path, method === 'PUT' || method === 'PATCH' || method === 'DELETE' || method === 'POST');
   if (decision.latencyMs > 0) await sleep(decision.latencyMs);
   if (decision.kind === 'reset') {
     p.counters.record('RESET', 0, categoryOf(method));
@@ -85,6 +91,9 @@ async function handle(p: Pipeline, req: IncomingMessage, res: ServerResponse): P
       authorize: (action, scope) => {
         if (caller.claims) p.authority.authorize(caller.claims, action, scope);
       },
+      authorizeLinked: (action, scope, linkedAction, linkedScope) => {
+        if (caller.claims) p.authority.authorizeLinked(caller.claims, action, scope, linkedAction, linkedScope);
+      },
     };
     let routed: Routed | undefined;
     let routeError: unknown;
@@ -98,13 +107,28 @@ async function handle(p: Pipeline, req: IncomingMessage, res: ServerResponse): P
     armRequest.principal = claims.appid;
     const subscription = parsePath(path)?.subscriptionId ?? 'tenant';
     if (decision.kind === 'throttle') throw errors.tooManyRequests(throttledVerb(category), subscription, decision.retryAfterSeconds);
-    const taken = p.throttle.take(category, subscription, claims.oid);
-    rateHeader = { [`x-ms-ratelimit-remaining-subscription-${category}`]: String(taken.remaining) };
+    const now = Date.now();
+    const taken = p.throttle.take(category, subscription, claims.oid, now);
+    rateHeader = taken.headers;
     if (!taken.allowed) throw errors.tooManyRequests(throttledVerb(category), subscription, taken.retryAfterSeconds);
+    // rule: arm.throttle.rp-after-arm — source: reference/arm-contract-wave2.md §14 (if ARM's counters are not near 0, the 429 came from the resource provider)
+    // Resource providers with limits of their own count only what ARM let through.
+    for (const limit of p.env.kinds.limits) {
+      const own = limit.take(p.env, armRequest, operation, now);
+      if (!own) continue;
+      rateHeader = { ...rateHeader, ...own.headers };
+      if (own.refused) throw own.refused;
+    }
     if (decision.kind === 'serverError') throw errors.serverError(decision.status);
     if (malformed) throw errors.invalidRequestContent('Unexpected character encountered while parsing value.');
     if (routeError !== undefined || !routed) throw routeError instanceof Error ? routeError : errors.internal(String(routeError));
     reply = routed.run();
+    if (decision.kind === 'resetAfterCommit' && reply.status < 400) {
+      p.counters.record(operation, 0, category);
+      req.socket.destroy();
+      return;
+    }
+    if (decision.kind === 'serverErrorAfterCommit' && reply.status < 400) throw errors.serverError(decision.status);
   } catch (e) {
     if (!(e instanceof ArmError)) throw e;
     reply = { status: e.status, body: e.body(), headers: e.headers };

@@ -18,6 +18,7 @@ export const extensions: Kind = {
     const body = withoutReadOnly(ctx.input);
     if (body.location === undefined) body.location = ctx.env.store.get(describeId(ctx.id).parent)?.body.location;
     const p = props(body);
+    // rule: compute.extension.required — invented: publisher and type are needed to create an extension (wording assumed)
     if (typeof p.publisher !== 'string' || typeof p.type !== 'string') {
       if (!ctx.existing) throw errors.badRequest('InvalidParameter', "Required parameter 'publisher' and 'type' are missing (null).");
     }

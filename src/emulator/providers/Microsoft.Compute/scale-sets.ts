@@ -18,6 +18,8 @@ export const scaleSets: Kind = {
   patch: true,
   list: 'paged',
   etagInBody: true,
+  // rule: compute.vmss.conditional — invented: the scale set spec was not read for its headers; assumed to match VirtualMachines_CreateOrUpdate's If-Match/If-None-Match
+  conditional: true,
   build(ctx) {
     const body = computeBody(ctx);
     const p = props(body);
@@ -27,6 +29,7 @@ export const scaleSets: Kind = {
       throw errors.badRequest('InvalidParameter', `The value '${str(mode)}' of parameter 'orchestrationMode' is not valid.`);
     }
     const before = keep(ctx.existing, ['properties', 'orchestrationMode']);
+    // rule: compute.vmss.orchestration-immutable — invented: orchestrationMode cannot change after creation (PropertyChangeNotAllowed wording assumed)
     if (ctx.existing && before !== undefined && mode !== before) {
       throw errors.badRequest('PropertyChangeNotAllowed', "Changing property 'orchestrationMode' is not allowed.");
     }
@@ -41,6 +44,7 @@ export const scaleSets: Kind = {
 };
 
 /** Creates or deletes Flexible members so their count matches `sku.capacity`. */
+// rule: compute.vmss.flexible-members — source: seeds/000 (Flexible scale set instances are VMs that inherit the set's identity and extension profile, never its associations)
 export function reconcileMembers(env: Env, vmss: StoredResource): void {
   const p = (vmss.body.properties ?? {}) as Json;
   if (p.orchestrationMode !== 'Flexible') return;

@@ -13,6 +13,7 @@ import { COMPUTE_API_VERSIONS, computeBody, EXTENSION_TYPE, VM_TYPE } from './co
 import { vmInstanceView } from './instance-view.ts';
 
 /** What ARM fills in on create: the OS type from the image or OS configuration, empty disk and secret lists. */
+// rule: compute.vm.defaults — source: saved examples VirtualMachine_Get.json and VirtualMachine_Create_*.json (osType, dataDisks, secrets and OS configuration are filled in)
 function applyVmDefaults(p: Json): void {
   const storage = (p.storageProfile ??= {}) as Json;
   const osDisk = (storage.osDisk ??= {}) as Json;
@@ -29,9 +30,11 @@ function applyVmDefaults(p: Json): void {
   }
 }
 
+// rule: compute.vm.filter — source: reference/arm-contract.md §4 ($filter='virtualMachineScaleSet/id' eq '<id>' on List and ListAll)
 const filterPattern = /^\s*'?virtualMachineScaleSet\/id'?\s+eq\s+'([^']+)'\s*$/i;
 
 /** `virtualMachines/{name}/instanceView`. */
+// rule: compute.vm.instance-view — source: reference/arm-contract.md §4 and VirtualMachine_Get_InstanceView.json (statuses ProvisioningState/succeeded, PowerState/running)
 const instanceView: Route = {
   match(env, req, parsed) {
     const t = parsed?.types.map((x) => x.toLowerCase()) ?? [];
@@ -67,6 +70,7 @@ const listByLocation: Route = {
   },
 };
 
+// rule: compute.lro — source: reference/arm-contract.md §4 (VM, scale set and extension PUT/PATCH/DELETE are long-running)
 export const virtualMachines: Kind = {
   type: VM_TYPE,
   apiVersions: COMPUTE_API_VERSIONS,
@@ -77,6 +81,8 @@ export const virtualMachines: Kind = {
   patch: true,
   list: 'paged',
   etagInBody: true,
+  // rule: compute.vm.conditional — source: reference/arm-contract.md §4 (VirtualMachines_CreateOrUpdate declares If-Match and If-None-Match)
+  conditional: true,
   routes: [instanceView, listByLocation],
   index(r) {
     const id = ((r.body.properties as Json | undefined)?.virtualMachineScaleSet as Json | undefined)?.id;
@@ -96,6 +102,7 @@ export const virtualMachines: Kind = {
   view(env, resource, query, listed) {
     const extensions = env.store.list(resource.id, EXTENSION_TYPE);
     const body: Json = { ...resource.body };
+    // rule: compute.vm.extensions-view — source: reference/arm-contract.md §4 and VirtualMachine_Get.json (resources[] holds the extensions); ids only in lists is invented from field observation
     // As in ARM: a VM GET carries its extensions in full, a VM list only their ids.
     if (extensions.length > 0) body.resources = extensions.map((e) => (listed ? { id: e.body.id } : e.body));
     if (query?.get('$expand')?.toLowerCase() === 'instanceview') body.properties = { ...(body.properties as Json), instanceView: vmInstanceView(env, resource, EXTENSION_TYPE) };

@@ -11,7 +11,7 @@ export const extensions: Kind = {
   // The versions of the parent machine (HybridCompute.json 2021-05-20 and 2025-01-13).
   apiVersions: ['2021-05-20', '2025-01-13'],
   parentType: 'Microsoft.HybridCompute/machines',
-  // MachineExtensions_CreateOrUpdate / _Update / _Delete are long-running (arm-contract-wave2.md §13).
+  // rule: hybridcompute.extension.lro — source: reference/arm-contract-wave2.md §13 (MachineExtensions_CreateOrUpdate / _Update / _Delete are long-running)
   putLro: true,
   patchLro: true,
   deleteLro: true,
@@ -22,16 +22,17 @@ export const extensions: Kind = {
     const { id: _i, name: _n, type: _t, etag: _e, ...body } = ctx.input;
     if (body.location === undefined) body.location = ctx.env.store.get(describeId(ctx.id).parent)?.body.location;
     const p = props(body);
+    // rule: hybridcompute.extension.required — invented: publisher and type are needed to create an extension (wording assumed, as for Compute)
     if ((typeof p.publisher !== 'string' || typeof p.type !== 'string') && !ctx.existing) {
       throw errors.badRequest('InvalidParameter', "Required parameter 'publisher' and 'type' are missing (null).");
     }
-    // invented: the instance view is what the agent last reported; an estate may set it, a client never does.
+    // rule: hybridcompute.extension.instance-view — invented: the instance view is what the agent last reported (shape of Extension_Get.json); an estate may set it, a client never does
     if (!ctx.fromEstate) delete p.instanceView;
     p.instanceView ??= {
       name: ctx.name,
       type: str(p.type),
       typeHandlerVersion: str(p.typeHandlerVersion),
-      status: { code: 'success', level: 'Information', displayStatus: 'Provisioning succeeded', time: new Date().toISOString() },
+      status: { code: 'success', level: 'Information', displayStatus: 'Provisioning succeeded', message: 'Enable succeeded', time: new Date().toISOString() },
     };
     p.provisioningState = 'Succeeded';
     return body;

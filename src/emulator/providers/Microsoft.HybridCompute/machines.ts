@@ -21,7 +21,7 @@ const NAME_PATTERN = /^[a-zA-Z0-9-_.]{1,54}$/;
 /** Properties the agent reports and ARM clients cannot set (readOnly in HybridCompute.json). */
 const AGENT_REPORTED = [
   'status', 'lastStatusChange', 'agentVersion', 'errorDetails', 'osName', 'osType', 'osVersion', 'osSku', 'displayName',
-  'machineFqdn', 'vmUuid', 'domainName', 'adFqdn', 'dnsFqdn', 'detectedProperties', 'osProfile',
+  'machineFqdn', 'vmUuid', 'domainName', 'adFqdn', 'dnsFqdn', 'detectedProperties',
 ] as const;
 
 function identity(env: Env, input: unknown, existing: unknown): Json | undefined {
@@ -29,6 +29,7 @@ function identity(env: Env, input: unknown, existing: unknown): Json | undefined
   const type = str(input.type);
   if (type === '' || type === 'None') return undefined;
   // The Identity type enum has one value, SystemAssigned (HybridCompute.json 2021-05-20 and 2025-01-13 `Identity`).
+  // rule: hybridcompute.identity — source: HybridCompute.json 2021-05-20 and 2025-01-13 (Identity type enum: SystemAssigned only)
   if (type !== 'SystemAssigned') {
     throw errors.badRequest('InvalidIdentityType', `The identity type '${type}' is not supported for Azure Arc-enabled servers. The supported type is 'SystemAssigned'.`);
   }
@@ -42,16 +43,17 @@ function osKind(v: unknown): string {
 }
 
 function build(ctx: WriteContext): Json {
+  // rule: hybridcompute.machine.name — source: HybridCompute.json 2025-01-13 Machines_Get (machineName pattern ^[a-zA-Z0-9-_\.]{1,54}$)
   if (!NAME_PATTERN.test(ctx.name)) {
     throw errors.badRequest('InvalidParameter', `The machine name '${ctx.name}' is invalid. It must match '^[a-zA-Z0-9-_\\.]{1,54}$'.`);
   }
   const { id: _i, name: _n, type: _t, etag: _e, resources: _r, ...body } = ctx.input;
   const sent = props(body);
   const p: Json = { ...sent };
-  // Clients cannot set what the agent reports; an estate records what an agent reported.
+  // rule: hybridcompute.machine.agent-reported — source: HybridCompute.json 2025-01-13 (status, os*, detectedProperties, computerName are readOnly: the agent reports them)
   if (!ctx.fromEstate) for (const k of AGENT_REPORTED) delete p[k];
   for (const k of AGENT_REPORTED) if (p[k] === undefined && keep(ctx.existing, ['properties', k]) !== undefined) p[k] = keep(ctx.existing, ['properties', k]);
-  // invented: a client PUT stands for the agent's own onboarding (azcmagent connect), after which the agent is Connected.
+  // rule: hybridcompute.machine.onboarding — invented: a client PUT stands for the agent's onboarding (azcmagent connect): Connected, with what the agent detects
   p.status ??= 'Connected';
   if (!MACHINE_STATUSES.includes(str(p.status) as (typeof MACHINE_STATUSES)[number])) {
     throw errors.badRequest('InvalidParameter', `The machine status '${str(p.status)}' is not one of ${MACHINE_STATUSES.join(', ')}.`);
@@ -62,11 +64,15 @@ function build(ctx: WriteContext): Json {
   // 2021-05-20 carries osName only; later versions add osType with the same value (Machines_Get examples of each).
   p.osName = kind;
   p.osType = kind;
-  p.osProfile ??= { computerName: ctx.name };
+  // computerName is the agent's; the Windows/Linux patch settings are the client's (OSProfile, HybridCompute.json 2025-01-13).
+  const osProfile = isObject(sent.osProfile) ? sent.osProfile : {};
+  p.osProfile = { ...osProfile, computerName: keep(ctx.existing, ['properties', 'osProfile', 'computerName']) ?? (ctx.fromEstate && typeof osProfile.computerName === 'string' ? osProfile.computerName : ctx.name) };
+  p.detectedProperties ??= { cloudprovider: 'N/A', manufacturer: 'Emulator', model: 'Virtual Machine' };
   p.displayName ??= ctx.name;
   p.vmId = keep(ctx.existing, ['properties', 'vmId']) ?? sent.vmId ?? guid();
   p.provisioningState = 'Succeeded';
   const scope = p.privateLinkScopeResourceId;
+  // rule: hybridcompute.machine.scope-exists — invented: a machine bound to an Arc private link scope that does not exist is refused (wording assumed)
   if (scope !== undefined && scope !== null && (typeof scope !== 'string' || !ctx.env.store.get(scope))) {
     throw errors.badRequest('InvalidParameter', `The private link scope '${str(scope)}' was not found.`);
   }
@@ -82,15 +88,15 @@ export const machines: Kind = {
   apiVersions: HYBRID_COMPUTE_API_VERSIONS,
   locationRequired: true,
   patch: true,
-  // Machines_CreateOrUpdate answers 200 only, on create too (arm-contract-wave2.md §13).
+  // rule: hybridcompute.machine.create-status — source: reference/arm-contract-wave2.md §13 (Machines_CreateOrUpdate answers 200 only, on create too)
   createStatus: 200,
-  // Machines_ListByResourceGroup pages with nextLink and says `"nextLink": null` on the last page (both examples).
+  // rule: hybridcompute.machine.list-null-next — source: Machines_ListByResourceGroup.json (pages with nextLink, `"nextLink": null` on the last page)
   list: 'paged',
   lastPageNextLink: 'null',
   build,
   view(env, resource, _query, listed) {
     if (listed) return resource.body;
-    // A machine GET lists its extensions in `resources` (Machines_Get example: `"resources": []`).
+    // rule: hybridcompute.machine.extensions-view — source: Machines_Get.json (a machine GET lists its extensions in `resources`)
     return { ...resource.body, resources: env.store.list(resource.id, EXTENSION_TYPE).map((e: StoredResource) => e.body) };
   },
 };

@@ -25,7 +25,7 @@ export const scopes: Kind = {
   build(ctx) {
     const { id: _i, name: _n, type: _t, etag: _e, ...body } = ctx.input;
     const p = props(body);
-    // publicNetworkAccess is Enabled or Disabled, default Disabled (HybridComputePrivateLinkScopeProperties).
+    // rule: hybridcompute.scope.public-access — source: privateLinkScopes.json 2025-01-13 (publicNetworkAccess Enabled or Disabled, default Disabled)
     p.publicNetworkAccess ??= keep(ctx.existing, ['properties', 'publicNetworkAccess']) ?? 'Disabled';
     if (!['Enabled', 'Disabled'].includes(str(p.publicNetworkAccess))) {
       throw errors.badRequest('InvalidParameter', `The value '${str(p.publicNetworkAccess)}' of 'publicNetworkAccess' must be 'Enabled' or 'Disabled'.`);
@@ -35,6 +35,7 @@ export const scopes: Kind = {
     p.provisioningState = 'Succeeded';
     return body;
   },
+  // rule: hybridcompute.scope.link-resources — source: PrivateLinkScopePrivateLinkResource_Get.json (one group, hybridcompute, made with the scope)
   afterWrite(env, resource) {
     const id = `${resource.id}/privateLinkResources/hybridcompute`;
     if (!env.store.get(id)) {

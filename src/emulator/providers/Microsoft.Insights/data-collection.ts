@@ -20,6 +20,8 @@ export const dataCollectionEndpoints: Kind = {
   patch: true,
   list: 'paged',
   etagInBody: true,
+  // rule: insights.dce.etag — invented: DCE and DCR specs (2023-03-11) carry a read-only etag but declare no conditional headers; the RPC's ETag table is assumed
+  conditional: true,
   build(ctx) {
     const body = withoutReadOnly(ctx.input);
     const p = props(body);
@@ -27,6 +29,7 @@ export const dataCollectionEndpoints: Kind = {
     const host = (keep(ctx.existing, ['properties', 'configurationAccess', 'endpoint']) as string | undefined)?.replace(/^https:\/\/([^.]+)\..*$/, '$1') ??
       `${ctx.name.toLowerCase()}-${hex(4)}`;
     p.immutableId = keep(ctx.existing, ['properties', 'immutableId']) ?? `dce-${hex(32)}`;
+    // rule: insights.dce.endpoints — source: reference/arm-contract.md §3 (configurationAccess, logsIngestion, metricsIngestion endpoint formats; immutableId dce-…)
     p.configurationAccess = { endpoint: `https://${host}.${location}-1.handler.control.monitor.azure.com` };
     p.logsIngestion = { endpoint: `https://${host}.${location}-1.ingest.monitor.azure.com` };
     p.metricsIngestion = { endpoint: `https://${host}.${location}-1.metrics.ingest.monitor.azure.com` };
@@ -36,6 +39,7 @@ export const dataCollectionEndpoints: Kind = {
     body.systemData = systemDataOf(ctx);
     return body;
   },
+  // rule: insights.dce.scoped-view — source: reference/arm-contract.md §3 (read-only privateLinkScopedResources { resourceId, scopeId } links a DCE to its scopes)
   view(env, resource) {
     const scoped = env.store.byIndex('scopedBy', resource.id).map((sr) => {
       const scope = describeId(sr.id).parent;
@@ -55,6 +59,8 @@ export const dataCollectionRules: Kind = {
   patch: true,
   list: 'paged',
   etagInBody: true,
+  // rule: insights.dcr.etag — invented: DCE and DCR specs (2023-03-11) carry a read-only etag but declare no conditional headers; the RPC's ETag table is assumed
+  conditional: true,
   build(ctx) {
     const body = withoutReadOnly(ctx.input);
     const p = props(body);
@@ -65,12 +71,14 @@ export const dataCollectionRules: Kind = {
     for (const la of (Array.isArray(destinations.logAnalytics) ? destinations.logAnalytics : []) as Json[]) {
       if (!isObject(la) || typeof la.workspaceResourceId !== 'string') continue;
       const ws = ctx.env.store.get(la.workspaceResourceId);
+      // rule: insights.dcr.workspace-id — source: reference/arm-contract.md §3 (logAnalytics destinations gain the read-only workspaceId)
       la.workspaceId = (ws?.body.properties as Json | undefined)?.customerId ?? guid();
     }
     p.provisioningState = 'Succeeded';
     body.systemData = systemDataOf(ctx);
     return body;
   },
+  // rule: insights.dcr.delete-associations — source: reference/arm-contract.md §3 (DELETE takes deleteAssociations, default false)
   beforeDelete(env, resource, query) {
     if (query.get('deleteAssociations')?.toLowerCase() !== 'true') return;
     for (const a of env.store.byIndex('rule', resource.id)) env.store.delete(a.id);

@@ -22,6 +22,7 @@ export const PE_CONNECTION_TYPE = 'Microsoft.Insights/privateLinkScopes/privateE
 
 const accessModes = ['open', 'privateonly'];
 
+// rule: insights.scope.access-modes — source: reference/arm-contract.md §1 (accessModeSettings: Open | PrivateOnly, required in 2023-06-01-preview; exclusions name a connection)
 function checkAccessMode(value: unknown, field: string): void {
   if (typeof value !== 'string' || !accessModes.includes(value.toLowerCase())) {
     throw errors.badRequest('InvalidPayload', `The value '${str(value)}' of '${field}' is invalid. Allowed values are 'Open' and 'PrivateOnly'.`);
@@ -29,12 +30,14 @@ function checkAccessMode(value: unknown, field: string): void {
 }
 
 /** The immutable id ARM gives a scope, derived from its resource id so it is stable across reads. */
+// rule: insights.scope.immutable-id — invented: a stable GUID derived from the scope id, so the DCE's scopeId matches across reads
 export function scopeImmutableId(scopeId: string): string {
   const h = createHash('sha256').update(key(scopeId)).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 /** Scope writes are polled through the resource group's `privateLinkScopeOperationStatuses`, not ARM's generic path. */
+// rule: insights.scope.operation-status — source: reference/arm-contract.md §1 (scope operations are polled at …/privateLinkScopeOperationStatuses/{id})
 function scopeOperationPath(parsed: ParsedPath, opId: string): string | undefined {
   if (parsed.resourceGroup === undefined) return undefined;
   return `/subscriptions/${parsed.subscriptionId}/resourceGroups/${parsed.resourceGroup}/providers/Microsoft.Insights/privateLinkScopeOperationStatuses/${opId}`;
@@ -48,6 +51,7 @@ const operationStatuses: Route = {
   },
 };
 
+// rule: insights.scope.private-link-resources — source: reference/arm-contract-wave2.md §9 (the azuremonitor group, its required members and zones)
 const MONITOR_GROUP = {
   groupId: 'azuremonitor',
   requiredMembers: ['api', 'global.in.ai', 'profiler', 'live', 'snapshot', 'agentsolutionpackstore', 'dce-global'],
@@ -82,6 +86,7 @@ const privateLinkResources: Route = {
   },
 };
 
+// rule: insights.scope.lro — source: reference/arm-contract.md §1 (scope PUT synchronous, DELETE long-running; scoped resources and connections PUT/DELETE long-running)
 export const privateLinkScopes: Kind = {
   emptyTags: true,
   type: SCOPE_TYPE,
@@ -134,12 +139,22 @@ export const scopedResources: Kind = {
     const id = (r.body.properties as Json | undefined)?.linkedResourceId;
     return typeof id === 'string' ? [['scopedBy', id]] : [];
   },
+  linkedIds(input) {
+    const id = isObject(input.properties) ? input.properties.linkedResourceId : undefined;
+    return typeof id === 'string' ? [id] : [];
+  },
+  // rule: insights.scope.exclusive — source: hashicorp/terraform-provider-azurerm#22236 (parallel scopedResources writes to one scope: "Cannot modify resource while in provisioning state"; status and code cut off in the thread, 409 Conflict invented)
+  exclusive: (id) => ({ key: `scope|${key(describeId(id).parent)}`, conflict: errors.provisioningInProgress }),
   build(ctx) {
     const body = withoutReadOnly(ctx.input);
     const p = props(body);
     const linked = p.linkedResourceId;
     if (typeof linked !== 'string' || !linked.startsWith('/')) throw errors.badRequest('InvalidPayload', "The property 'linkedResourceId' is required and must be an ARM resource id.");
     if (ctx.env.kinds.ofId(parsePath(linked)) && !ctx.env.store.get(linked)) throw errors.linkedResourceNotFound(linked);
+    // rule: insights.scope.duplicate-link — source: Azure/azure-rest-api-specs#28176 (409 Conflict "Scoped resource with same linked resource id already exists in this private link scope")
+    const twin = ctx.env.store.list(describeId(ctx.id).parent, SCOPED_RESOURCE_TYPE).find((r) => key(str(props(r.body).linkedResourceId)) === key(linked) && key(r.id) !== key(ctx.id));
+    if (twin) throw errors.duplicateScopedResource();
+    // rule: insights.scoped-resource.kind — source: reference/arm-contract.md §1 (2023-06-01-preview adds kind; the list filters by it)
     if (ctx.apiVersion.startsWith('2023') && p.kind === undefined) p.kind = 'Resource';
     p.provisioningState = 'Succeeded';
     body.systemData = systemDataOf(ctx);
@@ -163,6 +178,7 @@ export const endpointConnections: Kind = {
   build(ctx) {
     const body = withoutReadOnly(ctx.input);
     const p = props(body);
+    // rule: insights.pe-connection.no-create — source: reference/arm-contract-wave2.md §7 (connections come from a private endpoint's privateLinkServiceConnections; the scope's owner approves or removes them)
     // Connections are created by private endpoints; the scope's owner can only approve, reject or remove them.
     if (!ctx.existing) throw errors.resourceNotFound(`Microsoft.Insights/privateLinkScopes/${nameOf(describeId(ctx.id).parent)}/privateEndpointConnections/${ctx.name}`, parsePath(ctx.id)?.resourceGroup);
     const state = p.privateLinkServiceConnectionState;

@@ -5,6 +5,7 @@ import type { Env } from '../../arm/kind.ts';
 import type { Json } from '../../types.ts';
 
 /** Normalises an identity block as ARM returns it; undefined when the resource has none. */
+// rule: identity.block — source: reference/arm-contract.md §4 (identity type enum; userAssignedIdentities map ids to read-only { principalId, clientId })
 export function normaliseIdentity(env: Env, identity: unknown, existing: unknown): Json | undefined {
   if (!isObject(identity)) return undefined;
   const type = str(identity.type ?? 'None');

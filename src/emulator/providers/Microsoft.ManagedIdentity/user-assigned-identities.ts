@@ -14,6 +14,7 @@ export const userAssignedIdentities: Kind = {
   build(ctx) {
     const body = withoutReadOnly(ctx.input);
     const p = props(body);
+    // rule: identity.uami — source: reference/arm-contract.md §5 (read-only tenantId, principalId, clientId; isolationScope from 2024-11-30)
     p.tenantId = ctx.env.tenantId;
     p.principalId = keep(ctx.existing, ['properties', 'principalId']) ?? guid();
     p.clientId = keep(ctx.existing, ['properties', 'clientId']) ?? guid();

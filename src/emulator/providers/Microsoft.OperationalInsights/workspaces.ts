@@ -17,6 +17,7 @@ export const workspaces: Kind = {
   build(ctx) {
     const body = withoutReadOnly(ctx.input);
     const p = props(body);
+    // rule: workspace.network-access — invented: both settings default to Enabled; the workspace spec is not in the saved reference
     for (const field of ['publicNetworkAccessForIngestion', 'publicNetworkAccessForQuery']) {
       if (p[field] === undefined) p[field] = 'Enabled';
       if (typeof p[field] !== 'string' || !publicAccess.includes(p[field].toLowerCase())) {

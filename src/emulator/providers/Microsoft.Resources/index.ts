@@ -21,6 +21,7 @@ function subscriptionBody(env: Env, s: { id: string; subscriptionId: string; dis
   return { ...s, state: 'Enabled', tenantId: env.tenantId, subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' }, authorizationSource: 'RoleBased' };
 }
 
+// rule: resources.subscriptions — invented: subscription reads as the SDKs expect; not in the saved reference
 const subscriptionList: Route = {
   match(env, req, parsed) {
     if (parsed || key(req.path) !== '/subscriptions') return undefined;
@@ -54,6 +55,7 @@ const subscriptionsAndGroups: Route = {
   },
 };
 
+// rule: resources.resource-groups — invented: resource group create/read/delete as the SDKs expect; not in the saved reference
 function resourceGroups(env: Env, req: ArmRequest, parsed: ParsedPath): Routed {
   const collection = parsed.segments.length === 3;
   return {
