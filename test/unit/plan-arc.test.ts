@@ -24,7 +24,9 @@ function arc(name: string, over: Partial<ObservedMachine> = {}): ObservedMachine
 
 function only(machines: ObservedMachine[], associations = machines.flatMap((m) => ownedAssociations(m.id, [ids.rule('dcr-linux')])), agent: PlanInput['spec']['agent'] = undefined): PlanInput {
   const input = withSnapshot(convergedInput(0), () => ({ machines, associations, fullyListedMachines: machines.map((m) => m.id) }));
-  return { ...input, spec: spec({ agent }) };
+  // The plan acts only on machines under the spec's targets: name the servers there, as a topology would.
+  const base = spec({ agent });
+  return { ...input, spec: { ...base, targets: { ...base.targets, arcMachines: machines.map((m) => m.id) } } };
 }
 
 const codes = (input: PlanInput) => planTopology(input).findings.map((f) => f.code);
@@ -35,6 +37,15 @@ describe('plan: Azure Arc-enabled servers', () => {
     expect(plan.actions).toEqual([]);
     expect(plan.findings).toEqual([]);
     expect(plan.instances).toMatchObject({ total: 1, compliant: 1 });
+  });
+
+  it('acts on a server named in targets.arcMachines and on no other listed server', () => {
+    const input = only([arc('srv-a'), arc('srv-x')]);
+    const named = { ...input, spec: { ...input.spec, targets: { arcMachines: [arcId('srv-a')] } } };
+    const plan = planTopology(named);
+    expect(plan.findings.filter((f) => f.code === 'TargetOutsideSpec').map((f) => f.resourceId)).toEqual([arcId('srv-x')]);
+    expect(plan.actions.every((a) => !JSON.stringify(a).includes('srv-x'))).toBe(true);
+    expect(plan.instances).toMatchObject({ total: 1 });
   });
 
   it('creates both associations on a bare server, marked as its own', () => {
