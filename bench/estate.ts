@@ -1,6 +1,6 @@
 // A converged estate of many machines under two rules, and the topology spec that matches it.
 import type { MonitoringTopologySpec } from '../src/api/types.ts';
-import type { Estate, EstateVirtualMachine } from '../src/emulator/types.ts';
+import type { Estate, EstateArcMachine, EstateVirtualMachine } from '../src/emulator/types.ts';
 
 export const BENCH_SUBSCRIPTION = '5f1c0d2e-8a7b-4c3d-9e0f-112233445566';
 const sub = `/subscriptions/${BENCH_SUBSCRIPTION}`;
@@ -22,6 +22,23 @@ export interface BenchEstateOptions {
   withoutEndpointAssociation?: number;
   /** Every machine starts without any association: a cold start to converge. */
   cold?: boolean;
+  /** Azure Arc-enabled servers per resource group, converged, next to the VMs. */
+  arcMachinesPerGroup?: number;
+}
+
+/** A converged, connected Linux Arc server bound to the group's Arc private link scope. */
+function arcMachine(name: string): EstateArcMachine {
+  return {
+    name,
+    osType: 'Linux',
+    privateLinkScope: 'arc-pls',
+    extensions: [{ name: 'AzureMonitorLinuxAgent', publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent', typeHandlerVersion: '1.33' }],
+    associations: [
+      { name: 'dcr-syslog-assoc', rule: ids.rules[0] },
+      { name: 'dcr-perf-assoc', rule: ids.rules[1] },
+      { name: 'configurationAccessEndpoint', endpoint: ids.endpoint },
+    ],
+  };
 }
 
 function machine(name: string, converged: boolean, cold = false): EstateVirtualMachine {
@@ -72,6 +89,12 @@ export function benchEstate(o: BenchEstateOptions): Estate {
             name: `rg-app-${String(g).padStart(2, '0')}`,
             location: 'westeurope',
             virtualMachines: Array.from({ length: o.machinesPerGroup }, (_, i) => machine(`vm-${g}-${i}`, n++ >= drift, o.cold === true)),
+            ...(o.arcMachinesPerGroup
+              ? {
+                  arcPrivateLinkScopes: [{ name: 'arc-pls', publicNetworkAccess: 'Disabled' as const }],
+                  arcMachines: Array.from({ length: o.arcMachinesPerGroup }, (_, i) => arcMachine(`srv-${g}-${i}`)),
+                }
+              : {}),
           })),
         ],
       },

@@ -116,6 +116,20 @@ export async function benchResourceGroups(groups = 10, perGroup = 100, drifted =
   }
 }
 
+/** 10 resource groups × (100 VMs + 100 Azure Arc-enabled servers), all converged. */
+export async function benchHybrid(groups = 10, vmsPerGroup = 100, arcPerGroup = 100): Promise<{ rows: ResyncFigures[]; notes: string[] }> {
+  const b = await open(benchEstate({ groups, machinesPerGroup: vmsPerGroup, arcMachinesPerGroup: arcPerGroup }));
+  try {
+    const spec = benchSpec(groups);
+    const rows = [await measure(b, 'hybrid: first pass of a new controller (reads every agent extension once)', spec)];
+    rows.push(await measure(b, 'hybrid: no-drift resync', spec));
+    rows.push(await measure(b, 'hybrid: no-drift resync (again)', spec));
+    return { rows, notes: [await discovery(b, spec)] };
+  } finally {
+    await b.em.close();
+  }
+}
+
 /** One Flexible scale set of 1,000 members, converged, then scaled out by 20. */
 export async function benchFlexibleScaleSet(capacity = 1000, scaleOut = 20): Promise<{ rows: ResyncFigures[]; notes: string[] }> {
   const b = await open(flexibleEstate(capacity));

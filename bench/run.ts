@@ -1,6 +1,6 @@
 // Runs the benchmarks and prints their figures. `--quick` (CI): 1,000 machines; default: 10,000; `--full`: 100,000 too.
 import { benchNetwork, printNetworkFigures } from './network.ts';
-import { benchFlexibleScaleSet, benchResourceGroups, printFigures } from './resync.ts';
+import { benchFlexibleScaleSet, benchHybrid, benchResourceGroups, printFigures } from './resync.ts';
 import { benchEvidence } from './evidence.ts';
 import { coldFigures, printTable, resyncFigures, watched } from './scale.ts';
 import type { Row } from './scale.ts';
@@ -42,6 +42,9 @@ if (mode !== 'quick') {
   process.stdout.write('\nresync: a Flexible scale set of 1,000 members under 2 rules\n');
   const flexible = await benchFlexibleScaleSet(1000, 20);
   printFigures(flexible.rows, flexible.notes);
+  process.stdout.write('\nresync: a hybrid fleet of 1,000 VMs and 1,000 Azure Arc-enabled servers (10 resource groups) under 2 rules\n');
+  const hybrid = await benchHybrid(10, 100, 100);
+  printFigures(hybrid.rows, hybrid.notes);
 }
 
 process.stdout.write('\nevidence: one pass over Log Analytics (queries sent to the query API, whatever the number of machines)\n');

@@ -18,11 +18,20 @@ const SUBSCRIPTION_ID = `/subscriptions/${GUID}`;
 const RESOURCE_GROUP_ID = `${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}`;
 
 const SHAPE = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers';
+const ARC_MACHINE_TYPE = 'Microsoft.HybridCompute/machines';
+
+// Arc machine names: `^[a-zA-Z0-9-_\.]{1,54}$` (HybridCompute.json 2025-01-13, Machines_Get `machineName`).
+const ARC_MACHINE_NAME = '[-a-z0-9_.]{1,54}';
+
+/** The name fragment a resource type allows; NAME unless the provider's spec says narrower. */
+const nameFor = (type: string): string => (type === ARC_MACHINE_TYPE ? ARC_MACHINE_NAME : NAME);
 
 function typePattern(types: readonly string[]): string {
+  const names = new Set(types.map(nameFor));
+  const name = names.size === 1 ? [...names][0] : NAME;
   const alternatives = types.map((t) => t.replaceAll('.', '[.]'));
   const type = alternatives.length === 1 ? alternatives[0] : `(${alternatives.join('|')})`;
-  return `${RESOURCE_GROUP_ID}/providers/${type}/${NAME}`;
+  return `${RESOURCE_GROUP_ID}/providers/${type}/${name}`;
 }
 
 function idRule(pattern: string, message: string) {
@@ -104,7 +113,7 @@ const accessMode = (description: string) =>
 const privateLinkScopeId = (description: string) =>
   resourceId(description, 'an Azure Monitor private link scope', ['Microsoft.Insights/privateLinkScopes']);
 
-const machineIdTypes = ['Microsoft.Compute/virtualMachines', 'Microsoft.Compute/virtualMachineScaleSets'] as const;
+const machineIdTypes = ['Microsoft.Compute/virtualMachines', 'Microsoft.Compute/virtualMachineScaleSets', ARC_MACHINE_TYPE] as const;
 
 export const privateLinkScopeSchema = {
   type: 'object',
@@ -210,7 +219,14 @@ export const targetsSchema = {
         ['Microsoft.Compute/virtualMachineScaleSets'],
       ),
     ),
-    resourceGroups: idList('Resource groups whose virtual machines and scale sets are all targets.', 100, {
+    arcMachines: idList(
+      'Azure Arc-enabled servers (on premises or in other clouds), by ARM id. They get the same associations as virtual machines; the agent uses their system-assigned identity.',
+      100,
+      resourceId('ARM id of an Azure Arc-enabled server (Microsoft.HybridCompute/machines).', 'an Azure Arc-enabled server', [
+        ARC_MACHINE_TYPE,
+      ]),
+    ),
+    resourceGroups: idList('Resource groups whose virtual machines, scale sets and Azure Arc-enabled servers are all targets.', 100, {
       type: 'string',
       description: 'ARM id of a resource group.',
       maxLength: MAX_ID_LENGTH,
@@ -221,7 +237,8 @@ export const targetsSchema = {
     }),
     tagSelector: {
       type: 'object',
-      description: 'Virtual machines and scale sets in the given subscriptions that carry every one of the given tags.',
+      description:
+        'Virtual machines, scale sets and Azure Arc-enabled servers in the given subscriptions that carry every one of the given tags.',
       required: ['subscriptions', 'matchTags'],
       properties: {
         subscriptions: {
@@ -249,19 +266,19 @@ export const targetsSchema = {
       },
     },
     exclude: idList(
-      'Virtual machines and scale sets never touched, even when a selector matches them.',
+      'Virtual machines, scale sets and Azure Arc-enabled servers never touched, even when a selector matches them.',
       100,
       resourceId(
-        'ARM id of a virtual machine or scale set.',
-        'a virtual machine or a virtual machine scale set',
+        'ARM id of a virtual machine, scale set or Azure Arc-enabled server.',
+        'a virtual machine, a virtual machine scale set or an Azure Arc-enabled server',
         machineIdTypes,
       ),
     ),
   },
   'x-kubernetes-validations': [
     {
-      rule: '(has(self.virtualMachines) && size(self.virtualMachines) > 0) || (has(self.virtualMachineScaleSets) && size(self.virtualMachineScaleSets) > 0) || (has(self.resourceGroups) && size(self.resourceGroups) > 0) || has(self.tagSelector)',
-      message: 'must select at least one machine: set virtualMachines, virtualMachineScaleSets, resourceGroups or tagSelector',
+      rule: '(has(self.virtualMachines) && size(self.virtualMachines) > 0) || (has(self.virtualMachineScaleSets) && size(self.virtualMachineScaleSets) > 0) || (has(self.arcMachines) && size(self.arcMachines) > 0) || (has(self.resourceGroups) && size(self.resourceGroups) > 0) || has(self.tagSelector)',
+      message: 'must select at least one machine: set virtualMachines, virtualMachineScaleSets, arcMachines, resourceGroups or tagSelector',
     },
   ],
 } as const;

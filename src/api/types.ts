@@ -48,6 +48,8 @@ export interface TagSelector {
 export interface Targets {
   virtualMachines?: string[];
   virtualMachineScaleSets?: string[];
+  /** Azure Arc-enabled servers (`Microsoft.HybridCompute/machines`). */
+  arcMachines?: string[];
   resourceGroups?: string[];
   tagSelector?: TagSelector;
   exclude?: string[];
@@ -163,6 +165,10 @@ export const FINDING_CODES = [
   'DeliveryStopped',
   'StreamNotArriving',
   'NoDeliveryExpected',
+  // Azure Arc-enabled servers
+  'ArcMachineDisconnected',
+  'ArcPrivateLinkScopeMissing',
+  'ArcUserAssignedIdentityUnsupported',
   // What only Azure can tell
   'ReferencedResourceNotFound',
   'AuthorizationFailed',

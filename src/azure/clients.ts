@@ -1,5 +1,6 @@
 // The official SDK clients, one set per subscription, all sharing the subscription's budget policy.
 import { ComputeManagementClient } from '@azure/arm-compute';
+import { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
 import { MonitorClient } from '@azure/arm-monitor';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
@@ -21,6 +22,8 @@ export interface ArmClients {
   network: NetworkManagementClient;
   /** Private DNS zones, records and links (read only). */
   privateDns: PrivateDnsManagementClient;
+  /** Azure Arc-enabled servers; @azure/arm-hybridcompute 3 sends api-version 2021-05-20. */
+  hybridCompute: HybridComputeManagementClient;
 }
 
 /** Token scope of each cloud's ARM endpoint; a token for another audience is refused by ARM. */
@@ -101,6 +104,7 @@ export class ArmClientCache {
         compute: new ComputeManagementClient(this.#credential, subscriptionId, common),
         network: new NetworkManagementClient(this.#credential, subscriptionId, common),
         privateDns: new PrivateDnsManagementClient(this.#credential, subscriptionId, common),
+        hybridCompute: new HybridComputeManagementClient(this.#credential, subscriptionId, common),
       };
       this.#clients.set(key, c);
     }

@@ -3,6 +3,7 @@ import type { DataCollectionRuleAssociationProxyOnlyResource } from '@azure/arm-
 import type PQueue from 'p-queue';
 import type { MonitoringTopologySpec } from '../api/types.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedEndpoint, ObservedMachine, ObservedRule, ObservedScope, ObservedWorkspace, ReadError, Snapshot } from '../model/index.ts';
+import { toArcAgentExtension } from './arc.ts';
 import { collect, resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { toAssociation, toEndpoint, toRule, toScope, toVmAgentExtension, toWorkspace } from './convert.ts';
@@ -252,7 +253,7 @@ function extensionReads(
   const out: Promise<unknown>[] = [];
   const allowance = cache?.beginPass();
   for (const m of machines.values()) {
-    if (m.kind !== 'VirtualMachine' || m.agentExtension !== undefined) continue;
+    if (m.kind === 'UniformScaleSet' || m.agentExtension !== undefined) continue;
     const cached = refresh ? undefined : cache?.lookup(m, allowance);
     if (cached !== undefined) {
       m.agentExtension = cached;
@@ -262,8 +263,17 @@ function extensionReads(
     if (!p?.resourceGroup || !p.name) continue;
     out.push(
       run(m.id, async () => {
-        const list = await clients.for(p.subscriptionId).compute.virtualMachineExtensions.list(p.resourceGroup as string, p.name as string, opts);
-        const agent: ObservedAgentExtension | undefined = (list.value ?? []).map(toVmAgentExtension).find((e) => e !== undefined);
+        const { compute, hybridCompute } = clients.for(p.subscriptionId);
+        let agent: ObservedAgentExtension | undefined;
+        if (m.kind === 'ArcMachine') {
+          // Arc machine extensions are a paged child collection.
+          for await (const ext of hybridCompute.machineExtensions.list(p.resourceGroup as string, p.name as string, opts)) {
+            agent ??= toArcAgentExtension(ext);
+          }
+        } else {
+          const list = await compute.virtualMachineExtensions.list(p.resourceGroup as string, p.name as string, opts);
+          agent = (list.value ?? []).map(toVmAgentExtension).find((e) => e !== undefined);
+        }
         m.agentExtension = agent ?? null;
         cache?.store(m, m.agentExtension);
       }),

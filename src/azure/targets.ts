@@ -1,10 +1,13 @@
-// Target discovery in bulk: VMs and scale sets per resource group and per subscription by tags, members per Flexible scale set ($filter).
+// Target discovery in bulk: VMs, scale sets and Arc machines per resource group and per subscription by tags,
+// members per Flexible scale set ($filter).
 import type { VirtualMachine, VirtualMachineScaleSet } from '@azure/arm-compute';
+import type { Machine } from '@azure/arm-hybridcompute';
 import type PQueue from 'p-queue';
 import type { Targets } from '../api/types.ts';
 import type { ObservedMachine, ObservedScaleSet, ReadError } from '../model/index.ts';
 import { collect } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
+import { toArcMachine } from './arc.ts';
 import { matchesTags, toScaleSet, toVmMachine, uniformScaleSetMachine } from './convert.ts';
 import { toReadError } from './errors.ts';
 import { IdMap, idKey, parseArmId } from '../model/index.ts';
@@ -51,6 +54,12 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
   const fromTags: ObservedMachine[] = [];
   const scaleSets = new IdMap<ObservedScaleSet>();
   const tasks: Promise<void>[] = [];
+  const pushArc = (into: ObservedMachine[], machines: Machine[], selectedBy: string): void => {
+    for (const machine of machines) {
+      const m = toArcMachine(machine, selectedBy);
+      if (m) into.push(m);
+    }
+  };
 
   // A VM GET always carries `resources` when extensions exist; a list does when the service includes
   // them, which shows on any VM it ever listed: then a VM without `resources` has no extension at all.
@@ -185,6 +194,19 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
     });
   }
 
+  // Explicit Arc machines are few: one GET each.
+  for (const id of dedupe(targets.arcMachines ?? [])) {
+    const p = parseArmId(id);
+    if (!p?.resourceGroup || !p.name) {
+      errors.push(invalidId(id, 'an Azure Arc-enabled server'));
+      continue;
+    }
+    guard(id, async () => {
+      const machine = await clients.for(p.subscriptionId).hybridCompute.machines.get(p.resourceGroup as string, p.name as string, opts);
+      pushArc(explicit, [machine], 'arcMachines');
+    });
+  }
+
   for (const id of dedupe(targets.resourceGroups ?? [])) {
     const p = parseArmId(id);
     if (!p?.resourceGroup) {
@@ -202,6 +224,10 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
       const found = await collect(clients.for(p.subscriptionId).compute.virtualMachineScaleSets.list(p.resourceGroup as string, opts));
       pushScaleSets(fromGroups, found, 'resourceGroups', () => true);
     });
+    guard(id, async () => {
+      const machines = await arcList(clients.for(p.subscriptionId).hybridCompute.machines.listByResourceGroup(p.resourceGroup as string, opts));
+      pushArc(fromGroups, machines, 'resourceGroups');
+    });
   }
 
   const selector = targets.tagSelector;
@@ -216,6 +242,10 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
       guard(`/subscriptions/${subscriptionId}`, async () => {
         const found = await collect(clients.for(subscriptionId).compute.virtualMachineScaleSets.listAll(opts));
         pushScaleSets(fromTags, found, 'tagSelector', (ss) => matchesTagsSafely(ss.tags, selector.matchTags));
+      });
+      guard(`/subscriptions/${subscriptionId}`, async () => {
+        const machines = await arcList(clients.for(subscriptionId).hybridCompute.machines.listBySubscription(opts));
+        pushArc(fromTags, machines.filter((m) => matchesTagsSafely(m.tags, selector.matchTags)), 'tagSelector');
       });
     }
   }
@@ -238,6 +268,19 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
   }
   const kept = [...scaleSets.values()].filter((ss) => !excluded.has(idKey(ss.id)));
   return { machines, excludedCount: excludedIds.size, scaleSets: kept, errors };
+}
+
+/**
+ * A subscription that never registered Microsoft.HybridCompute has no Arc machines: ARM refuses the list with
+ * MissingSubscriptionRegistration (Learn, "Resolve errors for resource provider registration").
+ */
+async function arcList(iter: AsyncIterable<Machine>): Promise<Machine[]> {
+  try {
+    return await collect(iter);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'MissingSubscriptionRegistration') return [];
+    throw err;
+  }
 }
 
 /** Tags of the wrong shape never match; the machine is then reported by the conversion, if selected otherwise. */

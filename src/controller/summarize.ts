@@ -60,6 +60,10 @@ const AREA_OF_CODE: Partial<Record<FindingCode, Area>> = {
   DeliveryStopped: 'delivery',
   StreamNotArriving: 'delivery',
   NoDeliveryExpected: 'delivery',
+  // The connected-machine agent manages the extension and serves the machine's token.
+  ArcMachineDisconnected: 'identity',
+  ArcPrivateLinkScopeMissing: 'identity',
+  ArcUserAssignedIdentityUnsupported: 'identity',
 };
 
 /** The area a finding belongs to; Azure errors go by the resource they are about. */

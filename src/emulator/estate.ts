@@ -16,6 +16,8 @@
 //           virtualNetworks: [{ name, addressPrefix, subnets: [{ name, addressPrefix }], dnsServers? }]
 //           privateDnsZones: [{ name | azureMonitor: true, links: [vnet] }]
 //           privateEndpoints: [{ name, subnet: vnet/subnet, privateLinkScope, manualApproval?, zones: azureMonitor | [zone] }]
+//           arcPrivateLinkScopes: [{ name, publicNetworkAccess }]
+//           arcMachines: [{ name, osType, status, lastStatusChange, privateLinkScope, tags, systemAssignedIdentity, extensions, associations }]
 //   resources: [ raw ARM bodies as GET returns them ]     # what exportState() writes
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
@@ -28,6 +30,7 @@ import { UAMI_TYPE } from './providers/Microsoft.ManagedIdentity/index.ts';
 import { loadEndpoints, loadNetworks, machineNic } from './providers/Microsoft.Network/index.ts';
 import { WORKSPACE_TYPE } from './providers/Microsoft.OperationalInsights/index.ts';
 import { resourceGroupBody } from './providers/Microsoft.Resources/index.ts';
+import { ARC_EXTENSION_TYPE, ARC_SCOPE_TYPE, MACHINE_TYPE } from './providers/Microsoft.HybridCompute/index.ts';
 import type { Estate, EstateAssociation, EstateExtension, EstateIdentity, EstateResourceGroup, Json } from './types.ts';
 
 export async function readEstate(source: Estate | string): Promise<Estate> {
@@ -57,6 +60,8 @@ const typeSegment: Record<string, string> = {
   [SCOPE_TYPE]: 'Microsoft.Insights/privateLinkScopes',
   [VM_TYPE]: 'Microsoft.Compute/virtualMachines',
   [VMSS_TYPE]: 'Microsoft.Compute/virtualMachineScaleSets',
+  [MACHINE_TYPE]: 'Microsoft.HybridCompute/machines',
+  [ARC_SCOPE_TYPE]: 'Microsoft.HybridCompute/privateLinkScopes',
 };
 
 const ref = (rgId: string, type: string, nameOrId: string): string => (nameOrId.startsWith('/') ? nameOrId : `${rgId}/providers/${typeSegment[type] ?? type}/${nameOrId}`);
@@ -193,6 +198,27 @@ const stages: Stage[] = [
       materialise(env, VM_TYPE, id, input);
       for (const e of v.extensions ?? []) materialise(env, EXTENSION_TYPE, `${id}/extensions/${e.name}`, { location: v.location ?? location, properties: extensionProperties(e) });
       associate(env, rgId, id, v.associations);
+    }
+  },
+  (env, rgId, rg, location) => {
+    for (const s of rg.arcPrivateLinkScopes ?? []) {
+      materialise(env, ARC_SCOPE_TYPE, ref(rgId, ARC_SCOPE_TYPE, s.name), { location: s.location ?? location, properties: { publicNetworkAccess: s.publicNetworkAccess ?? 'Disabled' } });
+    }
+    for (const m of rg.arcMachines ?? []) {
+      const id = ref(rgId, MACHINE_TYPE, m.name);
+      const p: Json = { osType: (m.osType ?? 'Linux').toLowerCase(), status: m.status ?? 'Connected', osProfile: { computerName: m.name } };
+      if (m.lastStatusChange) p.lastStatusChange = m.lastStatusChange;
+      if (m.privateLinkScope) p.privateLinkScopeResourceId = ref(rgId, ARC_SCOPE_TYPE, m.privateLinkScope);
+      const input: Json = { location: m.location ?? location, properties: p };
+      if (m.systemAssignedIdentity !== false) input.identity = { type: 'SystemAssigned' };
+      if (m.tags) input.tags = m.tags;
+      materialise(env, MACHINE_TYPE, id, input);
+      for (const e of m.extensions ?? []) {
+        const props = extensionProperties(e);
+        delete props.enableAutomaticUpgrade;
+        materialise(env, ARC_EXTENSION_TYPE, `${id}/extensions/${e.name}`, { location: m.location ?? location, properties: props });
+      }
+      associate(env, rgId, id, m.associations);
     }
   },
 ];

@@ -236,6 +236,30 @@ export interface EstateVirtualMachine {
   subnet?: string;
 }
 
+/** An Azure Arc-enabled server as its connected-machine agent registered it. */
+export interface EstateArcMachine {
+  name: string;
+  osType?: 'Linux' | 'Windows';
+  location?: string;
+  /** The agent's state; default Connected. */
+  status?: 'Connected' | 'Disconnected' | 'Error';
+  /** When the status last changed (ISO 8601); default now. */
+  lastStatusChange?: string;
+  /** Arc private link scope name (same resource group) or id. */
+  privateLinkScope?: string;
+  tags?: Record<string, string>;
+  /** Arc machines have only a system-assigned identity; false leaves it out. Default true. */
+  systemAssignedIdentity?: boolean;
+  extensions?: EstateExtension[];
+  associations?: EstateAssociation[];
+}
+
+export interface EstateArcPrivateLinkScope {
+  name: string;
+  location?: string;
+  publicNetworkAccess?: 'Enabled' | 'Disabled';
+}
+
 export interface EstateScaleSet {
   name: string;
   orchestrationMode: 'Flexible' | 'Uniform';
@@ -329,6 +353,8 @@ export interface EstateResourceGroup {
   virtualNetworks?: EstateVirtualNetwork[];
   privateDnsZones?: EstatePrivateDnsZone[];
   privateEndpoints?: EstatePrivateEndpoint[];
+  arcPrivateLinkScopes?: EstateArcPrivateLinkScope[];
+  arcMachines?: EstateArcMachine[];
 }
 
 export interface EstateSubscription {

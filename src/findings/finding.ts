@@ -51,6 +51,8 @@ export function describe(id: string): string {
       return `scale set ${n}`;
     case ResourceTypes.userAssignedIdentity.toLowerCase():
       return `user-assigned identity ${n}`;
+    case ResourceTypes.arcMachine.toLowerCase():
+      return `Arc-enabled server ${n}`;
     default:
       return n;
   }

@@ -47,3 +47,9 @@ export type { DnsBoundary } from './dns-boundary.ts';
 export { deriveBoundaries, MONITOR_ZONES } from './dns-boundary.ts';
 export type { BoundaryReport, NetworkAssessment, NetworkCheckInput } from './network.ts';
 export { assessNetwork } from './network.ts';
+export {
+  arcAgentNotConnected,
+  arcPrivateLinkScopeMissing,
+  arcSystemIdentity,
+  arcUserAssignedIdentityUnsupported,
+} from './arc.ts';

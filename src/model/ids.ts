@@ -107,6 +107,7 @@ export const ResourceTypes = {
   workspace: 'Microsoft.OperationalInsights/workspaces',
   virtualMachine: 'Microsoft.Compute/virtualMachines',
   virtualMachineScaleSet: 'Microsoft.Compute/virtualMachineScaleSets',
+  arcMachine: 'Microsoft.HybridCompute/machines',
   userAssignedIdentity: 'Microsoft.ManagedIdentity/userAssignedIdentities',
 } as const;
 

@@ -30,7 +30,20 @@ export type MachineKind =
   /** A standalone VM or a Flexible scale-set member (then `scaleSetId` is set): associated per VM. */
   | 'VirtualMachine'
   /** A Uniform scale set: associated at the scale-set level. */
-  | 'UniformScaleSet';
+  | 'UniformScaleSet'
+  /** An Azure Arc-enabled server (`Microsoft.HybridCompute/machines`): associated per machine, system identity only. */
+  | 'ArcMachine';
+
+/** What the connected-machine agent of an Arc machine reports. */
+export interface ObservedArcState {
+  /** `Connected`, `Disconnected` or `Error`, as ARM reports it. */
+  status?: string;
+  /** ISO 8601. */
+  lastStatusChange?: string;
+  /** The Arc private link scope the machine is bound to (`Microsoft.HybridCompute/privateLinkScopes`). */
+  privateLinkScopeId?: string;
+  location?: string;
+}
 
 /** Something that gets associations: a VM (standalone or Flexible member) or a Uniform scale set. */
 export interface ObservedMachine {
@@ -46,7 +59,9 @@ export interface ObservedMachine {
   agentExtension?: ObservedAgentExtension | null;
   /** Extension ids a VM list reported without their settings (ARM lists name extensions by id only). */
   extensionIds?: string[];
-  /** Why the machine is a target: `virtualMachines`, `virtualMachineScaleSets`, `resourceGroups`, `tagSelector`. */
+  /** For an Arc machine, its agent's state. */
+  arc?: ObservedArcState;
+  /** Why the machine is a target: `virtualMachines`, `virtualMachineScaleSets`, `arcMachines`, `resourceGroups`, `tagSelector`. */
   selectedBy: string;
 }
 

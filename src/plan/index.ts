@@ -2,7 +2,7 @@
 // Findings describe the observed state (what Enforce would fix is reported too); the reconciler re-observes after acting.
 import type { Finding } from '../api/types.ts';
 import { idKey } from '../model/index.ts';
-import { checkScaleSetProfile, primaryFindings, readErrorFindings, sortFindings } from '../findings/index.ts';
+import { arcUserAssignedIdentityUnsupported, checkScaleSetProfile, primaryFindings, readErrorFindings, sortFindings } from '../findings/index.ts';
 import { sortActions } from './actions.ts';
 import { indexMachines, planMachine } from './machines.ts';
 import type { MachineOutcome } from './machines.ts';
@@ -64,8 +64,11 @@ export function planTopology(input: PlanInput): Plan {
     counts[outcome.state]++;
   }
 
+  const identity = input.spec.agent?.userAssignedIdentity;
+  const arcIdentity = identity ? arcUserAssignedIdentityUnsupported(identity, machines.filter((m) => m.kind === 'ArcMachine').map((m) => m.id)) : undefined;
   const findings = [
     ...readErrorFindings(snapshot.errors),
+    ...(arcIdentity ? [arcIdentity] : []),
     ...targets.findings,
     ...unmatchedSelectorFindings(input.spec.targets, machines, snapshot.excludedCount, new Set(snapshot.errors.map((e) => idKey(e.resourceId)))),
     ...flexibleProfileFindings(input, machines),

@@ -4,6 +4,10 @@ import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, sameId } from '../model/in
 import type { EndpointGap } from '../findings/index.ts';
 import type { AssessedFinding, Action, ObservedAssociation, ObservedMachine, ObservedRule, ObservedScaleSet } from '../model/index.ts';
 import {
+  arcAgentNotConnected,
+  arcPrivateLinkScopeMissing,
+  arcSystemIdentity,
+  checkAgentExtension,
   MAX_RULE_ASSOCIATIONS,
   associationLimitExceeded,
   associationNameTaken,
@@ -51,6 +55,8 @@ export interface MachineIndex {
   owner: PlanInput['owner'];
   /** The primary scope still lacks a resource on the data path: no machine is compliant yet. */
   dataPathIncomplete: boolean;
+  /** The primary scope takes ingestion over private links only. */
+  privateIngestion: boolean;
 }
 
 export function indexMachines(input: PlanInput, dataPathIncomplete: boolean): MachineIndex {
@@ -106,6 +112,7 @@ export function indexMachines(input: PlanInput, dataPathIncomplete: boolean): Ma
     identityReadable: uami === undefined || !unreadable.has(idKey(uami)),
     owner: input.owner,
     dataPathIncomplete,
+    privateIngestion: snapshot.scope?.ingestionAccessMode === 'PrivateOnly',
   };
 }
 
@@ -206,7 +213,15 @@ function planEndpointAssociation(m: ObservedMachine, existing: ObservedAssociati
   out.actions.push(createEndpointAssociation(m, ix, `${describe(m.id)} has no ${CONFIGURATION_ACCESS_ENDPOINT} association`));
 }
 
+/** An Arc machine: its agent's connection, the extension and its one (system-assigned) identity; no repairs. */
+function planArcAgent(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome): void {
+  const checks = [arcAgentNotConnected(m), ...checkAgentExtension({ machine: m, manageExtension: false, identityReadable: true }), arcSystemIdentity(m)];
+  if (ix.privateIngestion) checks.push(arcPrivateLinkScopeMissing(m));
+  for (const c of checks) if (c) out.findings.push(c);
+}
+
 function planIdentity(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome): void {
+  if (m.kind === 'ArcMachine') return planArcAgent(m, ix, out);
   const scaleSet = m.scaleSetId ? ix.scaleSets.get(m.scaleSetId) : undefined;
   const assessment = checkAgentIdentity({
     machine: m,

@@ -29,7 +29,7 @@ function matchesTags(tags: Record<string, string>, match: Record<string, string>
 
 /** Decides, from the spec alone, whether a listed machine is one the spec names. */
 export function targetFilter(targets: Targets): (m: ObservedMachine) => boolean {
-  const vms = new Set((targets.virtualMachines ?? []).map(idKey));
+  const vms = new Set([...(targets.virtualMachines ?? []), ...(targets.arcMachines ?? [])].map(idKey));
   const scaleSets = new Set((targets.virtualMachineScaleSets ?? []).map(idKey));
   const groups = new Set((targets.resourceGroups ?? []).filter(isPlainArmId).flatMap((g) => resourceGroupKey(g) ?? []));
   const selector = targets.tagSelector;
@@ -100,7 +100,7 @@ export function unmatchedSelectorFindings(
           'Warning',
           first,
           'Extension',
-          `targets.tagSelector (${tags}) matched no virtual machine or scale set in ${readable.length === 1 ? 'subscription' : 'subscriptions'} ${readable.map((s) => parseArmId(s)?.subscriptionId ?? s).join(', ')}${excludedCount > 0 ? ' that is not excluded' : ''}: check the tag names and values.`,
+          `targets.tagSelector (${tags}) matched no virtual machine, scale set or Arc-enabled server in ${readable.length === 1 ? 'subscription' : 'subscriptions'} ${readable.map((s) => parseArmId(s)?.subscriptionId ?? s).join(', ')}${excludedCount > 0 ? ' that is not excluded' : ''}: check the tag names and values.`,
         ),
       );
     }

@@ -36,6 +36,8 @@ export const SEED_STORY = {
     'privatelink.agentsvc.azure-automation.net',
     'privatelink.blob.core.windows.net',
   ],
+  /** An on-premises Arc server whose connected-machine agent is Disconnected: only a person on the server can fix it. */
+  disconnectedArcServer: `${SUB}/resourceGroups/rg-onprem/providers/Microsoft.HybridCompute/machines/srv-onprem-02`,
 } as const;
 
 function obj(v: unknown): Json {

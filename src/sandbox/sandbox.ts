@@ -128,6 +128,19 @@ async function fixNetwork(out: Output, arm: RunningEmulator, kubeConfig: KubeCon
   out.event(await alsoLinkTo(kubeConfig, NAMESPACE, name, [SEED_STORY.migrationScope]));
 }
 
+/** The server's administrator restarts its connected-machine agent, which reports Connected to Azure Arc again. */
+function reconnectArcAgent(out: Output, arm: RunningEmulator): void {
+  const id = SEED_STORY.disconnectedArcServer;
+  const machine = arm.store.get(id);
+  if (!machine) return;
+  out.line(`${nameOf(id)} is an on-premises server whose connected-machine agent is Disconnected: ArcMachineDisconnected.`, 'dim');
+  out.line('Its administrator restarts the agent on the server (azcmagent show says why it stopped; systemctl restart himdsd):', 'dim');
+  const properties = { ...(machine['properties'] as Record<string, unknown>), status: 'Connected', lastStatusChange: new Date().toISOString() };
+  // The agent's own report to Azure Arc: no ARM client may set a machine's status.
+  arm.store.put({ ...machine, properties });
+  out.event(`${nameOf(id)}: the connected-machine agent reports Connected again`, 'good');
+}
+
 function tailOf(path: string, lines: number): string[] {
   try {
     return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines);
@@ -275,6 +288,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     out.resetClock(timings.controlPlaneUp);
     const machinesNow = watch.latest?.status?.instances?.total ?? 0;
     await resolveAmbiguousIdentity(out, arm);
+    reconnectArcAgent(out, arm);
     const requested = await requestReconcile(kubeConfig, NAMESPACE, topology.metadata.name);
     out.event(`kubectl annotate mtopo ${topology.metadata.name} --overwrite ${RECONCILE_REQUESTED_AT}=${requested}`);
     out.line('(the annotation asks the controller to look again now instead of at the next resync, 10m here)', 'dim');

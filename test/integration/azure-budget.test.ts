@@ -52,9 +52,9 @@ const spec: MonitoringTopologySpec = {
   targets: { resourceGroups: Array.from({ length: GROUPS }, (_, i) => RG(i)) },
 };
 // Reads per observe on a gateway that has not seen the VMs yet: scope GET + scoped list + workspace + 2 rules + DCE +
-// 2 rule lists + endpoint list + 6 groups × (VMs + scale sets), plus each VM's extension list (ARM's VM list names
-// extensions by id only), 18 in all.
-const BULK_READS = 21;
+// 2 rule lists + endpoint list + 6 groups × (VMs + scale sets + Arc machines), plus each VM's extension list (ARM's VM
+// list names extensions by id only).
+const BULK_READS = 27;
 const READS_PER_OBSERVE = BULK_READS + GROUPS * 3;
 
 interface Logged {
@@ -101,7 +101,7 @@ describe('subscription budget', () => {
     const c = ctx.em.counters();
     expect(c.reads).toBe(3 * READS_PER_OBSERVE);
     expect(c.throttled).toBe(0);
-    // 117 reads at 15/s after a burst of 5 take at least ~7.5 s: the budget, not ARM, paced them.
+    // 135 reads at 15/s after a burst of 5 take at least ~7.5 s: the budget, not ARM, paced them.
     expect(elapsed).toBeGreaterThan(2000);
     expect(ctx.logs.some((l) => l.msg === 'waiting for ARM budget')).toBe(true);
     expect(ctx.logs.some((l) => l.msg === 'waiting for ARM budget' && l.level === 30 && (l.waitMs ?? 0) > 1000)).toBe(true);

@@ -16,6 +16,8 @@ export const ids = {
   rule: (name = 'dcr-linux-syslog') => `${monitoringRg}/providers/Microsoft.Insights/dataCollectionRules/${name}`,
   identity: `${monitoringRg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-ama`,
   vm: (name = 'vm-web-01') => `${appRg}/providers/Microsoft.Compute/virtualMachines/${name}`,
+  arcMachine: (name = 'srv-onprem-01') => `${appRg}/providers/Microsoft.HybridCompute/machines/${name}`,
+  arcScope: `${monitoringRg}/providers/Microsoft.HybridCompute/privateLinkScopes/arc-pls`,
   scaleSet: (name = 'vmss-api') => `${appRg}/providers/Microsoft.Compute/virtualMachineScaleSets/${name}`,
   resourceGroup: appRg,
   subscription: `/subscriptions/${APP_SUBSCRIPTION}`,

@@ -89,7 +89,37 @@ const cases: Case[] = [
     name: 'exclude holds a rule',
     edit: (s) => (s.targets.exclude = [ids.rule()]),
     field: 'spec.targets.exclude[0]',
-    message: 'must be the id of a virtual machine or a virtual machine scale set',
+    message: 'must be the id of a virtual machine, a virtual machine scale set or an Azure Arc-enabled server',
+  },
+  {
+    name: 'arcMachines holds a virtual machine',
+    edit: (s) => (s.targets.arcMachines = [ids.vm()]),
+    field: 'spec.targets.arcMachines[0]',
+    message: 'must be the id of an Azure Arc-enabled server: /subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.HybridCompute/machines/{name}',
+  },
+  {
+    name: 'arcMachines holds an Arc private link scope',
+    edit: (s) => (s.targets.arcMachines = [ids.arcScope]),
+    field: 'spec.targets.arcMachines[0]',
+    message: 'must be the id of an Azure Arc-enabled server',
+  },
+  {
+    name: 'virtualMachines holds an Arc machine',
+    edit: (s) => (s.targets.virtualMachines = [ids.arcMachine()]),
+    field: 'spec.targets.virtualMachines[0]',
+    message: 'must be the id of a virtual machine:',
+  },
+  {
+    name: 'Arc machine name longer than 54 characters',
+    edit: (s) => (s.targets.arcMachines = [ids.arcMachine('s'.repeat(55))]),
+    field: 'spec.targets.arcMachines[0]',
+    message: 'must be the id of an Azure Arc-enabled server',
+  },
+  {
+    name: 'Arc machine name with a space',
+    edit: (s) => (s.targets.arcMachines = [ids.arcMachine('srv onprem')]),
+    field: 'spec.targets.arcMachines[0]',
+    message: 'must be the id of an Azure Arc-enabled server',
   },
   // Malformed ids.
   {
@@ -145,7 +175,7 @@ const cases: Case[] = [
     name: 'exclude names a scale set "."',
     edit: (s) => (s.targets.exclude = [ids.scaleSet('.')]),
     field: 'spec.targets.exclude[0]',
-    message: 'must be the id of a virtual machine or a virtual machine scale set',
+    message: 'must be the id of a virtual machine, a virtual machine scale set or an Azure Arc-enabled server',
   },
   {
     name: 'rule name ends with a period',
@@ -254,6 +284,12 @@ const cases: Case[] = [
     message: 'must select at least one machine',
   },
   {
+    name: 'targets select nothing (empty arcMachines)',
+    edit: (s) => (s.targets = { arcMachines: [], exclude: [ids.arcMachine()] }),
+    field: 'spec.targets',
+    message: 'set virtualMachines, virtualMachineScaleSets, arcMachines, resourceGroups or tagSelector',
+  },
+  {
     name: 'manageExtension without userAssignedIdentity',
     edit: (s) => (s.agent = { manageExtension: true }),
     field: 'spec.agent.userAssignedIdentity',
@@ -266,6 +302,12 @@ const cases: Case[] = [
     message: 'must not contain the primary scope',
   },
   // Duplicates, compared case-insensitively.
+  {
+    name: 'duplicate Arc machines',
+    edit: (s) => (s.targets.arcMachines = [ids.arcMachine(), ids.arcMachine().toUpperCase()]),
+    field: 'spec.targets.arcMachines',
+    message: 'must not contain the same id twice',
+  },
   {
     name: 'duplicate virtual machines',
     edit: (s) => (s.targets.virtualMachines = [ids.vm(), ids.vm().toLowerCase()]),
@@ -309,9 +351,24 @@ const cases: Case[] = [
   },
 ];
 
+// Valid edits the rules above must not refuse.
+const valid: Omit<Case, 'field' | 'message'>[] = [
+  { name: 'Arc machines alone as targets', edit: (s) => (s.targets = { arcMachines: [ids.arcMachine(), ids.arcMachine('SRV.Branch_02')] }) },
+  { name: 'an Arc machine name of 54 characters', edit: (s) => (s.targets.arcMachines = [ids.arcMachine('s'.repeat(54))]) },
+  { name: 'an excluded Arc machine', edit: (s) => (s.targets = { resourceGroups: [ids.resourceGroup], exclude: [ids.arcMachine()] }) },
+];
+
 describe.concurrent('the apiserver refuses invalid topologies', () => {
   it('accepts the valid base object', async () => {
     const res = await applyYaml(topology('valid'), { namespace: ns.name });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+  });
+
+  it.for(valid)('accepts $name', async (c) => {
+    const spec = topologySpec();
+    c.edit(spec);
+    const res = await kubectlDryRun(topology(`valid-${valid.indexOf(c)}`, spec));
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
   });

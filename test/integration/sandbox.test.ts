@@ -79,15 +79,20 @@ describe('npm run sandbox', () => {
     expect(out).toMatch(/az vm extension set .*--vm-name vm-windows-02 --name AzureMonitorWindowsAgent .*"identifier-name":"mi_res_id","identifier-value":"\/subscriptions\/[^"]+\/userAssignedIdentities\/uami-ama"/);
     expect(out).toMatch(/monitoring\.ampls\.dev\/reconcile-requested-at=\d{4}-\d\d-\d\dT/);
     expect(out).toMatch(/✔ AmbiguousIdentity\s+vm-windows-02\s+resolved/);
-    expect(out).toMatch(/ampls-central True\s+Enforce\s+14\s+14\s/);
-    expect(out).toMatch(/Ready=True Converged: .*14 of 14 machines compliant/);
+    // The on-premises Arc servers: one missing its endpoint association (fixed), one Disconnected until its agent is back.
+    expect(out).toMatch(/✔ EndpointAssociationMissing\s+srv-onprem-01\s+resolved/);
+    expect(out).toMatch(/✗ ArcMachineDisconnected\s+srv-onprem-02/);
+    expect(out).toMatch(/srv-onprem-02: the connected-machine agent reports Connected again/);
+    expect(out).toMatch(/✔ ArcMachineDisconnected\s+srv-onprem-02\s+resolved/);
+    expect(out).toMatch(/ampls-central True\s+Enforce\s+16\s+16\s/);
+    expect(out).toMatch(/Ready=True Converged: .*16 of 16 machines compliant/);
     expect(out).toMatch(/all-compliant: [\d.]+ s after the control plane was up/);
 
     // The result, read back from the emulator: the DCE is linked, every machine has both associations and
     // vm-windows-02's agent uses uami-ama; what stays is left for a person by design and does not hold Ready back.
     const result = out.slice(out.indexOf('==> Result'));
     expect(result).toMatch(/linked: dce-central, law-central/);
-    expect(result).toMatch(/14 of 14 machines compliant, 0 failing, 0 pending/);
+    expect(result).toMatch(/16 of 16 machines compliant, 0 failing, 0 pending/);
     expect(result).toMatch(/vm-windows-02 .*uami-ama \+ uami-app\s+uami-ama\s/);
     expect(result).toMatch(/Left for a person by design/);
     expect(result).toMatch(/EndpointAssociationMisnamed \(Warning\) on vm-linux-03/);

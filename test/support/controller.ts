@@ -14,7 +14,7 @@ import type { ArmGateway } from '../../src/azure/gateway.ts';
 import { createEvidenceMetrics, createEvidenceSource, EvidenceReader } from '../../src/azure/evidence.ts';
 import { createController } from '../../src/controller/index.ts';
 import type { Controller, ControllerOptions } from '../../src/controller/index.ts';
-import type { EmulatorOptions, Estate, EstateScaleSet, EstateVirtualMachine, RunningEmulator } from '../../src/emulator/index.ts';
+import type { EmulatorOptions, Estate, EstateArcMachine, EstateArcPrivateLinkScope, EstateScaleSet, EstateVirtualMachine, RunningEmulator } from '../../src/emulator/index.ts';
 import { startTestEmulator } from './emulator.ts';
 import type { TestEmulator } from './emulator.ts';
 import { testKubeConfig } from './kube.ts';
@@ -184,6 +184,7 @@ export function waitForReady(namespace: string, name: string, timeoutMs = 30_000
 export const SUBSCRIPTION = '3f6c2b1a-9d4e-4a7b-8c5d-1e2f3a4b5c6d';
 const monitoringRg = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-monitoring`;
 const appRg = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-app`;
+const onpremRg = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-onprem`;
 
 export const estateIds = {
   scope: `${monitoringRg}/providers/Microsoft.Insights/privateLinkScopes/ampls-hub`,
@@ -197,6 +198,9 @@ export const estateIds = {
   appResourceGroup: appRg,
   vm: (name: string) => `${appRg}/providers/Microsoft.Compute/virtualMachines/${name}`,
   scaleSet: (name: string) => `${appRg}/providers/Microsoft.Compute/virtualMachineScaleSets/${name}`,
+  onpremResourceGroup: onpremRg,
+  arcMachine: (name: string) => `${onpremRg}/providers/Microsoft.HybridCompute/machines/${name}`,
+  arcScope: `${onpremRg}/providers/Microsoft.HybridCompute/privateLinkScopes/arc-pls`,
 };
 
 export const AMA_EXTENSION = { name: 'AzureMonitorLinuxAgent', publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent' };
@@ -206,6 +210,14 @@ export interface EstateOptions {
   scopedResources?: string[];
   virtualMachines?: EstateVirtualMachine[];
   virtualMachineScaleSets?: EstateScaleSet[];
+  /** Azure Arc-enabled servers in rg-onprem, next to the Arc private link scope arc-pls. */
+  arcMachines?: EstateArcMachine[];
+  arcPrivateLinkScopes?: EstateArcPrivateLinkScope[];
+}
+
+/** A connected Linux Arc server bound to arc-pls, with the agent installed and the given associations. */
+export function arcServer(name: string, associations: EstateArcMachine['associations'] = []): EstateArcMachine {
+  return { name, osType: 'Linux', privateLinkScope: 'arc-pls', extensions: [AMA_EXTENSION], associations };
 }
 
 /** The application network: linked to the five Azure Monitor zones, where the scope's private endpoint writes. */
@@ -258,6 +270,12 @@ export function estate(opts: EstateOptions = {}): Estate {
             location: 'westeurope',
             virtualMachines: opts.virtualMachines ?? [],
             virtualMachineScaleSets: opts.virtualMachineScaleSets ?? [],
+          },
+          {
+            name: 'rg-onprem',
+            location: 'westeurope',
+            arcPrivateLinkScopes: opts.arcPrivateLinkScopes ?? [{ name: 'arc-pls', publicNetworkAccess: 'Disabled' }],
+            arcMachines: opts.arcMachines ?? [],
           },
         ],
       },

@@ -2,6 +2,7 @@
 // and official SDK clients pointed at it.
 import tls from 'node:tls';
 import { ComputeManagementClient } from '@azure/arm-compute';
+import { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
 import { MonitorClient } from '@azure/arm-monitor';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
@@ -56,3 +57,7 @@ export function privateDnsClient(emulator: TestEmulator, subscriptionId: string,
 
 /** Fast polling for long-running operations in tests. */
 export const fastPoll = { updateIntervalInMs: 5 } as const;
+
+export function hybridComputeClient(emulator: TestEmulator, subscriptionId: string, extra: Record<string, unknown> = {}): HybridComputeManagementClient {
+  return new HybridComputeManagementClient(emulator.credential, subscriptionId, clientOptions(emulator, extra));
+}

@@ -32,6 +32,8 @@ const DRA = '/{resourceUri}/providers/Microsoft.Insights/dataCollectionRuleAssoc
 const INSIGHTS = `${RG}/providers/Microsoft.Insights`;
 const NETWORK = `${RG}/providers/Microsoft.Network`;
 const ZONE = `${NETWORK}/privateDnsZones/{privateZoneName}`;
+const ARC = `${RG}/providers/Microsoft.HybridCompute/machines/{machineName}`;
+const ARC_PLS = `${RG}/providers/Microsoft.HybridCompute/privateLinkScopes/{scopeName}`;
 
 /** How each example is sent: the specs name the operation, the example files only its parameters. */
 const CASES: Record<string, Case> = {
@@ -89,6 +91,12 @@ const CASES: Record<string, Case> = {
   RecordSetAList: { method: 'GET', path: `${ZONE}/{recordType}` },
   VirtualNetworkLinkGet: { method: 'GET', path: `${ZONE}/virtualNetworkLinks/{virtualNetworkLinkName}` },
   VirtualNetworkLinkList: { method: 'GET', path: `${ZONE}/virtualNetworkLinks` },
+  Machines_Get: { method: 'GET', path: ARC },
+  Machines_ListByResourceGroup: { method: 'GET', path: `${RG}/providers/Microsoft.HybridCompute/machines` },
+  Extension_Get: { method: 'GET', path: `${ARC}/extensions/{extensionName}` },
+  Extension_List: { method: 'GET', path: `${ARC}/extensions` },
+  PrivateLinkScopes_Get: { method: 'GET', path: ARC_PLS },
+  PrivateLinkScopePrivateLinkResource_Get: { method: 'GET', path: `${ARC_PLS}/privateLinkResources/{groupName}` },
   IdentityGet: { method: 'GET', path: `${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}` },
 };
 
@@ -151,6 +159,11 @@ const QUIRKS: Record<string, { reason: string; ignore?: string[]; acceptStatus?:
   'Microsoft.Insights/2021-07-01-preview/privateLinkScopeOperationStatuses.json': {
     reason: 'An operation id cannot be chosen by the caller: the status is read for an operation started by a scope DELETE.',
     holds: (raw) => typeof raw.parameters.asyncOperationId === 'string',
+  },
+  'Microsoft.HybridCompute/2025-01-13/PrivateLinkScopes_Get.json': {
+    reason: 'Its scope holds a private endpoint connection, which only a private endpoint (Microsoft.Network, not emulated) makes; the replayed scope has none.',
+    ignore: ['$.properties.privateEndpointConnections: empty'],
+    holds: (raw) => ((raw.responses['200']?.body as { properties: { privateEndpointConnections?: unknown[] } }).properties.privateEndpointConnections ?? []).length > 0,
   },
   'Microsoft.Insights/2023-06-01-preview/PrivateLinkScopesCreate.json': {
     reason: "Its parameters say api-version '2021-07-01-preview' although it sits in the 2023-06-01-preview folder; it is sent as written.",
@@ -219,6 +232,9 @@ const MINIMAL: Record<string, Json> = {
   'microsoft.insights/privatelinkscopes': { location: 'Global', properties: { accessModeSettings: { queryAccessMode: 'Open', ingestionAccessMode: 'Open', exclusions: [] } } },
   'microsoft.network/virtualnetworks': { location: 'eastus', properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] } } },
   'microsoft.network/privatednszones': { location: 'global' },
+  'microsoft.hybridcompute/machines': { location: 'eastus', properties: {} },
+  'microsoft.hybridcompute/machines/extensions': { location: 'eastus', properties: { publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent', typeHandlerVersion: '1.0' } },
+  'microsoft.hybridcompute/privatelinkscopes': { location: 'westus', properties: {} },
 };
 const API: Record<string, string> = {
   'microsoft.compute': '2024-11-01',
@@ -228,6 +244,7 @@ const API: Record<string, string> = {
   'microsoft.insights': '2024-03-11',
   'microsoft.network/privatednszones': '2024-06-01',
   'microsoft.network': '2025-05-01',
+  'microsoft.hybridcompute': '2025-01-13',
 };
 
 function typeOf(id: string): string {
@@ -390,7 +407,7 @@ describe('ARM examples replayed against the emulator', () => {
   }
 
   test('every saved example has a request mapping and is replayed', () => {
-    expect(files.length).toBeGreaterThanOrEqual(63);
+    expect(files.length).toBeGreaterThanOrEqual(65);
     expect(new Set(files.map((f) => f.split('/').pop()!.replace(/\.json$/, '')))).toEqual(new Set(Object.keys(CASES)));
   });
 
@@ -440,7 +457,8 @@ describe('ARM examples replayed against the emulator', () => {
         await create(vm, { location: 'eastus', properties: { hardwareProfile: { vmSize: 'Standard_D2s_v5' }, diagnosticsProfile: { bootDiagnostics: { enabled: true } }, storageProfile: { osDisk: { name: 'myOsDisk', osType: 'Windows', createOption: 'FromImage' }, dataDisks: [{ name: 'myDataDisk0', lun: 0, createOption: 'Empty', diskSizeGB: 1023 }] } } });
         await put(`${vm}/extensions/IaaSAntiMalware-ext0`, { location: 'eastus', properties: { publisher: 'Microsoft.Azure.Security', type: 'IaaSAntimalware', typeHandlerVersion: '1.5' } });
       } else if (path.includes('/privateLinkResources/')) {
-        await create(scopeOf(path), structuredClone(MINIMAL['microsoft.insights/privatelinkscopes'] ?? {}));
+        // A scope's private link resources come with the scope (Azure Monitor's or Azure Arc's).
+        await create(scopeOf(path), structuredClone(MINIMAL[typeOf(scopeOf(path))] ?? {}));
       } else if (path.includes('/privateEndpointConnections/')) {
         await create(scopeOf(path), structuredClone(MINIMAL['microsoft.insights/privatelinkscopes'] ?? {}));
         await connect(path, text(((ok?.properties as Json | undefined)?.privateEndpoint as Json | undefined)?.id ?? '/subscriptions/x/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pe'));

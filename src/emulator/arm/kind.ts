@@ -51,7 +51,11 @@ export interface Kind {
   patch?: boolean;
   /** 'paged' lists carry nextLink; 'plain' lists return every item in one `{value}`. */
   list: 'paged' | 'plain' | 'none';
+  /** How a paged list ends: most providers omit nextLink, some send `"nextLink": null`. */
+  lastPageNextLink?: 'omit' | 'null';
   etagInBody?: boolean;
+  /** Status of a PUT that creates: 201 unless the provider answers 200 for both create and update. */
+  createStatus?: 200 | 201;
   /** Tracked resources whose provider returns `tags: {}` when none were sent. */
   emptyTags?: boolean;
   /** Validates the input and returns the stored body (id, name, type already set by the caller). */

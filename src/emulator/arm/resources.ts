@@ -98,7 +98,7 @@ function listKind(env: Env, req: ArmRequest, kind: Kind, parentId: string): Repl
     (parentIsSubscription && !kind.extension ? env.store.listInSubscription(parsePath(parentId)?.subscriptionId ?? '', kind.type) : env.store.list(parentId, kind.type));
   // rule: arm.list.plain — source: reference/arm-contract.md §1, §4 (VM extensions and private endpoint connections lists are not pageable)
   if (kind.list === 'plain') return { status: 200, body: { value: items.map((r) => render(env, kind, r, req.query, true)) } };
-  return listResponse(env, req, items, (r) => render(env, kind, r, req.query, true));
+  return listResponse(env, req, items, (r) => render(env, kind, r, req.query, true), kind.lastPageNextLink);
 }
 
 function write(env: Env, req: ArmRequest, kind: Kind, id: string, existing: StoredResource | undefined, apiVersion: string, parsed: ParsedPath): Reply {
@@ -134,8 +134,8 @@ function write(env: Env, req: ArmRequest, kind: Kind, id: string, existing: Stor
   Object.assign(ordered, { id: canonicalId, name, type: kind.type });
   const previous = existing?.body;
   const lro = method === 'PUT' ? kind.putLro : kind.patchLro;
-  // rule: arm.put.status — source: reference/arm-contract.md §1-§5 (PUT answers 201 when created, 200 when updated)
-  const status = existing ? 200 : 201;
+  // rule: arm.put.status — source: reference/arm-contract.md §1-§5 (PUT answers 201 when created, 200 when updated; a kind may declare its provider's own create status)
+  const status = existing ? 200 : (kind.createStatus ?? 201);
   if (!lro) {
     release(env, lock);
     const stored = env.store.put(ordered);

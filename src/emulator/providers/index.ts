@@ -2,10 +2,11 @@
 // here with an index.ts exporting its Provider, added to this list.
 import type { Provider } from '../arm/kind.ts';
 import { compute } from './Microsoft.Compute/index.ts';
+import { hybridCompute } from './Microsoft.HybridCompute/index.ts';
 import { insights } from './Microsoft.Insights/index.ts';
 import { managedIdentity } from './Microsoft.ManagedIdentity/index.ts';
 import { network } from './Microsoft.Network/index.ts';
 import { operationalInsights } from './Microsoft.OperationalInsights/index.ts';
 import { resources } from './Microsoft.Resources/index.ts';
 
-export const PROVIDERS: readonly Provider[] = [compute, insights, managedIdentity, network, operationalInsights, resources];
+export const PROVIDERS: readonly Provider[] = [compute, hybridCompute, insights, managedIdentity, network, operationalInsights, resources];
