@@ -129,8 +129,9 @@ export class TopologyInformer {
   async #startOne(w: Watched): Promise<void> {
     try {
       await w.informer.start();
-      // A restart may resume the watch from the last resourceVersion without listing again.
-      if (w.synced) w.watching = true;
+      // A restart may resume the watch from the last resourceVersion without listing again. The watch reports
+      // a failed connection before start() resolves: a restart already scheduled means it is not watching.
+      if (w.synced && !w.restart) w.watching = true;
     } catch (err) {
       this.#scheduleRestart(w, err);
     }
