@@ -37,7 +37,6 @@ export function customResourceDefinition() {
             { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
             { name: 'Instances', type: 'integer', jsonPath: '.status.instances.total' },
             { name: 'Compliant', type: 'integer', jsonPath: '.status.instances.compliant' },
-            { name: 'Delivering', type: 'integer', jsonPath: '.status.instances.delivering' },
             { name: 'Findings', type: 'integer', jsonPath: '.status.findingCount' },
             {
               name: 'Reason',
@@ -45,6 +44,8 @@ export function customResourceDefinition() {
               priority: 1,
               jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
             },
+            // With spec.evidence only: kept out of the default columns, which every topology fills.
+            { name: 'Delivering', type: 'integer', priority: 1, jsonPath: '.status.instances.delivering' },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: { openAPIV3Schema: monitoringTopologySchema },

@@ -65,10 +65,11 @@ describe('CRD manifest', () => {
       'MODE',
       'INSTANCES',
       'COMPLIANT',
-      'DELIVERING',
       'FINDINGS',
       'AGE',
     ]);
+    // Wide output adds the Ready reason and, for topologies with spec.evidence, the machines delivering data.
+    expect(version?.additionalPrinterColumns.filter((c) => c.priority === 1).map((c) => c.name.toUpperCase())).toEqual(['REASON', 'DELIVERING']);
   });
 });
 
