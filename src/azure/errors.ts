@@ -1,4 +1,5 @@
 // ARM failures as data: read errors for the snapshot, action errors for outcomes.
+import type PQueue from 'p-queue';
 import type { ReadError } from '../model/index.ts';
 import type { ActionError } from './gateway.ts';
 
@@ -48,4 +49,17 @@ export function isNotFound(err: unknown): boolean {
 
 export function isAbort(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError';
+}
+
+/** Runs a read on the queue; a failure becomes a ReadError for that resource and the read yields undefined. */
+export function guardedReads(queue: PQueue, errors: ReadError[]): <T>(resourceId: string, fn: () => Promise<T>) => Promise<T | undefined> {
+  return <T>(resourceId: string, fn: () => Promise<T>): Promise<T | undefined> =>
+    queue.add(async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        errors.push(toReadError(resourceId, err));
+        return undefined;
+      }
+    });
 }

@@ -8,7 +8,7 @@ import type { NetworkSnapshot, ObservedDnsZone, ObservedMachineNetwork, Observed
 import type { ReadError, Snapshot } from '../model/index.ts';
 import type { ArmClientCache } from './clients.ts';
 import { collect } from './clients.ts';
-import { toReadError } from './errors.ts';
+import { guardedReads } from './errors.ts';
 import { IdMap, idKey, isRecord, isType, parseArmId, ResourceTypes } from '../model/index.ts';
 import { WORKSPACE_API_VERSION } from './observe.ts';
 
@@ -74,15 +74,7 @@ export async function observeNetwork(spec: MonitoringTopologySpec, snapshot: Sna
   const { clients, queue, signal } = ctx;
   const opts = signal ? { abortSignal: signal } : {};
   const errors: ReadError[] = [];
-  const run = <T>(resourceId: string, fn: () => Promise<T>): Promise<T | undefined> =>
-    queue.add(async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        errors.push(toReadError(resourceId, err));
-        return undefined;
-      }
-    });
+  const run = guardedReads(queue, errors);
 
   const scopeId = snapshot.scope?.id ?? spec.privateLinkScope.resourceId;
   const scope = parseArmId(scopeId);

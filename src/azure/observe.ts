@@ -7,7 +7,7 @@ import { toArcAgentExtension } from './arc.ts';
 import { collect, resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { toAssociation, toEndpoint, toRule, toScope, toVmAgentExtension, toWorkspace } from './convert.ts';
-import { toReadError } from './errors.ts';
+import { guardedReads, toReadError } from './errors.ts';
 import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
 import { dedupe, discoverTargets } from './targets.ts';
 import type { ServiceTraits } from './targets.ts';
@@ -33,15 +33,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   const { clients, queue, signal } = ctx;
   const opts = signal ? { abortSignal: signal } : {};
   const errors: ReadError[] = [];
-  const run = <T>(resourceId: string, fn: () => Promise<T>): Promise<T | undefined> =>
-    queue.add(async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        errors.push(toReadError(resourceId, err));
-        return undefined;
-      }
-    });
+  const run = guardedReads(queue, errors);
 
   // Agent extension re-reads queue behind every list, so discovery and bulk reads never wait for them.
   const runLater = <T>(resourceId: string, fn: () => Promise<T>): Promise<T | undefined> =>
