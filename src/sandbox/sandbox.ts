@@ -18,7 +18,8 @@ import { associated, capacityOf, flexibleInstances, SEED_STORY } from './estate.
 import type { MachineView } from './estate.ts';
 import { listenForKeys } from './keys.ts';
 import { alsoLinkTo, linkNetworkToZones, nameAgentIdentity, requestReconcile } from './operator.ts';
-import { allCompliant, converged, remainingWork, TopologyWatch } from './watch.ts';
+import { configured, converged, remainingWork, TopologyWatch } from './watch.ts';
+import { allDelivering, delivering, guestFinding, guestReported, placeNewMachines, startAgents, startSilencedAgent } from './agents.ts';
 
 export type SandboxMode = 'interactive' | 'non-interactive' | 'env-only';
 
@@ -64,6 +65,7 @@ function azureSettings(arm: RunningEmulator, principal: Principal | undefined): 
     tenantId: arm.tenantId,
     clientId: principal?.clientId ?? arm.clientId,
     clientSecret: principal?.clientSecret ?? arm.clientSecret,
+    logAnalyticsEndpoint: arm.logAnalytics.endpoint,
   };
 }
 
@@ -172,6 +174,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
   let controller: ControllerProcess | undefined;
   let watch: TopologyWatch | undefined;
   let stopKeys = (): void => undefined;
+  let stopAgents = (): void => undefined;
   // The deadline aborts the run like Ctrl-C, but counts as a failure.
   const run = new AbortController();
   const stop = (): void => run.abort();
@@ -208,6 +211,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     }, options.timeoutMs);
     arm = await emulator(out, estatePath, work.file('emulator'), options.principal ? [options.principal] : []);
     printStory(out, arm.store);
+    stopAgents = startAgents(out, arm);
     const azure = azureSettings(arm, options.principal);
     if (options.mode === 'env-only') {
       printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, envOnly: true, binDirectory: bin });
@@ -269,6 +273,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       out.stage(`Scaling vmss-flex-web out: ${before} -> ${before + options.scaleOut} instances (Flexible: new instances inherit no associations)`);
       out.resetClock(timings.controlPlaneUp);
       const fresh = scaleOut(out, store, options.scaleOut);
+      placeNewMachines(arm);
       timings.scaledOut = Date.now();
       const allAssociated = (): boolean => fresh.every((m) => flexibleInstances(store, scaleSet, SEED_STORY.workloadGroup).some((x) => x.id === m.id && associated(x)));
       if (!(await watch.until((t) => converged(t, total) && allAssociated(), run.signal))) return ended();
@@ -292,10 +297,25 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     const requested = await requestReconcile(kubeConfig, NAMESPACE, topology.metadata.name);
     out.event(`kubectl annotate mtopo ${topology.metadata.name} --overwrite ${RECONCILE_REQUESTED_AT}=${requested}`);
     out.line('(the annotation asks the controller to look again now instead of at the next resync, 10m here)', 'dim');
-    if (!(await watch.until((t) => allCompliant(t, machinesNow), run.signal))) return ended();
+    if (!(await watch.until((t) => configured(t, machinesNow), run.signal))) return ended();
     timings.allCompliant = Date.now();
     await watch.flushEvents();
     out.event(`all-compliant: ${seconds(timings.allCompliant - timings.controlPlaneUp)} after the control plane was up`, 'good');
+
+    out.stage('Data flowing (the controller reads law-central every evidence.interval: heartbeats and each rule\'s table, per machine)');
+    out.resetClock(timings.controlPlaneUp);
+    if (!(await watch.until((t) => delivering(t, machinesNow - 1) && guestReported(t), run.signal))) return ended();
+    timings.delivering = Date.now();
+    await watch.flushEvents();
+    out.event(`${machinesNow - 1} of ${machinesNow} machines Delivering ${seconds(timings.delivering - timings.allCompliant)} after the last repair`, 'good');
+    const guest = guestFinding(watch.latest);
+    out.line(`${guest?.code ?? ''} (stage ${guest?.stage ?? ''}): ${guest?.message ?? ''}`, 'warn');
+    startSilencedAgent(out, arm);
+    timings.guestFixed = Date.now();
+    if (!(await watch.until((t) => allDelivering(t), run.signal))) return ended();
+    timings.allDelivering = Date.now();
+    await watch.flushEvents();
+    out.event(`all ${machinesNow} machines Delivering, Ready=True: ${seconds(timings.allDelivering - timings.guestFixed)} after the agent started`, 'good');
     clearTimeout(timer);
     await watch.stop();
     printSummary(out, { store: arm.store, topology: watch.latest, timings });
@@ -316,6 +336,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     return 1;
   } finally {
     stopKeys();
+    stopAgents();
     clearTimeout(timer);
     options.signal.removeEventListener('abort', stop);
     out.stage('Tearing down');
