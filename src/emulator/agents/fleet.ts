@@ -38,7 +38,8 @@ function machine(r: StoredResource, instances: number): Machine {
 
 function arcMachine(r: StoredResource): Machine {
   const p = (r.body.properties ?? {}) as Json;
-  const os = String(p.osType ?? p.osName ?? '').toLowerCase();
+  const reported = p.osType ?? p.osName;
+  const os = typeof reported === 'string' ? reported.toLowerCase() : '';
   return { id: r.id, computer: String(r.body.name), osType: os === 'windows' ? 'Windows' : 'Linux', resource: r, instances: 1 };
 }
 
