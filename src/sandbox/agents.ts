@@ -1,5 +1,8 @@
 // The agents of the sandbox's estate: the emulator's agent fleet, run on the sandbox's clock, sends what each
 // machine's configuration lets it send; one machine is silenced for a reason only its guest shows.
+import tls from 'node:tls';
+import { ClientSecretCredential } from '@azure/identity';
+import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import type { MonitoringTopology } from '../api/types.ts';
 import type { RunningEmulator } from '../emulator/index.ts';
 import { SEED_STORY } from './estate.ts';
@@ -40,6 +43,23 @@ export function startSilencedAgent(out: Output, arm: RunningEmulator): void {
   out.line(`${nameOf(GUEST_SILENCED)}'s administrator follows the checklist: the agent service is not running, and starts it:`, 'dim');
   arm.logAnalytics.setGuestFault(GUEST_SILENCED, undefined);
   out.event(`${nameOf(GUEST_SILENCED)}: systemctl start azuremonitoragent (in the guest)`, 'good');
+}
+
+/**
+ * What a person sees in Log Analytics for one machine: its heartbeats in law-central since the estate started,
+ * read with the official query client as the emulator's own principal (not the controller's).
+ */
+export async function heartbeatsOf(arm: RunningEmulator, machineId: string): Promise<number> {
+  if (!tls.getCACertificates('default').includes(arm.caCertPem)) {
+    tls.setDefaultCACertificates([...tls.getCACertificates('default'), arm.caCertPem]);
+  }
+  const credential = new ClientSecretCredential(arm.tenantId, arm.clientId, arm.clientSecret, { authorityHost: arm.authorityHost, disableInstanceDiscovery: true });
+  const logs = new LogsQueryClient(credential, { endpoint: arm.logAnalytics.endpoint, retryOptions: { maxRetries: 0 } });
+  const workspace = arm.store.get(SEED_STORY.workspace)?.properties as { customerId?: string } | undefined;
+  const query = `Heartbeat | where _ResourceId =~ '${machineId.replace(/'/g, '')}' | summarize Heartbeats = count()`;
+  const result = await logs.queryWorkspace(workspace?.customerId ?? '', query, { duration: 'P1D' });
+  if (result.status !== LogsQueryResultStatus.Success) throw new Error(`Log Analytics: ${result.partialError.message}`);
+  return Number(result.tables[0]?.rows[0]?.[0] ?? 0);
 }
 
 function condition(t: MonitoringTopology | undefined, type: string): { status: string } | undefined {

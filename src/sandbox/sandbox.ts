@@ -19,7 +19,7 @@ import type { MachineView } from './estate.ts';
 import { listenForKeys } from './keys.ts';
 import { alsoLinkTo, linkNetworkToZones, nameAgentIdentity, requestReconcile } from './operator.ts';
 import { configured, converged, remainingWork, TopologyWatch } from './watch.ts';
-import { allDelivering, delivering, guestFinding, guestReported, placeNewMachines, startAgents, startSilencedAgent } from './agents.ts';
+import { allDelivering, delivering, guestFinding, guestReported, heartbeatsOf, placeNewMachines, startAgents, startSilencedAgent } from './agents.ts';
 
 export type SandboxMode = 'interactive' | 'non-interactive' | 'env-only';
 
@@ -104,6 +104,7 @@ async function resolveAmbiguousIdentity(out: Output, arm: RunningEmulator): Prom
     identityId: SEED_STORY.agentIdentity,
   };
   out.line(`${choice.vmName} has two user-assigned identities (uami-ama, uami-app) and its agent names neither: AmbiguousIdentity.`, 'dim');
+  out.line(`Log Analytics (law-central): ${await heartbeatsOf(arm, vm)} heartbeats from ${choice.vmName} so far: its agent gets no token`, 'dim');
   out.line(`The person who owns the machine picks ${nameOf(choice.identityId)} and names it in the agent extension's settings:`, 'dim');
   const command = await nameAgentIdentity(arm, choice);
   out.event(command);
@@ -293,6 +294,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     out.resetClock(timings.controlPlaneUp);
     const machinesNow = watch.latest?.status?.instances?.total ?? 0;
     await resolveAmbiguousIdentity(out, arm);
+    timings.identityNamed = Date.now();
     reconnectArcAgent(out, arm);
     const requested = await requestReconcile(kubeConfig, NAMESPACE, topology.metadata.name);
     out.event(`kubectl annotate mtopo ${topology.metadata.name} --overwrite ${RECONCILE_REQUESTED_AT}=${requested}`);
@@ -307,7 +309,8 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     if (!(await watch.until((t) => delivering(t, machinesNow - 1) && guestReported(t), run.signal))) return ended();
     timings.delivering = Date.now();
     await watch.flushEvents();
-    out.event(`${machinesNow - 1} of ${machinesNow} machines Delivering ${seconds(timings.delivering - timings.allCompliant)} after the last repair`, 'good');
+    out.event(`${machinesNow - 1} of ${machinesNow} machines Delivering ${seconds(timings.delivering - timings.identityNamed)} after the last repair (vm-windows-02's identity named)`, 'good');
+    out.line(`Log Analytics (law-central): ${await heartbeatsOf(arm, SEED_STORY.ambiguousVm)} heartbeats from ${nameOf(SEED_STORY.ambiguousVm)} now that its identity is named`, 'good');
     const guest = guestFinding(watch.latest);
     out.line(`${guest?.code ?? ''} (stage ${guest?.stage ?? ''}): ${guest?.message ?? ''}`, 'warn');
     startSilencedAgent(out, arm);

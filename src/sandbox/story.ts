@@ -16,6 +16,8 @@ export interface Timings {
   scaledOut?: number;
   scaleOutAssociated?: number;
   allCompliant?: number;
+  /** The last repair: the person names vm-windows-02's identity. */
+  identityNamed?: number;
   /** Every machine but the one its guest silences Delivering. */
   delivering?: number;
   guestFixed?: number;
@@ -104,7 +106,7 @@ export function printSummary(out: Output, input: SummaryInput): void {
     out.line(`scale-out -> new instances associated: ${seconds(timings.scaleOutAssociated - timings.scaledOut)}`, 'good');
   }
   if (timings.allCompliant !== undefined) out.line(`control plane up -> all-compliant: ${seconds(timings.allCompliant - timings.controlPlaneUp)}`, 'good');
-  if (timings.allCompliant !== undefined && timings.delivering !== undefined) out.line(`last repair -> every machine Delivering (but the one its guest silences): ${seconds(timings.delivering - timings.allCompliant)}`, 'good');
+  if (timings.identityNamed !== undefined && timings.delivering !== undefined) out.line(`last repair -> every machine Delivering (but the one its guest silences): ${seconds(timings.delivering - timings.identityNamed)}`, 'good');
   if (timings.guestFixed !== undefined && timings.allDelivering !== undefined) out.line(`agent started in the guest -> Delivering: ${seconds(timings.allDelivering - timings.guestFixed)}`, 'good');
 }
 
