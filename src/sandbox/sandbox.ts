@@ -326,8 +326,8 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
 
     printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, metricsPort, logPath, name: topology.metadata.name, binDirectory: bin });
     out.stage('Watching for changes');
-    const store = arm.store;
-    stopKeys = listenForKeys({ s: () => void scaleOut(out, store, 5), q: stop }, stop);
+    const running = arm;
+    stopKeys = listenForKeys({ s: () => { scaleOut(out, running.store, 5); placeNewMachines(running); }, q: stop }, stop);
     out.line(process.stdin.isTTY ? 'Press s to scale vmss-flex-web out by 5 more; q or Ctrl-C stops everything and cleans up.' : 'Ctrl-C stops everything and cleans up.');
     watch.start();
     await sleep(2 ** 31 - 1, run.signal);
