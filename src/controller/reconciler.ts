@@ -3,7 +3,7 @@
 // reads them all and the reporter writes status and events.
 import type { Logger } from 'pino';
 
-import type { MonitoringTopology, MonitoringTopologyStatus, OwnedScopedResource } from '../api/types.ts';
+import type { MonitoringTopology, MonitoringTopologyStatus } from '../api/types.ts';
 import { ConditionType, RECONCILE_REQUESTED_AT } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
 import { checkDnsBoundary, countStates, deliveries, deliveryFindings, deliveryRulesOf, evidenceAsks, outcomeFindings, stallingFindings } from '../findings/index.ts';
@@ -14,11 +14,11 @@ import type { FinalizerWriter } from '../kube/finalizer.ts';
 import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
 import type { ConditionInput, StatusWriter } from '../kube/status.ts';
 import { mergeConditions } from '../kube/status.ts';
-import { idKey } from '../model/index.ts';
 import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
 import { nextSources } from '../plan/prune.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
 import { durationOr } from './duration.ts';
+import { expectedAssociations, updateInventory } from './inventory.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import { networkStep } from './network.ts';
 import { StepError, finished, next, stop } from './pass.ts';
@@ -49,6 +49,8 @@ export interface ReconcilerDeps {
   enqueue?: (key: string) => void;
   /** Called after observe with the target machine ids (seeds the discovery pass). */
   observedTargets?: (key: string, machineIds: string[]) => void;
+  /** Called after act with the associations through the spec's rules and endpoint that now exist (seeds discovery). */
+  observedAssociations?: (key: string, associationIds: string[]) => void;
   /** Delay of the confirming pass after changes were applied. */
   confirmAfterMs?: number;
   /** A pass running longer than this shows Reconciling=True while it runs (default 10 s). */
@@ -338,8 +340,12 @@ export class Reconciler {
 
   async #act(pass: Pass): Promise<StepOutcome> {
     const actions = pass.plan?.actions ?? [];
-    if (pass.topology.spec.mode === 'Audit' || actions.length === 0) return next();
+    if (pass.topology.spec.mode === 'Audit' || actions.length === 0) {
+      this.#expectAssociations(pass);
+      return next();
+    }
     pass.outcomes = await this.#deps.gateway.act(actions);
+    this.#expectAssociations(pass);
     const findings = outcomeFindings(pass.outcomes);
     pass.findings.push(...findings);
     pass.inventory = updateInventory(pass.inventory, pass.outcomes);
@@ -349,6 +355,14 @@ export class Reconciler {
       transient && new StepError('Generic', `act: ${transient.error?.message ?? 'unknown error'}`),
       stallers.length > 0 ? new StepError('Stalling', stallers[0]?.message ?? '', { findings: stallers }) : undefined,
     );
+  }
+
+  /** What discovery compares its lists with: the associations seen through the spec's rules and endpoint, after this pass's writes. */
+  #expectAssociations(pass: Pass): void {
+    const report = this.#deps.observedAssociations;
+    if (!report || !pass.snapshot) return;
+    const spec = pass.topology.spec;
+    report(pass.key, expectedAssociations(pass.snapshot, [...spec.dataCollectionRules.map((r) => r.resourceId), spec.configurationEndpoint.resourceId], pass.outcomes));
   }
 
   /**
@@ -424,19 +438,3 @@ export function isTransient(outcome: ActionOutcome): boolean {
   if (status === undefined) return true;
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }
-
-/** The inventory after a pass: what was added is recorded, what was removed is forgotten. */
-export function updateInventory(inventory: OwnedScopedResource[], outcomes: ActionOutcome[]): OwnedScopedResource[] {
-  const key = (r: { scopeId: string; linkedResourceId: string }): string => `${idKey(r.scopeId)}|${idKey(r.linkedResourceId)}`;
-  const out = new Map(inventory.map((r) => [key(r), r]));
-  for (const { action, ok } of outcomes) {
-    if (!ok) continue;
-    if (action.kind === 'AddScopedResource') {
-      out.set(key(action), { scopeId: action.scopeId, name: action.name, linkedResourceId: action.linkedResourceId });
-    } else if (action.kind === 'RemoveScopedResource') {
-      out.delete(key(action));
-    }
-  }
-  return [...out.values()];
-}
-
