@@ -59,9 +59,8 @@ describe('reconciler: spec edits', () => {
 
     // Drop the perf rule and vm-c. prune is off: nothing is removed now.
     await updateSpec(ns, 'topo', (s) => ({ ...s, dataCollectionRules: [{ resourceId: estateIds.rule }], targets: { virtualMachines: ['vm-a', 'vm-b'].map(estateIds.vm) } }));
-    const edited = await waitForReady(ns, 'topo');
+    await waitForReady(ns, 'topo');
     expect(marked(leak, 'vm-c')).toHaveLength(3);
-    expect(edited.status?.inventory?.dataCollectionRules?.map((r) => r.toLowerCase())).toContain(estateIds.perfRule.toLowerCase());
 
     await deleteTopology(ns, 'topo');
     await vi.waitFor(async () => expect(await getTopology(ns, 'topo')).toBeUndefined(), { timeout: 30_000, interval: 100 });
