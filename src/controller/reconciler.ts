@@ -242,7 +242,7 @@ export class Reconciler {
       // Every rule and endpoint this topology ever used is listed: what it made for a rule or machine since dropped counts too.
       const snapshot = await this.#deps.gateway.observe(spec, undefined, { alsoList: pass.sources });
       // A read that failed may hide an association or link this topology made: keep the finalizer and say why.
-      const unread = snapshot.errors.filter((e) => e.code === 'Failed' || e.code === 'Forbidden' || e.code === 'Malformed');
+      const unread = snapshot.errors.filter((e) => e.code === 'Failed' || e.code === 'Forbidden');
       if (unread.length > 0) {
         const first = unread[0];
         const why = `${unread.length} read(s) failed, e.g. ${first?.resourceId ?? ''}: ${first?.message ?? ''}`;
