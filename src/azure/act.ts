@@ -7,7 +7,10 @@ import { resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { describeError, isAbort, isNotFound, toActionError } from './errors.ts';
 import type { ActionOutcome } from './gateway.ts';
-import { isType, parseArmId, ResourceTypes } from '../model/index.ts';
+import { CHANGED_SINCE_OBSERVED, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
+import type { ObservedAssociation } from '../model/index.ts';
+import { isOwnedBy, parseOwnerMarker } from '../plan/index.ts';
+import { toAssociation } from './convert.ts';
 
 export interface ActContext {
   clients: ArmClientCache;
@@ -114,12 +117,7 @@ async function perform(action: Action, ctx: ActContext): Promise<void> {
     }
     case 'CreateRuleAssociation':
     case 'CreateEndpointAssociation': {
-      const sub = subscriptionOf(action.resourceId);
-      const body =
-        action.kind === 'CreateRuleAssociation'
-          ? { dataCollectionRuleId: action.dataCollectionRuleId, description: action.description }
-          : { dataCollectionEndpointId: action.dataCollectionEndpointId, description: action.description };
-      await ctx.clients.for(sub).monitor.dataCollectionRuleAssociations.create(resourceUri(action.resourceId), action.name, { ...opts, body });
+      await createAssociation(action, ctx, opts);
       return;
     }
     case 'DeleteAssociation': {
@@ -143,6 +141,69 @@ async function perform(action: Action, ctx: ActContext): Promise<void> {
         .pollUntilDone();
       return;
     }
+  }
+}
+
+type AssociationCreate = Extract<Action, { kind: 'CreateRuleAssociation' | 'CreateEndpointAssociation' }>;
+
+/** The association under that name now, or undefined when there is none. */
+async function readAssociation(action: AssociationCreate, ctx: ActContext, opts: { abortSignal?: AbortSignal }): Promise<ObservedAssociation | undefined> {
+  try {
+    const raw = await ctx.clients.for(subscriptionOf(action.resourceId)).monitor.dataCollectionRuleAssociations.get(resourceUri(action.resourceId), action.name, opts);
+    return toAssociation(raw);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+function pointsWhereWanted(found: ObservedAssociation, action: AssociationCreate): boolean {
+  return action.kind === 'CreateRuleAssociation'
+    ? sameId(found.dataCollectionRuleId, action.dataCollectionRuleId)
+    : sameId(found.dataCollectionEndpointId, action.dataCollectionEndpointId);
+}
+
+/** The write lost a race: someone else's association holds the name now. It is reported, never overwritten. */
+export class ChangedSinceObserved extends Error {
+  readonly code = CHANGED_SINCE_OBSERVED;
+  readonly statusCode = 412;
+  readonly found: ObservedAssociation | undefined;
+  constructor(action: AssociationCreate, found: ObservedAssociation | undefined) {
+    const points = found?.dataCollectionRuleId ?? found?.dataCollectionEndpointId;
+    super(
+      `${action.name} on ${action.resourceId} was created by someone else after it was read${points ? ` (it points to ${points})` : ''}; it is left untouched`,
+    );
+    this.found = found;
+  }
+}
+
+/**
+ * Creates an association without ever overwriting one a person made since observe read the machine: the one
+ * association is read again just before the PUT (the association API declares no conditional headers, so this
+ * read is what holds on Azure), and the PUT still says If-None-Match: * (or If-Match on our own) in case a
+ * provider honours it. A race lost inside that last window answers 412 where the headers are honoured.
+ */
+async function createAssociation(action: AssociationCreate, ctx: ActContext, opts: { abortSignal?: AbortSignal }): Promise<void> {
+  const found = await readAssociation(action, ctx, opts);
+  let condition: Record<string, string> = { 'If-None-Match': '*' };
+  if (found) {
+    const ours = parseOwnerMarker(action.description);
+    if (!ours || !isOwnedBy(found.description, ours)) throw new ChangedSinceObserved(action, found);
+    // Ours and already right (another pass got there first): nothing to write.
+    if (pointsWhereWanted(found, action)) return;
+    condition = found.etag ? { 'If-Match': found.etag } : {};
+  }
+  const body =
+    action.kind === 'CreateRuleAssociation'
+      ? { dataCollectionRuleId: action.dataCollectionRuleId, description: action.description }
+      : { dataCollectionEndpointId: action.dataCollectionEndpointId, description: action.description };
+  try {
+    await ctx.clients
+      .for(subscriptionOf(action.resourceId))
+      .monitor.dataCollectionRuleAssociations.create(resourceUri(action.resourceId), action.name, { ...opts, body, requestOptions: { headers: condition } });
+  } catch (err) {
+    if (describeError(err).statusCode === 412) throw new ChangedSinceObserved(action, undefined);
+    throw err;
   }
 }
 

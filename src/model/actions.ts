@@ -1,6 +1,6 @@
 // The idempotent actions that converge Azure toward a spec: planned by src/plan, executed by src/azure.
 import type { AccessMode } from '../api/types.ts';
-import type { ObservedScope } from './snapshot.ts';
+import type { ObservedAssociation, ObservedScope } from './snapshot.ts';
 
 export type Action =
   | {
@@ -60,11 +60,16 @@ export function actionTarget(a: Action): string {
   }
 }
 
+/** The code of a create that found someone else's association under its name just before writing. */
+export const CHANGED_SINCE_OBSERVED = 'ChangedSinceObserved';
+
 export interface ActionError {
-  /** ARM error code, e.g. `AuthorizationFailed`, `ResourceNotFound`, `TooManyRequests`. */
+  /** ARM error code, e.g. `AuthorizationFailed`, `ResourceNotFound`, `TooManyRequests`, or `ChangedSinceObserved`. */
   code: string;
   message: string;
   status?: number;
+  /** For `ChangedSinceObserved`: the association found in the way, when the read before the write saw it. */
+  found?: ObservedAssociation;
 }
 
 /** What executing one action did: done, or failed with ARM's answer. */
