@@ -68,6 +68,8 @@ const AREA_OF_CODE: Partial<Record<FindingCode, Area>> = {
 
 /** The area a finding belongs to; Azure errors go by the resource they are about. */
 export function areaOfFinding(f: Finding): Area {
+  // Shared settings are a scope's access modes or an agent's identity: the resource says which.
+  if (f.code === 'SharedSettingConflict') return isType(f.resourceId, ResourceTypes.privateLinkScope) ? 'scope' : 'identity';
   const area = AREA_OF_CODE[f.code];
   if (area) return area;
   if (f.code === 'ReferencedResourceNotFound' || f.code === 'AuthorizationFailed' || f.code === 'ArmRequestFailed') {

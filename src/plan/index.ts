@@ -10,6 +10,7 @@ import type { Action, ObservedMachine } from '../model/index.ts';
 import type { Plan, PlanInput } from './types.ts';
 import { ruleFindings } from './rules.ts';
 import { planScope } from './scope.ts';
+export { specLinks } from './scope.ts';
 import { unmatchedSelectorFindings, withinTargets } from './targets.ts';
 
 export { actionTarget } from '../model/index.ts';
