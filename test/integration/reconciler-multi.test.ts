@@ -73,7 +73,7 @@ describe('reconciler: two topologies declaring different access modes for one sc
     await createTopology(
       nsModes.name,
       'open',
-      estateSpec({ virtualMachines: [estateIds.vm('vm-m2')] }, { privateLinkScope: { ...estateSpec([]).privateLinkScope, accessModes: { ingestion: 'Open', query: 'PrivateOnly' } } }),
+      estateSpec({ virtualMachines: [estateIds.vm('vm-m2')] }, { privateLinkScope: { ...estateSpec({}).privateLinkScope, accessModes: { ingestion: 'Open', query: 'PrivateOnly' } } }),
     );
     for (const [name, other] of [['private', 'open'], ['open', 'private']] as const) {
       const t = await waitForTopology(nsModes.name, name, (x) => {
