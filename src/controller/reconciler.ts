@@ -14,7 +14,7 @@ import type { FinalizerWriter } from '../kube/finalizer.ts';
 import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
 import type { ConditionInput, StatusWriter } from '../kube/status.ts';
 import { mergeConditions } from '../kube/status.ts';
-import { idKey } from '../model/index.ts';
+import { idKey, isTransientError } from '../model/index.ts';
 import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
 import { specLinks } from '../plan/index.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
@@ -420,9 +420,7 @@ export class Reconciler {
 
 /** Throttling, server errors, conflicts and network failures are retried; 4xx answers about the spec are not. */
 export function isTransient(outcome: ActionOutcome): boolean {
-  const status = outcome.error?.status;
-  if (status === undefined) return true;
-  return status === 408 || status === 409 || status === 429 || status >= 500;
+  return isTransientError(outcome.error);
 }
 
 /** The inventory after a pass: what was added is recorded, what was removed is forgotten. */

@@ -1,6 +1,6 @@
 // Findings from what acting did: a failed write says what to fix, and whether the spec can be met as it stands.
 import type { Finding, FindingCode } from '../api/types.ts';
-import { actionTarget, CHANGED_SINCE_OBSERVED } from '../model/index.ts';
+import { actionTarget, CHANGED_SINCE_OBSERVED, isTransientError } from '../model/index.ts';
 import type { Action, ActionError, ActionOutcome } from '../model/index.ts';
 import { associationNameTaken, configurationEndpointConflict } from './associations.ts';
 import { describe, finding, stageOfResource } from './finding.ts';
@@ -33,7 +33,10 @@ export function outcomeFindings(outcomes: readonly ActionOutcome[]): Finding[] {
       if (error?.status === 404) {
         return finding('ReferencedResourceNotFound', 'Error', target, stageOfResource(target), `${detail}. Check that the resources the spec names exist.`);
       }
-      return finding('ArmRequestFailed', 'Error', target, stageOfResource(target), `${detail}. It is retried with backoff.`);
+      const next = isTransientError(error)
+        ? 'It is retried with backoff.'
+        : 'Azure refused the request itself: it is not retried before the next resync, a spec change or a reconcile request.';
+      return finding('ArmRequestFailed', 'Error', target, stageOfResource(target), `${detail}. ${next}`);
     });
 }
 

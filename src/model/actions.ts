@@ -78,3 +78,13 @@ export interface ActionOutcome {
   ok: boolean;
   error?: ActionError;
 }
+
+/**
+ * An answer worth retrying soon (with backoff): no answer at all (network error, timeout), a timeout, a conflict,
+ * throttling or a server error. Any other 4xx is about the request itself and waits for the next resync.
+ */
+export function isTransientError(error: ActionError | undefined): boolean {
+  const status = error?.status;
+  if (status === undefined) return true;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}

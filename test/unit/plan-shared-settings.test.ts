@@ -99,4 +99,12 @@ describe('a create that lost a race', () => {
     expect(endpoint?.message).toContain('dce-other');
     expect(rule).toMatchObject({ code: 'AssociationNameTaken', resourceId: m });
   });
+
+  it('says whether a failed write is retried with backoff or waits for the next resync, as the reconciler does', () => {
+    const action = { kind: 'UpdateAccessModes' as const, scopeId: ids.scope(), ingestionAccessMode: 'Open' as const, queryAccessMode: 'Open' as const, exclusions: [], reason: '' };
+    const say = (status: number | undefined) => outcomeFindings([{ action, ok: false, error: { code: 'X', message: 'm', ...(status === undefined ? {} : { status }) } }])[0]?.message ?? '';
+    for (const status of [undefined, 408, 409, 429, 500, 503]) expect(say(status)).toContain('retried with backoff');
+    for (const status of [400, 412, 422]) expect(say(status)).toContain('not retried before the next resync');
+  });
 });
+
