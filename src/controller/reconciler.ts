@@ -307,7 +307,7 @@ export class Reconciler {
     if (!pass.snapshot) return stop();
     const plan = this.#deps.plan(this.#planInput(pass, pass.snapshot));
     pass.plan = plan;
-    this.#deps.registry.claimLinks(pass.key, plan.desiredScopedResources);
+    this.#deps.registry.claimLinks(pass.key, plan.desiredScopedResources, pass.topology.spec.mode === 'Audit');
     pass.findings.push(...plan.findings);
     const failedRead = pass.snapshot.errors.find((e) => e.code === 'Failed');
     const stallers = stallingFindings(plan.findings);
@@ -409,10 +409,10 @@ export class Reconciler {
     };
   }
 
-  /** What the other topologies' last plans wanted, and what their specs name (for those that have not run a pass yet). */
+  /** What the other Enforce topologies' last plans wanted, and what their specs name (for those that have not run a pass yet). */
   #linksNeededByOthers(key: string): { scopeId: string; linkedResourceId: string }[] {
     const fromSpecs = (this.#deps.list?.() ?? []).flatMap((t) =>
-      t.metadata.namespace === undefined || `${t.metadata.namespace}/${t.metadata.name ?? ''}` === key || isDeleting(t) ? [] : specLinks(t.spec),
+      t.metadata.namespace === undefined || `${t.metadata.namespace}/${t.metadata.name ?? ''}` === key || isDeleting(t) || t.spec.mode === 'Audit' ? [] : specLinks(t.spec),
     );
     return [...this.#deps.registry.linksNeededByOthers(key), ...fromSpecs];
   }

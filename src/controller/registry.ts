@@ -26,8 +26,8 @@ export class TopologyRegistry {
   readonly #claims = new Map<string, Set<string>>();
   readonly #boundaries = new Map<string, DnsBoundaryMember>();
   readonly #declarations = new Map<string, Declared>();
-  // topology key -> the scope links its last plan wanted
-  readonly #links = new Map<string, ScopeLink[]>();
+  // topology key -> the scope links its last plan wanted (and whether it is an Audit topology)
+  readonly #links = new Map<string, { links: ScopeLink[]; audit: boolean }>();
 
   /**
    * Records what a topology declares about shared resources (its scope's access modes, its agents' identity).
@@ -62,20 +62,20 @@ export class TopologyRegistry {
   }
 
   /** Records the scope links a topology's plan wants (deletion and pruning of the others keep them). */
-  claimLinks(topology: string, links: readonly ScopeLink[]): void {
-    this.#links.set(topology, links.map((l) => ({ scopeId: l.scopeId, linkedResourceId: l.linkedResourceId })));
+  claimLinks(topology: string, links: readonly ScopeLink[], audit = false): void {
+    this.#links.set(topology, { links: links.map((l) => ({ scopeId: l.scopeId, linkedResourceId: l.linkedResourceId })), audit });
   }
 
-  /** Links the other topologies want. */
+  /** Links the other (Enforce) topologies want: an Audit topology never keeps an Enforce one from cleaning up. */
   linksNeededByOthers(topology: string): ScopeLink[] {
-    return [...this.#links].flatMap(([t, links]) => (t === topology ? [] : links));
+    return [...this.#links].flatMap(([t, { links, audit }]) => (t === topology || audit ? [] : links));
   }
 
-  /** Other topologies whose links touch one of the scopes this one links to. */
+  /** Other topologies (Audit ones included: their status follows too) whose links touch a scope this one links to. */
   sharingScopes(topology: string): string[] {
-    const mine = new Set((this.#links.get(topology) ?? []).map((l) => idKey(l.scopeId)));
+    const mine = new Set((this.#links.get(topology)?.links ?? []).map((l) => idKey(l.scopeId)));
     const out: string[] = [];
-    for (const [t, links] of this.#links) if (t !== topology && links.some((l) => mine.has(idKey(l.scopeId)))) out.push(t);
+    for (const [t, { links }] of this.#links) if (t !== topology && links.some((l) => mine.has(idKey(l.scopeId)))) out.push(t);
     return out;
   }
 

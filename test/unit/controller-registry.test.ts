@@ -76,6 +76,11 @@ describe('TopologyRegistry: shared declarations and links', () => {
     r.claimLinks('ns/b', []);
     expect(r.sharingScopes('ns/a')).toEqual([]);
     r.claimLinks('ns/b', [{ scopeId: scope, linkedResourceId: ws }]);
+    // An Audit topology's links wake it when the scope changes, but never keep an Enforce topology's link.
+    r.claimLinks('ns/audit', [{ scopeId: scope, linkedResourceId: '/ws/other' }], true);
+    expect(r.sharingScopes('ns/a')).toEqual(['ns/b', 'ns/audit']);
+    expect(r.linksNeededByOthers('ns/a').map((l) => l.linkedResourceId)).toEqual([ws, ws]);
+    r.claimLinks('ns/audit', []);
     expect(r.release('ns/a')).toEqual(['ns/b']);
     expect(r.linksNeededByOthers('ns/b')).toEqual([{ scopeId: '/other/scope', linkedResourceId: ws }]);
   });
