@@ -3,11 +3,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { Action } from '../model/index.ts';
-import { resourceUri } from './clients.ts';
+import { collect, resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { describeError, isAbort, isNotFound, toActionError } from './errors.ts';
 import type { ActionOutcome } from './gateway.ts';
-import { CHANGED_SINCE_OBSERVED, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
+import { CHANGED_SINCE_OBSERVED, idKey, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
 import type { ObservedAssociation } from '../model/index.ts';
 import { isOwnedBy, parseOwnerMarker } from '../plan/index.ts';
 import { toAssociation } from './convert.ts';
@@ -55,12 +55,13 @@ async function unlessGone(deletion: Promise<unknown>): Promise<void> {
 }
 
 export async function act(actions: Action[], ctx: ActContext): Promise<ActionOutcome[]> {
+  const rereads: Rereads = new Map();
   return Promise.all(
     actions.map((action) =>
       ctx.queue.add(async (): Promise<ActionOutcome> => {
         if (ctx.signal?.aborted) return { action, ok: false, error: { code: 'Aborted', message: 'the reconcile was cancelled' } };
         try {
-          await perform(action, ctx);
+          await perform(action, ctx, rereads);
           ctx.logger.debug({ action: action.kind, reason: action.reason }, 'ARM action done');
           return { action, ok: true };
         } catch (err) {
@@ -73,7 +74,7 @@ export async function act(actions: Action[], ctx: ActContext): Promise<ActionOut
   );
 }
 
-async function perform(action: Action, ctx: ActContext): Promise<void> {
+async function perform(action: Action, ctx: ActContext, rereads: Rereads): Promise<void> {
   const opts = ctx.signal ? { abortSignal: ctx.signal } : {};
   const lro = ctx.lroPollIntervalMs !== undefined ? { ...opts, updateIntervalInMs: ctx.lroPollIntervalMs } : opts;
   switch (action.kind) {
@@ -117,7 +118,7 @@ async function perform(action: Action, ctx: ActContext): Promise<void> {
     }
     case 'CreateRuleAssociation':
     case 'CreateEndpointAssociation': {
-      await createAssociation(action, ctx, opts);
+      await createAssociation(action, ctx, opts, rereads);
       return;
     }
     case 'DeleteAssociation': {
@@ -146,15 +147,26 @@ async function perform(action: Action, ctx: ActContext): Promise<void> {
 
 type AssociationCreate = Extract<Action, { kind: 'CreateRuleAssociation' | 'CreateEndpointAssociation' }>;
 
+/**
+ * The associations on each machine about to get one, read again just before writing: one list per machine
+ * written to (its rule and endpoint creates share it), never one per machine left alone.
+ */
+type Rereads = Map<string, Promise<ObservedAssociation[]>>;
+
 /** The association under that name now, or undefined when there is none. */
-async function readAssociation(action: AssociationCreate, ctx: ActContext, opts: { abortSignal?: AbortSignal }): Promise<ObservedAssociation | undefined> {
-  try {
-    const raw = await ctx.clients.for(subscriptionOf(action.resourceId)).monitor.dataCollectionRuleAssociations.get(resourceUri(action.resourceId), action.name, opts);
-    return toAssociation(raw);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
+async function readAssociation(action: AssociationCreate, ctx: ActContext, opts: { abortSignal?: AbortSignal }, rereads: Rereads): Promise<ObservedAssociation | undefined> {
+  const key = idKey(action.resourceId);
+  let listed = rereads.get(key);
+  if (!listed) {
+    listed = collect(ctx.clients.for(subscriptionOf(action.resourceId)).monitor.dataCollectionRuleAssociations.listByResource(resourceUri(action.resourceId), opts)).then((list) =>
+      list.flatMap((raw) => {
+        const a = toAssociation(raw);
+        return a ? [a] : [];
+      }),
+    );
+    rereads.set(key, listed);
   }
+  return (await listed).find((a) => a.name.toLowerCase() === action.name.toLowerCase());
 }
 
 function pointsWhereWanted(found: ObservedAssociation, action: AssociationCreate): boolean {
@@ -179,16 +191,18 @@ export class ChangedSinceObserved extends Error {
 
 /**
  * Creates an association without ever overwriting one a person made since observe read the machine: the one
- * association is read again just before the PUT (the association API declares no conditional headers, so this
+ * machine's associations are listed again just before the PUT (the association API declares no conditional headers, so this
  * read is what holds on Azure), and the PUT still says If-None-Match: * (or If-Match on our own) in case a
  * provider honours it. A race lost inside that last window answers 412 where the headers are honoured.
  */
-async function createAssociation(action: AssociationCreate, ctx: ActContext, opts: { abortSignal?: AbortSignal }): Promise<void> {
-  const found = await readAssociation(action, ctx, opts);
+async function createAssociation(action: AssociationCreate, ctx: ActContext, opts: { abortSignal?: AbortSignal }, rereads: Rereads): Promise<void> {
+  const found = await readAssociation(action, ctx, opts, rereads);
   let condition: Record<string, string> = { 'If-None-Match': '*' };
   if (found) {
     const ours = parseOwnerMarker(action.description);
-    if (!ours || !isOwnedBy(found.description, ours)) throw new ChangedSinceObserved(action, found);
+    // Ours: it carries the marker of the topology we write for (or, without one, exactly the description we write).
+    const owned = ours ? isOwnedBy(found.description, ours) : found.description === action.description;
+    if (!owned) throw new ChangedSinceObserved(action, found);
     // Ours and already right (another pass got there first): nothing to write.
     if (pointsWhereWanted(found, action)) return;
     condition = found.etag ? { 'If-Match': found.etag } : {};

@@ -1,5 +1,5 @@
 // A person's configurationAccessEndpoint created between observe and write is never overwritten: the write
-// path re-reads the one association just before its PUT and reports what it finds.
+// path lists the machine's associations again just before its PUT and reports what it finds.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ownerMarker } from '../../src/plan/index.ts';
 import { useTestNamespace } from '../support/kube.ts';
@@ -28,8 +28,8 @@ const endpointAssociation = () => associationsOf(env.emulator, vm).find((a) => a
 
 describe('reconciler: a race with a person', () => {
   it('leaves the association a person created after observe, reports it and does not say Converged', async () => {
-    // Every read and write of that one association takes 3 s: the window between observe and the write is wide open.
-    env.emulator.setFaults({ pathPattern: `dataCollectionRuleAssociations/${ENDPOINT_ASSOCIATION}`, latencyMs: 3000 });
+    // Every read and write of the machine's associations takes 3 s: the window between observe and the write is wide open.
+    env.emulator.setFaults({ pathPattern: 'vm-race/providers/Microsoft.Insights/dataCollectionRuleAssociations', latencyMs: 3000 });
     env.emulator.resetCounters();
     await createTopology(ns.name, 'race', estateSpec({ virtualMachines: [vm] }));
     // Observe has listed the machine's associations in full (it had no endpoint association): the plan will write.
@@ -71,7 +71,7 @@ describe('reconciler: a race with a person', () => {
     const id = `${late}/providers/Microsoft.Insights/dataCollectionRuleAssociations/${ENDPOINT_ASSOCIATION}`;
     env.emulator.setFaults({ pathPattern: `vm-late/providers/Microsoft.Insights/dataCollectionRuleAssociations/${ENDPOINT_ASSOCIATION}`, latencyMs: 3000 });
     env.emulator.resetCounters();
-    const reads = (): number => env.emulator.counters().byOperation['GET Microsoft.Insights/dataCollectionRuleAssociations']?.['404'] ?? 0;
+    const reads = (): number => env.emulator.counters().byOperation['LIST Microsoft.Insights/dataCollectionRuleAssociations']?.['200'] ?? 0;
     const acting = env.gateway.act([
       {
         kind: 'CreateEndpointAssociation',
@@ -82,7 +82,7 @@ describe('reconciler: a race with a person', () => {
         reason: 'test',
       },
     ]);
-    // The re-read answered "none": the PUT is on its way (held 3 s) when the person's association lands.
+    // The re-read (the machine's list) found none: the PUT is on its way (held 3 s) when the person's association lands.
     await vi.waitFor(() => expect(reads()).toBe(1), { timeout: 30_000, interval: 10 });
     env.emulator.store.put({ id, name: ENDPOINT_ASSOCIATION, type: 'Microsoft.Insights/dataCollectionRuleAssociations', properties: { dataCollectionEndpointId: estateIds.otherEndpoint } });
     const [outcome] = await acting;
