@@ -3,11 +3,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { Action } from '../model/index.ts';
-import { resourceUri } from './clients.ts';
+import { collect, resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { describeError, isAbort, isNotFound, toActionError } from './errors.ts';
 import type { ActionOutcome } from './gateway.ts';
-import { isType, parseArmId, ResourceTypes } from '../model/index.ts';
+import { CHANGED_SINCE_OBSERVED, idKey, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
+import type { ObservedAssociation } from '../model/index.ts';
+import { isOwnedBy, parseOwnerMarker } from '../plan/index.ts';
+import { toAssociation } from './convert.ts';
 
 export interface ActContext {
   clients: ArmClientCache;
@@ -52,12 +55,13 @@ async function unlessGone(deletion: Promise<unknown>): Promise<void> {
 }
 
 export async function act(actions: Action[], ctx: ActContext): Promise<ActionOutcome[]> {
+  const rereads: Rereads = new Map();
   return Promise.all(
     actions.map((action) =>
       ctx.queue.add(async (): Promise<ActionOutcome> => {
         if (ctx.signal?.aborted) return { action, ok: false, error: { code: 'Aborted', message: 'the reconcile was cancelled' } };
         try {
-          await perform(action, ctx);
+          await perform(action, ctx, rereads);
           ctx.logger.debug({ action: action.kind, reason: action.reason }, 'ARM action done');
           return { action, ok: true };
         } catch (err) {
@@ -70,7 +74,7 @@ export async function act(actions: Action[], ctx: ActContext): Promise<ActionOut
   );
 }
 
-async function perform(action: Action, ctx: ActContext): Promise<void> {
+async function perform(action: Action, ctx: ActContext, rereads: Rereads): Promise<void> {
   const opts = ctx.signal ? { abortSignal: ctx.signal } : {};
   const lro = ctx.lroPollIntervalMs !== undefined ? { ...opts, updateIntervalInMs: ctx.lroPollIntervalMs } : opts;
   switch (action.kind) {
@@ -114,12 +118,7 @@ async function perform(action: Action, ctx: ActContext): Promise<void> {
     }
     case 'CreateRuleAssociation':
     case 'CreateEndpointAssociation': {
-      const sub = subscriptionOf(action.resourceId);
-      const body =
-        action.kind === 'CreateRuleAssociation'
-          ? { dataCollectionRuleId: action.dataCollectionRuleId, description: action.description }
-          : { dataCollectionEndpointId: action.dataCollectionEndpointId, description: action.description };
-      await ctx.clients.for(sub).monitor.dataCollectionRuleAssociations.create(resourceUri(action.resourceId), action.name, { ...opts, body });
+      await createAssociation(action, ctx, opts, rereads);
       return;
     }
     case 'DeleteAssociation': {
@@ -143,6 +142,82 @@ async function perform(action: Action, ctx: ActContext): Promise<void> {
         .pollUntilDone();
       return;
     }
+  }
+}
+
+type AssociationCreate = Extract<Action, { kind: 'CreateRuleAssociation' | 'CreateEndpointAssociation' }>;
+
+/**
+ * The associations on each machine about to get one, read again just before writing: one list per machine
+ * written to (its rule and endpoint creates share it), never one per machine left alone.
+ */
+type Rereads = Map<string, Promise<ObservedAssociation[]>>;
+
+/** The association under that name now, or undefined when there is none. */
+async function readAssociation(action: AssociationCreate, ctx: ActContext, opts: { abortSignal?: AbortSignal }, rereads: Rereads): Promise<ObservedAssociation | undefined> {
+  const key = idKey(action.resourceId);
+  let listed = rereads.get(key);
+  if (!listed) {
+    listed = collect(ctx.clients.for(subscriptionOf(action.resourceId)).monitor.dataCollectionRuleAssociations.listByResource(resourceUri(action.resourceId), opts)).then((list) =>
+      list.flatMap((raw) => {
+        const a = toAssociation(raw);
+        return a ? [a] : [];
+      }),
+    );
+    rereads.set(key, listed);
+  }
+  return (await listed).find((a) => a.name.toLowerCase() === action.name.toLowerCase());
+}
+
+function pointsWhereWanted(found: ObservedAssociation, action: AssociationCreate): boolean {
+  return action.kind === 'CreateRuleAssociation'
+    ? sameId(found.dataCollectionRuleId, action.dataCollectionRuleId)
+    : sameId(found.dataCollectionEndpointId, action.dataCollectionEndpointId);
+}
+
+/** The write lost a race: someone else's association holds the name now. It is reported, never overwritten. */
+export class ChangedSinceObserved extends Error {
+  readonly code = CHANGED_SINCE_OBSERVED;
+  readonly statusCode = 412;
+  readonly found: ObservedAssociation | undefined;
+  constructor(action: AssociationCreate, found: ObservedAssociation | undefined) {
+    const points = found?.dataCollectionRuleId ?? found?.dataCollectionEndpointId;
+    super(
+      `${action.name} on ${action.resourceId} was created by someone else after it was read${points ? ` (it points to ${points})` : ''}; it is left untouched`,
+    );
+    this.found = found;
+  }
+}
+
+/**
+ * Creates an association without ever overwriting one a person made since observe read the machine: the one
+ * machine's associations are listed again just before the PUT (the association API declares no conditional headers, so this
+ * read is what holds on Azure), and the PUT still says If-None-Match: * (or If-Match on our own) in case a
+ * provider honours it. A race lost inside that last window answers 412 where the headers are honoured.
+ */
+async function createAssociation(action: AssociationCreate, ctx: ActContext, opts: { abortSignal?: AbortSignal }, rereads: Rereads): Promise<void> {
+  const found = await readAssociation(action, ctx, opts, rereads);
+  let condition: Record<string, string> = { 'If-None-Match': '*' };
+  if (found) {
+    const ours = parseOwnerMarker(action.description);
+    // Ours: it carries the marker of the topology we write for (or, without one, exactly the description we write).
+    const owned = ours ? isOwnedBy(found.description, ours) : found.description === action.description;
+    if (!owned) throw new ChangedSinceObserved(action, found);
+    // Ours and already right (another pass got there first): nothing to write.
+    if (pointsWhereWanted(found, action)) return;
+    condition = found.etag ? { 'If-Match': found.etag } : {};
+  }
+  const body =
+    action.kind === 'CreateRuleAssociation'
+      ? { dataCollectionRuleId: action.dataCollectionRuleId, description: action.description }
+      : { dataCollectionEndpointId: action.dataCollectionEndpointId, description: action.description };
+  try {
+    await ctx.clients
+      .for(subscriptionOf(action.resourceId))
+      .monitor.dataCollectionRuleAssociations.create(resourceUri(action.resourceId), action.name, { ...opts, body, requestOptions: { headers: condition } });
+  } catch (err) {
+    if (describeError(err).statusCode === 412) throw new ChangedSinceObserved(action, undefined);
+    throw err;
   }
 }
 

@@ -171,6 +171,7 @@ export function toAssociation(a: DataCollectionRuleAssociationProxyOnlyResource)
   if (a.dataCollectionRuleId) out.dataCollectionRuleId = a.dataCollectionRuleId;
   if (a.dataCollectionEndpointId) out.dataCollectionEndpointId = a.dataCollectionEndpointId;
   if (a.description !== undefined) out.description = a.description;
+  if (typeof a.etag === 'string' && a.etag !== '') out.etag = a.etag;
   return out;
 }
 

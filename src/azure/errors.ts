@@ -39,6 +39,8 @@ export function toActionError(err: unknown): ActionError {
     message: e.message,
   };
   if (e.statusCode !== undefined) out.status = e.statusCode;
+  const found = (err as { found?: ActionError['found'] } | undefined)?.found;
+  if (found !== undefined) out.found = found;
   return out;
 }
 

@@ -18,6 +18,9 @@ export interface TargetDiscoveryOptions {
   triggered?: (reason: 'targets' | 'associations') => void;
 }
 
+/** The log message of a discovery pass that saw the targets change and asked for a full pass (the sandbox reads it). */
+export const DISCOVERY_SAW_CHANGE = 'targets changed; reconciling';
+
 interface Tracked {
   intervalMs: number;
   timer?: NodeJS.Timeout;
@@ -89,7 +92,7 @@ export class TargetDiscovery {
     if (previous === undefined || sameSet(previous, current)) return this.#associationsGone(key, topology);
     const added = [...current].filter((x) => !previous.has(x)).length;
     const removed = [...previous].filter((x) => !current.has(x)).length;
-    this.#options.logger.info({ topology: key, added, removed }, 'targets changed; reconciling');
+    this.#options.logger.info({ topology: key, added, removed }, DISCOVERY_SAW_CHANGE);
     this.#options.triggered?.('targets');
     this.#options.enqueue(key);
     return true;

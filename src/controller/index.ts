@@ -128,6 +128,7 @@ export function createController(opts: ControllerOptions): Controller {
     plan: planTopology,
     planDeletion,
     get: (namespace, name) => informer.get(namespace, name),
+    list: () => informer.list(),
     status: createStatusWriter(opts.kubeConfig),
     finalizers: createFinalizerWriter(opts.kubeConfig),
     events,

@@ -14,7 +14,9 @@ import type { FinalizerWriter } from '../kube/finalizer.ts';
 import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
 import type { ConditionInput, StatusWriter } from '../kube/status.ts';
 import { mergeConditions } from '../kube/status.ts';
+import { idKey, isTransientError } from '../model/index.ts';
 import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
+import { specLinks } from '../plan/index.ts';
 import { nextSources } from '../plan/prune.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
 import { durationOr } from './duration.ts';
@@ -25,7 +27,7 @@ import { StepError, finished, next, stop } from './pass.ts';
 import type { Pass, ReconcileResult, Step, StepOutcome, StepRecord } from './pass.ts';
 import type { TopologyRegistry } from './registry.ts';
 import { Reporter } from './report.ts';
-import { Reason, summarize } from './summarize.ts';
+import { Reason, areaOfAction, summarize } from './summarize.ts';
 
 export const DEFAULT_RESYNC_MS = 10 * 60_000;
 export const DEFAULT_DISCOVERY_MS = 30_000;
@@ -39,6 +41,8 @@ export interface ReconcilerDeps {
   planDeletion: (input: PlanInput) => Action[] | Plan;
   /** The informer cache. */
   get: (namespace: string, name: string) => MonitoringTopology | undefined;
+  /** Every topology in the informer cache (what the others' specs need, before they have run a pass). */
+  list?: () => MonitoringTopology[];
   status: StatusWriter;
   finalizers: FinalizerWriter;
   events: EventRecorder;
@@ -237,6 +241,8 @@ export class Reconciler {
     }
     if (!hasFinalizer(topology)) return finished();
     const spec = topology.spec;
+    // A topology being deleted needs no link any more: another one deleted at the same time must not keep its links for it.
+    this.#deps.registry.claimLinks(pass.key, []);
     // Audit mode changes nothing, deletion included; Orphan leaves everything in place.
     if (spec.deletionPolicy === 'Delete' && spec.mode !== 'Audit') {
       // Every rule and endpoint this topology ever used is listed: what it made for a rule or machine since dropped counts too.
@@ -314,6 +320,16 @@ export class Reconciler {
       // Audit observes and reports; it never claims machines, so it never holds back an Enforce topology.
       ...registry.claimMachines(pass.key, spec.mode === 'Audit' ? [] : machines, spec.configurationEndpoint.resourceId),
       ...registry.claimBoundary(pass.key, spec.privateLinkScope.dnsBoundary, spec.privateLinkScope.resourceId, spec.privateLinkScope.alsoLinkTo),
+      // Access modes and agent identity: conflicting declarations are reported by both and written by neither.
+      ...registry.declare(
+        {
+          topology: pass.key,
+          scopeId: spec.privateLinkScope.resourceId,
+          ...(spec.privateLinkScope.accessModes ? { accessModes: spec.privateLinkScope.accessModes } : {}),
+          ...(spec.agent?.userAssignedIdentity ? { identity: spec.agent.userAssignedIdentity } : {}),
+        },
+        spec.mode === 'Audit',
+      ),
     ];
     for (const other of new Set(woken)) this.#deps.enqueue?.(other);
     pass.findings.push(...(checkDnsBoundary(registry.boundaryMembers(pass.key)).get(pass.key) ?? []));
@@ -325,6 +341,7 @@ export class Reconciler {
     const plan = this.#deps.plan(this.#planInput(pass, pass.snapshot));
     pass.plan = plan;
     pass.sources = nextSources(pass.topology.status?.inventory, pass.topology.spec, pass.snapshot, pass.owner);
+    this.#deps.registry.claimLinks(pass.key, plan.desiredScopedResources, pass.topology.spec.mode === 'Audit');
     pass.findings.push(...plan.findings);
     const failedRead = pass.snapshot.errors.find((e) => e.code === 'Failed');
     const stallers = stallingFindings(plan.findings);
@@ -349,6 +366,10 @@ export class Reconciler {
     const findings = outcomeFindings(pass.outcomes);
     pass.findings.push(...findings);
     pass.inventory = updateInventory(pass.inventory, pass.outcomes);
+    // A scope changed under the topologies that share it: they look again now, not at their next resync.
+    if (pass.outcomes.some((o) => o.ok && areaOfAction(o.action) === 'scope')) {
+      for (const other of this.#deps.registry.sharingScopes(pass.key)) this.#deps.enqueue?.(other);
+    }
     const transient = pass.outcomes.find((o) => !o.ok && isTransient(o));
     const stallers = stallingFindings(findings);
     return next(
@@ -428,13 +449,22 @@ export class Reconciler {
       snapshot,
       ownedScopedResources: pass.inventory,
       competingEndpoints: this.#deps.registry.competingEndpoints(pass.key, machines, spec.configurationEndpoint.resourceId),
+      sharedDeclarations: this.#deps.registry.sharedDeclarations(pass.key),
+      competingIdentities: this.#deps.registry.competingIdentities(pass.key, machines, spec.agent?.userAssignedIdentity),
+      linksNeededByOthers: this.#linksNeededByOthers(pass.key),
     };
+  }
+
+  /** What the other Enforce topologies' last plans wanted, and what their specs name (for those that have not run a pass yet). */
+  #linksNeededByOthers(key: string): { scopeId: string; linkedResourceId: string }[] {
+    const fromSpecs = (this.#deps.list?.() ?? []).flatMap((t) =>
+      t.metadata.namespace === undefined || `${t.metadata.namespace}/${t.metadata.name ?? ''}` === key || isDeleting(t) || t.spec.mode === 'Audit' ? [] : specLinks(t.spec),
+    );
+    return [...this.#deps.registry.linksNeededByOthers(key), ...fromSpecs];
   }
 }
 
 /** Throttling, server errors, conflicts and network failures are retried; 4xx answers about the spec are not. */
 export function isTransient(outcome: ActionOutcome): boolean {
-  const status = outcome.error?.status;
-  if (status === undefined) return true;
-  return status === 408 || status === 409 || status === 429 || status >= 500;
+  return isTransientError(outcome.error);
 }

@@ -1,8 +1,18 @@
 // What every topology wants, across topologies, in memory: which configuration endpoint each machine should
 // use, and which private link scope each DNS boundary should hold. Conflicts are reported to all sides.
-import { boundaryConflicts } from '../findings/index.ts';
-import type { DnsBoundaryMember } from '../findings/index.ts';
+import { boundaryConflicts, differingAccessModes } from '../findings/index.ts';
+import type { DnsBoundaryMember, SharedDeclaration } from '../findings/index.ts';
 import { idKey } from '../model/index.ts';
+
+export interface ScopeLink {
+  scopeId: string;
+  linkedResourceId: string;
+}
+
+interface Declared extends SharedDeclaration {
+  /** Audit topologies see the others' declarations but never hold anyone back with their own. */
+  audit: boolean;
+}
 
 export interface BoundaryConflict {
   topology: string;
@@ -15,6 +25,59 @@ export class TopologyRegistry {
   // topology key -> machine keys it claims
   readonly #claims = new Map<string, Set<string>>();
   readonly #boundaries = new Map<string, DnsBoundaryMember>();
+  readonly #declarations = new Map<string, Declared>();
+  // topology key -> the scope links its last plan wanted (and whether it is an Audit topology)
+  readonly #links = new Map<string, { links: ScopeLink[]; audit: boolean }>();
+
+  /**
+   * Records what a topology declares about shared resources (its scope's access modes, its agents' identity).
+   * Returns the other topologies whose conflicts with this one appeared or went away.
+   */
+  declare(declaration: SharedDeclaration, audit: boolean): string[] {
+    const before = this.#declarationConflicts(declaration.topology);
+    this.#declarations.set(declaration.topology, { ...declaration, audit });
+    return symmetricDifference(before, this.#declarationConflicts(declaration.topology));
+  }
+
+  /** The other topologies' declarations an Enforce or Audit topology must agree with (Audit ones never count). */
+  sharedDeclarations(topology: string): SharedDeclaration[] {
+    return [...this.#declarations.values()]
+      .filter((d) => d.topology !== topology && !d.audit)
+      .map(({ audit: _audit, ...d }) => d);
+  }
+
+  /** Machine id -> the other (claiming) topologies' different agent identities, for the machines given. */
+  competingIdentities(topology: string, machineIds: Iterable<string>, identity: string | undefined): Record<string, { topology: string; identity: string }[]> {
+    const out: Record<string, { topology: string; identity: string }[]> = {};
+    if (identity === undefined) return out;
+    for (const id of machineIds) {
+      const others: { topology: string; identity: string }[] = [];
+      for (const t of this.#machines.get(idKey(id))?.keys() ?? []) {
+        const theirs = t === topology ? undefined : this.#declarations.get(t)?.identity;
+        if (theirs !== undefined && idKey(theirs) !== idKey(identity)) others.push({ topology: t, identity: theirs });
+      }
+      if (others.length > 0) out[id] = others;
+    }
+    return out;
+  }
+
+  /** Records the scope links a topology's plan wants (deletion and pruning of the others keep them). */
+  claimLinks(topology: string, links: readonly ScopeLink[], audit = false): void {
+    this.#links.set(topology, { links: links.map((l) => ({ scopeId: l.scopeId, linkedResourceId: l.linkedResourceId })), audit });
+  }
+
+  /** Links the other (Enforce) topologies want: an Audit topology never keeps an Enforce one from cleaning up. */
+  linksNeededByOthers(topology: string): ScopeLink[] {
+    return [...this.#links].flatMap(([t, { links, audit }]) => (t === topology || audit ? [] : links));
+  }
+
+  /** Other topologies (Audit ones included: their status follows too) whose links touch a scope this one links to. */
+  sharingScopes(topology: string): string[] {
+    const mine = new Set((this.#links.get(topology)?.links ?? []).map((l) => idKey(l.scopeId)));
+    const out: string[] = [];
+    for (const [t, { links }] of this.#links) if (t !== topology && links.some((l) => mine.has(idKey(l.scopeId)))) out.push(t);
+    return out;
+  }
 
   /**
    * Records the endpoint a topology wants for its machines. Returns the other topologies whose conflicts with
@@ -78,10 +141,14 @@ export class TopologyRegistry {
     const affected = new Set([
       ...this.#conflictingTopologies(topology),
       ...this.boundaryConflicts(topology).map((c) => c.topology),
+      ...this.#declarationConflicts(topology),
+      ...this.sharingScopes(topology),
     ]);
     for (const m of this.#claims.get(topology) ?? []) this.#machines.get(m)?.delete(topology);
     this.#claims.delete(topology);
     this.#boundaries.delete(topology);
+    this.#declarations.delete(topology);
+    this.#links.delete(topology);
     this.#prune();
     return [...affected];
   }
@@ -93,6 +160,28 @@ export class TopologyRegistry {
       const mine = wanted?.get(topology);
       if (!wanted || mine === undefined) continue;
       for (const [t, e] of wanted) if (t !== topology && idKey(e) !== idKey(mine)) out.add(t);
+    }
+    return out;
+  }
+
+  /** Topologies that disagree with this one on a scope's access modes or on the identity of a shared machine's agent. */
+  #declarationConflicts(topology: string): Set<string> {
+    const out = new Set<string>();
+    const mine = this.#declarations.get(topology);
+    if (!mine) return out;
+    for (const other of this.#declarations.values()) {
+      if (other.topology === topology) continue;
+      if (mine.accessModes && other.accessModes && idKey(mine.scopeId) === idKey(other.scopeId) && differingAccessModes(mine.accessModes, other.accessModes).length > 0) {
+        out.add(other.topology);
+      }
+    }
+    if (mine.identity !== undefined) {
+      for (const m of this.#claims.get(topology) ?? []) {
+        for (const t of this.#machines.get(m)?.keys() ?? []) {
+          const theirs = t === topology ? undefined : this.#declarations.get(t)?.identity;
+          if (theirs !== undefined && idKey(theirs) !== idKey(mine.identity)) out.add(t);
+        }
+      }
     }
     return out;
   }

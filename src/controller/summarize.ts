@@ -2,7 +2,7 @@
 // them, plus one per area: private link scope, associations, agent identity, DNS boundary) and the queue's result.
 import { ConditionType } from '../api/types.ts';
 import type { Finding, FindingCode, InstanceCounts, Mode } from '../api/types.ts';
-import { isType, ResourceTypes } from '../model/index.ts';
+import { CHANGED_SINCE_OBSERVED, isType, ResourceTypes } from '../model/index.ts';
 import type { Action, ActionOutcome } from '../model/index.ts';
 import type { ConditionInput } from '../kube/status.ts';
 import type { Pass, PassDelivery, ReconcileResult, StepRecord } from './pass.ts';
@@ -70,6 +70,8 @@ const AREA_OF_CODE: Partial<Record<FindingCode, Area>> = {
 
 /** The area a finding belongs to; Azure errors go by the resource they are about. */
 export function areaOfFinding(f: Finding): Area {
+  // Shared settings are a scope's access modes or an agent's identity: the resource says which.
+  if (f.code === 'SharedSettingConflict') return isType(f.resourceId, ResourceTypes.privateLinkScope) ? 'scope' : 'identity';
   const area = AREA_OF_CODE[f.code];
   if (area) return area;
   if (f.code === 'ReferencedResourceNotFound' || f.code === 'AuthorizationFailed' || f.code === 'ArmRequestFailed') {
@@ -214,7 +216,8 @@ export function summarize(pass: Pass, steps: readonly StepRecord[], previous: Co
   const summary = passConditions(input, previous);
   let result: ReconcileResult;
   if (generic) result = { error: new Error(generic.message) };
-  else if (pass.outcomes.some((o) => o.ok)) result = { requeueAfter: confirmMs };
+  // A create that lost a race to a person re-observes soon, so status reports what is there now.
+  else if (pass.outcomes.some((o) => o.ok || o.error?.code === CHANGED_SINCE_OBSERVED)) result = { requeueAfter: confirmMs };
   else if (waiting.length > 0) result = { requeueAfter: Math.min(pass.resyncMs, ...waiting.map((e) => e.requeueAfterMs ?? pass.resyncMs)) };
   else result = { requeueAfter: pass.resyncMs };
   // Evidence is read every evidence.interval, which may be shorter than the resync.

@@ -39,6 +39,8 @@ export {
 } from './associations.ts';
 export type { DnsBoundaryMember } from './dns.ts';
 export { boundaryConflicts, checkDnsBoundary } from './dns.ts';
+export type { AccessModeField, SharedDeclaration } from './shared.ts';
+export { accessModeConflicts, differingAccessModes, identityConflict } from './shared.ts';
 export { STALLING_CODES, outcomeFindings, stallingFindings } from './outcomes.ts';
 export type { DeliveryMachine, DeliveryRule, MachineDelivery, MissingStream, RuleFlow } from './delivery.ts';
 export { countStates, deliveries, deliveryOf, deliveryRulesOf, evidenceAsks, rulesFor } from './delivery.ts';

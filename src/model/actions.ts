@@ -1,6 +1,6 @@
 // The idempotent actions that converge Azure toward a spec: planned by src/plan, executed by src/azure.
 import type { AccessMode } from '../api/types.ts';
-import type { ObservedScope } from './snapshot.ts';
+import type { ObservedAssociation, ObservedScope } from './snapshot.ts';
 
 export type Action =
   | {
@@ -60,11 +60,16 @@ export function actionTarget(a: Action): string {
   }
 }
 
+/** The code of a create that found someone else's association under its name just before writing. */
+export const CHANGED_SINCE_OBSERVED = 'ChangedSinceObserved';
+
 export interface ActionError {
-  /** ARM error code, e.g. `AuthorizationFailed`, `ResourceNotFound`, `TooManyRequests`. */
+  /** ARM error code, e.g. `AuthorizationFailed`, `ResourceNotFound`, `TooManyRequests`, or `ChangedSinceObserved`. */
   code: string;
   message: string;
   status?: number;
+  /** For `ChangedSinceObserved`: the association found in the way, when the read before the write saw it. */
+  found?: ObservedAssociation;
 }
 
 /** What executing one action did: done, or failed with ARM's answer. */
@@ -72,4 +77,14 @@ export interface ActionOutcome {
   action: Action;
   ok: boolean;
   error?: ActionError;
+}
+
+/**
+ * An answer worth retrying soon (with backoff): no answer at all (network error, timeout), a timeout, a conflict,
+ * throttling or a server error. Any other 4xx is about the request itself and waits for the next resync.
+ */
+export function isTransientError(error: ActionError | undefined): boolean {
+  const status = error?.status;
+  if (status === undefined) return true;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
 }

@@ -1,7 +1,7 @@
 // The domain model at the centre: ARM ids, the observed snapshot, actions, owner and finding shape.
 // Imports nothing from the project but src/api; every other folder may import it.
 export type { Action, ActionError, ActionKind, ActionOutcome } from './actions.ts';
-export { actionTarget } from './actions.ts';
+export { actionTarget, CHANGED_SINCE_OBSERVED, isTransientError } from './actions.ts';
 export type { AssessedFinding, Finding, FindingCode, LifecycleStage, Severity } from './finding.ts';
 export type { ArmId } from './ids.ts';
 export { isRecord } from './json.ts';

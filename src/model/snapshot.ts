@@ -83,6 +83,8 @@ export interface ObservedAssociation {
   dataCollectionRuleId?: string;
   dataCollectionEndpointId?: string;
   description?: string;
+  /** ARM's etag, for a conditional write over it. */
+  etag?: string;
 }
 
 export interface ObservedScopedResource {

@@ -11,6 +11,7 @@ import type { Plan, PlanInput } from './types.ts';
 import { ruleFindings } from './rules.ts';
 import { planPrune } from './prune.ts';
 import { planScope } from './scope.ts';
+export { specLinks } from './scope.ts';
 import { unmatchedSelectorFindings, withinTargets } from './targets.ts';
 
 export { actionTarget } from '../model/index.ts';

@@ -15,6 +15,7 @@ import {
   checkAgentIdentity,
   configurationEndpointConflict,
   endpointAssociationMisnamed,
+  identityConflict,
   endpointAssociationMissing,
   endpointAssociationStale,
   ruleAssociationMissing,
@@ -48,6 +49,7 @@ export interface MachineIndex {
   fullyListed: Set<string>;
   scaleSets: IdMap<ObservedScaleSet>;
   competing: IdMap<string[]>;
+  competingIdentities: IdMap<{ topology: string; identity: string }[]>;
   unreadable: Set<string>;
   userAssignedIdentity?: string;
   manageExtension: boolean;
@@ -94,6 +96,10 @@ export function indexMachines(input: PlanInput, dataPathIncomplete: boolean): Ma
     if (list) list.push(...endpoints);
     else competing.set(machineId, [...endpoints]);
   }
+  const competingIdentities = new IdMap<{ topology: string; identity: string }[]>();
+  for (const [machineId, others] of Object.entries(input.competingIdentities ?? {})) {
+    competingIdentities.set(machineId, [...(competingIdentities.get(machineId) ?? []), ...others]);
+  }
   const uami = spec.agent?.userAssignedIdentity;
   return {
     endpointId: spec.configurationEndpoint.resourceId,
@@ -106,6 +112,7 @@ export function indexMachines(input: PlanInput, dataPathIncomplete: boolean): Ma
     fullyListed: new Set(snapshot.fullyListedMachines.map(idKey)),
     scaleSets,
     competing,
+    competingIdentities,
     unreadable,
     ...(uami ? { userAssignedIdentity: uami } : {}),
     manageExtension: spec.agent?.manageExtension === true,
@@ -231,7 +238,10 @@ function planIdentity(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome)
     identityReadable: ix.identityReadable,
   });
   out.findings.push(...assessment.findings);
-  if (assessment.repair) {
+  // Another topology wants this agent on another identity: both report it, neither repairs the extension.
+  const contested = ix.userAssignedIdentity ? identityConflict(m.id, ix.userAssignedIdentity, ix.competingIdentities.get(m.id) ?? []) : undefined;
+  if (contested) out.findings.push({ finding: contested, fixable: false });
+  if (assessment.repair && !contested) {
     out.actions.push({
       kind: 'RepairExtensionIdentity',
       resourceId: m.id,

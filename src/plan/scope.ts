@@ -2,6 +2,7 @@
 import type { Finding, LifecycleStage } from '../api/types.ts';
 import { IdMap, idKey, sameId } from '../model/index.ts';
 import {
+  accessModeConflicts,
   describe,
   checkAccessModes,
   checkWorkspacePublicAccess,
@@ -47,12 +48,25 @@ export function desiredLinks(input: PlanInput): DesiredLink[] {
   return [...out.values()].sort((a, b) => (idKey(a.id) < idKey(b.id) ? -1 : idKey(a.id) > idKey(b.id) ? 1 : 0));
 }
 
-function scopeIds(input: PlanInput): string[] {
+function scopeIdsOf(spec: PlanInput['spec']): string[] {
   const ids = new IdMap<string>();
-  for (const id of [input.spec.privateLinkScope.resourceId, ...(input.spec.privateLinkScope.alsoLinkTo ?? [])]) {
+  for (const id of [spec.privateLinkScope.resourceId, ...(spec.privateLinkScope.alsoLinkTo ?? [])]) {
     if (!ids.has(id)) ids.set(id, id);
   }
   return [...ids.values()];
+}
+
+function scopeIds(input: PlanInput): string[] {
+  return scopeIdsOf(input.spec);
+}
+
+/**
+ * The links a spec names by itself (its configuration endpoint and declared scoped resources, in every scope it
+ * links to), without reading Azure: what another topology still needs even before it has run a pass.
+ */
+export function specLinks(spec: PlanInput['spec']): { scopeId: string; linkedResourceId: string }[] {
+  const linked = [spec.configurationEndpoint.resourceId, ...(spec.privateLinkScope.scopedResources ?? []).map((r) => r.resourceId)];
+  return scopeIdsOf(spec).flatMap((scopeId) => linked.map((linkedResourceId) => ({ scopeId, linkedResourceId })));
 }
 
 function observedScope(input: PlanInput, scopeId: string): ObservedScope | undefined {
@@ -91,10 +105,15 @@ export function planScope(input: PlanInput): ScopePlan {
   const scope = snapshot.scope && sameId(snapshot.scope.id, primaryId) ? snapshot.scope : undefined;
   if (!scope) return out;
   const desired = spec.privateLinkScope.accessModes;
+  // Another topology declares other access modes for this scope: both report it, neither writes them.
+  const contested = desired
+    ? accessModeConflicts({ topology: `${input.owner.namespace}/${input.owner.name}`, scopeId: primaryId, accessModes: desired }, input.sharedDeclarations ?? [])
+    : [];
+  out.findings.push(...contested);
   if (desired) {
     const mismatch = checkAccessModes(scope, desired);
-    if (mismatch) {
-      out.findings.push(mismatch);
+    if (mismatch) out.findings.push(mismatch);
+    if (mismatch && contested.length === 0) {
       out.actions.push({
         kind: 'UpdateAccessModes',
         scopeId: scope.id,

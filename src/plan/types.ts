@@ -1,5 +1,6 @@
 // The plan's input and output: spec + snapshot in, actions + findings + counts out.
 import type { Finding, InstanceCounts, MonitoringTopologySpec } from '../api/types.ts';
+import type { SharedDeclaration } from '../findings/index.ts';
 import type { Action, Owner, Snapshot } from '../model/index.ts';
 
 /** The pure plan: actions that converge Azure toward the spec, plus what cannot be fixed. */
@@ -26,4 +27,8 @@ export interface PlanInput {
    * (machine id -> endpoint ids), from the controller's in-memory registry.
    */
   competingEndpoints?: Record<string, string[]>;
+  /** What other topologies declare about shared resources (access modes of a scope), from the registry. */
+  sharedDeclarations?: SharedDeclaration[];
+  /** Other topologies' agent identities for machines this topology also targets (machine id -> topology, identity). */
+  competingIdentities?: Record<string, { topology: string; identity: string }[]>;
 }

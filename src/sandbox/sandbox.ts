@@ -12,7 +12,8 @@ import { startControllerProcess } from './controller-process.ts';
 import type { AzureSettings, ControllerProcess } from './controller-process.ts';
 import { controlPlane, controlPlaneBinaries, emulator, REPO } from './environment.ts';
 import { nameOf, Output, seconds } from './output.ts';
-import { printExplore, printStory, printSummary } from './story.ts';
+import { printExplore, printStory, printSummary, scaleOutCause } from './story.ts';
+import { DISCOVERY_SAW_CHANGE } from '../controller/discovery.ts';
 import type { Timings } from './story.ts';
 import { associated, capacityOf, flexibleInstances, SEED_STORY } from './estate.ts';
 import type { MachineView } from './estate.ts';
@@ -174,6 +175,8 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
   let arm: RunningEmulator | undefined;
   let controller: ControllerProcess | undefined;
   let watch: TopologyWatch | undefined;
+  // When the controller's discovery pass saw the targets change (from its log, epoch ms).
+  const discoveries: number[] = [];
   let stopKeys = (): void => undefined;
   let stopAgents = (): void => undefined;
   // The deadline aborts the run like Ctrl-C, but counts as a failure.
@@ -231,6 +234,8 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       onLog: (line) => {
         // Warnings and errors are rare and worth seeing; everything is in the log file.
         if (typeof line.level === 'number' && line.level >= 50) out.event(`controller: ${String(line.msg)}`, 'bad');
+        // When the discovery pass saw the targets change: what made the scale-out's pass happen is then known, not guessed.
+        if (line.msg === DISCOVERY_SAW_CHANGE) discoveries.push(typeof line.time === 'number' ? line.time : Date.now());
       },
     });
     work.adopt(controller.pid);
@@ -280,7 +285,10 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       if (!(await watch.until((t) => converged(t, total) && allAssociated(), run.signal))) return ended();
       timings.scaleOutAssociated = Date.now();
       await watch.flushEvents();
-      out.event(`all ${fresh.length} new instances associated ${seconds(timings.scaleOutAssociated - timings.scaledOut)} after the scale-out`, 'good');
+      const scaledOut = timings.scaledOut;
+      const noticed = discoveries.find((t) => t >= scaledOut && t <= (timings.scaleOutAssociated ?? Date.now()));
+      timings.scaleOutTrigger = noticed === undefined ? 'pendingPass' : 'discovery';
+      out.event(`all ${fresh.length} new instances associated ${seconds(timings.scaleOutAssociated - scaledOut)} after the scale-out: ${scaleOutCause(noticed === undefined ? undefined : noticed - scaledOut, manifest.spec.discoveryInterval ?? '30s')}`, 'good');
     }
 
     out.stage('A person fixes the network (the controller reads DNS and networking, never writes them)');

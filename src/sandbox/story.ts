@@ -15,6 +15,8 @@ export interface Timings {
   converged?: number;
   scaledOut?: number;
   scaleOutAssociated?: number;
+  /** What made the pass that associated the new instances happen. */
+  scaleOutTrigger?: 'discovery' | 'pendingPass';
   allCompliant?: number;
   /** The last repair: the person names vm-windows-02's identity. */
   identityNamed?: number;
@@ -22,6 +24,17 @@ export interface Timings {
   delivering?: number;
   guestFixed?: number;
   allDelivering?: number;
+}
+
+/**
+ * Why the new instances were associated when they were, as measured: the discovery pass saw the targets change
+ * (its log line came after the scale-out), or a pass already due (a confirming pass after earlier changes) read
+ * them before the discovery pass came round.
+ */
+export function scaleOutCause(noticedAfterMs: number | undefined, discoveryInterval: string): string {
+  return noticedAfterMs === undefined
+    ? `a pass already due (a confirming pass after the controller's earlier changes) listed them before the discovery pass (every ${discoveryInterval}) came round`
+    : `the discovery pass (every ${discoveryInterval}) saw the targets change ${seconds(Math.max(0, noticedAfterMs))} after the scale-out and asked for the pass that created their associations`;
 }
 
 function list(names: string[]): string {
@@ -103,7 +116,8 @@ export function printSummary(out: Output, input: SummaryInput): void {
   out.line('');
   if (timings.converged !== undefined) out.line(`control plane up -> converged: ${seconds(timings.converged - timings.controlPlaneUp)}`, 'good');
   if (timings.scaledOut !== undefined && timings.scaleOutAssociated !== undefined) {
-    out.line(`scale-out -> new instances associated: ${seconds(timings.scaleOutAssociated - timings.scaledOut)}`, 'good');
+    const by = timings.scaleOutTrigger === 'discovery' ? ' (after the discovery pass saw them)' : timings.scaleOutTrigger === 'pendingPass' ? ' (by a pass already due, before discovery)' : '';
+    out.line(`scale-out -> new instances associated: ${seconds(timings.scaleOutAssociated - timings.scaledOut)}${by}`, 'good');
   }
   if (timings.allCompliant !== undefined) out.line(`control plane up -> all-compliant: ${seconds(timings.allCompliant - timings.controlPlaneUp)}`, 'good');
   if (timings.identityNamed !== undefined && timings.delivering !== undefined) out.line(`last repair -> every machine Delivering (but the one its guest silences): ${seconds(timings.delivering - timings.identityNamed)}`, 'good');

@@ -384,7 +384,8 @@ describe('a principal without rights', () => {
     expect(snap.errors.find((e) => e.code === 'Forbidden')?.message).toMatch(/AuthorizationFailed/);
     expect(snap.machines.some((m) => sameId(m.id, id.vmB))).toBe(true);
     const [outcome] = await reader.act([
-      { kind: 'CreateEndpointAssociation', resourceId: id.vmB, name: 'configurationAccessEndpoint', dataCollectionEndpointId: id.dceConfig, description: 'x', reason: 'r' },
+      // On a machine with no association: the re-read before the write finds nothing, the PUT itself is refused.
+      { kind: 'CreateEndpointAssociation', resourceId: id.vmTagged, name: 'configurationAccessEndpoint', dataCollectionEndpointId: id.dceConfig, description: 'x', reason: 'r' },
     ]);
     expect(outcome?.ok).toBe(false);
     expect(outcome?.error).toMatchObject({ code: 'AuthorizationFailed', status: 403 });

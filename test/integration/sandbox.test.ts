@@ -74,6 +74,8 @@ describe('npm run sandbox', () => {
     expect(out).toMatch(/→ CreatedEndpointAssociation/);
     expect(out).toMatch(/converged: [\d.]+ s after the control plane was up/);
     expect(out).toMatch(/all 5 new instances associated [\d.]+ s after the scale-out/);
+    // It says what caused the pass that associated them, as read from the controller's log, not a guess.
+    expect(out).toMatch(/all 5 new instances associated [\d.]+ s after the scale-out: (a pass already due|the discovery pass \(every 10s\) saw the targets change [\d.]+ s after the scale-out)/);
 
     // A person names uami-ama for vm-windows-02's agent through ARM and asks for a reconcile: all compliant.
     expect(out).toContain('==> A person resolves what only a person can');

@@ -34,6 +34,58 @@ describe('TopologyRegistry', () => {
   });
 });
 
+describe('TopologyRegistry: shared declarations and links', () => {
+  const scope = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/privateLinkScopes/hub';
+  const PRIVATE = { ingestion: 'PrivateOnly', query: 'PrivateOnly' } as const;
+
+  it('wakes both sides when access modes start or stop disagreeing, and hides Audit declarations from the others', () => {
+    const r = new TopologyRegistry();
+    expect(r.declare({ topology: 'ns/a', scopeId: scope, accessModes: PRIVATE }, false)).toEqual([]);
+    expect(r.declare({ topology: 'ns/b', scopeId: scope.toUpperCase(), accessModes: { ingestion: 'Open', query: 'PrivateOnly' } }, false)).toEqual(['ns/a']);
+    expect(r.sharedDeclarations('ns/a').map((d) => d.topology)).toEqual(['ns/b']);
+    // Stable: declaring the same again wakes nobody (no ping-pong between the two).
+    expect(r.declare({ topology: 'ns/b', scopeId: scope, accessModes: { ingestion: 'Open', query: 'PrivateOnly' } }, false)).toEqual([]);
+    expect(r.declare({ topology: 'ns/b', scopeId: scope, accessModes: PRIVATE }, false)).toEqual(['ns/a']);
+    // An Audit topology sees the others' declarations; nobody sees its own.
+    r.declare({ topology: 'ns/audit', scopeId: scope, accessModes: { ingestion: 'Open', query: 'Open' } }, true);
+    expect(r.sharedDeclarations('ns/a').map((d) => d.topology)).toEqual(['ns/b']);
+    expect(r.sharedDeclarations('ns/audit').map((d) => d.topology).sort()).toEqual(['ns/a', 'ns/b']);
+  });
+
+  it('gives the identities of other topologies claiming the same machines', () => {
+    const r = new TopologyRegistry();
+    r.claimMachines('ns/a', [vm('one'), vm('two')], '/dce/A');
+    r.claimMachines('ns/b', [vm('two')], '/dce/A');
+    r.declare({ topology: 'ns/a', scopeId: scope, identity: '/id/one' }, false);
+    expect(r.declare({ topology: 'ns/b', scopeId: scope, identity: '/id/two' }, false)).toEqual(['ns/a']);
+    expect(r.competingIdentities('ns/a', [vm('one'), vm('two')], '/id/one')).toEqual({ [vm('two')]: [{ topology: 'ns/b', identity: '/id/two' }] });
+    expect(r.competingIdentities('ns/a', [vm('two')], '/ID/TWO')).toEqual({});
+    expect(r.competingIdentities('ns/a', [vm('two')], undefined)).toEqual({});
+    expect(r.release('ns/b')).toEqual(['ns/a']);
+    expect(r.competingIdentities('ns/a', [vm('two')], '/id/one')).toEqual({});
+  });
+
+  it('keeps the links other topologies need and names the topologies sharing a scope', () => {
+    const r = new TopologyRegistry();
+    const ws = '/ws/law';
+    r.claimLinks('ns/a', [{ scopeId: scope, linkedResourceId: ws }]);
+    r.claimLinks('ns/b', [{ scopeId: scope.toUpperCase(), linkedResourceId: ws }]);
+    r.claimLinks('ns/c', [{ scopeId: '/other/scope', linkedResourceId: ws }]);
+    expect(r.linksNeededByOthers('ns/a').map((l) => l.scopeId)).toEqual([scope.toUpperCase(), '/other/scope']);
+    expect(r.sharingScopes('ns/a')).toEqual(['ns/b']);
+    r.claimLinks('ns/b', []);
+    expect(r.sharingScopes('ns/a')).toEqual([]);
+    r.claimLinks('ns/b', [{ scopeId: scope, linkedResourceId: ws }]);
+    // An Audit topology's links wake it when the scope changes, but never keep an Enforce topology's link.
+    r.claimLinks('ns/audit', [{ scopeId: scope, linkedResourceId: '/ws/other' }], true);
+    expect(r.sharingScopes('ns/a')).toEqual(['ns/b', 'ns/audit']);
+    expect(r.linksNeededByOthers('ns/a').map((l) => l.linkedResourceId)).toEqual([ws, ws]);
+    r.claimLinks('ns/audit', []);
+    expect(r.release('ns/a')).toEqual(['ns/b']);
+    expect(r.linksNeededByOthers('ns/b')).toEqual([{ scopeId: '/other/scope', linkedResourceId: ws }]);
+  });
+});
+
 describe('parseDuration', () => {
   it('reads Go durations', () => {
     expect(parseDuration('10m')).toBe(600_000);
