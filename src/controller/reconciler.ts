@@ -14,7 +14,7 @@ import type { FinalizerWriter } from '../kube/finalizer.ts';
 import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
 import type { ConditionInput, StatusWriter } from '../kube/status.ts';
 import { mergeConditions } from '../kube/status.ts';
-import { idKey, isTransientError } from '../model/index.ts';
+import { isTransientError } from '../model/index.ts';
 import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
 import { specLinks } from '../plan/index.ts';
 import { nextSources } from '../plan/prune.ts';
