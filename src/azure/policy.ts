@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '@azure/core-rest-pipeline';
 import type { Logger } from 'pino';
 import { budgetKindOf } from './budget.ts';
+import { rememberArmError } from './errors.ts';
 import type { BudgetKind, SubscriptionBudgets } from './budget.ts';
 import type { ArmMetrics } from './metrics.ts';
 import { recordTokens } from './metrics.ts';
@@ -153,6 +154,7 @@ export function armBudgetPolicy(options: ArmBudgetPolicyOptions): PipelinePolicy
         budget.answered(kind);
         budget.policies.answered(policyOperation);
       }
+      if (response.status >= 400) rememberArmError(request, response.bodyAsText);
       // The provider's own policies (Compute's): what is left of each, and which of them this operation spends.
       budget.policies.learn(policyOperation, parseRemainingResource(response.headers.get('x-ms-ratelimit-remaining-resource')));
 
