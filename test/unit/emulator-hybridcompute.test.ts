@@ -211,7 +211,9 @@ describe('Microsoft.HybridCompute through the official client', () => {
       );
     const refused = await send('srv-08', `${ARC}/privateLinkScopes/no-such-pls`);
     expect(refused.status).toBe(400);
-    expect((JSON.parse(refused.bodyAsText ?? '{}') as { error?: { code?: string; message?: string } }).error).toMatchObject({ code: 'InvalidParameter', message: expect.stringMatching(/no-such-pls.*not found/) });
+    const error = (JSON.parse(refused.bodyAsText ?? '{}') as { error?: { code?: string; message?: string } }).error;
+    expect(error?.code).toBe('InvalidParameter');
+    expect(error?.message).toMatch(/no-such-pls.*not found/);
     expect((await failure(arc.machines.get('rg-onprem', 'srv-08'))).statusCode).toBe(404);
     const bound = await send('srv-08', `${ARC}/privateLinkScopes/arc-pls`);
     expect(bound.status).toBe(200);
