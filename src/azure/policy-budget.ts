@@ -1,6 +1,13 @@
 // A resource provider's own named budgets (Compute's `HighCostGet3Min`, `LowCostGet30Min`, …), learned and
 // corrected from the `x-ms-ratelimit-remaining-resource` header its answers carry.
-import type { BucketLimits, TokenBucket } from './budget.ts';
+/** The token bucket a policy is kept in (budget.ts's TokenBucket; only what this file uses). */
+export interface PolicyBucket {
+  readonly burst: number;
+  readonly tokens: number;
+  reserve(): number;
+  release(): void;
+  correct(remaining: number): void;
+}
 
 /** One policy's remaining count, as a provider reports it. */
 export interface PolicyReading {
@@ -34,7 +41,7 @@ export function policyWindowMs(policy: string): number {
 }
 
 interface Policy {
-  bucket: TokenBucket;
+  bucket: PolicyBucket;
   inFlight: number;
 }
 
@@ -45,12 +52,12 @@ interface Policy {
  * draws from the policies its answers named, so only that provider's requests of that cost class wait.
  */
 export class PolicyBudgets {
-  readonly #bucket: (limits: BucketLimits) => TokenBucket;
+  readonly #bucket: (limits: { burst: number; perSecond: number }) => PolicyBucket;
   readonly #policies = new Map<string, Policy>();
   readonly #byOperation = new Map<string, Set<string>>();
 
   /** `bucket` makes a token bucket on the budget's clock. */
-  constructor(bucket: (limits: BucketLimits) => TokenBucket) {
+  constructor(bucket: (limits: { burst: number; perSecond: number }) => PolicyBucket) {
     this.#bucket = bucket;
   }
 
