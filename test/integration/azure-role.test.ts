@@ -162,7 +162,7 @@ describe('the README role against RBAC and linked authorization', () => {
 
   it('without any one action: AuthorizationFailed naming it, and the rest of the work done', { timeout: 900_000 }, async () => {
     // Several estates at once (one emulator and one controller each, one control plane): the runs mostly wait.
-    const queue = new PQueue({ concurrency: 4 });
+    const queue = new PQueue({ concurrency: 2 });
     const failures: string[] = [];
     await Promise.all(
       role.map((action) =>
