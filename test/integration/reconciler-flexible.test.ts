@@ -65,7 +65,7 @@ describe('reconciler: Flexible scale sets', () => {
       'flex',
       estateSpec({ virtualMachineScaleSets: [scaleSet] }, { discoveryInterval: '10s', agent: { userAssignedIdentity: estateIds.identity } }),
     );
-    const ready = await waitForReady(ns.name, 'flex');
+    const ready = await waitForReady(ns.name, 'flex', 120_000);
     expect(ready.status?.instances?.total).toBe(3);
     expect(members()).toHaveLength(3);
     // Ready=True is written by the confirming pass: the passes that follow creation are done, and the next full
@@ -94,6 +94,6 @@ describe('reconciler: Flexible scale sets', () => {
     await waitForTopology(ns.name, 'flex', (t) => {
       expect(t.status?.instances).toMatchObject({ total: 23, compliant: 23 });
       expect(condition(t, 'Ready')?.status).toBe('True');
-    });
-  }, 120_000);
+    }, 120_000);
+  }, 360_000);
 });
