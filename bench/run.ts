@@ -2,6 +2,7 @@
 import { benchNetwork, printNetworkFigures } from './network.ts';
 import { benchFlexibleScaleSet, benchHybrid, benchResourceGroups, printFigures } from './resync.ts';
 import { benchEvidence } from './evidence.ts';
+import { coldScenario, convergeWithLro, printLroComparison, REALISTIC_LRO, sandboxScenario } from './lro.ts';
 import { coldFigures, printTable, resyncFigures, watched } from './scale.ts';
 import type { Row } from './scale.ts';
 
@@ -56,3 +57,15 @@ for (const [groups, perGroup] of (mode === 'quick' ? [[1, 10], [10, 100]] : [[1,
 
 process.stdout.write('\nnetwork pass: private endpoints, Azure Monitor zones (records, links), NICs and VNets listed per resource group\n');
 printNetworkFigures([await benchNetwork(10, 100, 10), await benchNetwork(20, 100, 20), await benchNetwork(10, 200, 10), await benchNetwork(100, 10, 10)]);
+
+// ARM's refill sped up for the convergence runs (both sides) so that a thousand machines' writes take seconds, not minutes;
+// LRO durations are not scaled: they are what the comparison is about.
+const lroSpeed = Number(process.env['BENCH_LRO_SPEED'] ?? 10);
+const delays = Object.entries(REALISTIC_LRO).map(([type, ms]) => `${type.split('/').slice(-1)[0] ?? type} ${ms / 1000} s`).join(', ');
+process.stdout.write(`\nconvergence with realistic LRO delays (${delays}) vs zero delay; ARM refill × ${lroSpeed}\n`);
+for (const scenario of [sandboxScenario(), coldScenario(mode === 'quick' ? 200 : 1000)]) {
+  const zero = await convergeWithLro(scenario, {}, lroSpeed);
+  const realistic = await convergeWithLro(scenario, REALISTIC_LRO, lroSpeed);
+  printLroComparison(zero, realistic);
+  process.stdout.write('\n');
+}

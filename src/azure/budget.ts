@@ -1,4 +1,5 @@
 // One ARM request budget per subscription, shared by every topology: token buckets that mirror ARM's own.
+import { PolicyBudgets } from './policy-budget.ts';
 
 export type BudgetKind = 'reads' | 'writes' | 'deletes';
 export const BUDGET_KINDS: readonly BudgetKind[] = ['reads', 'writes', 'deletes'];
@@ -150,6 +151,8 @@ export interface SubscriptionBudget {
   providerWait(provider: string): number;
   tokens(kind: BudgetKind): number;
   rate(kind: BudgetKind): number;
+  /** The resource providers' own named policies (Compute's), corrected from `x-ms-ratelimit-remaining-resource`. */
+  readonly policies: PolicyBudgets;
 }
 
 class Budget implements SubscriptionBudget {
@@ -159,11 +162,13 @@ class Budget implements SubscriptionBudget {
   readonly #epochs: Record<BudgetKind, number> = { reads: 0, writes: 0, deletes: 0 };
   readonly #inFlight: Record<BudgetKind, number> = { reads: 0, writes: 0, deletes: 0 };
   readonly #providers = new Map<string, number>();
+  readonly policies: PolicyBudgets;
   #pausedUntil = 0;
 
   constructor(subscriptionId: string, limits: Record<BudgetKind, BucketLimits>, clock: Clock) {
     this.subscriptionId = subscriptionId;
     this.#clock = clock;
+    this.policies = new PolicyBudgets((l) => new TokenBucket(l, clock));
     this.#buckets = {
       reads: new TokenBucket(limits.reads, clock),
       writes: new TokenBucket(limits.writes, clock),

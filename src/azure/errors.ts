@@ -9,11 +9,29 @@ interface ErrorLike {
   message: string;
 }
 
+/** ARM's own error message per failed request: some SDK helpers (paging) replace it with their own. */
+const armMessages = new WeakMap<object, string>();
+
+/** Keeps ARM's error message of a failed request (its `error.message`), for the error the SDK throws about it. */
+export function rememberArmError(request: object, bodyAsText: string | null | undefined): void {
+  if (!bodyAsText) return;
+  try {
+    const body = JSON.parse(bodyAsText) as { error?: { message?: unknown }; message?: unknown } | null;
+    const message = body?.error?.message ?? body?.message;
+    if (typeof message === 'string' && message !== '') armMessages.set(request, message);
+  } catch {
+    // Not JSON: the SDK's message stands.
+  }
+}
+
 /** Duck-typed: the SDKs throw RestError from more than one package copy, and pollers throw plain Errors. */
 export function describeError(err: unknown): ErrorLike {
   if (typeof err === 'object' && err !== null) {
-    const e = err as { statusCode?: unknown; code?: unknown; message?: unknown; details?: unknown };
-    const out: ErrorLike = { message: typeof e.message === 'string' && e.message !== '' ? e.message : JSON.stringify(err) };
+    const e = err as { statusCode?: unknown; code?: unknown; message?: unknown; details?: unknown; request?: unknown };
+    const own = typeof e.message === 'string' && e.message !== '' ? e.message : JSON.stringify(err);
+    const arm = typeof e.request === 'object' && e.request !== null ? armMessages.get(e.request) : undefined;
+    // A paging helper's "Pagination failed with unexpected statusCode 403" hides what ARM said (the action refused).
+    const out: ErrorLike = { message: arm !== undefined && !own.includes(arm) ? arm : own };
     if (typeof e.statusCode === 'number') out.statusCode = e.statusCode;
     if (typeof e.code === 'string' && e.code !== '') out.code = e.code;
     return out;

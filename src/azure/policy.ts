@@ -3,9 +3,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '@azure/core-rest-pipeline';
 import type { Logger } from 'pino';
 import { budgetKindOf } from './budget.ts';
+import { rememberArmError } from './errors.ts';
 import type { BudgetKind, SubscriptionBudgets } from './budget.ts';
 import type { ArmMetrics } from './metrics.ts';
 import { recordTokens } from './metrics.ts';
+import { parseRemainingResource } from './policy-budget.ts';
 
 export const armBudgetPolicyName = 'armBudgetPolicy';
 
@@ -65,6 +67,25 @@ export function operationOf(url: string): string {
   return out.length > 0 ? out.join('/') : 'subscription';
 }
 
+/** Whether a URL names a collection (a list) rather than one resource: an odd number of segments after its provider. */
+export function isCollectionUrl(url: string): boolean {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return false;
+  }
+  const segs = path.split('/').filter((s) => s !== '');
+  const last = segs.map((s) => s.toLowerCase()).lastIndexOf('providers');
+  if (last < 0) return segs.length % 2 === 1;
+  return (segs.length - last - 2) % 2 === 1;
+}
+
+/** The key a provider's named policies are learned under: method, operation, and whether it lists. */
+export function policyOperationOf(method: string, url: string): string {
+  return `${method.toUpperCase()} ${operationOf(url)}${isCollectionUrl(url) ? ' (list)' : ''}`;
+}
+
 /** The resource provider that serves a URL: the namespace after its last `/providers/` (extension resources belong to theirs). */
 export function providerOf(url: string): string {
   const m = /\/providers\/([^/?#]+)(?:\/(?!.*\/providers\/)[^?#]*)?(?:[?#].*)?$/i.exec(url);
@@ -103,12 +124,13 @@ export function armBudgetPolicy(options: ArmBudgetPolicyOptions): PipelinePolicy
       const budget = budgets.get(subscription);
       const kind = budgetKindOf(method);
       const provider = providerOf(request.url);
+      const policyOperation = policyOperationOf(method, request.url);
       let epoch = budget.epoch(kind);
-      let waitMs = Math.max(budget.reserve(kind), budget.providerWait(provider));
+      let waitMs = Math.max(budget.reserve(kind), budget.providerWait(provider), budget.policies.reserve(policyOperation));
       recordTokens(metrics, subscription, kind, budget.tokens(kind));
       let waited = 0;
       while (waitMs > 0) {
-        const fields = { subscription, kind, operation, waitMs, pausedFor429: budget.pausedUntil > 0 };
+        const fields = { subscription, kind, operation, waitMs, pausedFor429: budget.pausedUntil > 0, policies: budget.policies.policiesOf(policyOperation) };
         if (waitMs > slowWaitMs) logger.info(fields, 'waiting for ARM budget');
         else logger.debug(fields, 'waiting for ARM budget');
         await delay(waitMs, undefined, request.abortSignal ? { signal: request.abortSignal as AbortSignal } : undefined);
@@ -117,18 +139,24 @@ export function armBudgetPolicy(options: ArmBudgetPolicyOptions): PipelinePolicy
         // ARM refused another request while this one waited: queue again behind the pause, at the slower rate,
         // instead of every waiting request going at once when the pause ends.
         budget.release(kind);
+        budget.policies.release(policyOperation);
         epoch = budget.epoch(kind);
-        waitMs = Math.max(budget.reserve(kind), budget.providerWait(provider));
+        waitMs = Math.max(budget.reserve(kind), budget.providerWait(provider), budget.policies.reserve(policyOperation));
       }
       metrics?.budgetWait.observe({ subscription, kind }, waited / 1000);
 
       budget.sent(kind);
+      budget.policies.sent(policyOperation);
       let response: PipelineResponse;
       try {
         response = await timed(request, next, metrics, operation, method);
       } finally {
         budget.answered(kind);
+        budget.policies.answered(policyOperation);
       }
+      if (response.status >= 400) rememberArmError(request, response.bodyAsText);
+      // The provider's own policies (Compute's): what is left of each, and which of them this operation spends.
+      budget.policies.learn(policyOperation, parseRemainingResource(response.headers.get('x-ms-ratelimit-remaining-resource')));
 
       const remaining = response.headers.get(REMAINING_HEADER[kind]);
       if (remaining !== undefined) budget.correct(kind, Number(remaining));

@@ -46,6 +46,11 @@ interface Watched {
 /** Longest wait before a failed watch is restarted: an apiserver back after an outage is seen within seconds. */
 export const DEFAULT_RESTART_MAX_MS = 5000;
 
+/** The wait before the restart that follows `failures` consecutive failures: doubling from `baseMs`, capped at `maxMs`. */
+export function restartDelayMs(failures: number, baseMs: number, maxMs: number): number {
+  return Math.min(baseMs * 2 ** failures, maxMs);
+}
+
 export class TopologyInformer {
   readonly #options: TopologyInformerOptions;
   readonly #watched: Watched[] = [];
@@ -148,7 +153,7 @@ export class TopologyInformer {
     w.watching = false;
     if (this.#stopped || w.restart) return;
     const base = this.#options.restartBaseMs ?? 1000;
-    const delay = Math.min(base * 2 ** w.failures, this.#options.restartMaxMs ?? DEFAULT_RESTART_MAX_MS);
+    const delay = restartDelayMs(w.failures, base, this.#options.restartMaxMs ?? DEFAULT_RESTART_MAX_MS);
     w.failures++;
     this.#options.logger.warn(
       { err, namespace: w.namespace ?? '*', restartInMs: delay },

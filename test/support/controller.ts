@@ -5,6 +5,7 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
+import { ClientSecretCredential } from '@azure/identity';
 import { vi } from 'vitest';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../../src/api/types.ts';
 import type { Condition, MonitoringTopology, MonitoringTopologySpec } from '../../src/api/types.ts';
@@ -53,6 +54,8 @@ export interface TestControllerOptions {
   controller?: Partial<Omit<ControllerOptions, 'kubeConfig' | 'gateway' | 'logger'>>;
   /** Read delivery evidence from the emulator's Log Analytics query API with the official LogsQueryClient. */
   evidence?: boolean;
+  /** Sign the controller in as a principal holding only these actions on the estate's subscription. */
+  actions?: string[];
 }
 
 export interface TestController {
@@ -68,11 +71,15 @@ export interface TestController {
 /** Starts an emulator and a controller watching `namespace`; the controller runs as leader at once. */
 export async function startTestController(opts: TestControllerOptions): Promise<TestController> {
   // ARM's own page size for these lists is 100 or more; small pages would only measure paging.
-  const emulator = await startTestEmulator({ lroDelayMs: 5, pageSize: 100, ...opts.emulator });
+  const principal = opts.actions && { tenantId: CONTROLLER_TENANT, clientId: 'mtopo-controller', clientSecret: 'not-a-secret', roles: [{ scope: `/subscriptions/${SUBSCRIPTION}`, actions: opts.actions }] };
+  const emulator = await startTestEmulator({ lroDelayMs: 5, pageSize: 100, ...opts.emulator, ...(principal ? { principals: [principal, ...(opts.emulator?.principals ?? [])] } : {}) });
+  const credential = principal
+    ? new ClientSecretCredential(principal.tenantId, principal.clientId, principal.clientSecret, { authorityHost: emulator.authorityHost, disableInstanceDiscovery: true })
+    : emulator.credential;
   const logs = new LogCapture();
   const gateway = createArmGateway({
     endpoint: emulator.url,
-    credential: emulator.credential,
+    credential,
     budgets: createSubscriptionBudgets(opts.budgets),
     logger: logs.logger.child({ component: 'arm' }),
     maxRetries: 4,
@@ -202,6 +209,8 @@ export function waitForReady(namespace: string, name: string, timeoutMs = 30_000
 // ---- A small estate in the shape of the field report -------------------------------------------------
 
 export const SUBSCRIPTION = '3f6c2b1a-9d4e-4a7b-8c5d-1e2f3a4b5c6d';
+/** The tenant of the estate when the controller signs in as its own principal. */
+const CONTROLLER_TENANT = '7d1f0e6a-2b3c-4d5e-8f90-a1b2c3d4e5f6';
 const monitoringRg = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-monitoring`;
 const appRg = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-app`;
 const onpremRg = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-onprem`;

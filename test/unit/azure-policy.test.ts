@@ -15,11 +15,20 @@ function respond(status: number, headers: Record<string, string> = {}): SendRequ
     Promise.resolve({ request, status, headers: createHttpHeaders(headers) });
 }
 
-function capture(): { logger: pino.Logger; lines: { level: number; msg: string }[] } {
-  const lines: { level: number; msg: string }[] = [];
+interface Line {
+  level: number;
+  msg: string;
+  waitMs?: number;
+  subscription?: string;
+  pausedFor429?: boolean;
+  policies?: string[];
+}
+
+function capture(): { logger: pino.Logger; lines: Line[] } {
+  const lines: Line[] = [];
   const logger = pino(
     { level: 'debug' },
-    { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string }) },
+    { write: (s: string) => void lines.push(JSON.parse(s) as Line) },
   );
   return { logger, lines };
 }
@@ -66,16 +75,16 @@ describe('armBudgetPolicy', () => {
   });
 
   it('waits instead of sending when the bucket is empty, and logs the wait', async () => {
-    const budgets = createSubscriptionBudgets({ reads: { burst: 1, perSecond: 20 } });
+    // A clock that stands still: the planned waits are exact, however slowly the machine runs.
+    const budgets = createSubscriptionBudgets({ reads: { burst: 1, perSecond: 20 }, clock: { now: () => 0 } });
     const { logger, lines } = capture();
     const registry = new Registry();
     const metrics = createArmMetrics(registry);
     const policy = armBudgetPolicy({ budgets, logger, metrics });
-    const started = performance.now();
     await Promise.all([0, 1, 2].map(() => policy.sendRequest(createPipelineRequest({ url: VM_URL }), respond(200))));
-    // Third request waits two refills (2 × 50 ms).
-    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
-    expect(lines.filter((l) => l.msg === 'waiting for ARM budget').length).toBe(2);
+    // The second waits one refill (50 ms), the third two (100 ms).
+    const waits = lines.filter((l) => l.msg === 'waiting for ARM budget').map((l) => l.waitMs);
+    expect(waits).toEqual([50, 100]);
     const text = await registry.metrics();
     expect(text).toContain('azure_arm_requests_total{operation="microsoft.compute/virtualmachines",method="GET",status="200"} 3');
     expect(text).toContain(`azure_arm_budget_wait_seconds_count{subscription="${SUB}",kind="reads"} 3`);
@@ -91,14 +100,17 @@ describe('armBudgetPolicy', () => {
     const throttled = await a.sendRequest(createPipelineRequest({ url: VM_URL }), respond(429, { 'retry-after-ms': '300' }));
     expect(throttled.status).toBe(429);
     expect(budgets.get(SUB).pausedUntil).toBeGreaterThan(0);
-    const started = performance.now();
     await b.sendRequest(createPipelineRequest({ url: VM_URL, method: 'PUT' }), respond(200));
-    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
     expect(lines.some((l) => l.msg.includes('pausing it'))).toBe(true);
-    // Another subscription is not affected.
-    const other = performance.now();
+    // The other gateway's write waited for the pause (up to the 300 ms asked for), not for its own bucket.
+    const paused = lines.filter((l) => l.msg === 'waiting for ARM budget' && l.subscription === SUB);
+    expect(paused).toHaveLength(1);
+    expect(paused[0]?.pausedFor429).toBe(true);
+    expect(paused[0]?.waitMs).toBeGreaterThan(0);
+    expect(paused[0]?.waitMs).toBeLessThanOrEqual(300);
+    // Another subscription is not affected: it never waits.
     await b.sendRequest(createPipelineRequest({ url: VM_URL.replace(SUB, 'other') }), respond(200));
-    expect(performance.now() - other).toBeLessThan(100);
+    expect(lines.filter((l) => l.msg === 'waiting for ARM budget' && l.subscription === 'other')).toEqual([]);
   });
 
   it('registers metrics once per registry, however many gateways ask', () => {

@@ -204,11 +204,12 @@ describe('linked authorization', () => {
     expect([refused.statusCode, refused.code]).toEqual([403, 'LinkedAuthorizationFailed']);
   });
 
-  test('operation status is read like any other read', async () => {
-    const monitor = await asWriter(['Microsoft.Insights/privateLinkScopes/scopedResources/write', 'Microsoft.OperationalInsights/workspaces/read']);
+  test('operation status is read like any other read: the action of its own path', async () => {
+    const monitor = await asWriter(['Microsoft.Insights/privateLinkScopes/scopedResources/*', 'Microsoft.OperationalInsights/workspaces/read']);
     const refused = await rejection(monitor.privateLinkScopedResources.createOrUpdate('rg', 'ampls', 'law-link', { linkedResourceId: LAW }, fastPoll).pollUntilDone());
     expect([refused.statusCode, refused.code]).toEqual([403, 'AuthorizationFailed']);
-    expect(refused.message).toContain("perform action 'Microsoft.Insights/privateLinkScopes/scopedResources/read'");
+    expect(refused.message).toContain("perform action 'Microsoft.Insights/privateLinkScopeOperationStatuses/read'");
+    // Read on the scoped resource itself (granted above by scopedResources/*) is not what the status read needs.
   });
 });
 

@@ -1,5 +1,6 @@
 // @azure/arm-hybridcompute (api-version 2021-05-20) works against the emulator's Microsoft.HybridCompute provider unchanged.
 import type { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
+import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fastPoll, hybridComputeClient, monitorClient, startTestEmulator } from '../support/emulator.ts';
 import type { TestEmulator } from '../support/emulator.ts';
@@ -176,6 +177,47 @@ describe('Microsoft.HybridCompute through the official client', () => {
     await arc.machines.delete('rg-onprem', 'srv-07');
     expect((await failure(arc.machines.get('rg-onprem', 'srv-07'))).statusCode).toBe(404);
     expect(emu.store.get(`${ARC}/machines/srv-07/extensions/AzureMonitorLinuxAgent`)).toBeUndefined();
+  });
+
+  test('an extension is created only with its publisher and type; an update of one that exists may leave them out', async () => {
+    const missing = await failure(
+      arc.machineExtensions.beginCreateOrUpdateAndWait('rg-onprem', 'srv-03', 'NoType', { location: 'westeurope', properties: { typeHandlerVersion: '1.0' } }, fastPoll),
+    );
+    expect(missing.statusCode).toBe(400);
+    expect(missing.code).toBe('InvalidParameter');
+    expect(missing.message).toMatch(/publisher.*type/);
+    expect(emu.store.get(`${ARC}/machines/srv-03/extensions/NoType`)).toBeUndefined();
+    const onlyPublisher = await failure(
+      arc.machineExtensions.beginCreateOrUpdateAndWait('rg-onprem', 'srv-03', 'NoType', { location: 'westeurope', properties: { publisher: 'Microsoft.Azure.Monitor' } }, fastPoll),
+    );
+    expect(onlyPublisher.statusCode).toBe(400);
+    // srv-01's CustomScript exists: a change of its settings alone is accepted and keeps what it had.
+    const updated = await arc.machineExtensions.beginUpdateAndWait('rg-onprem', 'srv-01', 'CustomScript', { properties: { settings: { commandToExecute: 'true' } } }, fastPoll);
+    expect(updated.properties?.publisher).toBe('Microsoft.Azure.Extensions');
+    expect(updated.properties?.type).toBe('CustomScript');
+    expect(updated.properties?.settings).toEqual({ commandToExecute: 'true' });
+  });
+
+  test('a machine bound to an Arc private link scope that does not exist is refused; bound to one that exists, it reads back bound', async () => {
+    // @azure/arm-hybridcompute 3.x has no machine create (the agent registers machines): the client's own pipeline sends the PUT.
+    const send = (name: string, scope: string) =>
+      arc.sendRequest(
+        createPipelineRequest({
+          url: `${emu.url}${ARC}/machines/${name}?api-version=2021-05-20`,
+          method: 'PUT',
+          headers: createHttpHeaders({ 'content-type': 'application/json' }),
+          body: JSON.stringify({ location: 'westeurope', identity: { type: 'SystemAssigned' }, properties: { privateLinkScopeResourceId: scope } }),
+        }),
+      );
+    const refused = await send('srv-08', `${ARC}/privateLinkScopes/no-such-pls`);
+    expect(refused.status).toBe(400);
+    const error = (JSON.parse(refused.bodyAsText ?? '{}') as { error?: { code?: string; message?: string } }).error;
+    expect(error?.code).toBe('InvalidParameter');
+    expect(error?.message).toMatch(/no-such-pls.*not found/);
+    expect((await failure(arc.machines.get('rg-onprem', 'srv-08'))).statusCode).toBe(404);
+    const bound = await send('srv-08', `${ARC}/privateLinkScopes/arc-pls`);
+    expect(bound.status).toBe(200);
+    expect((await arc.machines.get('rg-onprem', 'srv-08')).properties?.privateLinkScopeResourceId).toBe(`${ARC}/privateLinkScopes/arc-pls`);
   });
 
   test('machine names follow the provider pattern', async () => {

@@ -30,9 +30,8 @@ function statusBody(op: Operation, id?: string): Json {
 function find(env: Env, req: ArmRequest, parsed: ParsedPath, opId: string): Operation {
   const op = env.operations.get(opId);
   if (!op || op.subscriptionId.toLowerCase() !== parsed.subscriptionId.toLowerCase()) throw errors.operationNotFound(opId);
-  // rule: arm.operations.authorized — invented: an operation's status is authorized as a read of the resource it acts on (the issue's rule; Azure's exact action is not documented)
-  const kind = env.kinds.ofId(parsePath(op.resourceId));
-  if (kind) req.authorize(`${kind.type}/read`, op.resourceId);
+  // rule: arm.operations.authorized — source: Learn "Azure resource provider operations" (permissions/monitor and /compute list Microsoft.Insights/privateLinkScopeOperationStatuses/read and Microsoft.Compute/locations/operations/read: a status read is authorized by its own path's action, like any other read)
+  req.authorize(`${parsed.namespace ?? 'Microsoft.Resources'}/${parsed.types.join('/')}/read`, req.path);
   return op;
 }
 
