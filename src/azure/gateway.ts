@@ -6,6 +6,10 @@ export type { ActionError, ActionOutcome } from '../model/index.ts';
 
 export interface ObserveOptions {
   refresh?: boolean;
+  /** The target machine ids, once known and before any per-machine read. */
+  onTargets?: (machineIds: string[]) => void;
+  /** Each chunk of machines whose own reads are done, with every topology-wide part: enough to plan those machines. */
+  onMachinesRead?: (partial: Snapshot) => void;
 }
 
 export interface ArmGateway {

@@ -5,6 +5,7 @@ import type { MonitoringTopologySpec } from '../api/types.ts';
 import type { Action, NetworkSnapshot, Snapshot } from '../model/index.ts';
 import { act } from './act.ts';
 import type { SubscriptionBudgets } from './budget.ts';
+import { READ_PRIORITY } from './budget.ts';
 import { ArmClientCache } from './clients.ts';
 import type { CredentialSource } from './credential.ts';
 import type { ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';
@@ -79,6 +80,8 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
         service,
         extensions,
         refresh: observeOptions?.refresh === true,
+        ...(observeOptions?.onTargets ? { onTargets: observeOptions.onTargets } : {}),
+        ...(observeOptions?.onMachinesRead ? { onMachinesRead: observeOptions.onMachinesRead } : {}),
         ...(signal ? { signal } : {}),
         ...(options.fullListingLimit !== undefined ? { fullListingLimit: options.fullListingLimit } : {}),
       });
@@ -104,7 +107,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
       return network;
     },
     async listTargets(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[]> {
-      const found = await discoverTargets(spec.targets, { clients, queue: reads, service, ...(signal ? { signal } : {}) });
+      const found = await discoverTargets(spec.targets, { clients, queue: reads, service, priority: READ_PRIORITY.discovery, ...(signal ? { signal } : {}) });
       signal?.throwIfAborted();
       if (found.errors.length > 0) logger.debug({ errors: found.errors }, 'target discovery had read errors');
       return [...found.machines.values()].map((m) => m.id);

@@ -11,7 +11,8 @@ import { guardedReads, toReadError } from './errors.ts';
 import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
 import { dedupe, discoverTargets } from './targets.ts';
 import type { ServiceTraits } from './targets.ts';
-import type { ExtensionCache } from './extensions.ts';
+import type { ExtensionCache, RefreshAllowance } from './extensions.ts';
+import { READ_PRIORITY } from './budget.ts';
 
 /** Log Analytics has no SDK in our dependencies; its workspace GET goes raw through the same pipeline. */
 export const WORKSPACE_API_VERSION = '2023-09-01';
@@ -27,27 +28,25 @@ export interface ObserveContext {
   extensions?: ExtensionCache;
   /** Read remembered state afresh (a person asked for a reconcile). */
   refresh?: boolean;
+  /** Called once the targets are known, before any per-machine read. */
+  onTargets?: (machineIds: string[]) => void;
+  /**
+   * Called per chunk of machines whose own reads are done: a snapshot with every topology-wide part (scope, rules,
+   * endpoint, scale sets) and those machines with all their associations. The full snapshot is still returned.
+   */
+  onMachinesRead?: (partial: Snapshot) => void;
 }
+
+/** Machines per chunk of per-machine reads (and per early plan). */
+export const MACHINE_CHUNK = 100;
 
 export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext): Promise<Snapshot> {
   const { clients, queue, signal } = ctx;
   const opts = signal ? { abortSignal: signal } : {};
   const errors: ReadError[] = [];
-  const run = guardedReads(queue, errors);
-
-  // Agent extension re-reads queue behind every list, so discovery and bulk reads never wait for them.
-  const runLater = <T>(resourceId: string, fn: () => Promise<T>): Promise<T | undefined> =>
-    queue.add(
-      async () => {
-        try {
-          return await fn();
-        } catch (err) {
-          errors.push(toReadError(resourceId, err));
-          return undefined;
-        }
-      },
-      { priority: -1 },
-    );
+  const run = guardedReads(queue, errors, READ_PRIORITY.bulk);
+  // Per-machine reads (full association listings, first extension reads) go behind the bulk lists; re-reads of
+  // extensions that merely expired go last, so discovery and bulk reads never wait for them.
 
   const invalid = (id: string, what: string): Promise<undefined> => {
     errors.push({ resourceId: id, code: 'Failed', message: `not a valid ARM id of ${what}` });
@@ -93,13 +92,16 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   // Association lists start with the GETs; a rule or endpoint that fails its GET is reported once, by the GET.
   type Listed = { list: DataCollectionRuleAssociationProxyOnlyResource[]; error?: ReadError };
   const listQuiet = (id: string, fn: () => Promise<DataCollectionRuleAssociationProxyOnlyResource[]>): Promise<Listed> =>
-    queue.add(async (): Promise<Listed> => {
-      try {
-        return { list: await fn() };
-      } catch (err) {
-        return { list: [], error: toReadError(id, err) };
-      }
-    });
+    queue.add(
+      async (): Promise<Listed> => {
+        try {
+          return { list: await fn() };
+        } catch (err) {
+          return { list: [], error: toReadError(id, err) };
+        }
+      },
+      { priority: READ_PRIORITY.bulk },
+    );
   const listByRule = (id: string): Promise<Listed> => {
     const p = parseArmId(id);
     if (!p?.resourceGroup || !p.name) return Promise.resolve({ list: [] });
@@ -133,9 +135,11 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   ]);
   errors.push(...targets.errors);
   const machines = targets.machines;
+  ctx.onTargets?.([...machines.values()].map((m) => m.id));
 
   // Keep only associations on targets: a rule may be associated with thousands of machines we do not manage.
   const associations = new IdMap<ObservedAssociation>();
+  const byMachine = new Map<string, ObservedAssociation[]>();
   const addAssociations = (list: DataCollectionRuleAssociationProxyOnlyResource[], listedFrom: string): void => {
     for (const raw of list) {
       let a: ObservedAssociation | undefined;
@@ -145,7 +149,12 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
         errors.push(toReadError(typeof raw.id === 'string' ? raw.id : listedFrom, err));
         continue;
       }
-      if (a && machines.has(a.resourceId) && !associations.has(a.id)) associations.set(a.id, a);
+      if (!a || !machines.has(a.resourceId) || associations.has(a.id)) continue;
+      associations.set(a.id, a);
+      const k = idKey(a.resourceId);
+      const list = byMachine.get(k);
+      if (list) list.push(a);
+      else byMachine.set(k, [a]);
     }
   };
   ruleLists.forEach((listed, i) => {
@@ -156,44 +165,78 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   if (endpointList.error && endpoint !== undefined) errors.push(endpointList.error);
 
   const observedRules = rules.filter((r): r is ObservedRule => r !== undefined);
-  const byMachine = new Map<string, ObservedAssociation[]>();
-  for (const a of associations.values()) {
-    const k = idKey(a.resourceId);
-    const list = byMachine.get(k);
-    if (list) list.push(a);
-    else byMachine.set(k, [a]);
-  }
-  const drifted = [...machines.values()].filter((m) => looksIncomplete(m, observedRules, endpoint, byMachine.get(idKey(m.id)) ?? []));
-  const toList = ctx.fullListingLimit === undefined ? drifted : drifted.slice(0, ctx.fullListingLimit);
   const fullyListedMachines: string[] = [];
-
-  await Promise.all([
-    ...toList.map((m) =>
-      run(m.id, async () => {
-        const p = parseArmId(m.id);
-        if (!p) return;
-        const list = await collect(clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations.listByResource(resourceUri(m.id), opts));
-        addAssociations(list, m.id);
-        fullyListedMachines.push(m.id);
-      }),
-    ),
-    ...extensionReads(machines, clients, runLater, opts, ctx.extensions, ctx.refresh === true),
-  ]);
-
-  const snapshot: Snapshot = {
+  let listingsLeft = ctx.fullListingLimit ?? Infinity;
+  const allowance = ctx.extensions?.beginPass();
+  const refresh = ctx.refresh === true;
+  const global = (): Omit<Snapshot, 'machines' | 'associations' | 'fullyListedMachines' | 'errors'> => ({
+    ...(scope ? { scope } : {}),
+    ...(endpoint ? { endpoint } : {}),
     alsoLinkScopes: alsoLinkScopes.filter((s): s is ObservedScope => s !== undefined),
     workspaces: workspaces.filter((w): w is ObservedWorkspace => w !== undefined),
     rules: observedRules,
-    machines: [...machines.values()],
     excludedCount: targets.excludedCount,
     scaleSets: targets.scaleSets,
+  });
+
+  // The reads each machine needs alone (its full association listing when the bulk view looks incomplete, its agent
+  // extension when not remembered), in chunks: as soon as a chunk is read, its machines can be planned and acted on.
+  const topologyErrors = [...errors];
+  const perMachine = (m: ObservedMachine, sink: ReadError[], listed: string[]): Promise<unknown>[] => {
+    const runMachine = guardedReads(queue, sink, READ_PRIORITY.perMachine);
+    const out: Promise<unknown>[] = [];
+    if (listingsLeft > 0 && looksIncomplete(m, observedRules, endpoint, byMachine.get(idKey(m.id)) ?? [])) {
+      listingsLeft--;
+      out.push(
+        runMachine(m.id, async () => {
+          const list = await collect(clients.for(parseArmId(m.id)?.subscriptionId ?? '').monitor.dataCollectionRuleAssociations.listByResource(resourceUri(m.id), opts));
+          addAssociations(list, m.id);
+          fullyListedMachines.push(m.id);
+          listed.push(m.id);
+        }),
+      );
+    }
+    const read = extensionRead(m, clients, opts, ctx.extensions, allowance, refresh);
+    if (read) out.push((read.refresh ? guardedReads(queue, sink, READ_PRIORITY.refresh) : runMachine)(m.id, read.fn));
+    return out;
+  };
+  const chunks: Promise<void>[] = [];
+  let chunk: ObservedMachine[] = [];
+  const flush = (): void => {
+    const these = chunk;
+    chunk = [];
+    // Each chunk collects its own read errors, so a partial snapshot costs its chunk, not the whole estate.
+    const sink: ReadError[] = [];
+    const listed: string[] = [];
+    const reads = these.flatMap((m) => perMachine(m, sink, listed));
+    const onReady = ctx.onMachinesRead;
+    chunks.push(
+      Promise.all(reads).then(() => {
+        errors.push(...sink);
+        onReady?.({
+          ...global(),
+          machines: these,
+          associations: these.flatMap((m) => byMachine.get(idKey(m.id)) ?? []),
+          fullyListedMachines: listed,
+          errors: uniqueErrors([...topologyErrors, ...sink]),
+        });
+      }),
+    );
+  };
+  for (const m of machines.values()) {
+    chunk.push(m);
+    if (chunk.length >= MACHINE_CHUNK) flush();
+  }
+  if (chunk.length > 0) flush();
+  await Promise.all(chunks);
+
+  return {
+    ...global(),
+    machines: [...machines.values()],
     associations: [...associations.values()],
     fullyListedMachines,
     errors: uniqueErrors(errors),
   };
-  if (scope) snapshot.scope = scope;
-  if (endpoint) snapshot.endpoint = endpoint;
-  return snapshot;
 }
 
 /** A resource whose GET and list both failed is reported once. */
@@ -231,45 +274,43 @@ export function looksIncomplete(
 }
 
 /**
- * Machines whose agent extension is still unknown are read, one extension list each, unless the cache
- * still holds them (expired entries are re-read a bounded number per pass): every identity check depends on its settings.
+ * The read of a machine's agent extension when it is still unknown and the cache does not hold it (expired entries
+ * are re-read a bounded number per pass): every identity check depends on its settings. `refresh`: the cache knew it.
  */
-function extensionReads(
-  machines: IdMap<ObservedMachine>,
+function extensionRead(
+  m: ObservedMachine,
   clients: ArmClientCache,
-  run: <T>(resourceId: string, fn: () => Promise<T>) => Promise<T | undefined>,
   opts: { abortSignal?: AbortSignal },
-  cache?: ExtensionCache,
-  refresh = false,
-): Promise<unknown>[] {
-  const out: Promise<unknown>[] = [];
-  const allowance = cache?.beginPass();
-  for (const m of machines.values()) {
-    if (m.kind === 'UniformScaleSet' || m.agentExtension !== undefined) continue;
-    const cached = refresh ? undefined : cache?.lookup(m, allowance);
-    if (cached !== undefined) {
-      m.agentExtension = cached;
-      continue;
-    }
-    const p = parseArmId(m.id);
-    if (!p?.resourceGroup || !p.name) continue;
-    out.push(
-      run(m.id, async () => {
-        const { compute, hybridCompute } = clients.for(p.subscriptionId);
-        let agent: ObservedAgentExtension | undefined;
-        if (m.kind === 'ArcMachine') {
-          // Arc machine extensions are a paged child collection.
-          for await (const ext of hybridCompute.machineExtensions.list(p.resourceGroup as string, p.name as string, opts)) {
-            agent ??= toArcAgentExtension(ext);
-          }
-        } else {
-          const list = await compute.virtualMachineExtensions.list(p.resourceGroup as string, p.name as string, opts);
-          agent = (list.value ?? []).map(toVmAgentExtension).find((e) => e !== undefined);
-        }
-        m.agentExtension = agent ?? null;
-        cache?.store(m, m.agentExtension);
-      }),
-    );
+  cache: ExtensionCache | undefined,
+  allowance: RefreshAllowance | undefined,
+  refresh: boolean,
+): { refresh: boolean; fn: () => Promise<void> } | undefined {
+  if (m.kind === 'UniformScaleSet' || m.agentExtension !== undefined) return undefined;
+  const cached = refresh ? undefined : cache?.lookup(m, allowance);
+  if (cached !== undefined) {
+    m.agentExtension = cached;
+    return undefined;
   }
-  return out;
+  const p = parseArmId(m.id);
+  if (!p?.resourceGroup || !p.name) return undefined;
+  const rg = p.resourceGroup;
+  const name = p.name;
+  return {
+    refresh: refresh || cache?.knows(m) === true,
+    fn: async () => {
+      const { compute, hybridCompute } = clients.for(p.subscriptionId);
+      let agent: ObservedAgentExtension | undefined;
+      if (m.kind === 'ArcMachine') {
+        // Arc machine extensions are a paged child collection.
+        for await (const ext of hybridCompute.machineExtensions.list(rg, name, opts)) {
+          agent ??= toArcAgentExtension(ext);
+        }
+      } else {
+        const list = await compute.virtualMachineExtensions.list(rg, name, opts);
+        agent = (list.value ?? []).map(toVmAgentExtension).find((e) => e !== undefined);
+      }
+      m.agentExtension = agent ?? null;
+      cache?.store(m, m.agentExtension);
+    },
+  };
 }

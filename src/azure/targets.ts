@@ -10,6 +10,7 @@ import type { ArmClientCache } from './clients.ts';
 import { toArcMachine } from './arc.ts';
 import { matchesTags, toScaleSet, toVmMachine, uniformScaleSetMachine } from './convert.ts';
 import { toReadError } from './errors.ts';
+import { READ_PRIORITY } from './budget.ts';
 import { IdMap, idKey, parseArmId } from '../model/index.ts';
 
 export interface DiscoveryContext {
@@ -18,6 +19,8 @@ export interface DiscoveryContext {
   signal?: AbortSignal;
   /** What this ARM endpoint has shown about itself, kept across passes. */
   service?: ServiceTraits;
+  /** Read-queue priority of every list and GET (default READ_PRIORITY.bulk; the discovery pass goes first). */
+  priority?: number;
 }
 
 export interface ServiceTraits {
@@ -44,7 +47,9 @@ function invalidId(id: string, what: string): ReadError {
 }
 
 export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): Promise<DiscoveredTargets> {
-  const { clients, queue, signal } = ctx;
+  const { clients, signal } = ctx;
+  const priority = ctx.priority ?? READ_PRIORITY.bulk;
+  const queue = { add: <T>(fn: () => Promise<T>): Promise<T> => ctx.queue.add(fn, { priority }) };
   const opts = signal ? { abortSignal: signal } : {};
   const errors: ReadError[] = [];
   // One bucket per selector, merged in the spec's order so `selectedBy` names the first selector.

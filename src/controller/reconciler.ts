@@ -18,6 +18,7 @@ import { idKey } from '../model/index.ts';
 import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
 import { durationOr } from './duration.ts';
+import { EarlyWrites } from './early.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import { networkStep } from './network.ts';
 import { StepError, finished, next, stop } from './pass.ts';
@@ -48,6 +49,8 @@ export interface ReconcilerDeps {
   enqueue?: (key: string) => void;
   /** Called after observe with the target machine ids (seeds the discovery pass). */
   observedTargets?: (key: string, machineIds: string[]) => void;
+  /** Plan and write each chunk of machines as soon as it is read (default true; Enforce only). */
+  pipelined?: boolean;
   /** Delay of the confirming pass after changes were applied. */
   confirmAfterMs?: number;
   /** A pass running longer than this shows Reconciling=True while it runs (default 10 s). */
@@ -267,7 +270,21 @@ export class Reconciler {
   async #observe(pass: Pass): Promise<StepOutcome> {
     const requested = pass.topology.metadata.annotations?.[RECONCILE_REQUESTED_AT];
     const refresh = requested !== undefined && this.#requests.get(pass.key) !== requested;
-    pass.snapshot = await this.#deps.gateway.observe(pass.topology.spec, undefined, refresh ? { refresh } : undefined);
+    const { spec } = pass.topology;
+    // Enforce: each chunk of machines is planned and written as soon as it is read, after the machines are claimed
+    // (cross-topology endpoint agreement needs every target id, which discovery gives before any per-machine read).
+    const early =
+      spec.mode === 'Audit' || this.#deps.pipelined === false
+        ? undefined
+        : new EarlyWrites({
+            plan: (partial) => this.#deps.plan(this.#planInput(pass, partial)).actions,
+            act: (actions) => this.#deps.gateway.act(actions),
+          });
+    if (early) pass.early = early;
+    pass.snapshot = await this.#deps.gateway.observe(spec, undefined, {
+      ...(refresh ? { refresh } : {}),
+      ...(early ? { onTargets: (ids: string[]) => this.#claim(pass, ids), onMachinesRead: (partial: Snapshot) => early.offer(partial) } : {}),
+    });
     if (requested !== undefined) this.#requests.set(pass.key, requested);
     this.#deps.observedTargets?.(pass.key, pass.snapshot.machines.map((m) => m.id));
     return next();
@@ -278,14 +295,18 @@ export class Reconciler {
     const { spec } = pass.topology;
     const machines = pass.snapshot?.machines.map((m) => m.id) ?? [];
     const { registry } = this.#deps;
-    const woken = [
-      // Audit observes and reports; it never claims machines, so it never holds back an Enforce topology.
-      ...registry.claimMachines(pass.key, spec.mode === 'Audit' ? [] : machines, spec.configurationEndpoint.resourceId),
-      ...registry.claimBoundary(pass.key, spec.privateLinkScope.dnsBoundary, spec.privateLinkScope.resourceId, spec.privateLinkScope.alsoLinkTo),
-    ];
+    // Audit observes and reports; it never claims machines, so it never holds back an Enforce topology.
+    this.#claim(pass, spec.mode === 'Audit' ? [] : machines);
+    const woken = registry.claimBoundary(pass.key, spec.privateLinkScope.dnsBoundary, spec.privateLinkScope.resourceId, spec.privateLinkScope.alsoLinkTo);
     for (const other of new Set(woken)) this.#deps.enqueue?.(other);
     pass.findings.push(...(checkDnsBoundary(registry.boundaryMembers(pass.key)).get(pass.key) ?? []));
     return next();
+  }
+
+  /** Claims the machines for this topology's endpoint; wakes topologies whose conflicts this changes. */
+  #claim(pass: Pass, machineIds: string[]): void {
+    const woken = this.#deps.registry.claimMachines(pass.key, machineIds, pass.topology.spec.configurationEndpoint.resourceId);
+    for (const other of new Set(woken)) this.#deps.enqueue?.(other);
   }
 
   #plan(pass: Pass): StepOutcome {
@@ -306,9 +327,11 @@ export class Reconciler {
   }
 
   async #act(pass: Pass): Promise<StepOutcome> {
-    const actions = pass.plan?.actions ?? [];
-    if (pass.topology.spec.mode === 'Audit' || actions.length === 0) return next();
-    pass.outcomes = await this.#deps.gateway.act(actions);
+    const planned = pass.plan?.actions ?? [];
+    if (pass.topology.spec.mode === 'Audit') return next();
+    const { rest, outcomes } = pass.early ? await pass.early.settle(planned) : { rest: planned, outcomes: [] };
+    if (rest.length === 0 && outcomes.length === 0) return next();
+    pass.outcomes = [...outcomes, ...(rest.length > 0 ? await this.#deps.gateway.act(rest) : [])];
     const findings = outcomeFindings(pass.outcomes);
     pass.findings.push(...findings);
     pass.inventory = updateInventory(pass.inventory, pass.outcomes);
