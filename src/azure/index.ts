@@ -65,7 +65,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
   });
   const reads = new PQueue({ concurrency: options.concurrency ?? 16 });
   const writes = new PQueue({ concurrency: options.concurrency ?? 8 });
-  const service: ServiceTraits = { vmListsCarryExtensions: false };
+  const service: ServiceTraits = { vmListsCarryExtensions: false, vmListPages: new Map() };
   const extensions = new ExtensionCache({
     ...(options.extensionMaxAgeMs !== undefined ? { maxAgeMs: options.extensionMaxAgeMs } : {}),
     ...(options.extensionRefreshPerPass !== undefined ? { refreshPerPass: options.extensionRefreshPerPass } : {}),
