@@ -8,8 +8,9 @@ import type { Row } from './scale.ts';
 const args = new Set(process.argv.slice(2));
 const mode = args.has('--quick') ? 'quick' : args.has('--full') ? 'full' : 'default';
 // Budget refill as ARM documents it, sped up BENCH_SPEED times on both sides (paced times are wall × speed); by
-// default 10 (quick, default) and 20 (full), so thousands of paced seconds fit in minutes.
-const speed = Number(process.env['BENCH_SPEED'] ?? (mode === 'full' ? 20 : 10));
+// default 4 (quick, default) and 10 (full), so thousands of paced seconds fit in minutes. A speed the machine cannot
+// serve shows as a first pass well above 1 × the read bound: then lower it.
+const speed = Number(process.env['BENCH_SPEED'] ?? (mode === 'full' ? 10 : 4));
 
 const rows: Row[] = [];
 const run = await watched(async () => {
@@ -30,7 +31,7 @@ rows.push({
   model: '-',
   met: mode === 'full' ? run.maxRssMiB <= 256 : undefined,
 });
-rows.push({ measure: 'longest event-loop block during observe/plan/act (monitorEventLoopDelay)', figure: `${run.maxDelayMs.toFixed(0)} ms`, goal: '≤ 100 ms', model: '-', met: run.maxDelayMs <= 100 });
+rows.push({ measure: 'longest event-loop block during observe/plan/act (monitorEventLoopDelay; p99 of the worst run beside it)', figure: `${run.maxDelayMs.toFixed(0)} ms (p99 ${run.p99DelayMs.toFixed(0)} ms)`, goal: '≤ 100 ms', model: '-', met: run.maxDelayMs <= 100 });
 process.stdout.write(`mode ${mode}, budget refill × ${speed}\n\n`);
 printTable(rows);
 

@@ -28,6 +28,7 @@ export interface Row {
 // The event loop is watched only while the controller works (observe, plan, act), not while the estate loads.
 const loop = monitorEventLoopDelay({ resolution: 10 });
 let loopMaxNs = 0;
+let loopP99Ns = 0;
 const watchLoop = (): void => {
   loop.reset();
   loop.enable();
@@ -35,6 +36,7 @@ const watchLoop = (): void => {
 const unwatchLoop = (): void => {
   loop.disable();
   loopMaxNs = Math.max(loopMaxNs, loop.max);
+  loopP99Ns = Math.max(loopP99Ns, loop.percentile(99));
 };
 
 const OWNER = { namespace: 'bench', name: 'scale', uid: '0b6a4f7e-1c2d-4e5f-8a9b-0c1d2e3f4a5c' };
@@ -209,9 +211,9 @@ export async function scaleOutFigures(capacity: number, by: number, speed: numbe
 }
 
 /** Runs `fn`; returns the longest event-loop block seen while the controller worked and this process's peak RSS (the controller's: the emulator runs apart). */
-export async function watched<T>(fn: () => Promise<T>): Promise<{ value: T; maxDelayMs: number; maxRssMiB: number }> {
+export async function watched<T>(fn: () => Promise<T>): Promise<{ value: T; maxDelayMs: number; p99DelayMs: number; maxRssMiB: number }> {
   const value = await fn();
-  return { value, maxDelayMs: loopMaxNs / 1e6, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+  return { value, maxDelayMs: loopMaxNs / 1e6, p99DelayMs: loopP99Ns / 1e6, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
 export function printTable(rows: Row[]): void {

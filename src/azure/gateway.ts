@@ -27,6 +27,8 @@ export interface ArmGateway {
   listTargets(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[]>;
   /** One GET through the shared budget, for resources no SDK here covers (a workspace's customerId). */
   readResource?(resourceId: string, apiVersion: string): Promise<Record<string, unknown>>;
+  /** Forgets what is remembered about machines that left a topology's targets (their agent extension settings). */
+  forgetMachines?(machineIds: string[]): void;
   /** Runs actions through the shared budget with bounded parallelism; one failure never blocks the others. */
   act(actions: Action[], signal?: AbortSignal): Promise<ActionOutcome[]>;
 }

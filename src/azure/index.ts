@@ -112,6 +112,9 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
       if (found.errors.length > 0) logger.debug({ errors: found.errors }, 'target discovery had read errors');
       return [...found.machines.values()].map((m) => m.id);
     },
+    forgetMachines(machineIds: string[]): void {
+      for (const id of machineIds) extensions.invalidate(id);
+    },
     async act(actions: Action[], signal?: AbortSignal): Promise<ActionOutcome[]> {
       const outcomes = await act(actions, {
         clients,

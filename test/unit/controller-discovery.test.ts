@@ -8,21 +8,23 @@ const topology = {
   spec: { discoveryInterval: '20ms', targets: {} },
 } as unknown as MonitoringTopology;
 
-function setup(listing: () => string[]): { discovery: TargetDiscovery; enqueued: string[] } {
+function setup(listing: () => string[]): { discovery: TargetDiscovery; enqueued: string[]; forgotten: string[] } {
   const enqueued: string[] = [];
+  const forgotten: string[] = [];
   const discovery = new TargetDiscovery({
     gateway: {
       observe: () => Promise.reject(new Error('not used')),
       observeNetwork: () => Promise.reject(new Error('not used')),
       act: () => Promise.reject(new Error('not used')),
       listTargets: () => Promise.resolve(listing()),
+      forgetMachines: (ids) => void forgotten.push(...ids),
     },
     logger: pino({ level: 'silent' }),
     get: () => topology,
     enqueue: (k) => enqueued.push(k),
     minIntervalMs: 1,
   });
-  return { discovery, enqueued };
+  return { discovery, enqueued, forgotten };
 }
 
 describe('TargetDiscovery', () => {
@@ -36,6 +38,15 @@ describe('TargetDiscovery', () => {
     expect(await discovery.discover('ns/prod')).toBe(true);
     expect(await discovery.discover('ns/prod')).toBe(false);
     expect(enqueued).toEqual(['ns/prod']);
+  });
+
+  it('drops machines that left the targets from what the gateway remembers', async () => {
+    let targets = ['/vm/a', '/vm/b', '/vm/c'];
+    const { discovery, forgotten } = setup(() => targets);
+    discovery.observed('ns/prod', targets);
+    targets = ['/vm/a'];
+    expect(await discovery.discover('ns/prod')).toBe(true);
+    expect(forgotten.sort()).toEqual(['/vm/b', '/vm/c']);
   });
 
   it('compares a first listing with what the last full observe saw', async () => {
