@@ -10,7 +10,7 @@ import { ArmClientCache } from './clients.ts';
 import type { CredentialSource } from './credential.ts';
 import type { ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';
 import type { ArmMetrics } from './metrics.ts';
-import { observe } from './observe.ts';
+import { listAssociationIds, observe } from './observe.ts';
 import { observeNetwork } from './network.ts';
 import { armBudgetPolicy } from './policy.ts';
 import { ExtensionCache } from './extensions.ts';
@@ -82,6 +82,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
         refresh: observeOptions?.refresh === true,
         ...(observeOptions?.onTargets ? { onTargets: observeOptions.onTargets } : {}),
         ...(observeOptions?.onMachinesRead ? { onMachinesRead: observeOptions.onMachinesRead } : {}),
+        ...(observeOptions?.alsoList ? { alsoList: observeOptions.alsoList } : {}),
         ...(signal ? { signal } : {}),
         ...(options.fullListingLimit !== undefined ? { fullListingLimit: options.fullListingLimit } : {}),
       });
@@ -115,6 +116,11 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
     forgetMachines(machineIds: string[]): void {
       for (const id of machineIds) extensions.invalidate(id);
     },
+    async listAssociations(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[] | undefined> {
+      const found = await listAssociationIds(spec, { clients, queue: reads, ...(signal ? { signal } : {}) });
+      signal?.throwIfAborted();
+      return found;
+    },
     async act(actions: Action[], signal?: AbortSignal): Promise<ActionOutcome[]> {
       const outcomes = await act(actions, {
         clients,
@@ -137,4 +143,4 @@ export { createArmMetrics } from './metrics.ts';
 export type { ArmMetrics } from './metrics.ts';
 export { armBudgetPolicy } from './policy.ts';
 export { armScopeFor } from './clients.ts';
-export type { ActionError, ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';
+export type { ActionError, ActionOutcome, ArmGateway, AssociationSources, ObserveOptions } from './gateway.ts';

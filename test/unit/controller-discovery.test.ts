@@ -8,8 +8,12 @@ const topology = {
   spec: { discoveryInterval: '20ms', targets: {} },
 } as unknown as MonitoringTopology;
 
-function setup(listing: () => string[]): { discovery: TargetDiscovery; enqueued: string[]; forgotten: string[] } {
+function setup(
+  listing: () => string[],
+  associations?: () => string[] | undefined,
+): { discovery: TargetDiscovery; enqueued: string[]; reasons: string[]; forgotten: string[] } {
   const enqueued: string[] = [];
+  const reasons: string[] = [];
   const forgotten: string[] = [];
   const discovery = new TargetDiscovery({
     gateway: {
@@ -18,13 +22,15 @@ function setup(listing: () => string[]): { discovery: TargetDiscovery; enqueued:
       act: () => Promise.reject(new Error('not used')),
       listTargets: () => Promise.resolve(listing()),
       forgetMachines: (ids) => void forgotten.push(...ids),
+      ...(associations ? { listAssociations: () => Promise.resolve(associations()) } : {}),
     },
     logger: pino({ level: 'silent' }),
     get: () => topology,
     enqueue: (k) => enqueued.push(k),
     minIntervalMs: 1,
+    triggered: (r) => reasons.push(r),
   });
-  return { discovery, enqueued, forgotten };
+  return { discovery, enqueued, reasons, forgotten };
 }
 
 describe('TargetDiscovery', () => {
@@ -70,5 +76,23 @@ describe('TargetDiscovery', () => {
     expect(seen).toBeGreaterThanOrEqual(3);
     await new Promise((r) => setTimeout(r, 60));
     expect(calls).toBe(seen);
+  });
+
+  it('asks for a reconcile when an association the last pass saw is no longer listed, once per loss', async () => {
+    let listed: string[] | undefined = ['/vm/a/providers/x/dcra/one', '/vm/a/providers/x/dcra/two', '/vm/other/providers/x/dcra/theirs'];
+    const { discovery, enqueued, reasons } = setup(() => ['/vm/a'], () => listed);
+    discovery.observed('ns/prod', ['/vm/a']);
+    expect(await discovery.discover('ns/prod')).toBe(false); // nothing expected yet
+    discovery.observedAssociations('ns/prod', ['/VM/a/providers/x/dcra/one', '/vm/a/providers/x/dcra/two']);
+    expect(await discovery.discover('ns/prod')).toBe(false);
+    // A failed list says nothing.
+    listed = undefined;
+    expect(await discovery.discover('ns/prod')).toBe(false);
+    listed = ['/vm/a/providers/x/dcra/one'];
+    expect(await discovery.discover('ns/prod')).toBe(true);
+    expect(reasons).toEqual(['associations']);
+    // Until the next pass says what it expects, the same loss is not reported again.
+    expect(await discovery.discover('ns/prod')).toBe(false);
+    expect(enqueued).toEqual(['ns/prod']);
   });
 });
