@@ -3,36 +3,36 @@ import { benchNetwork, printNetworkFigures } from './network.ts';
 import { benchFlexibleScaleSet, benchHybrid, benchResourceGroups, printFigures } from './resync.ts';
 import { benchEvidence } from './evidence.ts';
 import { coldScenario, convergeWithLro, printLroComparison, REALISTIC_LRO, sandboxScenario } from './lro.ts';
-import { coldFigures, printTable, resyncFigures, watched } from './scale.ts';
+import { coldFigures, printTable, resyncFigures, scaleOutFigures, watched } from './scale.ts';
 import type { Row } from './scale.ts';
 
 const args = new Set(process.argv.slice(2));
 const mode = args.has('--quick') ? 'quick' : args.has('--full') ? 'full' : 'default';
-// Budget refill as ARM documents it (BENCH_SPEED > 1 speeds both sides up; paced times are then wall × speed).
-const speed = Number(process.env['BENCH_SPEED'] ?? 1);
+// Budget refill as ARM documents it, sped up BENCH_SPEED times on both sides (paced times are wall × speed); by
+// default 4 (quick, default) and 10 (full), so thousands of paced seconds fit in minutes. A speed the machine cannot
+// serve shows as a first pass well above 1 × the read bound: then lower it.
+const speed = Number(process.env['BENCH_SPEED'] ?? (mode === 'full' ? 10 : 4));
 
 const rows: Row[] = [];
 const run = await watched(async () => {
-  if (mode === 'quick') {
-    rows.push(...(await resyncFigures(1000, speed)));
-    rows.push(...(await coldFigures(200, speed)));
-    return;
-  }
+  rows.push(...(await resyncFigures(1000, speed)));
   rows.push(...(await resyncFigures(10_000, speed, 200)));
   rows.push(...(await coldFigures(2000, speed)));
+  rows.push(await scaleOutFigures(1000, 20, speed));
+  rows.push(await scaleOutFigures(1000, 200, speed));
   if (mode === 'full') {
     rows.push(...(await coldFigures(20_000, speed)));
     rows.push(...(await resyncFigures(100_000, speed, 1000)));
   }
 });
 rows.push({
-  measure: 'peak RSS of the bench process (controller and emulator together)',
+  measure: `controller RSS peak (bench process; the emulator runs in its own), ${mode === 'full' ? '100,000' : '10,000'} machines tracked`,
   figure: `${run.maxRssMiB.toFixed(0)} MiB`,
-  goal: '≤ 256 MiB (controller alone)',
+  goal: '≤ 256 MiB',
   model: '-',
-  met: undefined,
+  met: mode === 'full' ? run.maxRssMiB <= 256 : undefined,
 });
-rows.push({ measure: 'longest event-loop block during observe/plan/act (emulator in the same process)', figure: `${run.maxDelayMs.toFixed(0)} ms`, goal: '≤ 100 ms', model: '-', met: run.maxDelayMs <= 100 });
+rows.push({ measure: 'longest event-loop block during observe/plan/act (monitorEventLoopDelay; p99 of the worst run beside it)', figure: `${run.maxDelayMs.toFixed(0)} ms (p99 ${run.p99DelayMs.toFixed(0)} ms)`, goal: '≤ 100 ms', model: '-', met: run.maxDelayMs <= 100 });
 process.stdout.write(`mode ${mode}, budget refill × ${speed}\n\n`);
 printTable(rows);
 

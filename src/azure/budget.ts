@@ -25,8 +25,22 @@ export const ARM_LIMITS: Readonly<Record<BudgetKind, BucketLimits>> = {
   deletes: { burst: 200, perSecond: 10 },
 };
 
+/**
+ * Priorities in the shared read queue (higher first): the discovery pass, then each observe's bulk lists, then
+ * per-machine reads a plan waits for, then re-reads of remembered agent extensions that merely expired.
+ */
+export const READ_PRIORITY = { discovery: 2, bulk: 1, perMachine: 0, refresh: -1 } as const;
+
 /** Requests left in ARM's bucket from which it evidently grants more than we send. */
 const PLENTY = 8;
+
+/** Share of a bucket kept unspent so clock skew between us and ARM never turns a burst into a 429. */
+export const DEFAULT_MARGIN = 0.02;
+
+/** Tokens kept back in a bucket of `burst` (2 %: 5 of ARM's 250 reads, 4 of its 200 writes; none below 50). */
+export function marginTokens(burst: number, share = DEFAULT_MARGIN): number {
+  return Math.floor(burst * share);
+}
 
 /**
  * A token bucket where callers reserve a token up front: the balance may go negative and the
@@ -36,6 +50,8 @@ export class TokenBucket {
   readonly burst: number;
   /** The configured refill rate; the bucket runs slower after ARM throttles it (see slowDown). */
   readonly perSecond: number;
+  /** Tokens never spent: a request waits until the bucket holds this many besides its own. */
+  readonly margin: number;
   readonly #clock: Clock;
   #tokens: number;
   #last: number;
@@ -45,9 +61,11 @@ export class TokenBucket {
   /** Set once ARM refused a request: the rate then follows what ARM grants. */
   #adapting = false;
 
-  constructor(limits: BucketLimits, clock: Clock = systemClock) {
+  constructor(limits: BucketLimits, clock: Clock = systemClock, margin = 0) {
     if (!(limits.burst >= 1) || !(limits.perSecond > 0)) throw new Error('bucket needs burst >= 1 and perSecond > 0');
+    if (!(margin >= 0 && margin < limits.burst)) throw new Error('bucket margin must be in [0, burst)');
     this.burst = limits.burst;
+    this.margin = margin;
     this.perSecond = limits.perSecond;
     this.#clock = clock;
     this.#tokens = limits.burst;
@@ -77,7 +95,8 @@ export class TokenBucket {
   reserve(): number {
     this.#refill();
     this.#tokens -= 1;
-    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.#rate) * 1000);
+    const short = this.margin - this.#tokens;
+    return short <= 0 ? 0 : Math.ceil((short / this.#rate) * 1000);
   }
 
   /** Gives back a token reserved for a request that was not sent. */
@@ -165,14 +184,15 @@ class Budget implements SubscriptionBudget {
   readonly policies: PolicyBudgets;
   #pausedUntil = 0;
 
-  constructor(subscriptionId: string, limits: Record<BudgetKind, BucketLimits>, clock: Clock) {
+  constructor(subscriptionId: string, limits: Record<BudgetKind, BucketLimits>, clock: Clock, margin: number) {
     this.subscriptionId = subscriptionId;
     this.#clock = clock;
-    this.policies = new PolicyBudgets((l) => new TokenBucket(l, clock));
+    const bucket = (l: BucketLimits): TokenBucket => new TokenBucket(l, clock, marginTokens(l.burst, margin));
+    this.policies = new PolicyBudgets((l) => new TokenBucket(l, clock, marginTokens(l.burst, margin)));
     this.#buckets = {
-      reads: new TokenBucket(limits.reads, clock),
-      writes: new TokenBucket(limits.writes, clock),
-      deletes: new TokenBucket(limits.deletes, clock),
+      reads: bucket(limits.reads),
+      writes: bucket(limits.writes),
+      deletes: bucket(limits.deletes),
     };
   }
 
@@ -243,6 +263,8 @@ export interface BudgetConfig {
   writes?: BucketLimits;
   deletes?: BucketLimits;
   clock?: Clock;
+  /** Share of each bucket kept unspent (default 2 %): ARM's clock and ours never agree to the millisecond. */
+  margin?: number;
 }
 
 /** The budgets of every subscription the controller touches; create one per process and share it. */
@@ -272,7 +294,7 @@ export function createSubscriptionBudgets(config: BudgetConfig = {}): Subscripti
       const key = subscriptionId.toLowerCase();
       let b = budgets.get(key);
       if (!b) {
-        b = new Budget(key, limits, clock);
+        b = new Budget(key, limits, clock, config.margin ?? DEFAULT_MARGIN);
         budgets.set(key, b);
       }
       return b;

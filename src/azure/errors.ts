@@ -72,14 +72,21 @@ export function isAbort(err: unknown): boolean {
 }
 
 /** Runs a read on the queue; a failure becomes a ReadError for that resource and the read yields undefined. */
-export function guardedReads(queue: PQueue, errors: ReadError[]): <T>(resourceId: string, fn: () => Promise<T>) => Promise<T | undefined> {
+export function guardedReads(
+  queue: PQueue,
+  errors: ReadError[],
+  priority = 0,
+): <T>(resourceId: string, fn: () => Promise<T>) => Promise<T | undefined> {
   return <T>(resourceId: string, fn: () => Promise<T>): Promise<T | undefined> =>
-    queue.add(async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        errors.push(toReadError(resourceId, err));
-        return undefined;
-      }
-    });
+    queue.add(
+      async () => {
+        try {
+          return await fn();
+        } catch (err) {
+          errors.push(toReadError(resourceId, err));
+          return undefined;
+        }
+      },
+      { priority },
+    );
 }

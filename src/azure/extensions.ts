@@ -73,6 +73,11 @@ export class ExtensionCache {
     return e.extension;
   }
 
+  /** The cache holds an entry for this machine with the same extension ids (a read would be a refresh). */
+  knows(machine: ObservedMachine): boolean {
+    return this.#entries.get(machine.id)?.ids === idsKey(machine);
+  }
+
   store(machine: ObservedMachine, extension: ObservedAgentExtension | null): void {
     const now = this.#now();
     const ttl = this.#maxAgeMs * (0.5 + 0.5 * this.#random());

@@ -6,6 +6,10 @@ export type { ActionError, ActionOutcome } from '../model/index.ts';
 
 export interface ObserveOptions {
   refresh?: boolean;
+  /** The target machine ids, once known and before any per-machine read. */
+  onTargets?: (machineIds: string[]) => void;
+  /** Each chunk of machines whose own reads are done, with every topology-wide part: enough to plan those machines. */
+  onMachinesRead?: (partial: Snapshot) => void;
   /** Rules and endpoints the spec no longer names whose associations are listed too (an earlier pass used them). */
   alsoList?: AssociationSources;
 }
@@ -36,6 +40,8 @@ export interface ArmGateway {
   listAssociations?(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[] | undefined>;
   /** One GET through the shared budget, for resources no SDK here covers (a workspace's customerId). */
   readResource?(resourceId: string, apiVersion: string): Promise<Record<string, unknown>>;
+  /** Forgets what is remembered about machines that left a topology's targets (their agent extension settings). */
+  forgetMachines?(machineIds: string[]): void;
   /** Runs actions through the shared budget with bounded parallelism; one failure never blocks the others. */
   act(actions: Action[], signal?: AbortSignal): Promise<ActionOutcome[]>;
 }

@@ -5,6 +5,7 @@ import type { MonitoringTopologySpec } from '../api/types.ts';
 import type { Action, NetworkSnapshot, Snapshot } from '../model/index.ts';
 import { act } from './act.ts';
 import type { SubscriptionBudgets } from './budget.ts';
+import { READ_PRIORITY } from './budget.ts';
 import { ArmClientCache } from './clients.ts';
 import type { CredentialSource } from './credential.ts';
 import type { ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';
@@ -64,7 +65,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
   });
   const reads = new PQueue({ concurrency: options.concurrency ?? 16 });
   const writes = new PQueue({ concurrency: options.concurrency ?? 8 });
-  const service: ServiceTraits = { vmListsCarryExtensions: false };
+  const service: ServiceTraits = { vmListsCarryExtensions: false, vmListPages: new Map() };
   const extensions = new ExtensionCache({
     ...(options.extensionMaxAgeMs !== undefined ? { maxAgeMs: options.extensionMaxAgeMs } : {}),
     ...(options.extensionRefreshPerPass !== undefined ? { refreshPerPass: options.extensionRefreshPerPass } : {}),
@@ -79,6 +80,8 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
         service,
         extensions,
         refresh: observeOptions?.refresh === true,
+        ...(observeOptions?.onTargets ? { onTargets: observeOptions.onTargets } : {}),
+        ...(observeOptions?.onMachinesRead ? { onMachinesRead: observeOptions.onMachinesRead } : {}),
         ...(observeOptions?.alsoList ? { alsoList: observeOptions.alsoList } : {}),
         ...(signal ? { signal } : {}),
         ...(options.fullListingLimit !== undefined ? { fullListingLimit: options.fullListingLimit } : {}),
@@ -105,10 +108,13 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
       return network;
     },
     async listTargets(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[]> {
-      const found = await discoverTargets(spec.targets, { clients, queue: reads, service, ...(signal ? { signal } : {}) });
+      const found = await discoverTargets(spec.targets, { clients, queue: reads, service, priority: READ_PRIORITY.discovery, ...(signal ? { signal } : {}) });
       signal?.throwIfAborted();
       if (found.errors.length > 0) logger.debug({ errors: found.errors }, 'target discovery had read errors');
       return [...found.machines.values()].map((m) => m.id);
+    },
+    forgetMachines(machineIds: string[]): void {
+      for (const id of machineIds) extensions.invalidate(id);
     },
     async listAssociations(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[] | undefined> {
       const found = await listAssociationIds(spec, { clients, queue: reads, ...(signal ? { signal } : {}) });

@@ -13,7 +13,8 @@ import type { AssociationSources } from './gateway.ts';
 import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
 import { dedupe, discoverTargets } from './targets.ts';
 import type { ServiceTraits } from './targets.ts';
-import type { ExtensionCache } from './extensions.ts';
+import type { ExtensionCache, RefreshAllowance } from './extensions.ts';
+import { READ_PRIORITY } from './budget.ts';
 
 /** Log Analytics has no SDK in our dependencies; its workspace GET goes raw through the same pipeline. */
 export const WORKSPACE_API_VERSION = '2023-09-01';
@@ -32,29 +33,27 @@ export interface ObserveContext {
   extensions?: ExtensionCache;
   /** Read remembered state afresh (a person asked for a reconcile). */
   refresh?: boolean;
+  /** Called once the targets are known, before any per-machine read. */
+  onTargets?: (machineIds: string[]) => void;
+  /**
+   * Called per chunk of machines whose own reads are done: a snapshot with every topology-wide part (scope, rules,
+   * endpoint, scale sets) and those machines with all their associations. The full snapshot is still returned.
+   */
+  onMachinesRead?: (partial: Snapshot) => void;
   /** Rules and endpoints the spec no longer names whose associations are listed too. */
   alsoList?: AssociationSources;
 }
+
+/** Machines per chunk of per-machine reads (and per early plan). */
+export const MACHINE_CHUNK = 100;
 
 export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext): Promise<Snapshot> {
   const { clients, queue, signal } = ctx;
   const opts = signal ? { abortSignal: signal } : {};
   const errors: ReadError[] = [];
-  const run = guardedReads(queue, errors);
-
-  // Agent extension re-reads queue behind every list, so discovery and bulk reads never wait for them.
-  const runLater = <T>(resourceId: string, fn: () => Promise<T>): Promise<T | undefined> =>
-    queue.add(
-      async () => {
-        try {
-          return await fn();
-        } catch (err) {
-          errors.push(toReadError(resourceId, err));
-          return undefined;
-        }
-      },
-      { priority: -1 },
-    );
+  const run = guardedReads(queue, errors, READ_PRIORITY.bulk);
+  // Per-machine reads (full association listings, first extension reads) go behind the bulk lists; re-reads of
+  // extensions that merely expired go last, so discovery and bulk reads never wait for them.
 
   const invalid = (id: string, what: string): Promise<undefined> => {
     errors.push({ resourceId: id, code: 'Failed', message: `not a valid ARM id of ${what}` });
@@ -100,13 +99,16 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   // Association lists start with the GETs; a rule or endpoint that fails its GET is reported once, by the GET.
   type Listed = { list: DataCollectionRuleAssociationProxyOnlyResource[]; error?: ReadError };
   const listQuiet = (id: string, fn: () => Promise<DataCollectionRuleAssociationProxyOnlyResource[]>): Promise<Listed> =>
-    queue.add(async (): Promise<Listed> => {
-      try {
-        return { list: await fn() };
-      } catch (err) {
-        return { list: [], error: toReadError(id, err) };
-      }
-    });
+    queue.add(
+      async (): Promise<Listed> => {
+        try {
+          return { list: await fn() };
+        } catch (err) {
+          return { list: [], error: toReadError(id, err) };
+        }
+      },
+      { priority: READ_PRIORITY.bulk },
+    );
   const listByRule = (id: string): Promise<Listed> => {
     const p = parseArmId(id);
     if (!p?.resourceGroup || !p.name) return Promise.resolve({ list: [] });
@@ -144,10 +146,12 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   ]);
   errors.push(...targets.errors);
   const machines = targets.machines;
+  ctx.onTargets?.([...machines.values()].map((m) => m.id));
 
   // Keep only associations on targets: a rule may be associated with thousands of machines we do not manage.
   // Marked ones elsewhere are kept apart, for deletion and pruning.
   const associations = new IdMap<ObservedAssociation>();
+  const byMachine = new Map<string, ObservedAssociation[]>();
   const elsewhere = new IdMap<ObservedAssociation>();
   const listedSources: string[] = [];
   const addAssociations = (list: DataCollectionRuleAssociationProxyOnlyResource[], listedFrom: string, retired = false): void => {
@@ -161,7 +165,12 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
       }
       if (!a) continue;
       if (!retired && machines.has(a.resourceId)) {
-        if (!associations.has(a.id)) associations.set(a.id, a);
+        if (associations.has(a.id)) continue;
+        associations.set(a.id, a);
+        const k = idKey(a.resourceId);
+        const list = byMachine.get(k);
+        if (list) list.push(a);
+        else byMachine.set(k, [a]);
       } else if (a.description?.includes(MARKER_KEY)) {
         elsewhere.set(a.id, a);
       }
@@ -185,46 +194,83 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   retiredEndpointLists.forEach((listed, i) => retiredListed(listed, retiredEndpoints[i] ?? ''));
 
   const observedRules = rules.filter((r): r is ObservedRule => r !== undefined);
-  const byMachine = new Map<string, ObservedAssociation[]>();
-  for (const a of associations.values()) {
-    const k = idKey(a.resourceId);
-    const list = byMachine.get(k);
-    if (list) list.push(a);
-    else byMachine.set(k, [a]);
-  }
-  const drifted = [...machines.values()].filter((m) => looksIncomplete(m, observedRules, endpoint, byMachine.get(idKey(m.id)) ?? []));
-  const toList = ctx.fullListingLimit === undefined ? drifted : drifted.slice(0, ctx.fullListingLimit);
   const fullyListedMachines: string[] = [];
-
-  await Promise.all([
-    ...toList.map((m) =>
-      run(m.id, async () => {
-        const p = parseArmId(m.id);
-        if (!p) return;
-        const list = await collect(clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations.listByResource(resourceUri(m.id), opts));
-        addAssociations(list, m.id);
-        fullyListedMachines.push(m.id);
-      }),
-    ),
-    ...extensionReads(machines, clients, runLater, opts, ctx.extensions, ctx.refresh === true),
-  ]);
-
-  const snapshot: Snapshot = {
+  let listingsLeft = ctx.fullListingLimit ?? Infinity;
+  const allowance = ctx.extensions?.beginPass();
+  const refresh = ctx.refresh === true;
+  const global = (): Omit<Snapshot, 'machines' | 'associations' | 'fullyListedMachines' | 'markedElsewhere' | 'listedSources' | 'errors'> => ({
+    ...(scope ? { scope } : {}),
+    ...(endpoint ? { endpoint } : {}),
     alsoLinkScopes: alsoLinkScopes.filter((s): s is ObservedScope => s !== undefined),
     workspaces: workspaces.filter((w): w is ObservedWorkspace => w !== undefined),
     rules: observedRules,
-    machines: [...machines.values()],
     excludedCount: targets.excludedCount,
     scaleSets: targets.scaleSets,
+  });
+
+  // The reads each machine needs alone (its full association listing when the bulk view looks incomplete, its agent
+  // extension when not remembered), in chunks: as soon as a chunk is read, its machines can be planned and acted on.
+  const topologyErrors = [...errors];
+  const perMachine = (m: ObservedMachine, sink: ReadError[], listed: string[]): Promise<unknown>[] => {
+    const runMachine = guardedReads(queue, sink, READ_PRIORITY.perMachine);
+    const out: Promise<unknown>[] = [];
+    if (listingsLeft > 0 && looksIncomplete(m, observedRules, endpoint, byMachine.get(idKey(m.id)) ?? [])) {
+      listingsLeft--;
+      out.push(
+        runMachine(m.id, async () => {
+          const list = await collect(clients.for(parseArmId(m.id)?.subscriptionId ?? '').monitor.dataCollectionRuleAssociations.listByResource(resourceUri(m.id), opts));
+          addAssociations(list, m.id);
+          fullyListedMachines.push(m.id);
+          listed.push(m.id);
+        }),
+      );
+    }
+    const read = extensionRead(m, clients, opts, ctx.extensions, allowance, refresh);
+    if (read) out.push((read.refresh ? guardedReads(queue, sink, READ_PRIORITY.refresh) : runMachine)(m.id, read.fn));
+    return out;
+  };
+  const chunks: Promise<void>[] = [];
+  let chunk: ObservedMachine[] = [];
+  const flush = (): void => {
+    const these = chunk;
+    chunk = [];
+    // Each chunk collects its own read errors, so a partial snapshot costs its chunk, not the whole estate.
+    const sink: ReadError[] = [];
+    const listed: string[] = [];
+    const reads = these.flatMap((m) => perMachine(m, sink, listed));
+    const onReady = ctx.onMachinesRead;
+    chunks.push(
+      Promise.all(reads).then(() => {
+        errors.push(...sink);
+        onReady?.({
+          ...global(),
+          machines: these,
+          associations: these.flatMap((m) => byMachine.get(idKey(m.id)) ?? []),
+          fullyListedMachines: listed,
+          // Deletions wait for the full snapshot: a partial one never carries what they act on.
+          markedElsewhere: [],
+          listedSources,
+          errors: uniqueErrors([...topologyErrors, ...sink]),
+        });
+      }),
+    );
+  };
+  for (const m of machines.values()) {
+    chunk.push(m);
+    if (chunk.length >= MACHINE_CHUNK) flush();
+  }
+  if (chunk.length > 0) flush();
+  await Promise.all(chunks);
+
+  return {
+    ...global(),
+    machines: [...machines.values()],
     associations: [...associations.values()],
     fullyListedMachines,
     markedElsewhere: [...elsewhere.values()].filter((a) => !associations.has(a.id)),
     listedSources,
     errors: uniqueErrors(errors),
   };
-  if (scope) snapshot.scope = scope;
-  if (endpoint) snapshot.endpoint = endpoint;
-  return snapshot;
 }
 
 /**
@@ -290,45 +336,43 @@ export function looksIncomplete(
 }
 
 /**
- * Machines whose agent extension is still unknown are read, one extension list each, unless the cache
- * still holds them (expired entries are re-read a bounded number per pass): every identity check depends on its settings.
+ * The read of a machine's agent extension when it is still unknown and the cache does not hold it (expired entries
+ * are re-read a bounded number per pass): every identity check depends on its settings. `refresh`: the cache knew it.
  */
-function extensionReads(
-  machines: IdMap<ObservedMachine>,
+function extensionRead(
+  m: ObservedMachine,
   clients: ArmClientCache,
-  run: <T>(resourceId: string, fn: () => Promise<T>) => Promise<T | undefined>,
   opts: { abortSignal?: AbortSignal },
-  cache?: ExtensionCache,
-  refresh = false,
-): Promise<unknown>[] {
-  const out: Promise<unknown>[] = [];
-  const allowance = cache?.beginPass();
-  for (const m of machines.values()) {
-    if (m.kind === 'UniformScaleSet' || m.agentExtension !== undefined) continue;
-    const cached = refresh ? undefined : cache?.lookup(m, allowance);
-    if (cached !== undefined) {
-      m.agentExtension = cached;
-      continue;
-    }
-    const p = parseArmId(m.id);
-    if (!p?.resourceGroup || !p.name) continue;
-    out.push(
-      run(m.id, async () => {
-        const { compute, hybridCompute } = clients.for(p.subscriptionId);
-        let agent: ObservedAgentExtension | undefined;
-        if (m.kind === 'ArcMachine') {
-          // Arc machine extensions are a paged child collection.
-          for await (const ext of hybridCompute.machineExtensions.list(p.resourceGroup as string, p.name as string, opts)) {
-            agent ??= toArcAgentExtension(ext);
-          }
-        } else {
-          const list = await compute.virtualMachineExtensions.list(p.resourceGroup as string, p.name as string, opts);
-          agent = (list.value ?? []).map(toVmAgentExtension).find((e) => e !== undefined);
-        }
-        m.agentExtension = agent ?? null;
-        cache?.store(m, m.agentExtension);
-      }),
-    );
+  cache: ExtensionCache | undefined,
+  allowance: RefreshAllowance | undefined,
+  refresh: boolean,
+): { refresh: boolean; fn: () => Promise<void> } | undefined {
+  if (m.kind === 'UniformScaleSet' || m.agentExtension !== undefined) return undefined;
+  const cached = refresh ? undefined : cache?.lookup(m, allowance);
+  if (cached !== undefined) {
+    m.agentExtension = cached;
+    return undefined;
   }
-  return out;
+  const p = parseArmId(m.id);
+  if (!p?.resourceGroup || !p.name) return undefined;
+  const rg = p.resourceGroup;
+  const name = p.name;
+  return {
+    refresh: refresh || cache?.knows(m) === true,
+    fn: async () => {
+      const { compute, hybridCompute } = clients.for(p.subscriptionId);
+      let agent: ObservedAgentExtension | undefined;
+      if (m.kind === 'ArcMachine') {
+        // Arc machine extensions are a paged child collection.
+        for await (const ext of hybridCompute.machineExtensions.list(rg, name, opts)) {
+          agent ??= toArcAgentExtension(ext);
+        }
+      } else {
+        const list = await compute.virtualMachineExtensions.list(rg, name, opts);
+        agent = (list.value ?? []).map(toVmAgentExtension).find((e) => e !== undefined);
+      }
+      m.agentExtension = agent ?? null;
+      cache?.store(m, m.agentExtension);
+    },
+  };
 }

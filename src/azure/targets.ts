@@ -10,6 +10,7 @@ import type { ArmClientCache } from './clients.ts';
 import { toArcMachine } from './arc.ts';
 import { matchesTags, toScaleSet, toVmMachine, uniformScaleSetMachine } from './convert.ts';
 import { toReadError } from './errors.ts';
+import { READ_PRIORITY } from './budget.ts';
 import { IdMap, idKey, parseArmId } from '../model/index.ts';
 
 export interface DiscoveryContext {
@@ -18,11 +19,15 @@ export interface DiscoveryContext {
   signal?: AbortSignal;
   /** What this ARM endpoint has shown about itself, kept across passes. */
   service?: ServiceTraits;
+  /** Read-queue priority of every list and GET (default READ_PRIORITY.bulk; the discovery pass goes first). */
+  priority?: number;
 }
 
 export interface ServiceTraits {
   /** A VM list once carried `resources` (child extensions): lists are then complete about extensions. */
   vmListsCarryExtensions: boolean;
+  /** Pages the last subscription-wide VM list took, per subscription (lower-case id): what covering named VMs by it costs. */
+  vmListPages?: Map<string, number>;
 }
 
 export interface DiscoveredTargets {
@@ -44,7 +49,9 @@ function invalidId(id: string, what: string): ReadError {
 }
 
 export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): Promise<DiscoveredTargets> {
-  const { clients, queue, signal } = ctx;
+  const { clients, signal } = ctx;
+  const priority = ctx.priority ?? READ_PRIORITY.bulk;
+  const queue = { add: <T>(fn: () => Promise<T>): Promise<T> => ctx.queue.add(fn, { priority }) };
   const opts = signal ? { abortSignal: signal } : {};
   const errors: ReadError[] = [];
   // One bucket per selector, merged in the spec's order so `selectedBy` names the first selector.
@@ -131,12 +138,33 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
     }
     return list;
   };
+  // One subscription-wide VM list per subscription and pass, shared by tag selectors and named VMs spread over groups.
+  const subscriptionLists = new Map<string, Promise<VirtualMachine[]>>();
+  const listSubscription = (subscriptionId: string): Promise<VirtualMachine[]> => {
+    const k = subscriptionId.toLowerCase();
+    let list = subscriptionLists.get(k);
+    if (!list) {
+      list = queue.add(async () => {
+        const out: VirtualMachine[] = [];
+        let pages = 0;
+        for await (const page of clients.for(subscriptionId).compute.virtualMachines.listAll(opts).byPage()) {
+          pages++;
+          for (const vm of page) out.push(vm);
+        }
+        ctx.service?.vmListPages?.set(k, pages);
+        return out;
+      });
+      subscriptionLists.set(k, list);
+    }
+    return list;
+  };
   const listedGroups = new Set(
     (targets.resourceGroups ?? []).map((id) => parseArmId(id)).flatMap((p) => (p?.resourceGroup ? [`${p.subscriptionId}/${p.resourceGroup}`.toLowerCase()] : [])),
   );
 
-  // Named VMs: a lone VM in its group costs one GET; several in one group (or a group listed anyway) share
-  // the group's list, filtered to the named ids, so a pass with nothing drifted costs no GET per machine.
+  // Named VMs never cost a GET each when a list covers them: several in one group (or a group listed anyway) share
+  // the group's list; lone VMs spread over groups share their subscription's list while it takes fewer pages than
+  // their GETs (learnt from the last such list). A pass with nothing drifted then costs no GET per machine.
   const namedByGroup = new Map<string, { subscriptionId: string; resourceGroup: string; ids: string[] }>();
   for (const id of dedupe(targets.virtualMachines ?? [])) {
     const p = named(id, 'a virtual machine');
@@ -146,34 +174,51 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
     g.ids.push(id);
     namedByGroup.set(k, g);
   }
+  const loneBySubscription = new Map<string, { subscriptionId: string; ids: string[] }>();
   for (const [k, g] of namedByGroup) {
     const lone = g.ids[0];
-    if (g.ids.length === 1 && lone !== undefined && !listedGroups.has(k)) {
-      const p = parseArmId(lone);
-      guard(lone, async () => {
-        const vm = await clients.for(g.subscriptionId).compute.virtualMachines.get(g.resourceGroup, p?.name ?? '', opts);
-        push(explicit, [vm], 'virtualMachines', lone, true);
-      });
-      continue;
-    }
+    if (g.ids.length !== 1 || lone === undefined || listedGroups.has(k)) continue;
+    const s = loneBySubscription.get(g.subscriptionId.toLowerCase()) ?? { subscriptionId: g.subscriptionId, ids: [] };
+    s.ids.push(lone);
+    loneBySubscription.set(g.subscriptionId.toLowerCase(), s);
+    namedByGroup.delete(k);
+  }
+  const fromList = (list: Promise<VirtualMachine[]>, ids: string[], listedFrom: string, where: string): void => {
     tasks.push(
-      listGroup(g.subscriptionId, g.resourceGroup).then(
+      list.then(
         (vms) => {
           const byId = new IdMap<VirtualMachine>();
           for (const vm of vms) if (vm.id) byId.set(vm.id, vm);
           const found: VirtualMachine[] = [];
-          for (const id of g.ids) {
+          for (const id of ids) {
             const vm = byId.get(id);
             if (vm) found.push(vm);
-            else errors.push({ resourceId: id, code: 'NotFound', message: `ResourceNotFound: virtual machine ${parseArmId(id)?.name ?? id} is not in its resource group's list` });
+            else errors.push({ resourceId: id, code: 'NotFound', message: `ResourceNotFound: virtual machine ${parseArmId(id)?.name ?? id} is not in its ${where}'s list` });
           }
-          push(explicit, found, 'virtualMachines', `/subscriptions/${g.subscriptionId}/resourceGroups/${g.resourceGroup}`);
+          push(explicit, found, 'virtualMachines', listedFrom);
         },
         (err: unknown) => {
-          for (const id of g.ids) errors.push(toReadError(id, err));
+          for (const id of ids) errors.push(toReadError(id, err));
         },
       ),
     );
+  };
+  for (const [k, s] of loneBySubscription) {
+    const pages = ctx.service?.vmListPages?.get(k) ?? 1;
+    if (s.ids.length >= 2 && pages < s.ids.length) {
+      fromList(listSubscription(s.subscriptionId), s.ids, `/subscriptions/${s.subscriptionId}`, 'subscription');
+      continue;
+    }
+    for (const id of s.ids) {
+      const p = parseArmId(id);
+      guard(id, async () => {
+        const vm = await clients.for(s.subscriptionId).compute.virtualMachines.get(p?.resourceGroup ?? '', p?.name ?? '', opts);
+        push(explicit, [vm], 'virtualMachines', id, true);
+      });
+    }
+  }
+  for (const g of namedByGroup.values()) {
+    fromList(listGroup(g.subscriptionId, g.resourceGroup), g.ids, `/subscriptions/${g.subscriptionId}/resourceGroups/${g.resourceGroup}`, 'resource group');
   }
 
   for (const id of dedupe(targets.virtualMachineScaleSets ?? [])) {
@@ -235,10 +280,12 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
     for (const sub of dedupe(selector.subscriptions)) {
       const subscriptionId = parseArmId(sub)?.subscriptionId ?? sub.replace(/^\/?subscriptions\//i, '');
       // ARM has no server-side tag filter for VM lists: list the subscription once and filter here.
-      guard(`/subscriptions/${subscriptionId}`, async () => {
-        const vms = await collect(clients.for(subscriptionId).compute.virtualMachines.listAll(opts));
-        push(fromTags, vms.filter((vm) => matchesTagsSafely(vm.tags, selector.matchTags)), 'tagSelector', `/subscriptions/${subscriptionId}`);
-      });
+      tasks.push(
+        listSubscription(subscriptionId).then(
+          (vms) => push(fromTags, vms.filter((vm) => matchesTagsSafely(vm.tags, selector.matchTags)), 'tagSelector', `/subscriptions/${subscriptionId}`),
+          (err: unknown) => void errors.push(toReadError(`/subscriptions/${subscriptionId}`, err)),
+        ),
+      );
       guard(`/subscriptions/${subscriptionId}`, async () => {
         const found = await collect(clients.for(subscriptionId).compute.virtualMachineScaleSets.listAll(opts));
         pushScaleSets(fromTags, found, 'tagSelector', (ss) => matchesTagsSafely(ss.tags, selector.matchTags));

@@ -91,8 +91,10 @@ export class TargetDiscovery {
     this.#listed.set(key, current);
     if (previous === undefined || sameSet(previous, current)) return this.#associationsGone(key, topology);
     const added = [...current].filter((x) => !previous.has(x)).length;
-    const removed = [...previous].filter((x) => !current.has(x)).length;
-    this.#options.logger.info({ topology: key, added, removed }, DISCOVERY_SAW_CHANGE);
+    const gone = [...previous].filter((x) => !current.has(x));
+    // Machines that left the estate leave the extension refresh schedule too.
+    if (gone.length > 0) this.#options.gateway.forgetMachines?.(gone);
+    this.#options.logger.info({ topology: key, added, removed: gone.length }, DISCOVERY_SAW_CHANGE);
     this.#options.triggered?.('targets');
     this.#options.enqueue(key);
     return true;

@@ -6,6 +6,7 @@ import type { DnsBoundaryStatus, Finding, MonitoringTopology, OwnedScopedResourc
 import type { ActionOutcome, Owner, Snapshot } from '../model/index.ts';
 import type { Plan } from '../plan/types.ts';
 import type { AssociationSources } from '../azure/gateway.ts';
+import type { EarlyWrites } from './early.ts';
 
 /** What the work queue does with a key after a pass: retry with backoff on error, else come back after a delay. */
 export interface ReconcileResult {
@@ -20,6 +21,8 @@ export interface Pass {
   owner: Owner;
   resyncMs: number;
   snapshot?: Snapshot;
+  /** Per-machine writes started while observe still read the estate (Enforce only). */
+  early?: EarlyWrites;
   plan?: Plan;
   outcomes: ActionOutcome[];
   findings: Finding[];

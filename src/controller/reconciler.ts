@@ -20,6 +20,7 @@ import { specLinks } from '../plan/index.ts';
 import { nextSources } from '../plan/prune.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
 import { durationOr } from './duration.ts';
+import { EarlyWrites } from './early.ts';
 import { expectedAssociations, updateInventory } from './inventory.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import { networkStep } from './network.ts';
@@ -53,6 +54,8 @@ export interface ReconcilerDeps {
   enqueue?: (key: string) => void;
   /** Called after observe with the target machine ids (seeds the discovery pass). */
   observedTargets?: (key: string, machineIds: string[]) => void;
+  /** Plan and write each chunk of machines as soon as it is read (default true; Enforce only). */
+  pipelined?: boolean;
   /** Called after act with the associations through the spec's rules and endpoint that now exist (seeds discovery). */
   observedAssociations?: (key: string, associationIds: string[]) => void;
   /** Delay of the confirming pass after changes were applied. */
@@ -305,7 +308,26 @@ export class Reconciler {
   async #observe(pass: Pass): Promise<StepOutcome> {
     const requested = pass.topology.metadata.annotations?.[RECONCILE_REQUESTED_AT];
     const refresh = requested !== undefined && this.#requests.get(pass.key) !== requested;
-    pass.snapshot = await this.#deps.gateway.observe(pass.topology.spec, undefined, { ...(refresh ? { refresh } : {}), alsoList: pass.sources });
+    const { spec } = pass.topology;
+    // Enforce: each chunk of machines is planned and written as soon as it is read, after the machines are claimed
+    // (cross-topology endpoint agreement needs every target id, which discovery gives before any per-machine read).
+    const early =
+      spec.mode === 'Audit' || this.#deps.pipelined === false
+        ? undefined
+        : new EarlyWrites({
+            plan: (partial) => this.#deps.plan(this.#planInput(pass, partial)).actions,
+            act: (actions) => this.#deps.gateway.act(actions),
+          });
+    if (early) pass.early = early;
+    pass.snapshot = await this.#deps.gateway.observe(spec, undefined, {
+      ...(refresh ? { refresh } : {}),
+      alsoList: pass.sources,
+      ...(early ? { onTargets: (ids: string[]) => {
+        // Declared before any early write, so a conflicting agent identity is never written on a first pass.
+        for (const other of new Set(this.#declare(pass))) this.#deps.enqueue?.(other);
+        this.#claim(pass, ids);
+      }, onMachinesRead: (partial: Snapshot) => early.offer(partial) } : {}),
+    });
     if (requested !== undefined) this.#requests.set(pass.key, requested);
     this.#deps.observedTargets?.(pass.key, pass.snapshot.machines.map((m) => m.id));
     return next();
@@ -316,24 +338,35 @@ export class Reconciler {
     const { spec } = pass.topology;
     const machines = pass.snapshot?.machines.map((m) => m.id) ?? [];
     const { registry } = this.#deps;
+    // Audit observes and reports; it never claims machines, so it never holds back an Enforce topology.
+    this.#claim(pass, spec.mode === 'Audit' ? [] : machines);
     const woken = [
-      // Audit observes and reports; it never claims machines, so it never holds back an Enforce topology.
-      ...registry.claimMachines(pass.key, spec.mode === 'Audit' ? [] : machines, spec.configurationEndpoint.resourceId),
       ...registry.claimBoundary(pass.key, spec.privateLinkScope.dnsBoundary, spec.privateLinkScope.resourceId, spec.privateLinkScope.alsoLinkTo),
-      // Access modes and agent identity: conflicting declarations are reported by both and written by neither.
-      ...registry.declare(
-        {
-          topology: pass.key,
-          scopeId: spec.privateLinkScope.resourceId,
-          ...(spec.privateLinkScope.accessModes ? { accessModes: spec.privateLinkScope.accessModes } : {}),
-          ...(spec.agent?.userAssignedIdentity ? { identity: spec.agent.userAssignedIdentity } : {}),
-        },
-        spec.mode === 'Audit',
-      ),
+      ...this.#declare(pass),
     ];
     for (const other of new Set(woken)) this.#deps.enqueue?.(other);
     pass.findings.push(...(checkDnsBoundary(registry.boundaryMembers(pass.key)).get(pass.key) ?? []));
     return next();
+  }
+
+  /** Claims the machines for this topology's endpoint; wakes topologies whose conflicts this changes. */
+  // Access modes and agent identity: conflicting declarations are reported by both and written by neither.
+  #declare(pass: Pass): string[] {
+    const { spec } = pass.topology;
+    return this.#deps.registry.declare(
+      {
+        topology: pass.key,
+        scopeId: spec.privateLinkScope.resourceId,
+        ...(spec.privateLinkScope.accessModes ? { accessModes: spec.privateLinkScope.accessModes } : {}),
+        ...(spec.agent?.userAssignedIdentity ? { identity: spec.agent.userAssignedIdentity } : {}),
+      },
+      spec.mode === 'Audit',
+    );
+  }
+
+  #claim(pass: Pass, machineIds: string[]): void {
+    const woken = this.#deps.registry.claimMachines(pass.key, machineIds, pass.topology.spec.configurationEndpoint.resourceId);
+    for (const other of new Set(woken)) this.#deps.enqueue?.(other);
   }
 
   #plan(pass: Pass): StepOutcome {
@@ -356,12 +389,17 @@ export class Reconciler {
   }
 
   async #act(pass: Pass): Promise<StepOutcome> {
-    const actions = pass.plan?.actions ?? [];
-    if (pass.topology.spec.mode === 'Audit' || actions.length === 0) {
+    const planned = pass.plan?.actions ?? [];
+    if (pass.topology.spec.mode === 'Audit') {
       this.#expectAssociations(pass);
       return next();
     }
-    pass.outcomes = await this.#deps.gateway.act(actions);
+    const { rest, outcomes } = pass.early ? await pass.early.settle(planned) : { rest: planned, outcomes: [] };
+    if (rest.length === 0 && outcomes.length === 0) {
+      this.#expectAssociations(pass);
+      return next();
+    }
+    pass.outcomes = [...outcomes, ...(rest.length > 0 ? await this.#deps.gateway.act(rest) : [])];
     this.#expectAssociations(pass);
     const findings = outcomeFindings(pass.outcomes);
     pass.findings.push(...findings);

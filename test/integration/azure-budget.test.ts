@@ -110,10 +110,10 @@ describe('subscription budget', () => {
     expect(text).toContain('azure_arm_requests_total{operation="microsoft.compute/virtualmachines",method="GET",status="200"} 18');
   });
 
-  it('without a shared budget the same load bounces off ARM (the contrast)', async () => {
+  it('without a shared budget or a margin the same load bounces off ARM (the contrast)', async () => {
     const ctx = await start({ throttling: { reads: { burst: 5, perSecond: 60 } } });
-    const a = createArmGateway({ ...ctx.gatewayOptions, budgets: createSubscriptionBudgets() });
-    const b = createArmGateway({ ...ctx.gatewayOptions, budgets: createSubscriptionBudgets() });
+    const a = createArmGateway({ ...ctx.gatewayOptions, budgets: createSubscriptionBudgets({ margin: 0 }) });
+    const b = createArmGateway({ ...ctx.gatewayOptions, budgets: createSubscriptionBudgets({ margin: 0 }) });
     ctx.em.resetCounters();
     const snaps = await Promise.all([a.observe(spec), b.observe(spec)]);
     // Still converges (SDK throttling retry + pause), but ARM had to refuse requests.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetKindOf, createSubscriptionBudgets, TokenBucket } from '../../src/azure/budget.ts';
+import { budgetKindOf, createSubscriptionBudgets, marginTokens, TokenBucket } from '../../src/azure/budget.ts';
 import type { Clock } from '../../src/azure/budget.ts';
 
 function fakeClock(start = 0): Clock & { advance(ms: number): void } {
@@ -42,6 +42,26 @@ describe('TokenBucket', () => {
     // With 10 left and 25/s, the 12th caller waits (2 / 25) s.
     for (let i = 0; i < 11; i++) b.reserve();
     expect(b.reserve()).toBe(Math.ceil((2 / 25) * 1000));
+  });
+
+  it('keeps a margin unspent: a burst stops that many tokens short, and later callers wait for the margin too', () => {
+    const clock = fakeClock();
+    const b = new TokenBucket({ burst: 200, perSecond: 10 }, clock, marginTokens(200));
+    expect(b.margin).toBe(4);
+    const waits = Array.from({ length: 198 }, () => b.reserve());
+    expect(waits.slice(0, 196).every((w) => w === 0)).toBe(true);
+    // The 197th would leave 3 of the 4 kept back: it waits for one refill (100 ms), the 198th for two.
+    expect(waits.slice(196)).toEqual([100, 200]);
+    expect(() => new TokenBucket({ burst: 5, perSecond: 1 }, clock, 5)).toThrow();
+  });
+
+  it('budgets keep 2 % of each bucket (none for small ones) unless told otherwise', () => {
+    expect([marginTokens(250), marginTokens(200), marginTokens(20)]).toEqual([5, 4, 0]);
+    const clock = fakeClock();
+    const budget = createSubscriptionBudgets({ clock }).get('sub');
+    expect(Array.from({ length: 246 }, () => budget.reserve('reads')).filter((w) => w > 0)).toEqual([40]);
+    const plain = createSubscriptionBudgets({ clock, margin: 0 }).get('sub');
+    expect(Array.from({ length: 250 }, () => plain.reserve('reads')).every((w) => w === 0)).toBe(true);
   });
 
   it('refuses nonsense limits', () => {

@@ -172,7 +172,7 @@ describe('Helm chart', () => {
   it('sets the V8 heap limit to three quarters of the memory limit, unless NODE_OPTIONS is given', async () => {
     const env = async (sets: string[]): Promise<{ name: string; value?: string }[]> =>
       (pod((await renderChart(sets)).objects).spec.containers[0] as unknown as { env: { name: string; value?: string }[] }).env;
-    expect(await env([])).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=288' });
+    expect(await env([])).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=576' });
     expect(await env(['resources.limits.memory=1Gi'])).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=768' });
     expect((await env(['resources.limits.memory=500M'])).map((e) => e.name)).not.toContain('NODE_OPTIONS');
     const own = await env(['extraEnv[0].name=NODE_OPTIONS', 'extraEnv[0].value=--max-old-space-size=100']);

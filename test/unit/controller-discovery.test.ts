@@ -8,15 +8,20 @@ const topology = {
   spec: { discoveryInterval: '20ms', targets: {} },
 } as unknown as MonitoringTopology;
 
-function setup(listing: () => string[], associations?: () => string[] | undefined): { discovery: TargetDiscovery; enqueued: string[]; reasons: string[] } {
+function setup(
+  listing: () => string[],
+  associations?: () => string[] | undefined,
+): { discovery: TargetDiscovery; enqueued: string[]; reasons: string[]; forgotten: string[] } {
   const enqueued: string[] = [];
   const reasons: string[] = [];
+  const forgotten: string[] = [];
   const discovery = new TargetDiscovery({
     gateway: {
       observe: () => Promise.reject(new Error('not used')),
       observeNetwork: () => Promise.reject(new Error('not used')),
       act: () => Promise.reject(new Error('not used')),
       listTargets: () => Promise.resolve(listing()),
+      forgetMachines: (ids) => void forgotten.push(...ids),
       ...(associations ? { listAssociations: () => Promise.resolve(associations()) } : {}),
     },
     logger: pino({ level: 'silent' }),
@@ -25,7 +30,7 @@ function setup(listing: () => string[], associations?: () => string[] | undefine
     minIntervalMs: 1,
     triggered: (r) => reasons.push(r),
   });
-  return { discovery, enqueued, reasons };
+  return { discovery, enqueued, reasons, forgotten };
 }
 
 describe('TargetDiscovery', () => {
@@ -39,6 +44,15 @@ describe('TargetDiscovery', () => {
     expect(await discovery.discover('ns/prod')).toBe(true);
     expect(await discovery.discover('ns/prod')).toBe(false);
     expect(enqueued).toEqual(['ns/prod']);
+  });
+
+  it('drops machines that left the targets from what the gateway remembers', async () => {
+    let targets = ['/vm/a', '/vm/b', '/vm/c'];
+    const { discovery, forgotten } = setup(() => targets);
+    discovery.observed('ns/prod', targets);
+    targets = ['/vm/a'];
+    expect(await discovery.discover('ns/prod')).toBe(true);
+    expect(forgotten.sort()).toEqual(['/vm/b', '/vm/c']);
   });
 
   it('compares a first listing with what the last full observe saw', async () => {
