@@ -6,6 +6,8 @@ export type { ActionError, ActionOutcome } from '../model/index.ts';
 
 export interface ObserveOptions {
   refresh?: boolean;
+  /** Bulk reads through ARM even when Resource Graph would serve them (deletion must see the newest writes). */
+  armOnly?: boolean;
 }
 
 export interface ArmGateway {

@@ -12,6 +12,9 @@ import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, isType, parseArmId, Resour
 import { dedupe, discoverTargets } from './targets.ts';
 import type { ServiceTraits } from './targets.ts';
 import type { ExtensionCache } from './extensions.ts';
+import { missingNamed } from './graph.ts';
+import type { GraphReader, GraphView } from './graph.ts';
+import { confirmMachine, wantsRepair } from './graph-confirm.ts';
 
 /** Log Analytics has no SDK in our dependencies; its workspace GET goes raw through the same pipeline. */
 export const WORKSPACE_API_VERSION = '2023-09-01';
@@ -27,6 +30,8 @@ export interface ObserveContext {
   extensions?: ExtensionCache;
   /** Read remembered state afresh (a person asked for a reconcile). */
   refresh?: boolean;
+  /** Resource Graph, when the bulk reads may go through it (it decides per topology, and falls back to ARM). */
+  graph?: GraphReader;
 }
 
 export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext): Promise<Snapshot> {
@@ -121,16 +126,37 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   const endpointId = spec.configurationEndpoint.resourceId;
   const alsoLinkTo = dedupe(scopeSpec.alsoLinkTo ?? []).filter((id) => !sameId(id, scopeSpec.resourceId));
 
-  const [scope, alsoLinkScopes, workspaces, rules, endpoint, ruleLists, endpointList, targets] = await Promise.all([
+  const discovery = { clients, queue, ...(signal ? { signal } : {}), ...(ctx.service ? { service: ctx.service } : {}) };
+  // Resource Graph answers targets and every association on them at once; ARM needs the lists by rule and endpoint.
+  const armBulk = (): Promise<[Listed[], Listed, Awaited<ReturnType<typeof discoverTargets>>]> =>
+    Promise.all([Promise.all(ruleIds.map(listByRule)), listByEndpoint(endpointId), discoverTargets(spec.targets, discovery)]);
+  const graphBulk = async (reader: GraphReader): Promise<GraphView | undefined> => {
+    try {
+      const view = await reader.read(spec.targets, signal);
+      const missing = missingNamed(spec.targets, view);
+      if (missing.virtualMachines || missing.virtualMachineScaleSets || missing.arcMachines) {
+        const found = await discoverTargets(missing, discovery);
+        view.targets.errors.push(...found.errors);
+        for (const m of found.machines.values()) if (!view.targets.machines.has(m.id)) view.targets.machines.set(m.id, m);
+        view.targets.scaleSets.push(...found.scaleSets.filter((ss) => !view.targets.scaleSets.some((x) => sameId(x.id, ss.id))));
+      }
+      return view;
+    } catch {
+      return undefined; // the reader logged why; this pass reads through ARM
+    }
+  };
+  const useGraph = ctx.graph !== undefined && (await ctx.graph.use(spec.targets, signal));
+
+  const [scope, alsoLinkScopes, workspaces, rules, endpoint, bulk] = await Promise.all([
     readScope(scopeSpec.resourceId),
     Promise.all(alsoLinkTo.map(readScope)),
     Promise.all(workspaceIds.map(readWorkspace)),
     Promise.all(ruleIds.map(readRule)),
     readEndpoint(endpointId),
-    Promise.all(ruleIds.map(listByRule)),
-    listByEndpoint(endpointId),
-    discoverTargets(spec.targets, { clients, queue, ...(signal ? { signal } : {}), ...(ctx.service ? { service: ctx.service } : {}) }),
+    useGraph && ctx.graph ? graphBulk(ctx.graph) : Promise.resolve(undefined),
   ]);
+  const graphView = bulk;
+  const [ruleLists, endpointList, targets] = graphView ? [[], { list: [] }, graphView.targets] : await armBulk();
   errors.push(...targets.errors);
   const machines = targets.machines;
 
@@ -154,6 +180,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   });
   addAssociations(endpointList.list, endpointId);
   if (endpointList.error && endpoint !== undefined) errors.push(endpointList.error);
+  for (const a of graphView?.associations ?? []) if (!associations.has(a.id)) associations.set(a.id, a);
 
   const observedRules = rules.filter((r): r is ObservedRule => r !== undefined);
   const byMachine = new Map<string, ObservedAssociation[]>();
@@ -163,12 +190,34 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     if (list) list.push(a);
     else byMachine.set(k, [a]);
   }
-  const drifted = [...machines.values()].filter((m) => looksIncomplete(m, observedRules, endpoint, byMachine.get(idKey(m.id)) ?? []));
+  const drifted = [...machines.values()].filter(
+    (m) => looksIncomplete(m, observedRules, endpoint, byMachine.get(idKey(m.id)) ?? []) || (graphView !== undefined && wantsRepair(m, spec.agent)),
+  );
   const toList = ctx.fullListingLimit === undefined ? drifted : drifted.slice(0, ctx.fullListingLimit);
   const fullyListedMachines: string[] = [];
 
+  // Resource Graph planned; ARM confirms each machine a write may touch, and disagreement holds its writes.
+  const confirm = (m: ObservedMachine): Promise<unknown> =>
+    run(m.id, async () => {
+      const seen = byMachine.get(idKey(m.id)) ?? [];
+      const c = await confirmMachine(m, seen, clients, opts);
+      for (const a of seen) associations.delete(a.id);
+      if (c.state === 'gone') {
+        machines.delete(m.id);
+        return;
+      }
+      for (const a of c.associations) associations.set(a.id, a);
+      if (c.state === 'confirmed') fullyListedMachines.push(m.id);
+      else {
+        machines.set(m.id, c.machine);
+        stale.push(m.id);
+      }
+    });
+  const stale: string[] = [];
+
   await Promise.all([
-    ...toList.map((m) =>
+    ...(graphView ? toList.map(confirm) : []),
+    ...(graphView ? [] : toList).map((m) =>
       run(m.id, async () => {
         const p = parseArmId(m.id);
         if (!p) return;
@@ -193,6 +242,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   };
   if (scope) snapshot.scope = scope;
   if (endpoint) snapshot.endpoint = endpoint;
+  if (graphView) ctx.graph?.observed(machines.size, toList.length, stale);
   return snapshot;
 }
 

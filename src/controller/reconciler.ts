@@ -235,7 +235,7 @@ export class Reconciler {
     const spec = topology.spec;
     // Audit mode changes nothing, deletion included; Orphan leaves everything in place.
     if (spec.deletionPolicy === 'Delete' && spec.mode !== 'Audit') {
-      const snapshot = await this.#deps.gateway.observe(spec);
+      const snapshot = await this.#deps.gateway.observe(spec, undefined, { armOnly: true });
       // A read that failed may hide an association or link this topology made: keep the finalizer and say why.
       const unread = snapshot.errors.filter((e) => e.code === 'Failed' || e.code === 'Forbidden');
       if (unread.length > 0) {
