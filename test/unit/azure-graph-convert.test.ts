@@ -140,7 +140,7 @@ describe('Resource Graph rows to the snapshot', () => {
     };
     const insights = { columns: [{ name: 'id', type: 'string' as const }, { name: 'name', type: 'string' as const }, { name: 'type', type: 'string' as const }, { name: 'properties', type: 'dynamic' as const }], rows: [[`${vmId(RG, 'a')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/x`, 'x', 'microsoft.insights/datacollectionruleassociations', {}]] };
     const catalog = catalogOf({ resources, insightsresources: insights }, 0);
-    const ids = (q: string): string[] => runQuery(q, catalog).rows.map((r) => String(r[0]));
+    const ids = (q: string): string[] => runQuery(q, catalog).rows.map((r) => (typeof r[0] === 'string' ? r[0] : ''));
     expect(ids(machinesQuery(targets))).toEqual([vmId(OTHER_RG, 'named'), vmId(RG, 'a')].sort());
     expect(ids(agentExtensionsQuery())).toEqual([`${vmId(RG, 'a')}/extensions/ama`]);
     expect(ids(associationsQuery())).toHaveLength(1);
