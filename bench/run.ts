@@ -56,3 +56,7 @@ for (const [groups, perGroup] of (mode === 'quick' ? [[1, 10], [10, 100]] : [[1,
 
 process.stdout.write('\nnetwork pass: private endpoints, Azure Monitor zones (records, links), NICs and VNets listed per resource group\n');
 printNetworkFigures([await benchNetwork(10, 100, 10), await benchNetwork(20, 100, 20), await benchNetwork(10, 200, 10), await benchNetwork(100, 10, 10)]);
+
+process.stdout.write('\nresync through Azure Resource Graph (--resource-graph=always): requests per pass, ARM and Resource Graph (goal at 10,000: ≤ 200)\n');
+const { benchGraphResync, printGraphFigures } = await import('./graph.ts');
+printGraphFigures([...(await benchGraphResync(1000)), ...(mode === 'quick' ? [] : await benchGraphResync(10_000))]);
