@@ -79,9 +79,18 @@ export function agentExtensionsQuery(): string {
   ].join('\n');
 }
 
-/** Every data collection rule association in the subscriptions (kept only where they sit on targets). */
+/**
+ * Every data collection rule association in the subscriptions, one row per resource they sit on (a page holds up to
+ * 1,000 machines, not 1,000 associations); kept only where they sit on targets.
+ */
 export function associationsQuery(): string {
-  return ['insightsresources', `| where type =~ ${kqlString(ASSOCIATION_TYPE)}`, '| project id, name, properties', '| order by id asc'].join('\n');
+  return [
+    'insightsresources',
+    `| where type =~ ${kqlString(ASSOCIATION_TYPE)}`,
+    "| extend machineId = tostring(split(tolower(id), '/providers/microsoft.insights/datacollectionruleassociations/')[0])",
+    "| summarize associations = make_list(pack('id', id, 'name', name, 'properties', properties)) by machineId",
+    '| order by machineId asc',
+  ].join('\n');
 }
 
 const props = (row: GraphRow): Record<string, unknown> => (isRecord(row['properties']) ? row['properties'] : {});
@@ -126,6 +135,15 @@ export function toGraphAgentExtension(row: GraphRow): { machineId: string; exten
 
 export function toGraphAssociation(row: GraphRow): ObservedAssociation | undefined {
   return toAssociation(rowToAssociation(row));
+}
+
+/** The associations of one row of the grouped association query. */
+export function toGraphAssociations(row: GraphRow): ObservedAssociation[] {
+  const list = Array.isArray(row['associations']) ? (row['associations'] as unknown[]) : [];
+  return list.filter(isRecord).flatMap((a) => {
+    const o = toGraphAssociation(a);
+    return o ? [o] : [];
+  });
 }
 
 /** Which selector picks a machine, in the spec's order (the first one names it, as on ARM's path). */

@@ -11,7 +11,7 @@ import { IdMap, idKey, parseArmId } from '../model/index.ts';
 import { GraphQuota } from './budget.ts';
 import type { ArmClientCache } from './clients.ts';
 import { describeError, toReadError } from './errors.ts';
-import { agentExtensionsQuery, associationsQuery, classifyRow, machinesQuery, selectionOf, targetSubscriptions, toGraphAgentExtension, toGraphAssociation } from './graph-convert.ts';
+import { agentExtensionsQuery, associationsQuery, classifyRow, machinesQuery, selectionOf, targetSubscriptions, toGraphAgentExtension, toGraphAssociations } from './graph-convert.ts';
 import type { Classified, GraphRow } from './graph-convert.ts';
 import type { DiscoveredTargets } from './targets.ts';
 import { requestTimeoutPolicy } from './timeouts.ts';
@@ -194,10 +194,7 @@ export class GraphReader {
           const found = toGraphAgentExtension(row);
           if (found && !extensions.has(idKey(found.machineId))) extensions.set(idKey(found.machineId), found.extension);
         })),
-        this.#query(subscriptions, associationsQuery(), signal, guard((row) => {
-          const a = toGraphAssociation(row);
-          if (a) associations.push(a);
-        })),
+        this.#query(subscriptions, associationsQuery(), signal, guard((row) => void associations.push(...toGraphAssociations(row)))),
       ]);
     } catch (err) {
       throw this.unavailable(err);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQuota, parseResetsAfter } from '../../src/azure/budget.ts';
 import { associationsPrint, machinePrint, wantsRepair } from '../../src/azure/graph-confirm.ts';
-import { agentExtensionsQuery, associationsQuery, classifyRow, kqlString, machinesQuery, selectionOf, targetSubscriptions, toGraphAgentExtension, toGraphAssociation } from '../../src/azure/graph-convert.ts';
+import { agentExtensionsQuery, associationsQuery, classifyRow, kqlString, machinesQuery, selectionOf, targetSubscriptions, toGraphAgentExtension, toGraphAssociation, toGraphAssociations } from '../../src/azure/graph-convert.ts';
 import type { GraphRow } from '../../src/azure/graph-convert.ts';
 import { assemble, missingNamed } from '../../src/azure/graph.ts';
 import type { Targets } from '../../src/api/types.ts';
@@ -143,7 +143,11 @@ describe('Resource Graph rows to the snapshot', () => {
     const ids = (q: string): string[] => runQuery(q, catalog).rows.map((r) => (typeof r[0] === 'string' ? r[0] : ''));
     expect(ids(machinesQuery(targets))).toEqual([vmId(OTHER_RG, 'named'), vmId(RG, 'a')].sort());
     expect(ids(agentExtensionsQuery())).toEqual([`${vmId(RG, 'a')}/extensions/ama`]);
-    expect(ids(associationsQuery())).toHaveLength(1);
+    const grouped = runQuery(associationsQuery(), catalog);
+    const rows = grouped.rows.map((r) => Object.fromEntries(grouped.columns.map((c, i) => [c.name, r[i]])));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.['machineId']).toBe(vmId(RG, 'a').toLowerCase());
+    expect(toGraphAssociations(rows[0] ?? {}).map((a) => a.resourceId)).toEqual([vmId(RG, 'a')]);
   });
 
   it('confirmation compares what the plan reads; a repair-worthy extension is confirmed first', () => {
