@@ -242,6 +242,8 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   };
   if (scope) snapshot.scope = scope;
   if (endpoint) snapshot.endpoint = endpoint;
+  // Either path tells `auto` how large the topology is now, so a growing one moves to Resource Graph.
+  ctx.graph?.sized(spec.targets, machines.size);
   if (graphView) ctx.graph?.observed(machines.size, toList.length, stale);
   return snapshot;
 }

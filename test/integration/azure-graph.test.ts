@@ -112,13 +112,13 @@ interface Pair {
   graph: ArmGateway;
 }
 
-async function start(): Promise<Pair> {
+async function start(): Promise<Pair & { auto(threshold: number): ArmGateway }> {
   const em = await startEmulator({ estate, lroDelayMs: 5, pageSize: 4 });
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), em.caCertPem]);
   const credential = new ClientSecretCredential(em.tenantId, em.clientId, em.clientSecret, { authorityHost: em.authorityHost, disableInstanceDiscovery: true });
-  const gateway = (mode: 'never' | 'always'): ArmGateway =>
-    createArmGateway({ endpoint: em.url, credential, budgets: createSubscriptionBudgets(), logger: pino({ level: 'silent' }), lroPollIntervalMs: 10, resourceGraph: { mode, threshold: 1 } });
-  return { em, arm: gateway('never'), graph: gateway('always') };
+  const gateway = (mode: 'never' | 'always' | 'auto', threshold = 1): ArmGateway =>
+    createArmGateway({ endpoint: em.url, credential, budgets: createSubscriptionBudgets(), logger: pino({ level: 'silent' }), lroPollIntervalMs: 10, resourceGraph: { mode, threshold } });
+  return { em, arm: gateway('never'), graph: gateway('always'), auto: (threshold) => gateway('auto', threshold) };
 }
 
 /** Flexible members get random names per emulator: one placeholder for all of them. */
@@ -166,9 +166,39 @@ describe('observe through Resource Graph', () => {
   });
 });
 
+describe('auto', () => {
+  let pair: Awaited<ReturnType<typeof start>>;
+  beforeAll(async () => {
+    pair = await start();
+  });
+  afterAll(async () => {
+    await pair?.em.close();
+  });
+
+  const graphQueries = (): number => Object.values(pair.em.counters().byOperation['POST Microsoft.ResourceGraph/resources'] ?? {}).reduce((a, b) => a + b, 0);
+
+  it('reads through Resource Graph from the machine threshold on, counted once and then remembered', async () => {
+    const small = pair.auto(1000);
+    pair.em.resetCounters();
+    await small.observe(spec);
+    // One count query; then ARM's lists.
+    expect(graphQueries()).toBe(1);
+    expect(pair.em.counters().byOperation['LIST Microsoft.Compute/virtualMachines']).toBeDefined();
+    pair.em.resetCounters();
+    await small.observe(spec);
+    expect(graphQueries()).toBe(0);
+
+    const large = pair.auto(5);
+    pair.em.resetCounters();
+    await large.observe(spec);
+    expect(graphQueries()).toBe(4);
+    expect(pair.em.counters().byOperation['LIST Microsoft.Compute/virtualMachines']).toBeUndefined();
+  });
+});
+
 describe('a topology planned on Resource Graph', () => {
-  let viaArm: Pair;
-  let viaGraph: Pair;
+  let viaArm: Pair & { em: RunningEmulator };
+  let viaGraph: Pair & { em: RunningEmulator };
   beforeAll(async () => {
     [viaArm, viaGraph] = await Promise.all([start(), start()]);
   });
