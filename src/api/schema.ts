@@ -372,6 +372,12 @@ export const specSchema = {
       enum: ['Orphan', 'Delete'],
       default: 'Orphan',
     },
+    prune: {
+      type: 'boolean',
+      description:
+        'Remove the associations this topology created (those carrying its marker) on machines the targets no longer select, and for rules the spec no longer names once every rule the spec names is associated with that machine. Nothing without its marker is ever removed; false leaves them in place.',
+      default: false,
+    },
   },
 } as const;
 
@@ -527,6 +533,19 @@ export const statusSchema = {
               linkedResourceId: { type: 'string', description: 'ARM id of the linked resource.', maxLength: 1024 },
             },
           },
+        },
+        dataCollectionRules: {
+          type: 'array',
+          description:
+            'Data collection rules this topology has associated machines with, including rules since dropped from the spec: deletion and pruning list their associations. Where to look only; ownership is read from each association.',
+          maxItems: 1000,
+          items: { type: 'string', description: 'ARM id of a data collection rule.', maxLength: 1024 },
+        },
+        dataCollectionEndpoints: {
+          type: 'array',
+          description: 'Data collection endpoints this topology has associated machines with, including earlier ones, listed like dataCollectionRules.',
+          maxItems: 1000,
+          items: { type: 'string', description: 'ARM id of a data collection endpoint.', maxLength: 1024 },
         },
       },
     },

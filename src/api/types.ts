@@ -83,6 +83,8 @@ export interface MonitoringTopologySpec {
   agent?: AgentSpec;
   /** Defaulted by the CRD to Orphan. */
   deletionPolicy?: DeletionPolicy;
+  /** Remove the associations this topology created for a rule or target the spec no longer names (default false). */
+  prune?: boolean;
 }
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -231,6 +233,12 @@ export interface OwnedScopedResource {
 
 export interface Inventory {
   scopedResources?: OwnedScopedResource[];
+  /**
+   * Rules and endpoints this topology has associated machines with, the current ones and those since dropped from the
+   * spec: deletion and pruning list their associations. A cache of where to look; ownership is each association's marker.
+   */
+  dataCollectionRules?: string[];
+  dataCollectionEndpoints?: string[];
 }
 
 /** A DNS boundary derived from Azure: the private DNS zones the scope's endpoint writes or the machines resolve through. */

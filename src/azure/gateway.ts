@@ -8,6 +8,14 @@ export interface ObserveOptions {
   refresh?: boolean;
   /** Bulk reads through ARM even when Resource Graph would serve them (deletion must see the newest writes). */
   armOnly?: boolean;
+  /** Rules and endpoints the spec no longer names whose associations are listed too (an earlier pass used them). */
+  alsoList?: AssociationSources;
+}
+
+/** Where associations are listed from: the rules and endpoints they point to. */
+export interface AssociationSources {
+  dataCollectionRules: string[];
+  dataCollectionEndpoints: string[];
 }
 
 export interface ArmGateway {
@@ -23,6 +31,11 @@ export interface ArmGateway {
   observeNetwork(spec: MonitoringTopologySpec, snapshot: Snapshot, signal?: AbortSignal): Promise<NetworkSnapshot>;
   /** The light discovery pass: the ids of the current target machines only. */
   listTargets(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[]>;
+  /**
+   * The light discovery pass: ids of the associations listed through the spec's rules and endpoint (one paged list
+   * each); undefined when a list could not be read, so a failed read never looks like a deletion.
+   */
+  listAssociations?(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[] | undefined>;
   /** One GET through the shared budget, for resources no SDK here covers (a workspace's customerId). */
   readResource?(resourceId: string, apiVersion: string): Promise<Record<string, unknown>>;
   /** Runs actions through the shared budget with bounded parallelism; one failure never blocks the others. */

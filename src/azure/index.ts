@@ -9,7 +9,7 @@ import { ArmClientCache, armScopeFor } from './clients.ts';
 import type { CredentialSource } from './credential.ts';
 import type { ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';
 import type { ArmMetrics } from './metrics.ts';
-import { observe } from './observe.ts';
+import { listAssociationIds, observe } from './observe.ts';
 import { observeNetwork } from './network.ts';
 import { armBudgetPolicy } from './policy.ts';
 import { ExtensionCache } from './extensions.ts';
@@ -88,6 +88,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
         service,
         extensions,
         refresh: observeOptions?.refresh === true,
+        ...(observeOptions?.alsoList ? { alsoList: observeOptions.alsoList } : {}),
         ...(signal ? { signal } : {}),
         // Deletion lists what this controller created through ARM: Resource Graph may not show the newest yet.
         ...(graph && observeOptions?.armOnly !== true ? { graph } : {}),
@@ -120,6 +121,11 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
       if (found.errors.length > 0) logger.debug({ errors: found.errors }, 'target discovery had read errors');
       return [...found.machines.values()].map((m) => m.id);
     },
+    async listAssociations(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[] | undefined> {
+      const found = await listAssociationIds(spec, { clients, queue: reads, ...(signal ? { signal } : {}) });
+      signal?.throwIfAborted();
+      return found;
+    },
     async act(actions: Action[], signal?: AbortSignal): Promise<ActionOutcome[]> {
       const outcomes = await act(actions, {
         clients,
@@ -143,4 +149,4 @@ export type { ArmMetrics } from './metrics.ts';
 export { armBudgetPolicy } from './policy.ts';
 export { armScopeFor } from './clients.ts';
 export type { ResourceGraphMode } from './graph.ts';
-export type { ActionError, ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';
+export type { ActionError, ActionOutcome, ArmGateway, AssociationSources, ObserveOptions } from './gateway.ts';

@@ -1,6 +1,7 @@
 // Observe: the Azure state one topology touches, read in bulk (lists per rule, per endpoint, per group, per scale set).
 import type { DataCollectionRuleAssociationProxyOnlyResource } from '@azure/arm-monitor';
 import type PQueue from 'p-queue';
+import { GROUP } from '../api/types.ts';
 import type { MonitoringTopologySpec } from '../api/types.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedEndpoint, ObservedMachine, ObservedRule, ObservedScope, ObservedWorkspace, ReadError, Snapshot } from '../model/index.ts';
 import { toArcAgentExtension } from './arc.ts';
@@ -8,6 +9,7 @@ import { collect, resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { toAssociation, toEndpoint, toRule, toScope, toVmAgentExtension, toWorkspace } from './convert.ts';
 import { guardedReads, toReadError } from './errors.ts';
+import type { AssociationSources } from './gateway.ts';
 import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
 import { dedupe, discoverTargets } from './targets.ts';
 import type { ServiceTraits } from './targets.ts';
@@ -18,6 +20,9 @@ import { confirmMachine, wantsRepair } from './graph-confirm.ts';
 
 /** Log Analytics has no SDK in our dependencies; its workspace GET goes raw through the same pipeline. */
 export const WORKSPACE_API_VERSION = '2023-09-01';
+
+// Any topology's owner marker (written by src/plan/ownership.ts): a cheap filter; the plan proves whose it is.
+const MARKER_KEY = `${GROUP}/owner=`;
 
 export interface ObserveContext {
   clients: ArmClientCache;
@@ -30,6 +35,8 @@ export interface ObserveContext {
   extensions?: ExtensionCache;
   /** Read remembered state afresh (a person asked for a reconcile). */
   refresh?: boolean;
+  /** Rules and endpoints the spec no longer names whose associations are listed too. */
+  alsoList?: AssociationSources;
   /** Resource Graph, when the bulk reads may go through it (it decides per topology, and falls back to ARM). */
   graph?: GraphReader;
 }
@@ -125,6 +132,8 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   const workspaceIds = dedupe((scopeSpec.scopedResources ?? []).map((r) => r.resourceId).filter((id) => isType(id, ResourceTypes.workspace)));
   const endpointId = spec.configurationEndpoint.resourceId;
   const alsoLinkTo = dedupe(scopeSpec.alsoLinkTo ?? []).filter((id) => !sameId(id, scopeSpec.resourceId));
+  const retiredRules = dedupe(ctx.alsoList?.dataCollectionRules ?? []).filter((id) => !ruleIds.some((r) => sameId(r, id)));
+  const retiredEndpoints = dedupe(ctx.alsoList?.dataCollectionEndpoints ?? []).filter((id) => !sameId(id, endpointId));
 
   const discovery = { clients, queue, ...(signal ? { signal } : {}), ...(ctx.service ? { service: ctx.service } : {}) };
   // Resource Graph answers targets and every association on them at once; ARM needs the lists by rule and endpoint.
@@ -145,15 +154,18 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
       return undefined; // the reader logged why; this pass reads through ARM
     }
   };
-  const useGraph = ctx.graph !== undefined && (await ctx.graph.use(spec.targets, signal));
+  // Pruning needs the marked associations on machines that left the targets: only ARM's lists by rule show those.
+  const useGraph = ctx.graph !== undefined && spec.prune !== true && (await ctx.graph.use(spec.targets, signal));
 
-  const [scope, alsoLinkScopes, workspaces, rules, endpoint, bulk] = await Promise.all([
+  const [scope, alsoLinkScopes, workspaces, rules, endpoint, bulk, retiredRuleLists, retiredEndpointLists] = await Promise.all([
     readScope(scopeSpec.resourceId),
     Promise.all(alsoLinkTo.map(readScope)),
     Promise.all(workspaceIds.map(readWorkspace)),
     Promise.all(ruleIds.map(readRule)),
     readEndpoint(endpointId),
     useGraph && ctx.graph ? graphBulk(ctx.graph) : Promise.resolve(undefined),
+    Promise.all(retiredRules.map(listByRule)),
+    Promise.all(retiredEndpoints.map(listByEndpoint)),
   ]);
   const graphView = bulk;
   const [ruleLists, endpointList, targets] = graphView ? [[], { list: [] }, graphView.targets] : await armBulk();
@@ -161,8 +173,11 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   const machines = targets.machines;
 
   // Keep only associations on targets: a rule may be associated with thousands of machines we do not manage.
+  // Marked ones elsewhere are kept apart, for deletion and pruning.
   const associations = new IdMap<ObservedAssociation>();
-  const addAssociations = (list: DataCollectionRuleAssociationProxyOnlyResource[], listedFrom: string): void => {
+  const elsewhere = new IdMap<ObservedAssociation>();
+  const listedSources: string[] = [];
+  const addAssociations = (list: DataCollectionRuleAssociationProxyOnlyResource[], listedFrom: string, retired = false): void => {
     for (const raw of list) {
       let a: ObservedAssociation | undefined;
       try {
@@ -171,16 +186,31 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
         errors.push(toReadError(typeof raw.id === 'string' ? raw.id : listedFrom, err));
         continue;
       }
-      if (a && machines.has(a.resourceId) && !associations.has(a.id)) associations.set(a.id, a);
+      if (!a) continue;
+      if (!retired && machines.has(a.resourceId)) {
+        if (!associations.has(a.id)) associations.set(a.id, a);
+      } else if (a.description?.includes(MARKER_KEY)) {
+        elsewhere.set(a.id, a);
+      }
     }
   };
   ruleLists.forEach((listed, i) => {
     addAssociations(listed.list, ruleIds[i] ?? endpointId);
     if (listed.error && rules[i] !== undefined) errors.push(listed.error);
+    if (!listed.error && ruleIds[i] !== undefined) listedSources.push(ruleIds[i]);
   });
   addAssociations(endpointList.list, endpointId);
   if (endpointList.error && endpoint !== undefined) errors.push(endpointList.error);
   for (const a of graphView?.associations ?? []) if (!associations.has(a.id)) associations.set(a.id, a);
+  if (!endpointList.error && !graphView) listedSources.push(endpointId);
+  // A rule or endpoint since deleted has nothing associated with it (404); any other failure may hide what we made.
+  const retiredListed = (listed: Listed, id: string): void => {
+    addAssociations(listed.list, id, true);
+    if (listed.error && listed.error.code !== 'NotFound') errors.push(listed.error);
+    else listedSources.push(id);
+  };
+  retiredRuleLists.forEach((listed, i) => retiredListed(listed, retiredRules[i] ?? ''));
+  retiredEndpointLists.forEach((listed, i) => retiredListed(listed, retiredEndpoints[i] ?? ''));
 
   const observedRules = rules.filter((r): r is ObservedRule => r !== undefined);
   const byMachine = new Map<string, ObservedAssociation[]>();
@@ -238,6 +268,8 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     scaleSets: targets.scaleSets,
     associations: [...associations.values()],
     fullyListedMachines,
+    markedElsewhere: [...elsewhere.values()].filter((a) => !associations.has(a.id)),
+    listedSources,
     errors: uniqueErrors(errors),
   };
   if (scope) snapshot.scope = scope;
@@ -246,6 +278,34 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   ctx.graph?.sized(spec.targets, machines.size);
   if (graphView) ctx.graph?.observed(machines.size, toList.length, stale);
   return snapshot;
+}
+
+/**
+ * Discovery's view of the associations: every association of the spec's rules and endpoint, one paged list each
+ * (R + 1 lists, whatever the number of machines). Undefined when any list fails: a failed read is not a deletion.
+ */
+export async function listAssociationIds(spec: MonitoringTopologySpec, ctx: Pick<ObserveContext, 'clients' | 'queue' | 'signal'>): Promise<string[] | undefined> {
+  const opts = ctx.signal ? { abortSignal: ctx.signal } : {};
+  const lists = [
+    ...dedupe(spec.dataCollectionRules.map((r) => r.resourceId)).map((id) => ({ id, byRule: true })),
+    { id: spec.configurationEndpoint.resourceId, byRule: false },
+  ];
+  try {
+    const found = await Promise.all(
+      lists.map(({ id, byRule }) =>
+        ctx.queue.add(async () => {
+          const p = parseArmId(id);
+          if (!p?.resourceGroup || !p.name) throw new Error(`not a valid ARM id: ${id}`);
+          const dcra = ctx.clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations;
+          const pages = byRule ? dcra.listByRule(p.resourceGroup, p.name, opts) : dcra.listByDataCollectionEndpoint(p.resourceGroup, p.name, opts);
+          return (await collect(pages)).flatMap((a) => (typeof a.id === 'string' ? [a.id] : []));
+        }),
+      ),
+    );
+    return found.flat();
+  } catch {
+    return undefined;
+  }
 }
 
 /** A resource whose GET and list both failed is reported once. */

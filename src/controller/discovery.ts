@@ -1,5 +1,6 @@
-// The light discovery pass: every discoveryInterval, list a topology's targets only, and ask for a full
-// reconcile when the set changed (a Flexible scale set scaled out), so new instances are associated in seconds.
+// The light discovery pass: every discoveryInterval, list a topology's targets and the associations of its rules and
+// endpoint (one paged list each), and ask for a full reconcile when the targets changed (a Flexible scale set scaled
+// out) or an association the last pass saw is gone, so both are mended in seconds rather than at the next resync.
 import type { Logger } from 'pino';
 import type { MonitoringTopology } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
@@ -14,6 +15,7 @@ export interface TargetDiscoveryOptions {
   enqueue: (key: string) => void;
   /** Lower bound of the interval, whatever the spec says. */
   minIntervalMs?: number;
+  triggered?: (reason: 'targets' | 'associations') => void;
 }
 
 interface Tracked {
@@ -31,6 +33,8 @@ export class TargetDiscovery {
   // Targets the last full observe saw, and the last listing: a change between listings triggers a reconcile.
   readonly #observed = new Map<string, Set<string>>();
   readonly #listed = new Map<string, Set<string>>();
+  // Associations the last pass saw or made through the spec's rules and endpoint.
+  readonly #associations = new Map<string, Set<string>>();
   #stopped = false;
 
   constructor(options: TargetDiscoveryOptions) {
@@ -55,6 +59,12 @@ export class TargetDiscovery {
     this.#tracked.delete(key);
     this.#observed.delete(key);
     this.#listed.delete(key);
+    this.#associations.delete(key);
+  }
+
+  /** The associations a full pass saw (and made) through the spec's rules and endpoint. */
+  observedAssociations(key: string, ids: string[]): void {
+    this.#associations.set(key, new Set(ids.map(idKey)));
   }
 
   /** The targets a full reconcile saw. */
@@ -76,10 +86,30 @@ export class TargetDiscovery {
     const current = new Set(ids.map(idKey));
     const previous = this.#listed.get(key) ?? this.#observed.get(key);
     this.#listed.set(key, current);
-    if (previous === undefined || sameSet(previous, current)) return false;
+    if (previous === undefined || sameSet(previous, current)) return this.#associationsGone(key, topology);
     const added = [...current].filter((x) => !previous.has(x)).length;
     const removed = [...previous].filter((x) => !current.has(x)).length;
     this.#options.logger.info({ topology: key, added, removed }, 'targets changed; reconciling');
+    this.#options.triggered?.('targets');
+    this.#options.enqueue(key);
+    return true;
+  }
+
+  /** True (and a reconcile asked for) when an association the last pass saw is no longer listed. */
+  async #associationsGone(key: string, topology: MonitoringTopology): Promise<boolean> {
+    const expected = this.#associations.get(key);
+    const { gateway } = this.#options;
+    if (!expected || expected.size === 0 || !gateway.listAssociations) return false;
+    const ids = await gateway.listAssociations(topology.spec);
+    // A failed list says nothing about what exists.
+    if (ids === undefined || this.#associations.get(key) !== expected) return false;
+    const listed = new Set(ids.map(idKey));
+    const missing = [...expected].filter((id) => !listed.has(id));
+    if (missing.length === 0) return false;
+    // One reconcile per loss: the pass that follows says what it expects next.
+    this.#associations.delete(key);
+    this.#options.logger.info({ topology: key, missing: missing.length, example: missing[0] }, 'associations gone; reconciling');
+    this.#options.triggered?.('associations');
     this.#options.enqueue(key);
     return true;
   }

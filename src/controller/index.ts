@@ -102,6 +102,7 @@ export function createController(opts: ControllerOptions): Controller {
     get,
     enqueue: (key) => queue.add(key),
     minIntervalMs: opts.minDiscoveryIntervalMs,
+    triggered: (reason) => metrics.discoveryTriggered(reason),
   });
 
   // Status writes come back as updates: only spec, deletion and metadata changes are worth a reconcile.
@@ -135,6 +136,7 @@ export function createController(opts: ControllerOptions): Controller {
     metrics,
     enqueue: (key) => queue.add(key),
     observedTargets: (key, ids) => discovery.observed(key, ids),
+    observedAssociations: (key, ids) => discovery.observedAssociations(key, ids),
     confirmAfterMs: opts.confirmAfterMs,
     ...(opts.longPassMs !== undefined ? { longPassMs: opts.longPassMs } : {}),
     ...(opts.evidence ? { evidence: opts.evidence } : {}),

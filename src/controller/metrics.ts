@@ -18,6 +18,8 @@ export interface ControllerMetrics {
   forgetTopology(namespace: string, name: string): void;
   /** Machines of one topology per delivery state (with spec.evidence). */
   delivery(namespace: string, name: string, states: Record<DeliveryState, number> | undefined): void;
+  /** The discovery pass asked for a reconcile: `targets` changed, or `associations` the last pass saw are gone. */
+  discoveryTriggered(reason: 'targets' | 'associations'): void;
 }
 
 const INSTANCE_STATES = ['compliant', 'pending', 'failing', 'excluded'] as const;
@@ -90,6 +92,12 @@ export function createControllerMetrics(registry: Registry = new Registry()): Co
     labelNames: ['namespace', 'name', 'state'],
     registers: [registry],
   });
+  const discoveryTriggers = new Counter({
+    name: 'monitoringtopology_discovery_triggers_total',
+    help: 'Reconciles the discovery pass asked for, by reason (targets changed, associations gone)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   const codesSeen = new Map<string, Set<string>>();
 
   return {
@@ -132,6 +140,9 @@ export function createControllerMetrics(registry: Registry = new Registry()): Co
       lastReconcile.remove({ namespace, name });
       resyncInterval.remove({ namespace, name });
       for (const state of DELIVERY_STATES) delivery.remove({ namespace, name, state });
+    },
+    discoveryTriggered(reason) {
+      discoveryTriggers.inc({ reason });
     },
     delivery(namespace, name, states) {
       for (const state of DELIVERY_STATES) {

@@ -5,6 +5,7 @@ import type { DeliveryState } from '../model/evidence.ts';
 import type { DnsBoundaryStatus, Finding, MonitoringTopology, OwnedScopedResource } from '../api/types.ts';
 import type { ActionOutcome, Owner, Snapshot } from '../model/index.ts';
 import type { Plan } from '../plan/types.ts';
+import type { AssociationSources } from '../azure/gateway.ts';
 
 /** What the work queue does with a key after a pass: retry with backoff on error, else come back after a delay. */
 export interface ReconcileResult {
@@ -23,6 +24,8 @@ export interface Pass {
   outcomes: ActionOutcome[];
   findings: Finding[];
   inventory: OwnedScopedResource[];
+  /** Rules and endpoints whose associations are listed (status.inventory): the spec's, and earlier ones still holding ours. */
+  sources: AssociationSources;
   /** DNS boundaries derived from Azure by the network step. */
   dnsBoundaries?: DnsBoundaryStatus[];
   /** With spec.evidence: what Log Analytics says per machine. */

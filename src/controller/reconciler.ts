@@ -3,7 +3,7 @@
 // reads them all and the reporter writes status and events.
 import type { Logger } from 'pino';
 
-import type { MonitoringTopology, MonitoringTopologyStatus, OwnedScopedResource } from '../api/types.ts';
+import type { MonitoringTopology, MonitoringTopologyStatus } from '../api/types.ts';
 import { ConditionType, RECONCILE_REQUESTED_AT } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
 import { checkDnsBoundary, countStates, deliveries, deliveryFindings, deliveryRulesOf, evidenceAsks, outcomeFindings, stallingFindings } from '../findings/index.ts';
@@ -14,10 +14,11 @@ import type { FinalizerWriter } from '../kube/finalizer.ts';
 import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
 import type { ConditionInput, StatusWriter } from '../kube/status.ts';
 import { mergeConditions } from '../kube/status.ts';
-import { idKey } from '../model/index.ts';
 import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
+import { nextSources } from '../plan/prune.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
 import { durationOr } from './duration.ts';
+import { expectedAssociations, updateInventory } from './inventory.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import { networkStep } from './network.ts';
 import { StepError, finished, next, stop } from './pass.ts';
@@ -48,6 +49,8 @@ export interface ReconcilerDeps {
   enqueue?: (key: string) => void;
   /** Called after observe with the target machine ids (seeds the discovery pass). */
   observedTargets?: (key: string, machineIds: string[]) => void;
+  /** Called after act with the associations through the spec's rules and endpoint that now exist (seeds discovery). */
+  observedAssociations?: (key: string, associationIds: string[]) => void;
   /** Delay of the confirming pass after changes were applied. */
   confirmAfterMs?: number;
   /** A pass running longer than this shows Reconciling=True while it runs (default 10 s). */
@@ -135,6 +138,7 @@ export class Reconciler {
       outcomes: [],
       findings: [],
       inventory: [...(topology.status?.inventory?.scopedResources ?? [])],
+      sources: nextSources(topology.status?.inventory, topology.spec, undefined, { namespace, name, uid: topology.metadata.uid ?? '' }),
     };
     const records: StepRecord[] = [];
     // A long pass (a throttled estate, a slow ARM) says so while it runs, not only when it ends.
@@ -235,25 +239,34 @@ export class Reconciler {
     const spec = topology.spec;
     // Audit mode changes nothing, deletion included; Orphan leaves everything in place.
     if (spec.deletionPolicy === 'Delete' && spec.mode !== 'Audit') {
-      const snapshot = await this.#deps.gateway.observe(spec, undefined, { armOnly: true });
+      // Every rule and endpoint this topology ever used is listed (through ARM: Resource Graph may lag): what it made for a rule or machine since dropped counts too.
+      const snapshot = await this.#deps.gateway.observe(spec, undefined, { alsoList: pass.sources, armOnly: true });
       // A read that failed may hide an association or link this topology made: keep the finalizer and say why.
       const unread = snapshot.errors.filter((e) => e.code === 'Failed' || e.code === 'Forbidden');
       if (unread.length > 0) {
         const first = unread[0];
         const why = `${unread.length} read(s) failed, e.g. ${first?.resourceId ?? ''}: ${first?.message ?? ''}`;
-        this.#deps.events.record(topology, 'Warning', 'DeletionBlocked', `Deletion waits: what this topology created cannot be listed in full (${why}); the finalizer stays and deletion is retried.`);
+        const text = `Deletion waits: what this topology created cannot be listed in full (${why}); the finalizer stays and deletion is retried.`;
+        this.#deps.events.record(topology, 'Warning', 'DeletionBlocked', text);
+        await this.#deletionCondition(pass, Reason.DeletionBlocked, text);
         throw new Error(`deletion blocked: ${why}`);
       }
       const planned = this.#deps.planDeletion(this.#planInput(pass, snapshot));
       const actions = Array.isArray(planned) ? planned : planned.actions;
       const outcomes = actions.length > 0 ? await this.#deps.gateway.act(actions) : [];
-      // Already gone counts as removed.
+      // Only what this pass removed is counted as removed; what someone else removed first is said apart.
+      const removed = outcomes.filter((o) => o.ok).length;
+      const gone = outcomes.filter((o) => !o.ok && o.error?.status === 404).length;
       const failed = outcomes.filter((o) => !o.ok && o.error?.status !== 404);
-      const removed = outcomes.length - failed.length;
-      if (removed > 0) this.#deps.events.record(topology, 'Normal', 'DeletedOwnedResources', `Removed ${removed} resource(s) this topology created.`);
+      if (removed > 0 || gone > 0) {
+        const also = gone > 0 ? `; ${gone} were already gone` : '';
+        this.#deps.events.record(topology, 'Normal', 'DeletedOwnedResources', `Removed ${removed} resource(s) this topology created${also}.`);
+      }
       if (failed.length > 0) {
         const first = failed[0]?.error?.message ?? 'unknown error';
-        this.#deps.events.record(topology, 'Warning', 'DeletionFailed', `${failed.length} removal(s) failed; retrying: ${first}`);
+        const text = `${failed.length} removal(s) failed; retrying: ${first}`;
+        this.#deps.events.record(topology, 'Warning', 'DeletionFailed', text);
+        await this.#deletionCondition(pass, Reason.DeletionFailed, `Deletion waits: ${removed} removed, ${text}; the finalizer stays.`);
         throw new Error(`deletion: ${failed.length} removal(s) failed: ${first}`);
       }
     }
@@ -264,10 +277,29 @@ export class Reconciler {
     return finished();
   }
 
+  /** A deletion that waits says so in status (Ready=False), not only in events and logs. */
+  async #deletionCondition(pass: Pass, reason: Reason, text: string): Promise<void> {
+    const { topology } = pass;
+    const now = this.#deps.now?.() ?? new Date();
+    const changes: ConditionInput[] = [
+      { type: ConditionType.Ready, status: 'False', reason, message: text },
+      { type: ConditionType.Reconciling, status: 'True', reason, message: text },
+    ];
+    const previous = topology.status;
+    const kept = (previous?.conditions ?? []).filter((c) => !changes.some((n) => n.type === c.type));
+    const status: MonitoringTopologyStatus = { ...previous, conditions: [...mergeConditions(previous?.conditions, changes, topology.metadata.generation, now), ...kept] };
+    try {
+      await this.#deps.status.patchStatus(topology, status);
+      this.#written.set(pass.key, { uid: topology.metadata.uid, status });
+    } catch (err) {
+      this.#deps.logger.warn({ err, topology: pass.key }, 'could not write the deletion condition');
+    }
+  }
+
   async #observe(pass: Pass): Promise<StepOutcome> {
     const requested = pass.topology.metadata.annotations?.[RECONCILE_REQUESTED_AT];
     const refresh = requested !== undefined && this.#requests.get(pass.key) !== requested;
-    pass.snapshot = await this.#deps.gateway.observe(pass.topology.spec, undefined, refresh ? { refresh } : undefined);
+    pass.snapshot = await this.#deps.gateway.observe(pass.topology.spec, undefined, { ...(refresh ? { refresh } : {}), alsoList: pass.sources });
     if (requested !== undefined) this.#requests.set(pass.key, requested);
     this.#deps.observedTargets?.(pass.key, pass.snapshot.machines.map((m) => m.id));
     return next();
@@ -292,6 +324,7 @@ export class Reconciler {
     if (!pass.snapshot) return stop();
     const plan = this.#deps.plan(this.#planInput(pass, pass.snapshot));
     pass.plan = plan;
+    pass.sources = nextSources(pass.topology.status?.inventory, pass.topology.spec, pass.snapshot, pass.owner);
     pass.findings.push(...plan.findings);
     const failedRead = pass.snapshot.errors.find((e) => e.code === 'Failed');
     const stallers = stallingFindings(plan.findings);
@@ -307,8 +340,12 @@ export class Reconciler {
 
   async #act(pass: Pass): Promise<StepOutcome> {
     const actions = pass.plan?.actions ?? [];
-    if (pass.topology.spec.mode === 'Audit' || actions.length === 0) return next();
+    if (pass.topology.spec.mode === 'Audit' || actions.length === 0) {
+      this.#expectAssociations(pass);
+      return next();
+    }
     pass.outcomes = await this.#deps.gateway.act(actions);
+    this.#expectAssociations(pass);
     const findings = outcomeFindings(pass.outcomes);
     pass.findings.push(...findings);
     pass.inventory = updateInventory(pass.inventory, pass.outcomes);
@@ -318,6 +355,14 @@ export class Reconciler {
       transient && new StepError('Generic', `act: ${transient.error?.message ?? 'unknown error'}`),
       stallers.length > 0 ? new StepError('Stalling', stallers[0]?.message ?? '', { findings: stallers }) : undefined,
     );
+  }
+
+  /** What discovery compares its lists with: the associations seen through the spec's rules and endpoint, after this pass's writes. */
+  #expectAssociations(pass: Pass): void {
+    const report = this.#deps.observedAssociations;
+    if (!report || !pass.snapshot) return;
+    const spec = pass.topology.spec;
+    report(pass.key, expectedAssociations(pass.snapshot, [...spec.dataCollectionRules.map((r) => r.resourceId), spec.configurationEndpoint.resourceId], pass.outcomes));
   }
 
   /**
@@ -393,19 +438,3 @@ export function isTransient(outcome: ActionOutcome): boolean {
   if (status === undefined) return true;
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }
-
-/** The inventory after a pass: what was added is recorded, what was removed is forgotten. */
-export function updateInventory(inventory: OwnedScopedResource[], outcomes: ActionOutcome[]): OwnedScopedResource[] {
-  const key = (r: { scopeId: string; linkedResourceId: string }): string => `${idKey(r.scopeId)}|${idKey(r.linkedResourceId)}`;
-  const out = new Map(inventory.map((r) => [key(r), r]));
-  for (const { action, ok } of outcomes) {
-    if (!ok) continue;
-    if (action.kind === 'AddScopedResource') {
-      out.set(key(action), { scopeId: action.scopeId, name: action.name, linkedResourceId: action.linkedResourceId });
-    } else if (action.kind === 'RemoveScopedResource') {
-      out.delete(key(action));
-    }
-  }
-  return [...out.values()];
-}
-

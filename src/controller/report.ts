@@ -1,5 +1,5 @@
 // The report step: one pass and its summary become status (patched only when changed), events and metrics.
-import type { DeliveryStatus, DnsBoundaryStatus, Finding, InstanceCounts, MonitoringTopologyStatus } from '../api/types.ts';
+import type { DeliveryStatus, DnsBoundaryStatus, Finding, InstanceCounts, Inventory, MonitoringTopologyStatus } from '../api/types.ts';
 import { listNames } from '../findings/index.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import { boundStatusFindings, findingKey, mergeConditions, nextSyncTime, statusChanged } from '../kube/status.ts';
@@ -121,7 +121,7 @@ export class Reporter {
       findings: bounded.findings,
       findingCount: bounded.count,
       plan: mode === 'Audit' && pass.plan ? summarizePlan(pass.plan.actions, PLAN_SAMPLE_SIZE) : undefined,
-      inventory: pass.inventory.length > 0 ? { scopedResources: pass.inventory } : undefined,
+      inventory: inventoryOf(pass),
       delivery: topology.spec.evidence === undefined ? undefined : pass.delivery ? deliveryStatus(pass.delivery, previous?.delivery) : previous?.delivery,
       dnsBoundaries: boundedBoundaries(pass.dnsBoundaries) ?? previous?.dnsBoundaries,
     };
@@ -171,4 +171,15 @@ function deliveryStatus(d: PassDelivery, previous: DeliveryStatus | undefined): 
   const readAt = d.readAt ?? previous?.lastReadTime;
   if (readAt !== undefined) out.lastReadTime = readAt;
   return out;
+}
+
+/** What the topology created (links) and where its associations are listed from (rules and endpoints). */
+function inventoryOf(pass: Pass): Inventory | undefined {
+  const { dataCollectionRules, dataCollectionEndpoints } = pass.sources;
+  const inventory: Inventory = {
+    ...(pass.inventory.length > 0 ? { scopedResources: pass.inventory } : {}),
+    ...(dataCollectionRules.length > 0 ? { dataCollectionRules } : {}),
+    ...(dataCollectionEndpoints.length > 0 ? { dataCollectionEndpoints } : {}),
+  };
+  return Object.keys(inventory).length > 0 ? inventory : undefined;
 }

@@ -31,6 +31,8 @@ export const Reason = {
   DeliveryFailing: 'DeliveryFailing',
   EvidenceUnreadable: 'EvidenceUnreadable',
   EvidenceNotRead: 'EvidenceNotRead',
+  DeletionBlocked: 'DeletionBlocked',
+  DeletionFailed: 'DeletionFailed',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -121,7 +121,10 @@ export function statusPatchBody(status: MonitoringTopologyStatus): Record<string
     'delivery',
     'dnsBoundaries',
   ];
-  return { status: Object.fromEntries(fields.map((f) => [f, status[f] ?? null])) };
+  const body: Record<string, unknown> = Object.fromEntries(fields.map((f) => [f, status[f] ?? null]));
+  // A merge patch merges nested objects: the optional count must be nulled too, or it outlives spec.evidence.
+  if (status.instances) body.instances = { ...status.instances, delivering: status.instances.delivering ?? null };
+  return { status: body };
 }
 
 export function createStatusWriter(kubeConfig: KubeConfig): StatusWriter {

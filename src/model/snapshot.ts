@@ -172,5 +172,13 @@ export interface Snapshot {
    * here (it reports it in `Plan.awaitingFullListing` and counts the machine pending instead).
    */
   fullyListedMachines: string[];
+  /**
+   * Associations carrying an owner marker (any topology's) that `associations` leaves out: listed through the spec's
+   * rules and endpoint on machines that are not targets, or through rules and endpoints the spec no longer names
+   * (read because an earlier pass used them). Deletion and pruning find what a topology made here, whatever the spec says now.
+   */
+  markedElsewhere?: ObservedAssociation[];
+  /** Rules and endpoints whose association lists were read in full (a 404 counts: nothing can be associated with it). */
+  listedSources?: string[];
   errors: ReadError[];
 }

@@ -4,13 +4,15 @@ import { sortActions } from './actions.ts';
 import type { Action, ObservedScope } from '../model/index.ts';
 import type { PlanInput } from './types.ts';
 import { isOwnedBy, isOwnedLink } from './ownership.ts';
+import { allAssociations } from './prune.ts';
 
 export function planDeletion(input: PlanInput): Action[] {
   if (input.spec.deletionPolicy !== 'Delete') return [];
   const { snapshot, owner } = input;
   const actions: Action[] = [];
   const seen = new Set<string>();
-  for (const a of snapshot.associations) {
+  // Every association observe listed through the rules and endpoints this topology ever used, targets or not.
+  for (const a of allAssociations(snapshot)) {
     if (seen.has(idKey(a.id)) || !isOwnedBy(a.description, owner)) continue;
     seen.add(idKey(a.id));
     actions.push({

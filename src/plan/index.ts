@@ -9,12 +9,14 @@ import type { MachineOutcome } from './machines.ts';
 import type { Action, ObservedMachine } from '../model/index.ts';
 import type { Plan, PlanInput } from './types.ts';
 import { ruleFindings } from './rules.ts';
+import { planPrune } from './prune.ts';
 import { planScope } from './scope.ts';
 import { unmatchedSelectorFindings, withinTargets } from './targets.ts';
 
 export { actionTarget } from '../model/index.ts';
 export { compareActions, sortActions, summarizePlan } from './actions.ts';
 export { planDeletion } from './deletion.ts';
+export { allAssociations, nextSources, planPrune } from './prune.ts';
 export { isPlainArmId, targetFilter, withinTargets } from './targets.ts';
 export {
   MAX_ASSOCIATION_NAME,
@@ -63,6 +65,7 @@ export function planTopology(input: PlanInput): Plan {
     if (outcome.awaitingFullListing) awaiting.push(m.id);
     counts[outcome.state]++;
   }
+  actions.push(...planPrune(input, actions));
 
   const identity = input.spec.agent?.userAssignedIdentity;
   const arcIdentity = identity ? arcUserAssignedIdentityUnsupported(identity, machines.filter((m) => m.kind === 'ArcMachine').map((m) => m.id)) : undefined;

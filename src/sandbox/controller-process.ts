@@ -15,6 +15,8 @@ export interface AzureSettings {
   tenantId: string;
   clientId: string;
   clientSecret: string;
+  /** The Log Analytics query API (delivery evidence). */
+  logAnalyticsEndpoint: string;
 }
 
 export interface ControllerProcessOptions {
@@ -45,6 +47,7 @@ export function controllerArgs(azure: AzureSettings): string[] {
     '--arm-endpoint', azure.armEndpoint,
     '--authority-host', azure.authorityHost,
     '--azure-ca-file', azure.caFile,
+    '--log-analytics-endpoint', azure.logAnalyticsEndpoint,
     '--leader-elect',
     '--metrics-bind-address', '127.0.0.1:0',
     '--health-probe-bind-address', '127.0.0.1:0',

@@ -8,14 +8,15 @@ const USAGE = `Usage: npm run sandbox [-- flags]
 Starts a Kubernetes control plane and the ARM emulator loaded with a broken AMPLS estate,
 runs the controller, applies examples/sandbox.yaml and shows the estate converge, scales the
 Flexible scale set out and shows the new instances being associated, then plays the person who names
-vm-windows-02's agent identity and shows every machine compliant. Ctrl-C stops everything.
+vm-windows-02's agent identity and shows every machine compliant, then shows data arriving in Log Analytics
+from every machine, one of them only once its administrator starts its agent. Ctrl-C stops everything.
 
 Flags:
   --env-only               Start the control plane and the emulator only, print how to reach them, and wait.
-  --non-interactive, --ci  Run to completion: exit 0 once every machine is compliant and Ready is True,
-                           exit 1 when --timeout passes first.
+  --non-interactive, --ci  Run to completion: exit 0 once every machine is compliant and delivering and
+                           Ready is True, exit 1 when --timeout passes first.
   --timeout <duration>     With --non-interactive: time allowed from the control plane being up
-                           (default 3m; e.g. 90s, 2m).
+                           (default 5m; e.g. 90s, 4m).
   --scale-out <n>          Instances added to the Flexible scale set after convergence (default 5; 0 skips).
   --help                   Print this help.`;
 
@@ -35,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
         'env-only': { type: 'boolean', default: false },
         'non-interactive': { type: 'boolean', default: false },
         ci: { type: 'boolean', default: false },
-        timeout: { type: 'string', default: '3m' },
+        timeout: { type: 'string', default: '5m' },
         'scale-out': { type: 'string', default: '5' },
         help: { type: 'boolean', default: false },
       },

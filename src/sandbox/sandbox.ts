@@ -18,7 +18,8 @@ import { associated, capacityOf, flexibleInstances, SEED_STORY } from './estate.
 import type { MachineView } from './estate.ts';
 import { listenForKeys } from './keys.ts';
 import { alsoLinkTo, linkNetworkToZones, nameAgentIdentity, requestReconcile } from './operator.ts';
-import { allCompliant, converged, remainingWork, TopologyWatch } from './watch.ts';
+import { configured, converged, remainingWork, TopologyWatch } from './watch.ts';
+import { allDelivering, delivering, guestFinding, guestReported, heartbeatsOf, placeNewMachines, startAgents, startSilencedAgent } from './agents.ts';
 
 export type SandboxMode = 'interactive' | 'non-interactive' | 'env-only';
 
@@ -64,6 +65,7 @@ function azureSettings(arm: RunningEmulator, principal: Principal | undefined): 
     tenantId: arm.tenantId,
     clientId: principal?.clientId ?? arm.clientId,
     clientSecret: principal?.clientSecret ?? arm.clientSecret,
+    logAnalyticsEndpoint: arm.logAnalytics.endpoint,
   };
 }
 
@@ -102,6 +104,7 @@ async function resolveAmbiguousIdentity(out: Output, arm: RunningEmulator): Prom
     identityId: SEED_STORY.agentIdentity,
   };
   out.line(`${choice.vmName} has two user-assigned identities (uami-ama, uami-app) and its agent names neither: AmbiguousIdentity.`, 'dim');
+  out.line(`Log Analytics (law-central): ${await heartbeatsOf(arm, vm)} heartbeats from ${choice.vmName} so far: its agent gets no token`, 'dim');
   out.line(`The person who owns the machine picks ${nameOf(choice.identityId)} and names it in the agent extension's settings:`, 'dim');
   const command = await nameAgentIdentity(arm, choice);
   out.event(command);
@@ -172,6 +175,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
   let controller: ControllerProcess | undefined;
   let watch: TopologyWatch | undefined;
   let stopKeys = (): void => undefined;
+  let stopAgents = (): void => undefined;
   // The deadline aborts the run like Ctrl-C, but counts as a failure.
   const run = new AbortController();
   const stop = (): void => run.abort();
@@ -208,6 +212,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     }, options.timeoutMs);
     arm = await emulator(out, estatePath, work.file('emulator'), options.principal ? [options.principal] : []);
     printStory(out, arm.store);
+    stopAgents = startAgents(out, arm);
     const azure = azureSettings(arm, options.principal);
     if (options.mode === 'env-only') {
       printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, envOnly: true, binDirectory: bin });
@@ -269,6 +274,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       out.stage(`Scaling vmss-flex-web out: ${before} -> ${before + options.scaleOut} instances (Flexible: new instances inherit no associations)`);
       out.resetClock(timings.controlPlaneUp);
       const fresh = scaleOut(out, store, options.scaleOut);
+      placeNewMachines(arm);
       timings.scaledOut = Date.now();
       const allAssociated = (): boolean => fresh.every((m) => flexibleInstances(store, scaleSet, SEED_STORY.workloadGroup).some((x) => x.id === m.id && associated(x)));
       if (!(await watch.until((t) => converged(t, total) && allAssociated(), run.signal))) return ended();
@@ -288,14 +294,31 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     out.resetClock(timings.controlPlaneUp);
     const machinesNow = watch.latest?.status?.instances?.total ?? 0;
     await resolveAmbiguousIdentity(out, arm);
+    timings.identityNamed = Date.now();
     reconnectArcAgent(out, arm);
     const requested = await requestReconcile(kubeConfig, NAMESPACE, topology.metadata.name);
     out.event(`kubectl annotate mtopo ${topology.metadata.name} --overwrite ${RECONCILE_REQUESTED_AT}=${requested}`);
     out.line('(the annotation asks the controller to look again now instead of at the next resync, 10m here)', 'dim');
-    if (!(await watch.until((t) => allCompliant(t, machinesNow), run.signal))) return ended();
+    if (!(await watch.until((t) => configured(t, machinesNow), run.signal))) return ended();
     timings.allCompliant = Date.now();
     await watch.flushEvents();
     out.event(`all-compliant: ${seconds(timings.allCompliant - timings.controlPlaneUp)} after the control plane was up`, 'good');
+
+    out.stage('Data flowing (the controller reads law-central every evidence.interval: heartbeats and each rule\'s table, per machine)');
+    out.resetClock(timings.controlPlaneUp);
+    if (!(await watch.until((t) => delivering(t, machinesNow - 1) && guestReported(t), run.signal))) return ended();
+    timings.delivering = Date.now();
+    await watch.flushEvents();
+    out.event(`${machinesNow - 1} of ${machinesNow} machines Delivering ${seconds(timings.delivering - timings.identityNamed)} after the last repair (vm-windows-02's identity named)`, 'good');
+    out.line(`Log Analytics (law-central): ${await heartbeatsOf(arm, SEED_STORY.ambiguousVm)} heartbeats from ${nameOf(SEED_STORY.ambiguousVm)} now that its identity is named`, 'good');
+    const guest = guestFinding(watch.latest);
+    out.line(`${guest?.code ?? ''} (stage ${guest?.stage ?? ''}): ${guest?.message ?? ''}`, 'warn');
+    startSilencedAgent(out, arm);
+    timings.guestFixed = Date.now();
+    if (!(await watch.until((t) => allDelivering(t), run.signal))) return ended();
+    timings.allDelivering = Date.now();
+    await watch.flushEvents();
+    out.event(`all ${machinesNow} machines Delivering, Ready=True: ${seconds(timings.allDelivering - timings.guestFixed)} after the agent started`, 'good');
     clearTimeout(timer);
     await watch.stop();
     printSummary(out, { store: arm.store, topology: watch.latest, timings });
@@ -303,8 +326,8 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
 
     printExplore(out, { kubeconfigPath: cp.kubeconfigPath, arm, azure, topologyPath, metricsPort, logPath, name: topology.metadata.name, binDirectory: bin });
     out.stage('Watching for changes');
-    const store = arm.store;
-    stopKeys = listenForKeys({ s: () => void scaleOut(out, store, 5), q: stop }, stop);
+    const running = arm;
+    stopKeys = listenForKeys({ s: () => { scaleOut(out, running.store, 5); placeNewMachines(running); }, q: stop }, stop);
     out.line(process.stdin.isTTY ? 'Press s to scale vmss-flex-web out by 5 more; q or Ctrl-C stops everything and cleans up.' : 'Ctrl-C stops everything and cleans up.');
     watch.start();
     await sleep(2 ** 31 - 1, run.signal);
@@ -316,6 +339,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     return 1;
   } finally {
     stopKeys();
+    stopAgents();
     clearTimeout(timer);
     options.signal.removeEventListener('abort', stop);
     out.stage('Tearing down');

@@ -16,6 +16,12 @@ export interface Timings {
   scaledOut?: number;
   scaleOutAssociated?: number;
   allCompliant?: number;
+  /** The last repair: the person names vm-windows-02's identity. */
+  identityNamed?: number;
+  /** Every machine but the one its guest silences Delivering. */
+  delivering?: number;
+  guestFixed?: number;
+  allDelivering?: number;
 }
 
 function list(names: string[]): string {
@@ -76,6 +82,8 @@ export function printSummary(out: Output, input: SummaryInput): void {
   if (n) {
     out.line('');
     out.line(`${n.compliant} of ${n.total} machines compliant, ${n.failing} failing, ${n.pending} pending`, n.failing > 0 ? 'warn' : 'good');
+    const d = topology?.status?.delivery;
+    if (d) out.line(`${d.delivering} of ${n.total} machines Delivering (heartbeats and every rule's table in Log Analytics), ${d.heartbeatOnly} heartbeat only, ${d.silent} silent; ${d.queries} queries per evidence read`, d.delivering === n.total ? 'good' : 'warn');
   }
   // What is left is reported, not changed: the controller never touches identities or what it did not create.
   const left = (topology?.status?.findings ?? []).filter((f) => f.severity !== 'Info');
@@ -98,6 +106,8 @@ export function printSummary(out: Output, input: SummaryInput): void {
     out.line(`scale-out -> new instances associated: ${seconds(timings.scaleOutAssociated - timings.scaledOut)}`, 'good');
   }
   if (timings.allCompliant !== undefined) out.line(`control plane up -> all-compliant: ${seconds(timings.allCompliant - timings.controlPlaneUp)}`, 'good');
+  if (timings.identityNamed !== undefined && timings.delivering !== undefined) out.line(`last repair -> every machine Delivering (but the one its guest silences): ${seconds(timings.delivering - timings.identityNamed)}`, 'good');
+  if (timings.guestFixed !== undefined && timings.allDelivering !== undefined) out.line(`agent started in the guest -> Delivering: ${seconds(timings.allDelivering - timings.guestFixed)}`, 'good');
 }
 
 export interface ExploreInput {

@@ -40,11 +40,11 @@ export function converged(t: MonitoringTopology | undefined, expectedInstances?:
   return remainingWork(t).length === 0;
 }
 
-/** All-compliant: converged, Ready True and every machine compliant (INSTANCES = COMPLIANT). */
-export function allCompliant(t: MonitoringTopology | undefined, expectedInstances?: number): boolean {
+/** Configured: converged and every machine compliant (INSTANCES = COMPLIANT), whatever the evidence says. */
+export function configured(t: MonitoringTopology | undefined, expectedInstances?: number): boolean {
   if (!t || !converged(t, expectedInstances)) return false;
   const n = t.status?.instances;
-  return condition(t, 'Ready')?.status === 'True' && n !== undefined && n.compliant === n.total && n.failing === 0;
+  return n !== undefined && n.compliant === n.total && n.failing === 0;
 }
 
 /** Findings that are not settled by design (see WORK_LEFT); a repairable extension counts when repairs are on. */
@@ -53,8 +53,8 @@ export function remainingWork(t: MonitoringTopology): Finding[] {
   return (t.status?.findings ?? []).filter((f) => WORK_LEFT.has(f.code) || (repairs && f.code === 'ExtensionIdentityMismatch'));
 }
 
-const COLUMNS = ['READY', 'MODE', 'INSTANCES', 'COMPLIANT', 'FINDINGS'] as const;
-const WIDTHS = [7, 9, 11, 11, 10];
+const COLUMNS = ['READY', 'MODE', 'INSTANCES', 'COMPLIANT', 'DELIVERING', 'FINDINGS'] as const;
+const WIDTHS = [7, 9, 11, 11, 11, 10];
 
 function age(t: MonitoringTopology): string {
   const created = Date.parse(t.metadata.creationTimestamp ?? '');
@@ -63,7 +63,7 @@ function age(t: MonitoringTopology): string {
   return s < 120 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
 }
 
-/** The printer columns of the CRD: READY, MODE, INSTANCES, COMPLIANT, FINDINGS (AGE is printed, not compared). */
+/** The printer columns of the CRD with -o wide: READY, MODE, INSTANCES, COMPLIANT, DELIVERING, FINDINGS (AGE is printed, not compared). */
 export function row(t: MonitoringTopology): string[] {
   const s = t.status;
   return [
@@ -71,6 +71,7 @@ export function row(t: MonitoringTopology): string[] {
     t.spec.mode ?? 'Enforce',
     s?.instances ? String(s.instances.total) : '',
     s?.instances ? String(s.instances.compliant) : '',
+    s?.instances?.delivering !== undefined ? String(s.instances.delivering) : '',
     s?.findingCount !== undefined ? String(s.findingCount) : '',
   ];
 }

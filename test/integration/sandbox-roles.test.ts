@@ -45,14 +45,16 @@ async function sandboxWith(actions: string[], timeout: string): Promise<{ code: 
 }
 
 describe('the Azure role in README.md', () => {
-  it('lists what the controller needs to repair the seed-story estate', { timeout: 240_000 }, async () => {
+  it('lists what the controller needs to repair the seed-story estate and read its delivery evidence', { timeout: 480_000 }, async () => {
     const actions = readmeRoleActions();
     expect(actions).toContain('Microsoft.Insights/dataCollectionRuleAssociations/write');
-    const run = await sandboxWith(actions, '120');
+    expect(actions).toContain('Microsoft.OperationalInsights/workspaces/query/read');
+    const run = await sandboxWith(actions, '360');
     expect(run.output).not.toContain('AuthorizationFailed');
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/all 2 new instances associated/);
     expect(run.output).toMatch(/all-compliant: [\d.]+ s after the control plane was up/);
+    expect(run.output).toMatch(/all \d+ machines Delivering, Ready=True/);
   });
 
   it('without the association write, reports AuthorizationFailed and does not converge', { timeout: 240_000 }, async () => {

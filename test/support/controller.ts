@@ -1,7 +1,7 @@
 // A controller wired to the test kube-apiserver and an ARM emulator, for the reconciler's integration tests:
 // the real gateway (SDK clients, shared budgets), the real informers, queue and reconciler.
 import { Writable } from 'node:stream';
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -140,6 +140,26 @@ export async function getTopology(namespace: string, name: string): Promise<Moni
 
 export async function deleteTopology(namespace: string, name: string): Promise<void> {
   await api().deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name });
+}
+
+/** Replaces the spec (read-modify-write; the apiserver refuses a stale resourceVersion). */
+export async function updateSpec(namespace: string, name: string, change: (spec: MonitoringTopologySpec) => MonitoringTopologySpec): Promise<MonitoringTopology> {
+  const current = await getTopology(namespace, name);
+  if (!current) throw new Error(`${namespace}/${name} not found`);
+  const body = { ...current, spec: change(current.spec) };
+  return (await api().replaceNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body })) as MonitoringTopology;
+}
+
+/** The Kubernetes events recorded for a topology, oldest first. */
+export async function eventsOf(namespace: string, name: string): Promise<{ type: string; reason: string; message: string }[]> {
+  const list = await testKubeConfig().makeApiClient(CoreV1Api).listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
+  return list.items.map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '' }));
+}
+
+/** True when an association's description carries a MonitoringTopology owner marker. */
+export function isMarked(a: { properties: Record<string, unknown> }): boolean {
+  const d = a.properties.description;
+  return typeof d === 'string' && d.includes(`${GROUP}/owner=`);
 }
 
 export function condition(t: MonitoringTopology | undefined, type: string): Condition | undefined {

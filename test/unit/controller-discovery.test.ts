@@ -8,21 +8,24 @@ const topology = {
   spec: { discoveryInterval: '20ms', targets: {} },
 } as unknown as MonitoringTopology;
 
-function setup(listing: () => string[]): { discovery: TargetDiscovery; enqueued: string[] } {
+function setup(listing: () => string[], associations?: () => string[] | undefined): { discovery: TargetDiscovery; enqueued: string[]; reasons: string[] } {
   const enqueued: string[] = [];
+  const reasons: string[] = [];
   const discovery = new TargetDiscovery({
     gateway: {
       observe: () => Promise.reject(new Error('not used')),
       observeNetwork: () => Promise.reject(new Error('not used')),
       act: () => Promise.reject(new Error('not used')),
       listTargets: () => Promise.resolve(listing()),
+      ...(associations ? { listAssociations: () => Promise.resolve(associations()) } : {}),
     },
     logger: pino({ level: 'silent' }),
     get: () => topology,
     enqueue: (k) => enqueued.push(k),
     minIntervalMs: 1,
+    triggered: (r) => reasons.push(r),
   });
-  return { discovery, enqueued };
+  return { discovery, enqueued, reasons };
 }
 
 describe('TargetDiscovery', () => {
@@ -59,5 +62,23 @@ describe('TargetDiscovery', () => {
     expect(seen).toBeGreaterThanOrEqual(3);
     await new Promise((r) => setTimeout(r, 60));
     expect(calls).toBe(seen);
+  });
+
+  it('asks for a reconcile when an association the last pass saw is no longer listed, once per loss', async () => {
+    let listed: string[] | undefined = ['/vm/a/providers/x/dcra/one', '/vm/a/providers/x/dcra/two', '/vm/other/providers/x/dcra/theirs'];
+    const { discovery, enqueued, reasons } = setup(() => ['/vm/a'], () => listed);
+    discovery.observed('ns/prod', ['/vm/a']);
+    expect(await discovery.discover('ns/prod')).toBe(false); // nothing expected yet
+    discovery.observedAssociations('ns/prod', ['/VM/a/providers/x/dcra/one', '/vm/a/providers/x/dcra/two']);
+    expect(await discovery.discover('ns/prod')).toBe(false);
+    // A failed list says nothing.
+    listed = undefined;
+    expect(await discovery.discover('ns/prod')).toBe(false);
+    listed = ['/vm/a/providers/x/dcra/one'];
+    expect(await discovery.discover('ns/prod')).toBe(true);
+    expect(reasons).toEqual(['associations']);
+    // Until the next pass says what it expects, the same loss is not reported again.
+    expect(await discovery.discover('ns/prod')).toBe(false);
+    expect(enqueued).toEqual(['ns/prod']);
   });
 });

@@ -61,6 +61,7 @@ describe('Reporter at fleet scale', () => {
       outcomes: actions.map((action) => ({ action, ok: true })),
       findings,
       inventory: [],
+      sources: { dataCollectionRules: [], dataCollectionEndpoints: [] },
       plan: { actions, findings, instances: { total: n, compliant: 0, pending: n, failing: 0, excluded: 0 }, desiredScopedResources: [] },
     };
     const status = await reporter.report(pass, { conditions: [], stalled: false, progressing: true, result: {} }, new Date(0));

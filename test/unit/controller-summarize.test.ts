@@ -28,6 +28,7 @@ function pass(mode: 'Enforce' | 'Audit' = 'Enforce', planned = true): Pass {
     outcomes: [],
     findings: [],
     inventory: [],
+    sources: { dataCollectionRules: [], dataCollectionEndpoints: [] },
     ...(planned ? { plan: { actions: [], findings: [], instances: { total: 0, compliant: 0, pending: 0, failing: 0, excluded: 0 }, desiredScopedResources: [] } } : {}),
   };
 }

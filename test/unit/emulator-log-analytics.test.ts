@@ -58,6 +58,10 @@ const estate: Estate = {
             { name: 'vm-windows', osType: 'Windows', identity: { systemAssigned: true }, extensions: [agent('Windows')], associations: both(WINDOWS_RULE) },
             { name: 'vm-guest', osType: 'Linux', identity: { systemAssigned: true }, extensions: [agent('Linux')], associations: both(LINUX_RULE) },
           ],
+          arcMachines: [
+            { name: 'arc-ok', osType: 'Linux', extensions: [agent('Linux')], associations: both(LINUX_RULE) },
+            { name: 'arc-disconnected', osType: 'Windows', status: 'Disconnected', extensions: [agent('Windows')], associations: both(WINDOWS_RULE) },
+          ],
         },
       ],
     },
@@ -110,6 +114,8 @@ describe('Log Analytics query API and agent fleet', () => {
       'vm-wrong-os': 'heartbeat-only',
       'vm-windows': 'delivering',
       'vm-guest': 6,
+      'arc-ok': 'delivering',
+      'arc-disconnected': 3,
     });
   });
 
@@ -125,7 +131,7 @@ describe('Log Analytics query API and agent fleet', () => {
     const table = later.tables[0];
     expect(table?.columnDescriptors).toEqual([{ name: 'ResourceId', type: 'string' }, { name: 'LastHeartbeat', type: 'datetime' }]);
     const rows = byName(table);
-    expect([...rows.keys()].sort()).toEqual(['vm-ok', 'vm-uami', 'vm-windows', 'vm-wrong-os']);
+    expect([...rows.keys()].sort()).toEqual(['arc-ok', 'vm-ok', 'vm-uami', 'vm-windows', 'vm-wrong-os']);
     expect(rows.get('vm-ok')?.LastHeartbeat).toBeInstanceOf(Date);
 
     const perTable = await logs.queryWorkspace(
@@ -135,7 +141,7 @@ describe('Log Analytics query API and agent fleet', () => {
     );
     if (perTable.status !== LogsQueryResultStatus.Success) throw new Error('query failed');
     const seen = perTable.tables[0]!.rows.map((r) => `${(r[1] as string).split('/').pop()}:${r[0] as string}`).sort();
-    expect(seen).toEqual(['vm-ok:Perf', 'vm-ok:Syslog', 'vm-uami:Perf', 'vm-uami:Syslog', 'vm-windows:Event', 'vm-windows:Perf']);
+    expect(seen).toEqual(['arc-ok:Perf', 'arc-ok:Syslog', 'vm-ok:Perf', 'vm-ok:Syslog', 'vm-uami:Perf', 'vm-uami:Syslog', 'vm-windows:Event', 'vm-windows:Perf']);
   });
 
   test('a query from the internet to a workspace behind a PrivateOnly scope is refused with 403', async () => {

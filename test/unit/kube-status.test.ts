@@ -80,6 +80,14 @@ describe('status patch decisions', () => {
     expect(body.status.dnsBoundaries).toBeNull();
     expect(body.status.observedGeneration).toBe(3);
   });
+
+  it('nulls instances.delivering when evidence is off, since a merge patch merges nested objects', () => {
+    const counts = { total: 2, compliant: 2, pending: 0, failing: 0, excluded: 0 };
+    const off = statusPatchBody({ observedGeneration: 3, findingCount: 0, instances: counts }) as { status: { instances: Record<string, unknown> } };
+    expect(off.status.instances).toEqual({ ...counts, delivering: null });
+    const on = statusPatchBody({ observedGeneration: 3, findingCount: 0, instances: { ...counts, delivering: 1 } }) as { status: { instances: Record<string, unknown> } };
+    expect(on.status.instances.delivering).toBe(1);
+  });
 });
 
 describe('finalizer', () => {

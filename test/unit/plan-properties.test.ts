@@ -1,14 +1,16 @@
-// Random histories against the pure plan and the deletion plan: spec edits, mode switches, deletions with both
-// policies, people creating, renaming, re-pointing and deleting associations and links, failed reads.
+// Random histories against the pure plan and the deletion plan: spec edits, mode switches, prune on and off, deletions
+// with both policies, people creating, renaming, re-pointing and deleting associations and links, failed reads.
 // Invariants: nothing without this topology's marker (or link name) is written or deleted; nothing outside the
-// spec's targets is touched; a write is not undone by the next pass (no flip-flop).
+// spec's targets is touched but for pruning and deletion removing what carries its marker; pruning a dropped rule waits
+// for the machine to hold every rule the spec names; a write is not undone by the next pass (no flip-flop); Delete
+// leaves nothing with the marker behind on the rules and endpoints the topology ever used.
 // MTOPO_PROPERTY_RUNS sets the number of histories (10,000 by default); MTOPO_PROPERTY_SEED replays one.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MonitoringTopologySpec } from '../../src/api/types.ts';
 import { CONFIGURATION_ACCESS_ENDPOINT, idKey } from '../../src/model/index.ts';
 import type { Action, ObservedAssociation, ObservedScopedResource, Snapshot } from '../../src/model/index.ts';
-import { actionTarget, isOwnedBy, isOwnedLink, ownerMarker, planDeletion, planTopology, ruleAssociationName, scopedResourceName } from '../../src/plan/index.ts';
+import { actionTarget, isOwnedBy, isOwnedLink, nextSources, ownerMarker, planDeletion, planTopology, ruleAssociationName, scopedResourceName } from '../../src/plan/index.ts';
 import { ids, otherOwner, owner, rule, SUB, vm, workspace } from './fixtures/estate.ts';
 
 const RUNS = Number(process.env.MTOPO_PROPERTY_RUNS ?? 10_000);
@@ -34,7 +36,11 @@ interface SpecChoice {
   machines: number[];
   group: boolean;
   mode: 'Enforce' | 'Audit';
+  prune: boolean;
 }
+
+/** status.inventory's rules and endpoints, carried from pass to pass. */
+type Sources = { dataCollectionRules: string[]; dataCollectionEndpoints: string[] };
 
 type Step =
   | { kind: 'spec'; spec: SpecChoice }
@@ -58,6 +64,7 @@ function toSpec(c: SpecChoice, deletionPolicy: 'Delete' | 'Orphan' = 'Orphan'): 
     dataCollectionRules: rules.length > 0 ? rules : [{ resourceId: RULES[0] as string }],
     targets: { virtualMachines: [...new Set(c.machines)].map((i) => MACHINES[i] as string), ...(c.group ? { resourceGroups: [GROUP] } : {}) },
     deletionPolicy,
+    prune: c.prune,
   };
 }
 
@@ -68,17 +75,30 @@ function targetsOf(spec: MonitoringTopologySpec): Set<string> {
   return out;
 }
 
+/** The rules and endpoint the spec names, and those the inventory remembers. */
+function listedSources(spec: MonitoringTopologySpec, sources: Sources): Set<string> {
+  return new Set([...spec.dataCollectionRules.map((r) => r.resourceId), spec.configurationEndpoint.resourceId, ...sources.dataCollectionRules, ...sources.dataCollectionEndpoints].map(idKey));
+}
+
+const via = (a: ObservedAssociation): string => idKey(a.dataCollectionRuleId ?? a.dataCollectionEndpointId ?? '');
+
 /**
- * What observe would return. Listings return every machine of the subscription (as a normalised `..` would); a
- * faulty machine's full listing failed, so only the bulk view (associations to declared rules and the endpoint) is seen.
+ * What observe would return. Listings return every machine of the subscription (as a normalised `..` would), so the
+ * bulk lists of the spec's rules and endpoint show their associations on all of them; targets get a full listing
+ * unless faulty (then only the bulk view is seen); lists of the inventory's earlier rules and endpoints show the
+ * marked associations elsewhere.
  */
-function observe(world: World, spec: MonitoringTopologySpec, faulty: Set<number>): Snapshot {
+function observe(world: World, spec: MonitoringTopologySpec, faulty: Set<number>, sources: Sources): Snapshot {
   const declared = new Set([...spec.dataCollectionRules.map((r) => idKey(r.resourceId)), idKey(spec.configurationEndpoint.resourceId)]);
+  const listed = listedSources(spec, sources);
+  const targets = targetsOf(spec);
   const associations = [...world.associations.values()].filter((a) => {
     const machine = MACHINES.findIndex((m) => idKey(m) === idKey(a.resourceId));
-    if (!faulty.has(machine)) return true;
-    return declared.has(idKey(a.dataCollectionRuleId ?? a.dataCollectionEndpointId ?? ''));
+    if (declared.has(via(a))) return true;
+    return targets.has(idKey(a.resourceId)) && !faulty.has(machine);
   });
+  const shown = new Set(associations.map((a) => idKey(a.id)));
+  const markedElsewhere = [...world.associations.values()].filter((a) => !shown.has(idKey(a.id)) && listed.has(via(a)) && a.description?.includes('monitoring.ampls.dev/owner='));
   return {
     scope: { id: SCOPE, ingestionAccessMode: 'Open', queryAccessMode: 'Open', exclusions: [], scopedResources: [...world.links.values()] },
     alsoLinkScopes: [],
@@ -89,13 +109,15 @@ function observe(world: World, spec: MonitoringTopologySpec, faulty: Set<number>
     excludedCount: 0,
     scaleSets: [],
     associations,
-    fullyListedMachines: MACHINES.filter((_, i) => !faulty.has(i)),
+    fullyListedMachines: MACHINES.filter((m, i) => targets.has(idKey(m)) && !faulty.has(i)),
+    markedElsewhere,
+    listedSources: [...listed],
     errors: [...faulty].map((i) => ({ resourceId: MACHINES[i] as string, code: 'Failed' as const, message: 'listing failed' })),
   };
 }
 
 /** Checks one action against Azure as it is now, then applies it as ARM would. */
-function apply(world: World, a: Action, spec: MonitoringTopologySpec, deleting: boolean): void {
+function apply(world: World, a: Action, spec: MonitoringTopologySpec, deleting: boolean, before?: World): void {
   switch (a.kind) {
     case 'CreateRuleAssociation':
     case 'CreateEndpointAssociation': {
@@ -115,6 +137,18 @@ function apply(world: World, a: Action, spec: MonitoringTopologySpec, deleting: 
     case 'DeleteAssociation': {
       const existing = world.associations.get(key(a.resourceId, a.name));
       if (existing) expect(isOwnedBy(existing.description, owner), `deleted ${existing.name} (${existing.description ?? 'no description'})`).toBe(true);
+      // Outside deletion, only pruning removes associations; on a target only for a rule the spec dropped, once the
+      // machine holds every rule the spec names (checked against Azure before the pass).
+      if (!deleting) {
+        expect(spec.prune, `a delete without prune: ${a.associationId}`).toBe(true);
+        if (targetsOf(spec).has(idKey(a.resourceId))) {
+          expect(existing?.dataCollectionRuleId, 'pruned an endpoint association on a target').toBeDefined();
+          const named = spec.dataCollectionRules.map((r) => idKey(r.resourceId));
+          expect(named, 'pruned a rule the spec names').not.toContain(idKey(existing?.dataCollectionRuleId ?? ''));
+          const held = new Set([...(before ?? world).associations.values()].filter((x) => idKey(x.resourceId) === idKey(a.resourceId)).map(via));
+          expect(named.filter((r) => !held.has(r)), 'pruned before the replacement exists').toEqual([]);
+        }
+      }
       world.associations.delete(key(a.resourceId, a.name));
       return;
     }
@@ -142,6 +176,7 @@ const specChoice = fc.record({
   machines: fc.array(fc.nat(MACHINES.length - 1), { maxLength: 3 }),
   group: fc.boolean(),
   mode: fc.constantFrom('Enforce' as const, 'Audit' as const),
+  prune: fc.boolean(),
 });
 // Names people pick, including the exact ones the controller generates.
 const names = fc.constantFrom(CONFIGURATION_ACCESS_ENDPOINT, ...RULES.map(ruleAssociationName), 'by-hand', 'policy-dcra');
@@ -172,6 +207,7 @@ function pickOf<T>(map: Map<string, T>, i: number): [string, T] | undefined {
 function run(initial: SpecChoice, steps: Step[]): void {
   const world: World = { associations: new Map(), links: new Map() };
   let choice = initial;
+  let sources: Sources = { dataCollectionRules: [], dataCollectionEndpoints: [] };
   for (const s of steps) {
     const spec = toSpec(choice);
     switch (s.kind) {
@@ -217,12 +253,14 @@ function run(initial: SpecChoice, steps: Step[]): void {
         break;
       }
       case 'pass': {
-        const input = { spec, owner, snapshot: observe(world, spec, new Set(s.faulty)), ownedScopedResources: [] };
+        const input = { spec, owner, snapshot: observe(world, spec, new Set(s.faulty), sources), ownedScopedResources: [] };
         const plan = planTopology(input);
+        sources = nextSources(sources, spec, input.snapshot, owner);
         if (spec.mode === 'Audit') break;
-        for (const a of plan.actions) apply(world, a, spec, false);
+        const before: World = { associations: new Map(world.associations), links: new Map(world.links) };
+        for (const a of plan.actions) apply(world, a, spec, false, before);
         // The next pass over an unchanged world undoes nothing the first one wrote.
-        const again = planTopology({ ...input, snapshot: observe(world, spec, new Set()) });
+        const again = planTopology({ ...input, snapshot: observe(world, spec, new Set(), sources) });
         const written = new Set(plan.actions.map((a) => idKey(actionTarget(a))));
         const flipped = again.actions.filter((a) => written.has(idKey(actionTarget(a))));
         expect(flipped, 'a write undone by the next pass').toEqual([]);
@@ -230,9 +268,15 @@ function run(initial: SpecChoice, steps: Step[]): void {
       }
       case 'delete': {
         const deleting = { ...spec, deletionPolicy: s.policy };
-        const actions = planDeletion({ spec: deleting, owner, snapshot: observe(world, deleting, new Set(s.faulty)), ownedScopedResources: [] });
+        const actions = planDeletion({ spec: deleting, owner, snapshot: observe(world, deleting, new Set(s.faulty), sources), ownedScopedResources: [] });
         if (s.policy === 'Orphan') expect(actions).toEqual([]);
         for (const a of actions) apply(world, a, deleting, true);
+        // A full read leaves nothing with the marker on any rule or endpoint the topology ever used, whatever the spec says now.
+        if (s.policy === 'Delete' && s.faulty.length === 0) {
+          const used = listedSources(deleting, sources);
+          const left = [...world.associations.values()].filter((a) => isOwnedBy(a.description, owner) && used.has(via(a)));
+          expect(left.map((a) => a.id), 'Delete left marked associations behind').toEqual([]);
+        }
         break;
       }
     }

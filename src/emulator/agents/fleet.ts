@@ -10,6 +10,7 @@ import type { WorkspaceData } from '../providers/Microsoft.OperationalInsights/q
 
 
 const VM = 'microsoft.compute/virtualmachines';
+const ARC_MACHINE_TYPE = 'Microsoft.HybridCompute/machines';
 const SCOPE_TYPE = 'Microsoft.Insights/privateLinkScopes';
 const WORKSPACE_TYPE = 'Microsoft.OperationalInsights/workspaces';
 
@@ -22,6 +23,8 @@ function machinesOf(store: ResourceStore): Machine[] {
       // Uniform instances run the scale set's model and carry its associations; Flexible members are VMs of their own.
       if (p.orchestrationMode === 'Uniform') out.push(machine(vmss, Number((vmss.body.sku as Json | undefined)?.capacity ?? 1)));
     }
+    // rule: agents.arc-machine — source: Learn, "Azure Monitor Agent on Azure Arc-enabled servers" (the agent runs as an Arc extension and sends like a VM's)
+    for (const arc of store.listInSubscription(sub.subscriptionId, ARC_MACHINE_TYPE)) out.push(arcMachine(arc));
   }
   return out;
 }
@@ -31,6 +34,13 @@ function machine(r: StoredResource, instances: number): Machine {
   const storage = r.type.toLowerCase() === VM ? p.storageProfile : ((p.virtualMachineProfile ?? {}) as Json).storageProfile;
   const os = (((storage ?? {}) as Json).osDisk as Json | undefined)?.osType;
   return { id: r.id, computer: String(r.body.name), osType: os === 'Windows' ? 'Windows' : 'Linux', resource: r, instances };
+}
+
+function arcMachine(r: StoredResource): Machine {
+  const p = (r.body.properties ?? {}) as Json;
+  const reported = p.osType ?? p.osName;
+  const os = typeof reported === 'string' ? reported.toLowerCase() : '';
+  return { id: r.id, computer: String(r.body.name), osType: os === 'windows' ? 'Windows' : 'Linux', resource: r, instances: 1 };
 }
 
 export class AgentFleet {

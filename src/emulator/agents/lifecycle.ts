@@ -34,6 +34,8 @@ export interface Lifecycle {
 
 const ASSOCIATION_TYPE = 'Microsoft.Insights/dataCollectionRuleAssociations';
 const EXTENSION_TYPE = 'Microsoft.Compute/virtualMachines/extensions';
+const ARC_EXTENSION_TYPE = 'Microsoft.HybridCompute/machines/extensions';
+const ARC_MACHINE = 'microsoft.hybridcompute/machines';
 const props = (r: StoredResource | Json | undefined): Json => ((r && 'body' in r ? (r.body as Json).properties : r?.properties) ?? {}) as Json;
 const lower = (s: unknown): string => (typeof s === 'string' ? s.toLowerCase() : '');
 
@@ -61,7 +63,8 @@ function agentExtension(store: ResourceStore, m: Machine): Json | undefined {
     const exts = (((profile.extensionProfile ?? {}) as Json).extensions ?? []) as Json[];
     return exts.map((e) => props(e)).find((p) => lower(p.type) === wanted);
   }
-  return store.list(m.resource.id, EXTENSION_TYPE).map((e) => props(e)).find((p) => lower(p.type) === wanted);
+  const type = m.resource.type.toLowerCase() === ARC_MACHINE ? ARC_EXTENSION_TYPE : EXTENSION_TYPE;
+  return store.list(m.resource.id, type).map((e) => props(e)).find((p) => lower(p.type) === wanted);
 }
 
 /** Stages 2 to 5: the identity the agent asks IMDS for, and whether IMDS can give a token for it. */
@@ -102,6 +105,11 @@ export function evaluate(store: ResourceStore, m: Machine, origin: Origin, fault
   // Seed stage 1: "AMA binary installed on guest OS".
   if (extension === undefined) return stop(1, 'the Azure Monitor Agent extension is not installed');
   if (extension.provisioningState !== undefined && extension.provisioningState !== 'Succeeded') return stop(1, `the agent extension is ${JSON.stringify(extension.provisioningState)}`);
+  if (m.resource.type.toLowerCase() === ARC_MACHINE) {
+    const status = props(m.resource).status;
+    // rule: agents.arc-disconnected — source: Learn, "Azure Connected Machine agent overview" (himds serves the managed identity token; Disconnected: no heartbeat from the agent for 15 minutes)
+    if (status !== 'Connected') return stop(3, `the connected-machine agent is ${String(status)}: its identity endpoint gives the agent no token`);
+  }
   const tok = token(m, extension);
   if (!tok.ok) return stop(tok.stage, tok.reason);
   // Seed checklist: "Do the DCE endpoints resolve to private IPs? Can the VM reach those IPs on port 443?" — stage 6.

@@ -1,0 +1,99 @@
+// Pruning (`spec.prune`), as GitOps users expect of Flux: what this topology created for a rule or a machine the spec
+// no longer names is removed — only what carries its marker, and for a dropped rule only once the machine holds
+// every rule the spec names now, so a replaced rule never leaves the machine without one.
+import type { MonitoringTopologySpec } from '../api/types.ts';
+import { IdMap, idKey } from '../model/index.ts';
+import type { Action, ObservedAssociation, Owner, Snapshot } from '../model/index.ts';
+import { ruleFit } from '../findings/index.ts';
+import { isOwnedBy } from './ownership.ts';
+import { withinTargets } from './targets.ts';
+import type { PlanInput } from './types.ts';
+
+/** Every association observe saw (targets and elsewhere), each once. */
+export function allAssociations(snapshot: Snapshot): ObservedAssociation[] {
+  const out = new IdMap<ObservedAssociation>();
+  for (const a of [...snapshot.associations, ...(snapshot.markedElsewhere ?? [])]) if (!out.has(a.id)) out.set(a.id, a);
+  return [...out.values()];
+}
+
+/** Reads that failed may hide targets or associations: a partial view must never look like a removal. */
+function viewIsPartial(snapshot: Snapshot): boolean {
+  return snapshot.errors.some((e) => e.code === 'Failed' || e.code === 'Forbidden' || e.code === 'Malformed');
+}
+
+/**
+ * The associations pruning removes this pass. `planned` are the plan's other actions: a machine that still gets a
+ * rule association this pass keeps its old ones until a later pass sees the new one in Azure.
+ */
+export function planPrune(input: PlanInput, planned: readonly Action[]): Action[] {
+  const { spec, snapshot, owner } = input;
+  if (spec.prune !== true || viewIsPartial(snapshot)) return [];
+  const targets = new Set(withinTargets(spec.targets, snapshot.machines).inside.map((m) => idKey(m.id)));
+  const osTypes = new Map(snapshot.machines.map((m) => [idKey(m.id), m.osType]));
+  const specRules = new Set(spec.dataCollectionRules.map((r) => idKey(r.resourceId)));
+  const readRules = snapshot.rules.filter((r) => specRules.has(idKey(r.id)));
+  const unreadRule = readRules.length < specRules.size;
+  const creating = new Set(planned.filter((a) => a.kind === 'CreateRuleAssociation').map((a) => idKey(a.resourceId)));
+  const all = allAssociations(snapshot);
+  const rulesOn = new Map<string, Set<string>>();
+  for (const a of all) {
+    if (!a.dataCollectionRuleId) continue;
+    const k = idKey(a.resourceId);
+    const set = rulesOn.get(k) ?? new Set<string>();
+    set.add(idKey(a.dataCollectionRuleId));
+    rulesOn.set(k, set);
+  }
+  // The machine holds an association with every rule the spec names that applies to it (the replacement exists).
+  const covered = (machine: string): boolean => {
+    if (unreadRule || creating.has(machine)) return false;
+    const held = rulesOn.get(machine) ?? new Set<string>();
+    return readRules.every((r) => ruleFit(r, osTypes.get(machine)) === 'mismatch' || held.has(idKey(r.id)));
+  };
+  const actions: Action[] = [];
+  for (const a of all) {
+    if (!isOwnedBy(a.description, owner)) continue;
+    const machine = idKey(a.resourceId);
+    const why = reasonToPrune(a, owner, targets.has(machine), () => covered(machine), specRules);
+    if (why) actions.push({ kind: 'DeleteAssociation', resourceId: a.resourceId, name: a.name, associationId: a.id, reason: why });
+  }
+  return actions;
+}
+
+function reasonToPrune(a: ObservedAssociation, owner: Owner, isTarget: boolean, covered: () => boolean, specRules: Set<string>): string | undefined {
+  const who = `topology ${owner.namespace}/${owner.name} created it and prunes`;
+  if (!isTarget) return `${who}: the machine is no longer one of its targets`;
+  // The configuration endpoint association is re-pointed in place by the plan (its name is fixed), never pruned on a target.
+  if (a.dataCollectionRuleId && !specRules.has(idKey(a.dataCollectionRuleId)) && covered()) {
+    return `${who}: the spec no longer names the rule, and the machine is associated with every rule it names`;
+  }
+  return undefined;
+}
+
+/**
+ * The rules and endpoints to list next time (status.inventory): those the spec names now, and earlier ones until a
+ * full listing shows nothing of this topology's left there.
+ */
+export function nextSources(
+  previous: { dataCollectionRules?: string[]; dataCollectionEndpoints?: string[] } | undefined,
+  spec: MonitoringTopologySpec,
+  snapshot: Snapshot | undefined,
+  owner: Owner,
+): { dataCollectionRules: string[]; dataCollectionEndpoints: string[] } {
+  const listed = new Set((snapshot?.listedSources ?? []).map(idKey));
+  const stillUsed = new Set<string>();
+  for (const a of snapshot ? allAssociations(snapshot) : []) {
+    if (!isOwnedBy(a.description, owner)) continue;
+    if (a.dataCollectionRuleId) stillUsed.add(idKey(a.dataCollectionRuleId));
+    if (a.dataCollectionEndpointId) stillUsed.add(idKey(a.dataCollectionEndpointId));
+  }
+  const merge = (current: string[], earlier: string[]): string[] => {
+    const out = new IdMap<string>();
+    for (const id of current) out.set(id, id);
+    for (const id of earlier) if (!out.has(id) && (!listed.has(idKey(id)) || stillUsed.has(idKey(id)))) out.set(id, id);
+    return [...out.values()];
+  };
+  return {
+    dataCollectionRules: merge(spec.dataCollectionRules.map((r) => r.resourceId), previous?.dataCollectionRules ?? []),
+    dataCollectionEndpoints: merge([spec.configurationEndpoint.resourceId], previous?.dataCollectionEndpoints ?? []),
+  };
+}
