@@ -124,7 +124,8 @@ async function start(): Promise<Pair & { auto(threshold: number): ArmGateway }> 
 /** Flexible members get random names per emulator: one placeholder for all of them. */
 const neutral = (s: string): string => s.replace(/flex_[0-9a-z]+/gi, 'flex_*').toLowerCase();
 
-function normalise(s: Snapshot): unknown {
+function normalise({ listedSources: _sources, markedElsewhere: _elsewhere, ...s }: Snapshot): unknown {
+  // What ARM's lists by rule and endpoint add for pruning (sources listed, marked associations off the targets) is not read through Resource Graph.
   const byId = <T extends { id: string }>(xs: T[]): T[] => [...xs].sort((a, b) => idKey(a.id).localeCompare(idKey(b.id)));
   return {
     ...s,
