@@ -69,3 +69,6 @@ for (const scenario of [sandboxScenario(), coldScenario(mode === 'quick' ? 200 :
   printLroComparison(zero, realistic);
   process.stdout.write('\n');
 }
+process.stdout.write('\nresync through Azure Resource Graph (--resource-graph=always): requests per pass, ARM and Resource Graph (goal at 10,000: ≤ 200)\n');
+const { benchGraphResync, printGraphFigures } = await import('./graph.ts');
+printGraphFigures([...(await benchGraphResync(1000)), ...(mode === 'quick' ? [] : await benchGraphResync(10_000))]);

@@ -324,3 +324,51 @@ export function budgetKindOf(method: string): BudgetKind {
   if (m === 'DELETE') return 'deletes';
   return 'writes';
 }
+
+/** `hh:mm:ss` (Resource Graph's `x-ms-user-quota-resets-after`) in milliseconds; undefined when malformed. */
+export function parseResetsAfter(text: string | undefined): number | undefined {
+  const m = /^(\d+):(\d{2}):(\d{2})$/.exec(text?.trim() ?? '');
+  if (!m) return undefined;
+  return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000;
+}
+
+/**
+ * Resource Graph's per-user quota, a budget apart from ARM's: what its last answer said was left and when the
+ * window resets, less the queries sent since. Learn, "Guidance for throttled requests in Azure Resource Graph".
+ */
+export class GraphQuota {
+  readonly #clock: Clock;
+  #remaining: number | undefined;
+  #resetAt = 0;
+  #inFlight = 0;
+
+  constructor(clock: Clock = systemClock) {
+    this.#clock = clock;
+  }
+
+  /** Milliseconds until a query may go (0: it may go now, and one query is counted as sent). */
+  acquire(): number {
+    const now = this.#clock.now();
+    if (this.#remaining !== undefined && now >= this.#resetAt) this.#remaining = undefined;
+    if (this.#remaining !== undefined && this.#remaining - this.#inFlight <= 0) return Math.max(1, this.#resetAt - now);
+    this.#inFlight++;
+    return 0;
+  }
+
+  /** What an answer said (headers absent: nothing learnt); every acquire is settled once. */
+  settle(remaining: string | undefined, resetsAfter: string | undefined): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    const left = remaining === undefined ? Number.NaN : Number(remaining);
+    const reset = parseResetsAfter(resetsAfter);
+    if (Number.isFinite(left) && reset !== undefined) {
+      this.#remaining = left;
+      this.#resetAt = this.#clock.now() + reset;
+    }
+  }
+
+  /** Milliseconds until the quota resets (0 when it is not known to be spent). */
+  waitMs(): number {
+    const now = this.#clock.now();
+    return this.#remaining !== undefined && this.#remaining - this.#inFlight <= 0 && now < this.#resetAt ? this.#resetAt - now : 0;
+  }
+}

@@ -10,6 +10,8 @@ export interface ObserveOptions {
   onTargets?: (machineIds: string[]) => void;
   /** Each chunk of machines whose own reads are done, with every topology-wide part: enough to plan those machines. */
   onMachinesRead?: (partial: Snapshot) => void;
+  /** Bulk reads through ARM even when Resource Graph would serve them (deletion must see the newest writes). */
+  armOnly?: boolean;
   /** Rules and endpoints the spec no longer names whose associations are listed too (an earlier pass used them). */
   alsoList?: AssociationSources;
 }

@@ -6,7 +6,7 @@ import type { Action, NetworkSnapshot, Snapshot } from '../model/index.ts';
 import { act } from './act.ts';
 import type { SubscriptionBudgets } from './budget.ts';
 import { READ_PRIORITY } from './budget.ts';
-import { ArmClientCache } from './clients.ts';
+import { ArmClientCache, armScopeFor } from './clients.ts';
 import type { CredentialSource } from './credential.ts';
 import type { ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';
 import type { ArmMetrics } from './metrics.ts';
@@ -15,6 +15,8 @@ import { observeNetwork } from './network.ts';
 import { armBudgetPolicy } from './policy.ts';
 import { ExtensionCache } from './extensions.ts';
 import { discoverTargets } from './targets.ts';
+import { GraphReader } from './graph.ts';
+import type { ResourceGraphMode } from './graph.ts';
 import type { ServiceTraits } from './targets.ts';
 
 export interface ArmGatewayOptions {
@@ -44,6 +46,8 @@ export interface ArmGatewayOptions {
   extensionMaxAgeMs?: number;
   /** At most this many expired agent extensions re-read per observe (the rest wait for a later pass). */
   extensionRefreshPerPass?: number;
+  /** Bulk reads through Resource Graph (default never): always, or in auto for topologies of at least `threshold` machines. */
+  resourceGraph?: { mode: ResourceGraphMode; threshold: number; maxQuotaWaitMs?: number };
 }
 
 export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
@@ -66,6 +70,11 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
   const reads = new PQueue({ concurrency: options.concurrency ?? 16 });
   const writes = new PQueue({ concurrency: options.concurrency ?? 8 });
   const service: ServiceTraits = { vmListsCarryExtensions: false, vmListPages: new Map() };
+  const graphOptions = options.resourceGraph;
+  const graph =
+    graphOptions && graphOptions.mode !== 'never'
+      ? new GraphReader(clients, options.scope ?? armScopeFor(options.endpoint), { ...graphOptions, ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}) }, logger.child({ component: 'resource-graph' }))
+      : undefined;
   const extensions = new ExtensionCache({
     ...(options.extensionMaxAgeMs !== undefined ? { maxAgeMs: options.extensionMaxAgeMs } : {}),
     ...(options.extensionRefreshPerPass !== undefined ? { refreshPerPass: options.extensionRefreshPerPass } : {}),
@@ -84,6 +93,8 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
         ...(observeOptions?.onMachinesRead ? { onMachinesRead: observeOptions.onMachinesRead } : {}),
         ...(observeOptions?.alsoList ? { alsoList: observeOptions.alsoList } : {}),
         ...(signal ? { signal } : {}),
+        // Deletion lists what this controller created through ARM: Resource Graph may not show the newest yet.
+        ...(graph && observeOptions?.armOnly !== true ? { graph } : {}),
         ...(options.fullListingLimit !== undefined ? { fullListingLimit: options.fullListingLimit } : {}),
       });
       // A cancelled pass would look like a world full of read errors: never hand it to the plan.
@@ -143,4 +154,5 @@ export { createArmMetrics } from './metrics.ts';
 export type { ArmMetrics } from './metrics.ts';
 export { armBudgetPolicy } from './policy.ts';
 export { armScopeFor } from './clients.ts';
+export type { ResourceGraphMode } from './graph.ts';
 export type { ActionError, ActionOutcome, ArmGateway, AssociationSources, ObserveOptions } from './gateway.ts';

@@ -15,6 +15,9 @@ import { dedupe, discoverTargets } from './targets.ts';
 import type { ServiceTraits } from './targets.ts';
 import type { ExtensionCache, RefreshAllowance } from './extensions.ts';
 import { READ_PRIORITY } from './budget.ts';
+import { missingNamed } from './graph.ts';
+import type { GraphReader, GraphView } from './graph.ts';
+import { confirmMachine, wantsRepair } from './graph-confirm.ts';
 
 /** Log Analytics has no SDK in our dependencies; its workspace GET goes raw through the same pipeline. */
 export const WORKSPACE_API_VERSION = '2023-09-01';
@@ -42,6 +45,8 @@ export interface ObserveContext {
   onMachinesRead?: (partial: Snapshot) => void;
   /** Rules and endpoints the spec no longer names whose associations are listed too. */
   alsoList?: AssociationSources;
+  /** Resource Graph, when the bulk reads may go through it (it decides per topology, and falls back to ARM). */
+  graph?: GraphReader;
 }
 
 /** Machines per chunk of per-machine reads (and per early plan). */
@@ -132,18 +137,40 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   const retiredRules = dedupe(ctx.alsoList?.dataCollectionRules ?? []).filter((id) => !ruleIds.some((r) => sameId(r, id)));
   const retiredEndpoints = dedupe(ctx.alsoList?.dataCollectionEndpoints ?? []).filter((id) => !sameId(id, endpointId));
 
-  const [scope, alsoLinkScopes, workspaces, rules, endpoint, ruleLists, endpointList, targets, retiredRuleLists, retiredEndpointLists] = await Promise.all([
+  const discovery = { clients, queue, ...(signal ? { signal } : {}), ...(ctx.service ? { service: ctx.service } : {}) };
+  // Resource Graph answers targets and every association on them at once; ARM needs the lists by rule and endpoint.
+  const armBulk = (): Promise<[Listed[], Listed, Awaited<ReturnType<typeof discoverTargets>>]> =>
+    Promise.all([Promise.all(ruleIds.map(listByRule)), listByEndpoint(endpointId), discoverTargets(spec.targets, discovery)]);
+  const graphBulk = async (reader: GraphReader): Promise<GraphView | undefined> => {
+    try {
+      const view = await reader.read(spec.targets, signal);
+      const missing = missingNamed(spec.targets, view);
+      if (missing.virtualMachines || missing.virtualMachineScaleSets || missing.arcMachines) {
+        const found = await discoverTargets(missing, discovery);
+        view.targets.errors.push(...found.errors);
+        for (const m of found.machines.values()) if (!view.targets.machines.has(m.id)) view.targets.machines.set(m.id, m);
+        view.targets.scaleSets.push(...found.scaleSets.filter((ss) => !view.targets.scaleSets.some((x) => sameId(x.id, ss.id))));
+      }
+      return view;
+    } catch {
+      return undefined; // the reader logged why; this pass reads through ARM
+    }
+  };
+  // Pruning needs the marked associations on machines that left the targets: only ARM's lists by rule show those.
+  const useGraph = ctx.graph !== undefined && spec.prune !== true && (await ctx.graph.use(spec.targets, signal));
+
+  const [scope, alsoLinkScopes, workspaces, rules, endpoint, bulk, retiredRuleLists, retiredEndpointLists] = await Promise.all([
     readScope(scopeSpec.resourceId),
     Promise.all(alsoLinkTo.map(readScope)),
     Promise.all(workspaceIds.map(readWorkspace)),
     Promise.all(ruleIds.map(readRule)),
     readEndpoint(endpointId),
-    Promise.all(ruleIds.map(listByRule)),
-    listByEndpoint(endpointId),
-    discoverTargets(spec.targets, { clients, queue, ...(signal ? { signal } : {}), ...(ctx.service ? { service: ctx.service } : {}) }),
+    useGraph && ctx.graph ? graphBulk(ctx.graph) : Promise.resolve(undefined),
     Promise.all(retiredRules.map(listByRule)),
     Promise.all(retiredEndpoints.map(listByEndpoint)),
   ]);
+  const graphView = bulk;
+  const [ruleLists, endpointList, targets] = graphView ? [[], { list: [] }, graphView.targets] : await armBulk();
   errors.push(...targets.errors);
   const machines = targets.machines;
   ctx.onTargets?.([...machines.values()].map((m) => m.id));
@@ -183,7 +210,15 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   });
   addAssociations(endpointList.list, endpointId);
   if (endpointList.error && endpoint !== undefined) errors.push(endpointList.error);
-  if (!endpointList.error) listedSources.push(endpointId);
+  for (const a of graphView?.associations ?? []) {
+    if (associations.has(a.id)) continue;
+    associations.set(a.id, a);
+    const k = idKey(a.resourceId);
+    const list = byMachine.get(k);
+    if (list) list.push(a);
+    else byMachine.set(k, [a]);
+  }
+  if (!endpointList.error && !graphView) listedSources.push(endpointId);
   // A rule or endpoint since deleted has nothing associated with it (404); any other failure may hide what we made.
   const retiredListed = (listed: Listed, id: string): void => {
     addAssociations(listed.list, id, true);
@@ -207,6 +242,49 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     excludedCount: targets.excludedCount,
     scaleSets: targets.scaleSets,
   });
+
+  // Resource Graph planned; ARM confirms each machine a write may touch, and disagreement holds its writes (no early
+  // writes on this path: the full plan waits for every confirmation).
+  if (graphView) {
+    const drifted = [...machines.values()].filter((m) => looksIncomplete(m, observedRules, endpoint, byMachine.get(idKey(m.id)) ?? []) || wantsRepair(m, spec.agent));
+    const toList = ctx.fullListingLimit === undefined ? drifted : drifted.slice(0, ctx.fullListingLimit);
+    const stale: string[] = [];
+    const confirm = (m: ObservedMachine): Promise<unknown> =>
+      run(m.id, async () => {
+        const seen = byMachine.get(idKey(m.id)) ?? [];
+        const c = await confirmMachine(m, seen, clients, opts);
+        for (const a of seen) associations.delete(a.id);
+        if (c.state === 'gone') {
+          machines.delete(m.id);
+          return;
+        }
+        for (const a of c.associations) associations.set(a.id, a);
+        if (c.state === 'confirmed') fullyListedMachines.push(m.id);
+        else {
+          machines.set(m.id, c.machine);
+          stale.push(m.id);
+        }
+      });
+    const runMachine = guardedReads(queue, errors, READ_PRIORITY.perMachine);
+    await Promise.all([
+      ...toList.map(confirm),
+      ...[...machines.values()].flatMap((m) => {
+        const read = extensionRead(m, clients, opts, ctx.extensions, allowance, refresh);
+        return read ? [(read.refresh ? guardedReads(queue, errors, READ_PRIORITY.refresh) : runMachine)(m.id, read.fn)] : [];
+      }),
+    ]);
+    ctx.graph?.sized(spec.targets, machines.size);
+    ctx.graph?.observed(machines.size, toList.length, stale);
+    return {
+      ...global(),
+      machines: [...machines.values()],
+      associations: [...associations.values()],
+      fullyListedMachines,
+      markedElsewhere: [...elsewhere.values()].filter((a) => !associations.has(a.id)),
+      listedSources,
+      errors: uniqueErrors(errors),
+    };
+  }
 
   // The reads each machine needs alone (its full association listing when the bulk view looks incomplete, its agent
   // extension when not remembered), in chunks: as soon as a chunk is read, its machines can be planned and acted on.
@@ -261,6 +339,8 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   }
   if (chunk.length > 0) flush();
   await Promise.all(chunks);
+  // Either path tells `auto` how large the topology is now, so a growing one moves to Resource Graph.
+  ctx.graph?.sized(spec.targets, machines.size);
 
   return {
     ...global(),

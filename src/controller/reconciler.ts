@@ -248,8 +248,8 @@ export class Reconciler {
     this.#deps.registry.claimLinks(pass.key, []);
     // Audit mode changes nothing, deletion included; Orphan leaves everything in place.
     if (spec.deletionPolicy === 'Delete' && spec.mode !== 'Audit') {
-      // Every rule and endpoint this topology ever used is listed: what it made for a rule or machine since dropped counts too.
-      const snapshot = await this.#deps.gateway.observe(spec, undefined, { alsoList: pass.sources });
+      // Every rule and endpoint this topology ever used is listed (through ARM: Resource Graph may lag): what it made for a rule or machine since dropped counts too.
+      const snapshot = await this.#deps.gateway.observe(spec, undefined, { alsoList: pass.sources, armOnly: true });
       // A read that failed may hide an association or link this topology made: keep the finalizer and say why.
       const unread = snapshot.errors.filter((e) => e.code === 'Failed' || e.code === 'Forbidden');
       if (unread.length > 0) {

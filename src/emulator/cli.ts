@@ -1,5 +1,5 @@
 // Command line: `npm run emulator -- --estate <file> --port <n> [--settings <file>] [--page-size n] [--lro-delay ms]
-// [--no-throttling]`. The settings file (YAML or JSON, the `settings:` block of an estate file) sets throttling
+// [--no-throttling] [--graph-lag ms]`. The settings file (YAML or JSON, the `settings:` block of an estate file) sets throttling
 // buckets, Compute limits, LRO delays per type, faults and token audiences; flags win over it.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     'no-throttling': { type: 'boolean', default: false },
     settings: { type: 'string' },
+    'graph-lag': { type: 'string' },
   },
 });
 
@@ -33,6 +34,8 @@ const flags = {
   seed: values.seed ? Number(values.seed) : undefined,
   throttling: values['no-throttling'] ? (false as const) : undefined,
 };
+const graphLag = values['graph-lag'] ? Number(values['graph-lag']) : undefined;
+if (graphLag !== undefined) settings.resourceGraph = { ...settings.resourceGraph, lagMs: graphLag };
 const emulator = await startEmulator({ ...settings, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) });
 
 process.stdout.write(

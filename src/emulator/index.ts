@@ -25,6 +25,7 @@ import { createRequestListener } from './pipeline/listener.ts';
 import { Throttle } from './pipeline/throttle.ts';
 import { PROVIDERS } from './providers/index.ts';
 import { LogAnalyticsService } from './providers/Microsoft.OperationalInsights/query/index.ts';
+import { resourceGraphOf } from './providers/Microsoft.ResourceGraph/index.ts';
 import { scaleVmss } from './providers/Microsoft.Compute/index.ts';
 import { createTlsMaterial } from './tls.ts';
 import type { EmulatorOptions, EmulatorStore, Json, RunningEmulator } from './types.ts';
@@ -82,6 +83,8 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
   const authority = new Authority(principals, options.armAudiences);
   // Before the estate loads: the service indexes workspaces by their customerId as they are stored.
   const logAnalytics = new LogAnalyticsService(env.store, authority, { agents: options.agents, queryRate: options.queryRate });
+  // Before the estate loads too: Resource Graph's lagged view records every write from the start.
+  const graph = resourceGraphOf(env.store, options.resourceGraph);
   if (estate) loadEstate(env, estate);
   const tls = await createTlsMaterial(host, options.caDir);
   const counters = new Counters();
@@ -139,6 +142,13 @@ export async function startEmulator(given: EmulatorOptions = {}): Promise<Runnin
       queryStats: () => logAnalytics.queryStats(),
       resetQueryStats: () => logAnalytics.resetQueryStats(),
       lifecycles: () => logAnalytics.describe(),
+    },
+    resourceGraph: {
+      setLagMs: (ms) => void (graph.view.lagMs = ms),
+      setQuota: (quota) => graph.quota.configure(quota),
+      setDenied: (denied) => void (graph.denied = denied),
+      stats: () => ({ ...graph.stats }),
+      resetStats: () => void (graph.stats = { queries: 0, throttled: 0, rows: 0 }),
     },
     close: async () => {
       operations.close();

@@ -89,6 +89,26 @@ export interface EmulatorSettings {
   seed?: number;
   /** Token audiences ARM accepts; Azure public cloud's by default. */
   armAudiences?: string[];
+  /** Resource Graph: how far its view lags behind ARM, its per-user quota, and whether it refuses every query. */
+  resourceGraph?: ResourceGraphSettings;
+}
+
+export interface ResourceGraphSettings {
+  /** ARM writes become visible to Resource Graph queries after this many ms (default 0). */
+  lagMs?: number;
+  /** Per-user query quota (default 15 queries per 5 s). */
+  quota?: { limit?: number; windowMs?: number };
+  /** Every query answers 403 (a tenant that blocks Resource Graph). */
+  denied?: boolean;
+}
+
+export interface EmulatedResourceGraph {
+  setLagMs(ms: number): void;
+  setQuota(quota: { limit?: number; windowMs?: number }): void;
+  setDenied(denied: boolean): void;
+  /** Queries answered (200), refused by the quota (429), and rows returned. */
+  stats(): { queries: number; throttled: number; rows: number };
+  resetStats(): void;
 }
 
 export interface EmulatorOptions extends EmulatorSettings {
@@ -144,6 +164,7 @@ export interface RunningEmulator {
   exportState(): Estate;
   store: EmulatorStore;
   logAnalytics: EmulatedLogAnalytics;
+  resourceGraph: EmulatedResourceGraph;
   close(): Promise<void>;
 }
 

@@ -431,6 +431,41 @@ function compileCall(e: Extract<Expr, { kind: 'call' }>, scope: Scope): Compiled
         },
       };
     }
+    case 'split': {
+      // split(source, delimiter[, requestedIndex]): a string array; with an index, an array of that one part (or empty).
+      arity(e, 2, 3);
+      const [x, d, i] = args() as [Compiled, Compiled, Compiled | undefined];
+      return {
+        type: 'dynamic',
+        eval: (row) => {
+          const v = x.eval(row);
+          if (v === null) return null;
+          const parts = toText(x.type, v).split(toText(d.type, d.eval(row)));
+          if (i === undefined) return parts;
+          const n = toNumber(i.eval(row));
+          const part = n === null ? undefined : parts[n];
+          return part === undefined ? [] : [part];
+        },
+      };
+    }
+    case 'pack':
+    case 'bag_pack': {
+      // pack(key1, value1, key2, value2, …): a property bag; keys are strings.
+      if (e.args.length % 2 !== 0) throw semantic(e.pos, `${name}() expects an even number of arguments (key, value pairs)`);
+      const pairs = args();
+      return {
+        type: 'dynamic',
+        eval: (row) => {
+          const bag: { [key: string]: KqlValue } = {};
+          for (let k = 0; k < pairs.length; k += 2) {
+            const kc = pairs[k] as Compiled;
+            const vc = pairs[k + 1] as Compiled;
+            bag[toText(kc.type, kc.eval(row))] = vc.eval(row);
+          }
+          return bag;
+        },
+      };
+    }
     default:
       throw semantic(e.pos, `Unknown function: '${name}' is not supported by this engine`);
   }

@@ -40,7 +40,12 @@ export interface RuntimeConfig {
   /** Pod name (or hostname) plus a random suffix, as client-go does. */
   identity: string;
   budgets: { reads: BudgetOverride; writes: BudgetOverride; deletes: BudgetOverride };
+  /** Bulk reads through Resource Graph: never, always, or for topologies of at least `threshold` machines. */
+  resourceGraph: { mode: ResourceGraphMode; threshold: number };
 }
+
+export const RESOURCE_GRAPH_MODES = ['auto', 'always', 'never'] as const;
+export type ResourceGraphMode = (typeof RESOURCE_GRAPH_MODES)[number];
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -80,6 +85,8 @@ const FLAGS = {
   'arm-write-rate': { env: 'ARM_WRITE_RATE', type: 'string', help: 'Override the per-subscription ARM write refill per second.' },
   'arm-delete-burst': { env: 'ARM_DELETE_BURST', type: 'string', help: 'Override the per-subscription ARM delete bucket size.' },
   'arm-delete-rate': { env: 'ARM_DELETE_RATE', type: 'string', help: 'Override the per-subscription ARM delete refill per second.' },
+  'resource-graph': { env: 'RESOURCE_GRAPH', type: 'string', default: 'auto', help: 'Bulk reads through Azure Resource Graph: auto (topologies of at least --resource-graph-threshold machines), always, or never (ARM only).' },
+  'resource-graph-threshold': { env: 'RESOURCE_GRAPH_THRESHOLD', type: 'string', default: '1000', help: 'In auto, the machine count from which a topology is read through Resource Graph.' },
   help: { type: 'boolean', help: 'Print this help and exit.' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -250,6 +257,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     return out;
   };
 
+  const graphMode = str('resource-graph');
+  if (!(RESOURCE_GRAPH_MODES as readonly string[]).includes(graphMode)) {
+    throw new ConfigError(`--resource-graph: "${graphMode}" must be one of ${RESOURCE_GRAPH_MODES.join(', ')}`);
+  }
+
   const config: RuntimeConfig = {
     namespaces,
     armEndpoint: httpsUrl('arm-endpoint', str('arm-endpoint')),
@@ -266,6 +278,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     armRequestTimeoutMs: duration('arm-request-timeout', str('arm-request-timeout')),
     identity: `${env.POD_NAME || hostname()}_${crypto.randomUUID()}`,
     budgets: { reads: budget('read'), writes: budget('write'), deletes: budget('delete') },
+    resourceGraph: { mode: graphMode as ResourceGraphMode, threshold: integer('resource-graph-threshold', str('resource-graph-threshold'), 1, 10_000_000) },
   };
   const metrics = parseBindAddress('metrics-bind-address', str('metrics-bind-address'));
   const health = parseBindAddress('health-probe-bind-address', str('health-probe-bind-address'));

@@ -74,6 +74,7 @@ export async function run(config: RuntimeConfig, logger: Logger, shutdown: Abort
     budgets: createSubscriptionBudgets(budgetConfig(config)),
     logger: logger.child({ component: 'arm' }),
     metrics: createArmMetrics(registry),
+    resourceGraph: config.resourceGraph,
   });
   const controller: Controller = createController({
     kubeConfig,

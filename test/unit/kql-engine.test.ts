@@ -170,6 +170,20 @@ describe('documented operator examples (learn.microsoft.com/kusto/query)', () =>
   });
 });
 
+describe('split and pack (split-function.md, pack-function.md): what Resource Graph queries group associations by', () => {
+  it('split gives a string array, or the one requested part', () => {
+    const t = run("print a = split('aa_bb_cc', '_'), b = split('aa_bb_cc', '_', 1), c = split('aa_bb', '_', 5), d = tostring(split('x/providers/y', '/providers/')[0])");
+    expect(objects(t)).toEqual([{ a: ['aa', 'bb', 'cc'], b: ['bb'], c: [], d: 'x' }]);
+  });
+
+  it('pack and bag_pack build a property bag, and make_list gathers them per key', () => {
+    const t = run("Heartbeat | extend rid = tolower(_ResourceId) | summarize beats = make_list(pack('computer', Computer, 'os', OSType)) by rid | where rid endswith 'vm-a'");
+    expect(objects(t)).toEqual([{ rid: '/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm-a', beats: [{ computer: 'vm-a', os: 'Linux' }, { computer: 'vm-a', os: 'Linux' }] }]);
+    expect(objects(run("print b = bag_pack('k', 1)"))).toEqual([{ b: { k: 1 } }]);
+    expect(syntaxError("print b = pack('k')").message).toContain('even number of arguments');
+  });
+});
+
 describe('precise errors', () => {
   it('names an unsupported operator and its position', () => {
     const e = syntaxError('Heartbeat\n| join (Syslog) on Computer');

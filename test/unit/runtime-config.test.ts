@@ -89,6 +89,14 @@ describe('runtime configuration', () => {
     }
   });
 
+  it('chooses the bulk read path: Resource Graph in auto above a machine threshold, always, or never', () => {
+    expect(config([]).resourceGraph).toEqual({ mode: 'auto', threshold: 1000 });
+    expect(config(['--resource-graph=never'], { RESOURCE_GRAPH: 'always' }).resourceGraph.mode).toBe('never');
+    expect(config([], { RESOURCE_GRAPH: 'always', RESOURCE_GRAPH_THRESHOLD: '50' }).resourceGraph).toEqual({ mode: 'always', threshold: 50 });
+    expect(errorOf(['--resource-graph=sometimes'])).toMatch(/--resource-graph: "sometimes" must be one of auto, always, never/);
+    expect(errorOf(['--resource-graph-threshold=0'])).toMatch(/--resource-graph-threshold/);
+  });
+
   it('parses Go durations and bind addresses', () => {
     expect(parseDuration('1m30s')).toBe(90_000);
     expect(parseDuration('500ms')).toBe(500);

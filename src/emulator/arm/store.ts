@@ -15,6 +15,9 @@ export interface StoredResource {
   indexed?: [string, string][];
 }
 
+/** Told of each change before it happens: `previous` is the resource as it was (undefined for a create). */
+export type ChangeListener = (id: string, previous: StoredResource | undefined) => void;
+
 /** Returns the index entries (index name, value) a resource belongs to. */
 export type Indexer = (resource: StoredResource) => [string, string][];
 
@@ -49,6 +52,12 @@ export class ResourceStore {
   private readonly typeCounts = new Map<string, number>();
   private readonly views = new WeakMap<Map<string, StoredResource>, readonly StoredResource[]>();
   readonly subscriptions = new Map<string, { id: string; subscriptionId: string; displayName: string }>();
+  private readonly listeners: ChangeListener[] = [];
+
+  /** Views that lag behind the store (Resource Graph) record what each write replaces. */
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
 
   addIndexer(type: string, indexer: Indexer): void {
     const list = this.indexers.get(type.toLowerCase()) ?? [];
@@ -77,6 +86,7 @@ export class ResourceStore {
     const id = String(body.id);
     const k = key(id);
     const previous = this.byId.get(k);
+    for (const l of this.listeners) l(id, previous);
     if (previous) this.unindex(previous);
     const d = describeId(id);
     const resource: StoredResource = {
@@ -107,6 +117,7 @@ export class ResourceStore {
     const k = key(id);
     const resource = this.byId.get(k);
     if (!resource) return undefined;
+    for (const l of this.listeners) l(resource.id, resource);
     for (const collection of this.childCollections.get(k) ?? []) {
       for (const child of [...(this.collections.get(collection)?.values() ?? [])]) this.delete(child.id);
     }

@@ -7,6 +7,7 @@ import { insights } from './Microsoft.Insights/index.ts';
 import { managedIdentity } from './Microsoft.ManagedIdentity/index.ts';
 import { network } from './Microsoft.Network/index.ts';
 import { operationalInsights } from './Microsoft.OperationalInsights/index.ts';
+import { resourceGraph } from './Microsoft.ResourceGraph/index.ts';
 import { resources } from './Microsoft.Resources/index.ts';
 
-export const PROVIDERS: readonly Provider[] = [compute, hybridCompute, insights, managedIdentity, network, operationalInsights, resources];
+export const PROVIDERS: readonly Provider[] = [compute, hybridCompute, insights, managedIdentity, network, operationalInsights, resourceGraph, resources];

@@ -1,0 +1,270 @@
+// Resource Graph as the bulk read path: a topology's machines, their agent extensions and every association in a
+// few paged queries per subscription batch, planned on; the machines a pass will change are confirmed with ARM.
+import { setTimeout as delay } from 'node:timers/promises';
+import { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { RestError } from '@azure/core-rest-pipeline';
+import type { Logger } from 'pino';
+import type { Targets } from '../api/types.ts';
+import type { ObservedAgentExtension, ObservedAssociation, ObservedMachine, ObservedScaleSet, ReadError } from '../model/index.ts';
+import { IdMap, idKey, parseArmId } from '../model/index.ts';
+import { GraphQuota } from './budget.ts';
+import type { ArmClientCache } from './clients.ts';
+import { describeError, toReadError } from './errors.ts';
+import { agentExtensionsQuery, associationsQuery, classifyRow, machinesQuery, selectionOf, targetSubscriptions, toGraphAgentExtension, toGraphAssociations } from './graph-convert.ts';
+import type { Classified, GraphRow } from './graph-convert.ts';
+import type { DiscoveredTargets } from './targets.ts';
+import { requestTimeoutPolicy } from './timeouts.ts';
+
+export type ResourceGraphMode = 'auto' | 'always' | 'never';
+
+export interface GraphOptions {
+  mode: ResourceGraphMode;
+  /** In `auto`, topologies with at least this many machines read through Resource Graph. */
+  threshold: number;
+  /** Longest wait for the quota to reset before a pass falls back to ARM (default 10 s). */
+  maxQuotaWaitMs?: number;
+  /** Rows per page (1–1000). */
+  pageSize?: number;
+  requestTimeoutMs?: number;
+}
+
+/** Learn, "Guidance for throttled requests in Azure Resource Graph": batch scopes, fewer than 300 subscriptions a query. */
+const SUBSCRIPTIONS_PER_QUERY = 300;
+
+/** Resource Graph refused or failed: this pass reads through ARM instead. */
+export class GraphUnavailable extends Error {
+  override readonly name = 'GraphUnavailable';
+  readonly reason: 'throttled' | 'forbidden' | 'failed';
+  readonly retryAfterMs: number;
+  constructor(reason: GraphUnavailable['reason'], message: string, retryAfterMs: number) {
+    super(message);
+    this.reason = reason;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Waits for a spent quota when the reset is near, refuses without sending when it is far, and learns from each answer. */
+function quotaPolicy(quota: GraphQuota, maxWaitMs: number): PipelinePolicy {
+  return {
+    name: 'resourceGraphQuota',
+    async sendRequest(request, next) {
+      for (;;) {
+        const wait = quota.acquire();
+        if (wait === 0) break;
+        if (wait > maxWaitMs) throw new GraphUnavailable('throttled', `the Resource Graph quota is spent for ${Math.ceil(wait / 1000)} s`, wait);
+        await delay(wait);
+      }
+      let remaining: string | undefined;
+      let resetsAfter: string | undefined;
+      try {
+        const response = await next(request);
+        remaining = response.headers.get('x-ms-user-quota-remaining');
+        resetsAfter = response.headers.get('x-ms-user-quota-resets-after');
+        return response;
+      } finally {
+        quota.settle(remaining, resetsAfter);
+      }
+    },
+  };
+}
+
+export interface GraphView {
+  targets: DiscoveredTargets;
+  /** Every association on a target, as Resource Graph shows it. */
+  associations: ObservedAssociation[];
+}
+
+export class GraphReader {
+  readonly quota: GraphQuota;
+  readonly #client: ResourceGraphClient;
+  readonly #options: GraphOptions;
+  readonly #logger: Logger;
+  /** Machines each topology's targets held last time (keyed by the targets), for `auto`. */
+  readonly #sizes = new Map<string, number>();
+  #unavailableUntil = 0;
+  readonly #stats = { passes: 0, confirmed: 0, stale: 0 };
+  #lastReason: string | undefined;
+
+  constructor(clients: ArmClientCache, scope: string, options: GraphOptions, logger: Logger) {
+    this.quota = new GraphQuota();
+    this.#options = options;
+    this.#logger = logger;
+    const policies: PipelinePolicy[] = [quotaPolicy(this.quota, options.maxQuotaWaitMs ?? 10_000), requestTimeoutPolicy(options.requestTimeoutMs ?? 60_000)];
+    this.#client = new ResourceGraphClient(clients.credential, {
+      endpoint: clients.endpoint,
+      credentials: { scopes: [scope] },
+      additionalPolicies: policies.map((policy) => ({ policy, position: 'perRetry' as const })),
+      // A 429 or 403 is answered by reading through ARM this pass, not by retrying the query.
+      retryOptions: { maxRetries: 0 },
+    });
+  }
+
+  /** Whether this pass of a topology with these targets reads through Resource Graph. */
+  async use(targets: Targets, signal?: AbortSignal): Promise<boolean> {
+    if (this.#options.mode === 'never') return false;
+    if (Date.now() < this.#unavailableUntil) return false;
+    if (this.#options.mode === 'always') return true;
+    const key = JSON.stringify(targets);
+    let size = this.#sizes.get(key);
+    if (size === undefined) {
+      try {
+        const rows = await this.#query(targetSubscriptions(targets), `${machinesQuery(targets)}\n| count`, signal);
+        size = Number(rows[0]?.['Count'] ?? 0);
+      } catch (err) {
+        this.unavailable(err);
+        return false;
+      }
+      this.#sizes.set(key, size);
+    }
+    return size >= this.#options.threshold;
+  }
+
+  /** Remembers how many machines a topology's targets held, for the next `auto` decision. */
+  sized(targets: Targets, machines: number): void {
+    this.#sizes.set(JSON.stringify(targets), machines);
+  }
+
+  /** After a pass read through Resource Graph: how many machines ARM confirmed, and which it showed otherwise. */
+  observed(machines: number, confirmed: number, stale: string[]): void {
+    this.#stats.passes++;
+    this.#stats.confirmed += confirmed;
+    this.#stats.stale += stale.length;
+    if (stale.length > 0) {
+      this.#logger.info({ machines, confirmed, stale: stale.length, sample: stale.slice(0, 5) }, 'Resource Graph is behind ARM on some machines: their writes wait for the next look');
+    }
+  }
+
+  /** Passes read through Resource Graph, machines confirmed with ARM, and machines found stale there. */
+  get stats(): { passes: number; confirmed: number; stale: number } {
+    return { ...this.#stats };
+  }
+
+  /** Records why Resource Graph could not serve a pass, and for how long not to ask it again. */
+  unavailable(err: unknown): GraphUnavailable {
+    const g = asUnavailable(err);
+    this.#unavailableUntil = Date.now() + g.retryAfterMs;
+    if (this.#lastReason !== g.message) this.#logger.warn({ reason: g.reason, retryAfterMs: g.retryAfterMs, err: g.message }, 'Resource Graph unavailable: reading through ARM');
+    this.#lastReason = g.message;
+    return g;
+  }
+
+  /** Every row of a query over these subscriptions, page by page (`onPage` converts and drops each page). */
+  async #query(subscriptions: string[], query: string, signal?: AbortSignal, onPage?: (rows: GraphRow[]) => void): Promise<GraphRow[]> {
+    const all: GraphRow[] = [];
+    const top = this.#options.pageSize ?? 1000;
+    for (let i = 0; i < Math.max(1, subscriptions.length); i += SUBSCRIPTIONS_PER_QUERY) {
+      const batch = subscriptions.slice(i, i + SUBSCRIPTIONS_PER_QUERY);
+      let skipToken: string | undefined;
+      do {
+        const page = await this.#client.resources(
+          { subscriptions: batch, query, options: skipToken ? { skipToken } : { top } },
+          signal ? { abortSignal: signal } : {},
+        );
+        const rows = Array.isArray(page.data) ? (page.data as unknown[]).filter((r): r is GraphRow => typeof r === 'object' && r !== null) : [];
+        if (onPage) onPage(rows);
+        else all.push(...rows);
+        skipToken = page.skipToken;
+      } while (skipToken);
+    }
+    return all;
+  }
+
+  /** The topology's targets, their agent extensions and associations; throws GraphUnavailable to fall back to ARM. */
+  async read(targets: Targets, signal?: AbortSignal): Promise<GraphView> {
+    const subscriptions = targetSubscriptions(targets);
+    const sel = selectionOf(targets);
+    const classified: Classified[] = [];
+    const extensions = new Map<string, ObservedAgentExtension>();
+    const associations: ObservedAssociation[] = [];
+    const errors: ReadError[] = [];
+    const guard = (f: (row: GraphRow) => void) => (rows: GraphRow[]) => {
+      for (const row of rows) {
+        try {
+          f(row);
+        } catch (err) {
+          errors.push(toReadError(typeof row['id'] === 'string' ? row['id'] : '/providers/Microsoft.ResourceGraph', err));
+        }
+      }
+    };
+    try {
+      await Promise.all([
+        this.#query(subscriptions, machinesQuery(targets), signal, guard((row) => void classified.push(classifyRow(row, sel)))),
+        this.#query(subscriptions, agentExtensionsQuery(), signal, guard((row) => {
+          const found = toGraphAgentExtension(row);
+          if (found && !extensions.has(idKey(found.machineId))) extensions.set(idKey(found.machineId), found.extension);
+        })),
+        this.#query(subscriptions, associationsQuery(), signal, guard((row) => void associations.push(...toGraphAssociations(row)))),
+      ]);
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+    this.#lastReason = undefined;
+    const view = assemble(targets, classified, extensions, associations);
+    view.targets.errors.push(...errors);
+    this.sized(targets, view.targets.machines.size);
+    return view;
+  }
+}
+
+function asUnavailable(err: unknown): GraphUnavailable {
+  if (err instanceof GraphUnavailable) return err;
+  const e = describeError(err);
+  if (e.statusCode === 429) {
+    const retry = err instanceof RestError ? Number(err.response?.headers.get('retry-after') ?? '') : Number.NaN;
+    return new GraphUnavailable('throttled', `Resource Graph throttled the query (429): ${e.message}`, Number.isFinite(retry) ? retry * 1000 : 5_000);
+  }
+  // A 403 is how a tenant says Resource Graph is not for this identity: ask again in ten minutes.
+  if (e.statusCode === 403) return new GraphUnavailable('forbidden', `Resource Graph refused the query (403 ${e.code ?? ''}): ${e.message}`, 600_000);
+  return new GraphUnavailable('failed', `Resource Graph query failed (${e.statusCode ?? e.code ?? 'error'}): ${e.message}`, 60_000);
+}
+
+/** Machines merged in the spec's selector order, exclusions applied, agent extensions attached; associations kept on targets. */
+export function assemble(targets: Targets, classified: Classified[], extensions: Map<string, ObservedAgentExtension>, associations: ObservedAssociation[]): GraphView {
+  const excluded = new Set((targets.exclude ?? []).map(idKey));
+  const ranked = classified.filter((c): c is Classified & { machine: ObservedMachine; rank: number } => c.machine !== undefined && c.rank !== undefined).sort((a, b) => a.rank - b.rank);
+  const machines = new IdMap<ObservedMachine>();
+  const excludedIds = new Set<string>();
+  for (const { machine: m } of ranked) {
+    if (excluded.has(idKey(m.id)) || (m.scaleSetId !== undefined && excluded.has(idKey(m.scaleSetId)))) {
+      excludedIds.add(idKey(m.id));
+      continue;
+    }
+    if (machines.has(m.id)) continue;
+    if (m.kind !== 'UniformScaleSet') m.agentExtension = extensions.get(idKey(m.id)) ?? null;
+    machines.set(m.id, m);
+  }
+  const scaleSets = new IdMap<ObservedScaleSet>();
+  const owners = new IdMap<ObservedScaleSet>();
+  for (const c of classified) if (c.scaleSet) (c.ownerOnly ? owners : scaleSets).set(c.scaleSet.id, c.scaleSet);
+  for (const m of machines.values()) {
+    const owner = m.scaleSetId ? owners.get(m.scaleSetId) : undefined;
+    if (owner && !scaleSets.has(owner.id)) scaleSets.set(owner.id, owner);
+  }
+  const errors: ReadError[] = [];
+  for (const id of [...(targets.virtualMachines ?? []), ...(targets.virtualMachineScaleSets ?? []), ...(targets.arcMachines ?? [])]) {
+    const p = parseArmId(id);
+    if (!p?.resourceGroup || !p.name) errors.push({ resourceId: id, code: 'Failed', message: 'not a valid ARM id of a target' });
+  }
+  const onTargets = associations.filter((a) => machines.has(a.resourceId));
+  return {
+    targets: { machines, excludedCount: excludedIds.size, scaleSets: [...scaleSets.values()].filter((ss) => !excluded.has(idKey(ss.id))), errors },
+    associations: onTargets,
+  };
+}
+
+/** Named targets Resource Graph did not return (new, or not yet visible): ARM is asked about these. */
+export function missingNamed(targets: Targets, view: GraphView): Targets {
+  const seen = new Set([...view.targets.machines.values()].map((m) => idKey(m.id)));
+  for (const ss of view.targets.scaleSets) seen.add(idKey(ss.id));
+  const missing = (ids: string[] | undefined): string[] => (ids ?? []).filter((id) => !seen.has(idKey(id)) && !(targets.exclude ?? []).some((x) => idKey(x) === idKey(id)));
+  const out: Targets = {};
+  const vms = missing(targets.virtualMachines);
+  const sets = missing(targets.virtualMachineScaleSets);
+  const arc = missing(targets.arcMachines);
+  if (vms.length > 0) out.virtualMachines = vms;
+  if (sets.length > 0) out.virtualMachineScaleSets = sets;
+  if (arc.length > 0) out.arcMachines = arc;
+  if (targets.exclude) out.exclude = targets.exclude;
+  return out;
+}
