@@ -174,7 +174,7 @@ describe('the README role against RBAC and linked authorization', () => {
             await withRole(role.filter((a) => a !== action), async (env, ns, seen) => {
               const named = (m: string): boolean => m.includes(`'${action}'`);
               if (action.endsWith('/query/read')) {
-                await vi.waitFor(async () => expect(work(env)).toEqual(ALL), WAIT);
+                await vi.waitFor(() => expect(work(env)).toEqual(ALL), WAIT);
                 expect(await seen()).toEqual([]);
                 return;
               }
