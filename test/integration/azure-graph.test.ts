@@ -132,7 +132,8 @@ function normalise({ listedSources: _sources, markedElsewhere: _elsewhere, ...s 
     // A VM list names extensions by id only: a hint for the ARM path's extension reads, not part of what the plan reads.
     machines: byId(s.machines).map(({ extensionIds: _ids, ...m }) => m),
     scaleSets: byId(s.scaleSets),
-    associations: byId(s.associations),
+    // Resource Graph rows carry no ETag; a write re-reads its machine's associations from ARM first and uses ARM's.
+    associations: byId(s.associations).map(({ etag: _etag, ...a }) => a),
     fullyListedMachines: s.fullyListedMachines.map(idKey).sort(),
     errors: s.errors.map((e) => `${idKey(e.resourceId)}|${e.code}`).sort(),
   };
