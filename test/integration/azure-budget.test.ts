@@ -111,11 +111,13 @@ describe('subscription budget', () => {
   });
 
   it('without a shared budget or a margin the same load bounces off ARM (the contrast)', async () => {
-    const ctx = await start({ throttling: { reads: { burst: 5, perSecond: 60 } } });
+    // Four unpaced observes (about 120 reads, sent at well over 20/s on any machine) against a bucket of 20 refilled
+    // at 20/s: ARM must refuse some, however fast or slow the machine; 20 left leaves the adaptive rate room to recover.
+    const ctx = await start({ throttling: { reads: { burst: 20, perSecond: 20 } } });
     const a = createArmGateway({ ...ctx.gatewayOptions, budgets: createSubscriptionBudgets({ margin: 0 }) });
     const b = createArmGateway({ ...ctx.gatewayOptions, budgets: createSubscriptionBudgets({ margin: 0 }) });
     ctx.em.resetCounters();
-    const snaps = await Promise.all([a.observe(spec), b.observe(spec)]);
+    const snaps = await Promise.all([a.observe(spec), b.observe(spec), a.observe(spec), b.observe(spec)]);
     // Still converges (SDK throttling retry + pause), but ARM had to refuse requests.
     expect(snaps.every((s) => s.errors.length === 0)).toBe(true);
     expect(ctx.em.counters().throttled).toBeGreaterThan(0);
