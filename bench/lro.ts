@@ -2,16 +2,12 @@
 // topology, and a cold estate of many machines whose scope links nothing yet. Passes of observe → plan → act
 // (the controller's pass without Kubernetes) until the plan is empty; ARM requests counted by the emulator.
 import { readFileSync } from 'node:fs';
-import tls from 'node:tls';
-import { ClientSecretCredential } from '@azure/identity';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { parse } from 'yaml';
 import type { MonitoringTopologySpec } from '../src/api/types.ts';
-import { ARM_LIMITS, createArmGateway, createArmMetrics, createSubscriptionBudgets } from '../src/azure/index.ts';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { Estate } from '../src/emulator/index.ts';
 import { planTopology } from '../src/plan/index.ts';
+import { benchGateway } from './gateway.ts';
 import { benchEstate, benchSpec } from './estate.ts';
 
 const OWNER = { namespace: 'bench', name: 'lro', uid: '0b6a4f7e-1c2d-4e5f-8a9b-0c1d2e3f4a5d' };
@@ -63,17 +59,7 @@ export function coldScenario(machines: number): Scenario {
 export async function convergeWithLro(s: Scenario, lroDelays: Record<string, number>, speed: number): Promise<LroRun> {
   const em = await startEmulator({ estate: structuredClone(s.estate), pageSize: 1000, lroDelays, lroDelayMs: 0, throttling: { scale: speed } });
   try {
-    tls.setDefaultCACertificates([...tls.getCACertificates('default'), em.caCertPem]);
-    const credential = new ClientSecretCredential(em.tenantId, em.clientId, em.clientSecret, { authorityHost: em.authorityHost, disableInstanceDiscovery: true });
-    await credential.getToken('https://management.azure.com/.default');
-    const scaled = (k: keyof typeof ARM_LIMITS): { burst: number; perSecond: number } => ({ burst: ARM_LIMITS[k].burst, perSecond: ARM_LIMITS[k].perSecond * speed });
-    const gateway = createArmGateway({
-      endpoint: em.url,
-      credential,
-      budgets: createSubscriptionBudgets({ reads: scaled('reads'), writes: scaled('writes'), deletes: scaled('deletes') }),
-      logger: pino({ level: process.env['LOG_LEVEL'] ?? 'warn' }),
-      metrics: createArmMetrics(new Registry()),
-    });
+    const gateway = await benchGateway(em, speed);
     em.resetCounters();
     const t0 = performance.now();
     let passes = 0;

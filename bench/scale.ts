@@ -2,17 +2,14 @@
 // Flexible scale-out, counted by the emulator (in a process of its own, so RSS and event loop here are the
 // controller's); times paced by ARM's documented budget, sped up `speed` times on both sides.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import tls from 'node:tls';
-import { ClientSecretCredential } from '@azure/identity';
-import pino from 'pino';
-import { Registry } from 'prom-client';
-import { ARM_LIMITS, createArmGateway, createArmMetrics, createSubscriptionBudgets } from '../src/azure/index.ts';
+import { ARM_LIMITS } from '../src/azure/index.ts';
 import type { ArmGateway } from '../src/azure/index.ts';
 import { EarlyWrites } from '../src/controller/early.ts';
 import type { Action, ActionOutcome, Snapshot } from '../src/model/index.ts';
 import { idKey } from '../src/model/index.ts';
 import { planTopology } from '../src/plan/index.ts';
 import type { MonitoringTopologySpec } from '../src/api/types.ts';
+import { benchGateway } from './gateway.ts';
 import { spawnEmulator } from './emulator-process.ts';
 import type { EstateRequest, RemoteEmulator } from './emulator-process.ts';
 import { benchSpec, flexibleSpec, flexScaleSetId } from './estate.ts';
@@ -44,19 +41,8 @@ const GROUP = 100;
 
 async function open(estate: EstateRequest, speed: number): Promise<{ em: RemoteEmulator; gateway: ArmGateway }> {
   const em = await spawnEmulator({ estate, pageSize: 1000, speed });
-  tls.setDefaultCACertificates([...tls.getCACertificates('default'), em.caCertPem]);
-  const credential = new ClientSecretCredential(em.tenantId, em.clientId, em.clientSecret, { authorityHost: em.authorityHost, disableInstanceDiscovery: true });
-  await credential.getToken('https://management.azure.com/.default');
-  const scaled = (k: keyof typeof ARM_LIMITS): { burst: number; perSecond: number } => ({ burst: ARM_LIMITS[k].burst, perSecond: ARM_LIMITS[k].perSecond * speed });
-  const gateway = createArmGateway({
-    endpoint: em.url,
-    credential,
-    budgets: createSubscriptionBudgets({ reads: scaled('reads'), writes: scaled('writes'), deletes: scaled('deletes') }),
-    logger: pino({ level: process.env['LOG_LEVEL'] ?? 'warn' }),
-    metrics: createArmMetrics(new Registry()),
-    // Requests in flight scale with the refill: ARM's latency does not shrink when the bench speeds the budget up.
-    concurrency: Math.round(8 * speed),
-  });
+  // Requests in flight scale with the refill: ARM's latency does not shrink when the bench speeds the budget up.
+  const gateway = await benchGateway(em, speed, Math.round(8 * speed));
   return { em, gateway };
 }
 
