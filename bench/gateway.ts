@@ -4,7 +4,7 @@ import { ClientSecretCredential } from '@azure/identity';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { ARM_LIMITS, createArmGateway, createArmMetrics, createSubscriptionBudgets } from '../src/azure/index.ts';
-import type { ArmGateway } from '../src/azure/index.ts';
+import type { ArmGateway, ArmGatewayOptions } from '../src/azure/index.ts';
 
 export interface BenchEmulatorAccess {
   url: string;
@@ -16,7 +16,7 @@ export interface BenchEmulatorAccess {
 }
 
 /** Trusts the emulator's CA, fetches a token once, and builds a gateway whose budgets refill `speed` times ARM's rate. */
-export async function benchGateway(em: BenchEmulatorAccess, speed: number, concurrency?: number): Promise<ArmGateway> {
+export async function benchGateway(em: BenchEmulatorAccess, speed: number, concurrency?: number, resourceGraph?: ArmGatewayOptions['resourceGraph']): Promise<ArmGateway> {
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), em.caCertPem]);
   const credential = new ClientSecretCredential(em.tenantId, em.clientId, em.clientSecret, { authorityHost: em.authorityHost, disableInstanceDiscovery: true });
   await credential.getToken('https://management.azure.com/.default');
@@ -28,5 +28,6 @@ export async function benchGateway(em: BenchEmulatorAccess, speed: number, concu
     logger: pino({ level: process.env['LOG_LEVEL'] ?? 'warn' }),
     metrics: createArmMetrics(new Registry()),
     ...(concurrency !== undefined ? { concurrency } : {}),
+    ...(resourceGraph !== undefined ? { resourceGraph } : {}),
   });
 }

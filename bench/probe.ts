@@ -1,0 +1,26 @@
+// A probe for one estate size: first pass and no-drift resync through the default path, with requests, event-loop
+// delay and this process's memory. `node --experimental-strip-types --no-warnings bench/probe.ts 100000 auto|never`.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { spawnEmulator } from './emulator-process.ts';
+import { benchGateway } from './gateway.ts';
+import { benchSpec } from './estate.ts';
+const machines = Number(process.argv[2] ?? 100000);
+const mode = (process.argv[3] ?? 'auto') as 'auto' | 'never';
+const speed = 10;
+const t0 = performance.now();
+const em = await spawnEmulator({ estate: { kind: 'groups', groups: machines / 100, machinesPerGroup: 100, cold: false }, pageSize: 1000, speed });
+console.log('emulator up', ((performance.now() - t0) / 1000).toFixed(1), 's, emu rss', await em.rssMiB());
+const gw = await benchGateway(em, speed, 80, { mode, threshold: 1000, maxQuotaWaitMs: 60_000 });
+const spec = benchSpec(machines / 100);
+const loop = monitorEventLoopDelay({ resolution: 10 });
+for (const name of ['first', 'again']) {
+  await em.resetCounters();
+  loop.reset(); loop.enable();
+  const t = performance.now();
+  const snap = await gw.observe(spec);
+  loop.disable();
+  const c = await em.counters();
+  console.log(name, snap.machines.length, 'reads', c.reads, 'writes', c.writes, 'errors', snap.errors.length, 'ms', Math.round(performance.now() - t), 'paced s', ((performance.now() - t) * speed / 1000).toFixed(0), 'loop max', (loop.max / 1e6).toFixed(0), 'p99', (loop.percentile(99) / 1e6).toFixed(0), 'rss', (process.memoryUsage().rss / 2 ** 20).toFixed(0), 'peak', (process.resourceUsage().maxRSS / 1024).toFixed(0), 'heap', (process.memoryUsage().heapUsed / 2 ** 20).toFixed(0));
+}
+console.log('emu rss', await em.rssMiB());
+await em.close();
