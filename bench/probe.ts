@@ -1,6 +1,8 @@
 // A probe for one estate size: first pass and no-drift resync through the default path, with requests, event-loop
 // delay and this process's memory. `node --experimental-strip-types --no-warnings bench/probe.ts 100000 auto|never`.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { spawnEmulator } from './emulator-process.ts';
 import { benchGateway } from './gateway.ts';
 import { benchSpec } from './estate.ts';
@@ -13,6 +15,10 @@ console.log('emulator up', ((performance.now() - t0) / 1000).toFixed(1), 's, emu
 const gw = await benchGateway(em, speed, 80, { mode, threshold: 1000, maxQuotaWaitMs: 60_000 });
 const spec = benchSpec(machines / 100);
 const loop = monitorEventLoopDelay({ resolution: 10 });
+// The heap a pass leaves behind, after a full collection (the snapshot of the pass is still referenced).
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+const mib = (n: number): string => (n / 2 ** 20).toFixed(0);
 for (const name of ['first', 'again']) {
   await em.resetCounters();
   loop.reset(); loop.enable();
@@ -20,7 +26,12 @@ for (const name of ['first', 'again']) {
   const snap = await gw.observe(spec);
   loop.disable();
   const c = await em.counters();
-  console.log(name, snap.machines.length, 'reads', c.reads, 'writes', c.writes, 'errors', snap.errors.length, 'ms', Math.round(performance.now() - t), 'paced s', ((performance.now() - t) * speed / 1000).toFixed(0), 'loop max', (loop.max / 1e6).toFixed(0), 'p99', (loop.percentile(99) / 1e6).toFixed(0), 'rss', (process.memoryUsage().rss / 2 ** 20).toFixed(0), 'peak', (process.resourceUsage().maxRSS / 1024).toFixed(0), 'heap', (process.memoryUsage().heapUsed / 2 ** 20).toFixed(0));
+  console.log(name, snap.machines.length, 'reads', c.reads, 'writes', c.writes, 'errors', snap.errors.length, 'ms', Math.round(performance.now() - t), 'paced s', ((performance.now() - t) * speed / 1000).toFixed(0), 'loop max', (loop.max / 1e6).toFixed(0), 'p99', (loop.percentile(99) / 1e6).toFixed(0), 'rss', (process.memoryUsage().rss / 2 ** 20).toFixed(0), 'peak', (process.resourceUsage().maxRSS / 1024).toFixed(0), 'heap', mib(process.memoryUsage().heapUsed));
+  gc();
+  console.log(name, 'after gc: heap', mib(process.memoryUsage().heapUsed), 'rss', mib(process.memoryUsage().rss), 'heapTotal', mib(process.memoryUsage().heapTotal), 'external', mib(process.memoryUsage().external), 'per machine', Math.round(process.memoryUsage().heapUsed / snap.machines.length), 'B');
+  // HEAP_SNAPSHOT=dir writes one heap snapshot per pass there, with the pass's snapshot still alive.
+  const dir = process.env['HEAP_SNAPSHOT'];
+  if (dir) console.log('wrote', v8.writeHeapSnapshot(`${dir}/${name}-${machines}-${mode}.heapsnapshot`));
 }
 console.log('emu rss', await em.rssMiB());
 await em.close();

@@ -1,7 +1,7 @@
 // Azure Arc-enabled servers as machines: @azure/arm-hybridcompute models to the snapshot's observed shapes.
 import type { Machine, MachineExtension } from '@azure/arm-hybridcompute';
 import type { ObservedAgentExtension, ObservedMachine, OsType } from '../model/index.ts';
-import { isRecord } from '../model/index.ts';
+import { isRecord, sharedInterner as pool } from '../model/index.ts';
 import { AGENT_PUBLISHER, toIdentity } from './convert.ts';
 
 const AGENT_TYPES = new Set(['azuremonitorlinuxagent', 'azuremonitorwindowsagent']);
@@ -23,13 +23,13 @@ export function toArcMachine(machine: Machine, selectedBy: string): ObservedMach
     id: machine.id,
     kind: 'ArcMachine',
     identity: toIdentity(machine.identity),
-    tags: { ...(machine.tags ?? {}) },
+    tags: pool.object({ ...(machine.tags ?? {}) }),
     selectedBy,
     arc: {
-      ...(p?.status ? { status: p.status } : {}),
+      ...(p?.status ? { status: pool.string(p.status) } : {}),
       ...(p?.lastStatusChange ? { lastStatusChange: toIso(p.lastStatusChange) } : {}),
-      ...(p?.privateLinkScopeResourceId ? { privateLinkScopeId: p.privateLinkScopeResourceId } : {}),
-      ...(machine.location ? { location: machine.location } : {}),
+      ...(p?.privateLinkScopeResourceId ? { privateLinkScopeId: pool.string(p.privateLinkScopeResourceId) } : {}),
+      ...(machine.location ? { location: pool.string(machine.location) } : {}),
     },
   };
   const os = arcOsType(p);
@@ -47,12 +47,12 @@ export function toArcAgentExtension(ext: MachineExtension): ObservedAgentExtensi
   if (!ext.id || p?.publisher?.toLowerCase() !== AGENT_PUBLISHER.toLowerCase() || !AGENT_TYPES.has(p.type?.toLowerCase() ?? '')) return undefined;
   const out: ObservedAgentExtension = {
     id: ext.id,
-    name: ext.name ?? ext.id.split('/').pop() ?? '',
-    type: p.type ?? '',
-    publisher: p.publisher,
-    settings: isRecord(p.settings) ? p.settings : {},
+    name: pool.string(ext.name ?? ext.id.split('/').pop() ?? ''),
+    type: pool.string(p.type ?? ''),
+    publisher: pool.string(p.publisher),
+    settings: pool.object(isRecord(p.settings) ? p.settings : {}),
   };
-  if (p.typeHandlerVersion) out.typeHandlerVersion = p.typeHandlerVersion;
-  if (p.provisioningState) out.provisioningState = p.provisioningState;
+  if (p.typeHandlerVersion) out.typeHandlerVersion = pool.string(p.typeHandlerVersion);
+  if (p.provisioningState) out.provisioningState = pool.string(p.provisioningState);
   return out;
 }

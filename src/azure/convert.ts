@@ -15,7 +15,7 @@ import type {
 } from '@azure/arm-monitor';
 import type { AccessMode } from '../api/types.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedDataSource, ObservedEndpoint, ObservedIdentity, ObservedMachine, ObservedRule, ObservedScaleSet, ObservedScope, ObservedScopedResource, ObservedWorkspace, OsType } from '../model/index.ts';
-import { isRecord } from '../model/index.ts';
+import { isRecord, sharedInterner as pool } from '../model/index.ts';
 import { idKey } from '../model/index.ts';
 
 export const AGENT_PUBLISHER = 'Microsoft.Azure.Monitor';
@@ -167,10 +167,11 @@ export function toAssociation(a: DataCollectionRuleAssociationProxyOnlyResource)
   if (!a.id) return undefined;
   const resourceId = associationTarget(a.id);
   if (!resourceId) return undefined;
-  const out: ObservedAssociation = { id: a.id, name: a.name ?? a.id.split('/').pop() ?? '', resourceId };
-  if (a.dataCollectionRuleId) out.dataCollectionRuleId = a.dataCollectionRuleId;
-  if (a.dataCollectionEndpointId) out.dataCollectionEndpointId = a.dataCollectionEndpointId;
-  if (a.description !== undefined) out.description = a.description;
+  // Names, rule and endpoint ids and the owner marker repeat on every machine: one copy each.
+  const out: ObservedAssociation = { id: a.id, name: pool.string(a.name ?? a.id.split('/').pop() ?? ''), resourceId };
+  if (a.dataCollectionRuleId) out.dataCollectionRuleId = pool.string(a.dataCollectionRuleId);
+  if (a.dataCollectionEndpointId) out.dataCollectionEndpointId = pool.string(a.dataCollectionEndpointId);
+  if (a.description !== undefined) out.description = pool.string(a.description);
   if (typeof a.etag === 'string' && a.etag !== '') out.etag = a.etag;
   return out;
 }
@@ -187,8 +188,8 @@ export function toIdentity(identity: IdentityLike | undefined): ObservedIdentity
     throw new MalformedArmResource('ARM returned an identity whose userAssignedIdentities is not a map: skipped');
   }
   const out: ObservedIdentity = {
-    type: identity?.type ?? 'None',
-    userAssignedIdentities: Object.keys(identity?.userAssignedIdentities ?? {}),
+    type: pool.string(identity?.type ?? 'None'),
+    userAssignedIdentities: Object.keys(identity?.userAssignedIdentities ?? {}).map((id) => pool.string(id)),
   };
   if (identity?.principalId) out.principalId = identity.principalId;
   return out;
@@ -223,15 +224,16 @@ export function toScaleSetAgentExtension(scaleSetId: string, ext: VirtualMachine
 /** The agent extension of a VM or of a scale set's extension profile: the two SDK shapes share these fields. */
 function agentExtension(id: string, name: string, ext: VirtualMachineExtension | VirtualMachineScaleSetExtension): ObservedAgentExtension {
   expectStrings('an agent extension', ext, ['typeHandlerVersion', 'provisioningState']);
+  // Only the id is the machine's own: names, versions and (usually) settings are the fleet's, held once.
   const out: ObservedAgentExtension = {
     id,
-    name,
-    type: ext.typePropertiesType ?? '',
-    publisher: ext.publisher ?? AGENT_PUBLISHER,
-    settings: settingsOf(ext.settings),
+    name: pool.string(name),
+    type: pool.string(ext.typePropertiesType ?? ''),
+    publisher: pool.string(ext.publisher ?? AGENT_PUBLISHER),
+    settings: pool.object(settingsOf(ext.settings)),
   };
-  if (ext.typeHandlerVersion) out.typeHandlerVersion = ext.typeHandlerVersion;
-  if (ext.provisioningState) out.provisioningState = ext.provisioningState;
+  if (ext.typeHandlerVersion) out.typeHandlerVersion = pool.string(ext.typeHandlerVersion);
+  if (ext.provisioningState) out.provisioningState = pool.string(ext.provisioningState);
   return out;
 }
 
@@ -249,12 +251,12 @@ export function toVmMachine(vm: VirtualMachine, selectedBy: string): ObservedMac
     id: vm.id,
     kind: 'VirtualMachine',
     identity: toIdentity(vm.identity),
-    tags: { ...(vm.tags ?? {}) },
+    tags: pool.object({ ...(vm.tags ?? {}) }),
     selectedBy,
   };
   const os = osType(vm.storageProfile?.osDisk?.osType);
   if (os) m.osType = os;
-  if (vm.virtualMachineScaleSet?.id) m.scaleSetId = vm.virtualMachineScaleSet.id;
+  if (vm.virtualMachineScaleSet?.id) m.scaleSetId = pool.string(vm.virtualMachineScaleSet.id);
   if (vm.resources !== undefined) {
     // A GET carries extensions in full; a list only their ids, and then the settings are read separately.
     const detailed = vm.resources.every((r) => r.publisher !== undefined || r.typePropertiesType !== undefined);
@@ -291,7 +293,7 @@ export function uniformScaleSetMachine(ss: VirtualMachineScaleSet, fallbackId: s
     id: s.id,
     kind: 'UniformScaleSet',
     identity: s.identity,
-    tags: { ...(ss.tags ?? {}) },
+    tags: pool.object({ ...(ss.tags ?? {}) }),
     agentExtension: s.agentExtension ?? null,
     selectedBy: 'virtualMachineScaleSets',
   };

@@ -4,7 +4,7 @@
 // read at once is not re-read at once, and each pass re-reads at most `refreshPerPass` expired entries (the
 // others keep their settings until a later pass); entries of machines no pass has seen for 2 × maxAge are dropped.
 import type { ObservedAgentExtension, ObservedMachine } from '../model/index.ts';
-import { IdMap, idKey } from '../model/index.ts';
+import { IdMap, idKey, sharedInterner } from '../model/index.ts';
 
 interface Entry {
   ids: string;
@@ -93,7 +93,16 @@ export class ExtensionCache {
   }
 }
 
-/** `?` when the list said nothing about extensions, else the sorted ids. */
-function idsKey(machine: ObservedMachine): string {
-  return machine.extensionIds === undefined ? '?' : machine.extensionIds.map(idKey).sort().join('\n');
+/**
+ * `?` when the list said nothing about extensions, else the sorted ids, each written relative to the machine when it
+ * is one of its own (`azuremonitorlinuxagent`): the same short text for a whole fleet, held once.
+ */
+export function idsKey(machine: ObservedMachine): string {
+  if (machine.extensionIds === undefined) return '?';
+  const own = `${idKey(machine.id)}/extensions/`;
+  const ids = machine.extensionIds.map((id) => {
+    const k = idKey(id);
+    return k.startsWith(own) && k.indexOf('/', own.length) < 0 ? k.slice(own.length) : k;
+  });
+  return sharedInterner.string(ids.sort().join('\n'));
 }

@@ -18,6 +18,7 @@ import { READ_PRIORITY } from './budget.ts';
 import { missingNamed } from './graph.ts';
 import type { GraphReader, GraphView } from './graph.ts';
 import { confirmMachine, wantsRepair } from './graph-confirm.ts';
+import { AssociationIndex } from './association-index.ts';
 
 /** Log Analytics has no SDK in our dependencies; its workspace GET goes raw through the same pipeline. */
 export const WORKSPACE_API_VERSION = '2023-09-01';
@@ -102,30 +103,31 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   };
 
   // Association lists start with the GETs; a rule or endpoint that fails its GET is reported once, by the GET.
-  type Listed = { list: DataCollectionRuleAssociationProxyOnlyResource[]; error?: ReadError };
-  const listQuiet = (id: string, fn: () => Promise<DataCollectionRuleAssociationProxyOnlyResource[]>): Promise<Listed> =>
+  // Each page is converted to the small model as it arrives, so a list of 100,000 never exists as SDK objects.
+  type Listed = { list: ObservedAssociation[]; malformed: ReadError[]; error?: ReadError };
+  const listQuiet = (id: string, pages: () => AsyncIterable<DataCollectionRuleAssociationProxyOnlyResource>): Promise<Listed> =>
     queue.add(
       async (): Promise<Listed> => {
+        const out: Listed = { list: [], malformed: [] };
         try {
-          return { list: await fn() };
+          await convertAssociations(pages(), id, out.list, out.malformed);
+          return out;
         } catch (err) {
-          return { list: [], error: toReadError(id, err) };
+          return { list: [], malformed: [], error: toReadError(id, err) };
         }
       },
       { priority: READ_PRIORITY.bulk },
     );
   const listByRule = (id: string): Promise<Listed> => {
     const p = parseArmId(id);
-    if (!p?.resourceGroup || !p.name) return Promise.resolve({ list: [] });
-    return listQuiet(id, () =>
-      collect(clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations.listByRule(p.resourceGroup as string, p.name as string, opts)),
-    );
+    if (!p?.resourceGroup || !p.name) return Promise.resolve({ list: [], malformed: [] });
+    return listQuiet(id, () => clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations.listByRule(p.resourceGroup as string, p.name as string, opts));
   };
   const listByEndpoint = (id: string): Promise<Listed> => {
     const p = parseArmId(id);
-    if (!p?.resourceGroup || !p.name) return Promise.resolve({ list: [] });
+    if (!p?.resourceGroup || !p.name) return Promise.resolve({ list: [], malformed: [] });
     return listQuiet(id, () =>
-      collect(clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations.listByDataCollectionEndpoint(p.resourceGroup as string, p.name as string, opts)),
+      clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations.listByDataCollectionEndpoint(p.resourceGroup as string, p.name as string, opts),
     );
   };
 
@@ -170,58 +172,42 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     Promise.all(retiredEndpoints.map(listByEndpoint)),
   ]);
   const graphView = bulk;
-  const [ruleLists, endpointList, targets] = graphView ? [[], { list: [] }, graphView.targets] : await armBulk();
+  const [ruleLists, endpointList, targets] = graphView ? [[], { list: [], malformed: [] }, graphView.targets] : await armBulk();
   errors.push(...targets.errors);
   const machines = targets.machines;
   ctx.onTargets?.([...machines.values()].map((m) => m.id));
 
   // Keep only associations on targets: a rule may be associated with thousands of machines we do not manage.
   // Marked ones elsewhere are kept apart, for deletion and pruning.
-  const associations = new IdMap<ObservedAssociation>();
-  const byMachine = new Map<string, ObservedAssociation[]>();
+  const associations = new AssociationIndex<ObservedMachine>();
   const elsewhere = new IdMap<ObservedAssociation>();
   const listedSources: string[] = [];
-  const addAssociations = (list: DataCollectionRuleAssociationProxyOnlyResource[], listedFrom: string, retired = false): void => {
-    for (const raw of list) {
-      let a: ObservedAssociation | undefined;
-      try {
-        a = toAssociation(raw);
-      } catch (err) {
-        errors.push(toReadError(typeof raw.id === 'string' ? raw.id : listedFrom, err));
-        continue;
-      }
-      if (!a) continue;
-      if (!retired && machines.has(a.resourceId)) {
-        if (associations.has(a.id)) continue;
-        associations.set(a.id, a);
-        const k = idKey(a.resourceId);
-        const list = byMachine.get(k);
-        if (list) list.push(a);
-        else byMachine.set(k, [a]);
-      } else if (a.description?.includes(MARKER_KEY)) {
-        elsewhere.set(a.id, a);
-      }
+  const keep = (a: ObservedAssociation): void => {
+    const m = machines.get(a.resourceId);
+    if (!m) return;
+    // The machine's own id string, not a slice of the association's: one copy of each id.
+    if (m.id === a.resourceId) a.resourceId = m.id;
+    associations.add(m, a);
+  };
+  const addAssociations = (listed: { list: ObservedAssociation[]; malformed: ReadError[] }, retired = false): void => {
+    errors.push(...listed.malformed);
+    for (const a of listed.list) {
+      if (!retired && machines.has(a.resourceId)) keep(a);
+      else if (a.description?.includes(MARKER_KEY)) elsewhere.set(a.id, a);
     }
   };
   ruleLists.forEach((listed, i) => {
-    addAssociations(listed.list, ruleIds[i] ?? endpointId);
+    addAssociations(listed);
     if (listed.error && rules[i] !== undefined) errors.push(listed.error);
     if (!listed.error && ruleIds[i] !== undefined) listedSources.push(ruleIds[i]);
   });
-  addAssociations(endpointList.list, endpointId);
+  addAssociations(endpointList);
   if (endpointList.error && endpoint !== undefined) errors.push(endpointList.error);
-  for (const a of graphView?.associations ?? []) {
-    if (associations.has(a.id)) continue;
-    associations.set(a.id, a);
-    const k = idKey(a.resourceId);
-    const list = byMachine.get(k);
-    if (list) list.push(a);
-    else byMachine.set(k, [a]);
-  }
+  for (const a of graphView?.associations ?? []) keep(a);
   if (!endpointList.error && !graphView) listedSources.push(endpointId);
   // A rule or endpoint since deleted has nothing associated with it (404); any other failure may hide what we made.
   const retiredListed = (listed: Listed, id: string): void => {
-    addAssociations(listed.list, id, true);
+    addAssociations(listed, true);
     if (listed.error && listed.error.code !== 'NotFound') errors.push(listed.error);
     else listedSources.push(id);
   };
@@ -246,19 +232,18 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   // Resource Graph planned; ARM confirms each machine a write may touch, and disagreement holds its writes (no early
   // writes on this path: the full plan waits for every confirmation).
   if (graphView) {
-    const drifted = [...machines.values()].filter((m) => looksIncomplete(m, observedRules, endpoint, byMachine.get(idKey(m.id)) ?? []) || wantsRepair(m, spec.agent));
+    const drifted = [...machines.values()].filter((m) => looksIncomplete(m, observedRules, endpoint, associations.of(m)) || wantsRepair(m, spec.agent));
     const toList = ctx.fullListingLimit === undefined ? drifted : drifted.slice(0, ctx.fullListingLimit);
     const stale: string[] = [];
     const confirm = (m: ObservedMachine): Promise<unknown> =>
       run(m.id, async () => {
-        const seen = byMachine.get(idKey(m.id)) ?? [];
-        const c = await confirmMachine(m, seen, clients, opts);
-        for (const a of seen) associations.delete(a.id);
+        const c = await confirmMachine(m, associations.of(m), clients, opts);
         if (c.state === 'gone') {
+          associations.replace(m);
           machines.delete(m.id);
           return;
         }
-        for (const a of c.associations) associations.set(a.id, a);
+        associations.replace(m, c.associations, c.state === 'stale' ? c.machine : m);
         if (c.state === 'confirmed') fullyListedMachines.push(m.id);
         else {
           machines.set(m.id, c.machine);
@@ -278,9 +263,9 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     return {
       ...global(),
       machines: [...machines.values()],
-      associations: [...associations.values()],
+      associations: associations.values(),
       fullyListedMachines,
-      markedElsewhere: [...elsewhere.values()].filter((a) => !associations.has(a.id)),
+      markedElsewhere: [...elsewhere.values()].filter((a) => !associations.has(machines.get(a.resourceId), a.id)),
       listedSources,
       errors: uniqueErrors(errors),
     };
@@ -292,12 +277,13 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   const perMachine = (m: ObservedMachine, sink: ReadError[], listed: string[]): Promise<unknown>[] => {
     const runMachine = guardedReads(queue, sink, READ_PRIORITY.perMachine);
     const out: Promise<unknown>[] = [];
-    if (listingsLeft > 0 && looksIncomplete(m, observedRules, endpoint, byMachine.get(idKey(m.id)) ?? [])) {
+    if (listingsLeft > 0 && looksIncomplete(m, observedRules, endpoint, associations.of(m))) {
       listingsLeft--;
       out.push(
         runMachine(m.id, async () => {
-          const list = await collect(clients.for(parseArmId(m.id)?.subscriptionId ?? '').monitor.dataCollectionRuleAssociations.listByResource(resourceUri(m.id), opts));
-          addAssociations(list, m.id);
+          const own = { list: [] as ObservedAssociation[], malformed: [] as ReadError[] };
+          await convertAssociations(clients.for(parseArmId(m.id)?.subscriptionId ?? '').monitor.dataCollectionRuleAssociations.listByResource(resourceUri(m.id), opts), m.id, own.list, own.malformed);
+          addAssociations(own);
           fullyListedMachines.push(m.id);
           listed.push(m.id);
         }),
@@ -323,7 +309,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
         onReady?.({
           ...global(),
           machines: these,
-          associations: these.flatMap((m) => byMachine.get(idKey(m.id)) ?? []),
+          associations: these.flatMap((m) => associations.of(m)),
           fullyListedMachines: listed,
           // Deletions wait for the full snapshot: a partial one never carries what they act on.
           markedElsewhere: [],
@@ -345,9 +331,9 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   return {
     ...global(),
     machines: [...machines.values()],
-    associations: [...associations.values()],
+    associations: associations.values(),
     fullyListedMachines,
-    markedElsewhere: [...elsewhere.values()].filter((a) => !associations.has(a.id)),
+    markedElsewhere: [...elsewhere.values()].filter((a) => !associations.has(machines.get(a.resourceId), a.id)),
     listedSources,
     errors: uniqueErrors(errors),
   };
@@ -371,13 +357,32 @@ export async function listAssociationIds(spec: MonitoringTopologySpec, ctx: Pick
           if (!p?.resourceGroup || !p.name) throw new Error(`not a valid ARM id: ${id}`);
           const dcra = ctx.clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations;
           const pages = byRule ? dcra.listByRule(p.resourceGroup, p.name, opts) : dcra.listByDataCollectionEndpoint(p.resourceGroup, p.name, opts);
-          return (await collect(pages)).flatMap((a) => (typeof a.id === 'string' ? [a.id] : []));
+          const ids: string[] = [];
+          for await (const a of pages) if (typeof a.id === 'string') ids.push(a.id);
+          return ids;
         }),
       ),
     );
     return found.flat();
   } catch {
     return undefined;
+  }
+}
+
+/** Converts a paged association list item by item (a malformed one becomes a read error), dropping each page as it goes. */
+async function convertAssociations(
+  pages: AsyncIterable<DataCollectionRuleAssociationProxyOnlyResource>,
+  listedFrom: string,
+  into: ObservedAssociation[],
+  malformed: ReadError[],
+): Promise<void> {
+  for await (const raw of pages) {
+    try {
+      const a = toAssociation(raw);
+      if (a) into.push(a);
+    } catch (err) {
+      malformed.push(toReadError(typeof raw.id === 'string' ? raw.id : listedFrom, err));
+    }
   }
 }
 
@@ -431,6 +436,10 @@ function extensionRead(
   const cached = refresh ? undefined : cache?.lookup(m, allowance);
   if (cached !== undefined) {
     m.agentExtension = cached;
+    // The list's copy of the extension's id gives way to the cached one: one string per machine across passes.
+    const ids = m.extensionIds;
+    const i = cached && ids ? ids.indexOf(cached.id) : -1;
+    if (cached && ids && i >= 0) ids[i] = cached.id;
     return undefined;
   }
   const p = parseArmId(m.id);
@@ -451,6 +460,9 @@ function extensionRead(
         const list = await compute.virtualMachineExtensions.list(rg, name, opts);
         agent = (list.value ?? []).map(toVmAgentExtension).find((e) => e !== undefined);
       }
+      // The extension's id is also in the machine's list of extension ids: keep one copy.
+      const same = agent ? m.extensionIds?.find((id) => id === agent.id) : undefined;
+      if (agent && same !== undefined) agent.id = same;
       m.agentExtension = agent ?? null;
       cache?.store(m, m.agentExtension);
     },

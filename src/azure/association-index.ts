@@ -1,0 +1,41 @@
+// The associations one observe keeps on its targets, indexed by the machine object (no key string per association):
+// the plan's per-machine lookups, and the snapshot's list in the order the associations were found.
+import type { ObservedAssociation } from '../model/index.ts';
+import { sameId } from '../model/index.ts';
+
+export class AssociationIndex<M extends object> {
+  readonly #byMachine = new Map<M, ObservedAssociation[]>();
+  readonly #order: ObservedAssociation[] = [];
+  readonly #removed = new Set<ObservedAssociation>();
+
+  /** Adds the association to the machine unless it already holds one with this id; false when it did. */
+  add(machine: M, a: ObservedAssociation): boolean {
+    const list = this.#byMachine.get(machine);
+    if (list?.some((x) => sameId(x.id, a.id))) return false;
+    if (list) list.push(a);
+    else this.#byMachine.set(machine, [a]);
+    this.#order.push(a);
+    return true;
+  }
+
+  /** The machine's associations, in the order found. */
+  of(machine: M): ObservedAssociation[] {
+    return this.#byMachine.get(machine) ?? [];
+  }
+
+  has(machine: M | undefined, id: string): boolean {
+    return machine !== undefined && this.of(machine).some((x) => sameId(x.id, id));
+  }
+
+  /** Drops what the machine holds and, when given, files `list` under `now` (a re-read machine) or the machine itself. */
+  replace(machine: M, list: ObservedAssociation[] = [], now: M = machine): void {
+    for (const a of this.#byMachine.get(machine) ?? []) this.#removed.add(a);
+    this.#byMachine.delete(machine);
+    for (const a of list) this.add(now, a);
+  }
+
+  /** Every association held, in the order found (a replaced machine's come after the others). */
+  values(): ObservedAssociation[] {
+    return this.#removed.size === 0 ? [...this.#order] : this.#order.filter((a) => !this.#removed.has(a));
+  }
+}

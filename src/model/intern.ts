@@ -1,0 +1,79 @@
+// Values a large estate repeats on every machine (rule, endpoint and identity ids, extension names and settings),
+// held once: 100,000 machines name the same two rules 200,000 times, and each read would otherwise keep its own copy.
+
+/** The longest string worth pooling: longer ones are rarely repeated and would make the pool heavy. */
+const MAX_STRING_LENGTH = 1024;
+/** The largest object (as sorted JSON) worth pooling. */
+const MAX_OBJECT_JSON = 8192;
+
+/** JSON with sorted keys: two objects with the same content give the same text whatever their key order. */
+export function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v as object)) deepFreeze(x);
+  }
+  return v;
+}
+
+/**
+ * A bounded pool of canonical strings and plain JSON objects. Each distinct value is kept once; when the pool holds
+ * `maxEntries`, it starts afresh (values already shared stay shared), so a stream of unique values never grows it
+ * without bound. Pooled objects are deep-frozen: they are shared by every machine that holds them.
+ */
+export class Interner {
+  readonly #strings = new Map<string, string>();
+  readonly #objects = new Map<string, Record<string, unknown>>();
+  readonly #maxEntries: number;
+
+  constructor(maxEntries = 20_000) {
+    this.#maxEntries = maxEntries;
+  }
+
+  /** A string equal to `s`, the same one for every equal string the pool has seen. */
+  string(s: string): string;
+  string(s: string | undefined): string | undefined;
+  string(s: string | undefined): string | undefined {
+    if (s === undefined || s.length > MAX_STRING_LENGTH) return s;
+    const known = this.#strings.get(s);
+    if (known !== undefined) return known;
+    if (this.#strings.size >= this.#maxEntries) this.#strings.clear();
+    // A fresh copy: `s` may be a slice of a whole response body, which the pool must not keep alive.
+    const own = JSON.parse(JSON.stringify(s)) as string;
+    this.#strings.set(own, own);
+    return own;
+  }
+
+  /** A frozen object with the content of `v` (plain JSON), the same one for every object of equal content. */
+  object<T extends Record<string, unknown>>(v: T): T {
+    const key = stableJson(v);
+    if (key.length > MAX_OBJECT_JSON) return v;
+    const known = this.#objects.get(key);
+    if (known !== undefined) return known as T;
+    if (this.#objects.size >= this.#maxEntries) this.#objects.clear();
+    // A copy of its own, so the caller's object (and the response it came from) is not kept, nor frozen under it.
+    const own = deepFreeze(JSON.parse(JSON.stringify(v)) as T);
+    this.#objects.set(key, own);
+    return own;
+  }
+
+  /** Strings and objects pooled now. */
+  get size(): number {
+    return this.#strings.size + this.#objects.size;
+  }
+}
+
+/** The process's pool for what observe reads from Azure. */
+export const shared = new Interner();
