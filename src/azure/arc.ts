@@ -3,6 +3,7 @@ import type { Machine, MachineExtension } from '@azure/arm-hybridcompute';
 import type { ObservedAgentExtension, ObservedMachine, OsType } from '../model/index.ts';
 import { isRecord, sharedInterner as pool } from '../model/index.ts';
 import { AGENT_PUBLISHER, toIdentity } from './convert.ts';
+import { AgentExtensionRecord, MachineRecord } from './records.ts';
 
 const AGENT_TYPES = new Set(['azuremonitorlinuxagent', 'azuremonitorwindowsagent']);
 
@@ -19,18 +20,12 @@ function arcOsType(properties: Machine['properties']): OsType | undefined {
 export function toArcMachine(machine: Machine, selectedBy: string): ObservedMachine | undefined {
   if (!machine.id) return undefined;
   const p = machine.properties;
-  const m: ObservedMachine = {
-    id: machine.id,
-    kind: 'ArcMachine',
-    identity: toIdentity(machine.identity),
-    tags: pool.object({ ...(machine.tags ?? {}) }),
-    selectedBy,
-    arc: {
-      ...(p?.status ? { status: pool.string(p.status) } : {}),
-      ...(p?.lastStatusChange ? { lastStatusChange: toIso(p.lastStatusChange) } : {}),
-      ...(p?.privateLinkScopeResourceId ? { privateLinkScopeId: pool.string(p.privateLinkScopeResourceId) } : {}),
-      ...(machine.location ? { location: pool.string(machine.location) } : {}),
-    },
+  const m: ObservedMachine = new MachineRecord(machine.id, 'ArcMachine', toIdentity(machine.identity), pool.object({ ...(machine.tags ?? {}) }), selectedBy);
+  m.arc = {
+    ...(p?.status ? { status: pool.string(p.status) } : {}),
+    ...(p?.lastStatusChange ? { lastStatusChange: toIso(p.lastStatusChange) } : {}),
+    ...(p?.privateLinkScopeResourceId ? { privateLinkScopeId: pool.string(p.privateLinkScopeResourceId) } : {}),
+    ...(machine.location ? { location: pool.string(machine.location) } : {}),
   };
   const os = arcOsType(p);
   if (os) m.osType = os;
@@ -45,13 +40,13 @@ function toIso(d: Date | string): string {
 export function toArcAgentExtension(ext: MachineExtension): ObservedAgentExtension | undefined {
   const p = ext.properties;
   if (!ext.id || p?.publisher?.toLowerCase() !== AGENT_PUBLISHER.toLowerCase() || !AGENT_TYPES.has(p.type?.toLowerCase() ?? '')) return undefined;
-  const out: ObservedAgentExtension = {
-    id: ext.id,
-    name: pool.string(ext.name ?? ext.id.split('/').pop() ?? ''),
-    type: pool.string(p.type ?? ''),
-    publisher: pool.string(p.publisher),
-    settings: pool.object(isRecord(p.settings) ? p.settings : {}),
-  };
+  const out: ObservedAgentExtension = new AgentExtensionRecord(
+    ext.id,
+    pool.string(ext.name ?? ext.id.split('/').pop() ?? ''),
+    pool.string(p.type ?? ''),
+    pool.string(p.publisher),
+    pool.object(isRecord(p.settings) ? p.settings : {}),
+  );
   if (p.typeHandlerVersion) out.typeHandlerVersion = pool.string(p.typeHandlerVersion);
   if (p.provisioningState) out.provisioningState = pool.string(p.provisioningState);
   return out;

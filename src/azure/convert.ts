@@ -16,6 +16,7 @@ import type {
 import type { AccessMode } from '../api/types.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedDataSource, ObservedEndpoint, ObservedIdentity, ObservedMachine, ObservedRule, ObservedScaleSet, ObservedScope, ObservedScopedResource, ObservedWorkspace, OsType } from '../model/index.ts';
 import { isRecord, sharedInterner as pool } from '../model/index.ts';
+import { AgentExtensionRecord, AssociationRecord, MachineRecord } from './records.ts';
 import { idKey } from '../model/index.ts';
 
 export const AGENT_PUBLISHER = 'Microsoft.Azure.Monitor';
@@ -168,7 +169,7 @@ export function toAssociation(a: DataCollectionRuleAssociationProxyOnlyResource)
   const resourceId = associationTarget(a.id);
   if (!resourceId) return undefined;
   // Names, rule and endpoint ids and the owner marker repeat on every machine: one copy each.
-  const out: ObservedAssociation = { id: a.id, name: pool.string(a.name ?? a.id.split('/').pop() ?? ''), resourceId };
+  const out: ObservedAssociation = new AssociationRecord(a.id, pool.string(a.name ?? a.id.split('/').pop() ?? ''), resourceId);
   if (a.dataCollectionRuleId) out.dataCollectionRuleId = pool.string(a.dataCollectionRuleId);
   if (a.dataCollectionEndpointId) out.dataCollectionEndpointId = pool.string(a.dataCollectionEndpointId);
   if (a.description !== undefined) out.description = pool.string(a.description);
@@ -192,7 +193,8 @@ export function toIdentity(identity: IdentityLike | undefined): ObservedIdentity
     userAssignedIdentities: Object.keys(identity?.userAssignedIdentities ?? {}).map((id) => pool.string(id)),
   };
   if (identity?.principalId) out.principalId = identity.principalId;
-  return out;
+  // Without a system identity of its own, a machine's identity is the fleet's (one user-assigned identity): shared.
+  return out.principalId === undefined ? pool.object(out) : out;
 }
 
 function osType(v: string | undefined): OsType | undefined {
@@ -225,13 +227,13 @@ export function toScaleSetAgentExtension(scaleSetId: string, ext: VirtualMachine
 function agentExtension(id: string, name: string, ext: VirtualMachineExtension | VirtualMachineScaleSetExtension): ObservedAgentExtension {
   expectStrings('an agent extension', ext, ['typeHandlerVersion', 'provisioningState']);
   // Only the id is the machine's own: names, versions and (usually) settings are the fleet's, held once.
-  const out: ObservedAgentExtension = {
+  const out: ObservedAgentExtension = new AgentExtensionRecord(
     id,
-    name: pool.string(name),
-    type: pool.string(ext.typePropertiesType ?? ''),
-    publisher: pool.string(ext.publisher ?? AGENT_PUBLISHER),
-    settings: pool.object(settingsOf(ext.settings)),
-  };
+    pool.string(name),
+    pool.string(ext.typePropertiesType ?? ''),
+    pool.string(ext.publisher ?? AGENT_PUBLISHER),
+    pool.object(settingsOf(ext.settings)),
+  );
   if (ext.typeHandlerVersion) out.typeHandlerVersion = pool.string(ext.typeHandlerVersion);
   if (ext.provisioningState) out.provisioningState = pool.string(ext.provisioningState);
   return out;
@@ -247,13 +249,7 @@ export function toVmMachine(vm: VirtualMachine, selectedBy: string): ObservedMac
   if (vm.resources !== undefined && !Array.isArray(vm.resources)) throw new MalformedArmResource('ARM returned a virtual machine whose resources is not a list: skipped');
   for (const r of vm.resources ?? []) expectStrings('a virtual machine extension', r, ['id']);
   if (!vm.id) return undefined;
-  const m: ObservedMachine = {
-    id: vm.id,
-    kind: 'VirtualMachine',
-    identity: toIdentity(vm.identity),
-    tags: pool.object({ ...(vm.tags ?? {}) }),
-    selectedBy,
-  };
+  const m: ObservedMachine = new MachineRecord(vm.id, 'VirtualMachine', toIdentity(vm.identity), pool.object({ ...(vm.tags ?? {}) }), selectedBy);
   const os = osType(vm.storageProfile?.osDisk?.osType);
   if (os) m.osType = os;
   if (vm.virtualMachineScaleSet?.id) m.scaleSetId = pool.string(vm.virtualMachineScaleSet.id);

@@ -35,7 +35,7 @@ function deepFreeze<T>(v: T): T {
  */
 export class Interner {
   readonly #strings = new Map<string, string>();
-  readonly #objects = new Map<string, Record<string, unknown>>();
+  readonly #objects = new Map<string, object>();
   readonly #maxEntries: number;
 
   constructor(maxEntries = 20_000) {
@@ -57,7 +57,7 @@ export class Interner {
   }
 
   /** A frozen object with the content of `v` (plain JSON), the same one for every object of equal content. */
-  object<T extends Record<string, unknown>>(v: T): T {
+  object<T extends object>(v: T): T {
     const key = stableJson(v);
     if (key.length > MAX_OBJECT_JSON) return v;
     const known = this.#objects.get(key);

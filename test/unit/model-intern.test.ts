@@ -1,3 +1,4 @@
+import type { VirtualMachineExtension } from '@azure/arm-compute';
 import { describe, expect, it } from 'vitest';
 import { AssociationIndex } from '../../src/azure/association-index.ts';
 import { idsKey } from '../../src/azure/extensions.ts';
@@ -59,7 +60,7 @@ describe('conversion shares what machines repeat', () => {
 
   it('two agent extensions with equal settings share them', () => {
     const ext = (i: number) =>
-      JSON.parse(JSON.stringify({ id: `${vm(i)}/extensions/AzureMonitorLinuxAgent`, name: 'AzureMonitorLinuxAgent', publisher: 'Microsoft.Azure.Monitor', typePropertiesType: 'AzureMonitorLinuxAgent', settings: { authentication: { managedIdentity: { 'identifier-name': 'mi_res_id', 'identifier-value': 'x' } } } })) as object;
+      JSON.parse(JSON.stringify({ id: `${vm(i)}/extensions/AzureMonitorLinuxAgent`, name: 'AzureMonitorLinuxAgent', publisher: 'Microsoft.Azure.Monitor', typePropertiesType: 'AzureMonitorLinuxAgent', settings: { authentication: { managedIdentity: { 'identifier-name': 'mi_res_id', 'identifier-value': 'x' } } } })) as VirtualMachineExtension;
     const [a, b] = [toVmAgentExtension(ext(1)), toVmAgentExtension(ext(2))];
     expect(a?.settings).toEqual({ authentication: { managedIdentity: { 'identifier-name': 'mi_res_id', 'identifier-value': 'x' } } });
     expect(b?.settings).toBe(a?.settings);
