@@ -399,7 +399,7 @@ export async function listAssociationIds(spec: MonitoringTopologySpec, ctx: Pick
           const dcra = ctx.clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations;
           const pages = byRule ? dcra.listByRule(p.resourceGroup, p.name, opts) : dcra.listByDataCollectionEndpoint(p.resourceGroup, p.name, opts);
           return (await collect(pages)).flatMap((a) => (typeof a.id === 'string' ? [a.id] : []));
-        }),
+        }, { priority: READ_PRIORITY.discovery }),
       ),
     );
     return found.flat();
