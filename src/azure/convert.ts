@@ -164,6 +164,10 @@ export function associationTarget(associationId: string): string | undefined {
 }
 
 export function toAssociation(a: DataCollectionRuleAssociationProxyOnlyResource): ObservedAssociation | undefined {
+  return association(a, true);
+}
+
+function association(a: DataCollectionRuleAssociationProxyOnlyResource, withEtag: boolean): ObservedAssociation | undefined {
   expectStrings('an association', a, ['id', 'name', 'dataCollectionRuleId', 'dataCollectionEndpointId', 'description']);
   if (!a.id) return undefined;
   const resourceId = associationTarget(a.id);
@@ -173,8 +177,16 @@ export function toAssociation(a: DataCollectionRuleAssociationProxyOnlyResource)
   if (a.dataCollectionRuleId) out.dataCollectionRuleId = pool.string(a.dataCollectionRuleId);
   if (a.dataCollectionEndpointId) out.dataCollectionEndpointId = pool.string(a.dataCollectionEndpointId);
   if (a.description !== undefined) out.description = pool.string(a.description);
-  if (typeof a.etag === 'string' && a.etag !== '') out.etag = a.etag;
+  if (withEtag && typeof a.etag === 'string' && a.etag !== '') out.etag = a.etag;
   return out;
+}
+
+/**
+ * An association of a bulk list, without its etag: a write takes the etag of the association it re-reads just before
+ * (src/azure/act.ts), never the list's, so the list's would cost a string per association for nothing.
+ */
+export function toListedAssociation(a: DataCollectionRuleAssociationProxyOnlyResource): ObservedAssociation | undefined {
+  return association(a, false);
 }
 
 interface IdentityLike {

@@ -7,7 +7,7 @@ import type { ObservedAgentExtension, ObservedAssociation, ObservedEndpoint, Obs
 import { toArcAgentExtension } from './arc.ts';
 import { collect, resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
-import { toAssociation, toEndpoint, toRule, toScope, toVmAgentExtension, toWorkspace } from './convert.ts';
+import { toListedAssociation, toEndpoint, toRule, toScope, toVmAgentExtension, toWorkspace } from './convert.ts';
 import { guardedReads, toReadError } from './errors.ts';
 import type { AssociationSources } from './gateway.ts';
 import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
@@ -405,7 +405,7 @@ async function convertAssociations(
 ): Promise<void> {
   for await (const raw of pages) {
     try {
-      const a = toAssociation(raw);
+      const a = toListedAssociation(raw);
       if (a) into.push(a);
     } catch (err) {
       malformed.push(toReadError(typeof raw.id === 'string' ? raw.id : listedFrom, err));

@@ -83,7 +83,7 @@ export interface ObservedAssociation {
   dataCollectionRuleId?: string;
   dataCollectionEndpointId?: string;
   description?: string;
-  /** ARM's etag, for a conditional write over it. */
+  /** ARM's etag, for a conditional write over it: on an association read one by one; bulk lists leave it out. */
   etag?: string;
 }
 
