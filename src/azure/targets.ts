@@ -133,7 +133,7 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
     const k = `${subscriptionId}/${resourceGroup}`.toLowerCase();
     let list = groupLists.get(k);
     if (!list) {
-      list = queue.add(() => collect(clients.for(subscriptionId).compute.virtualMachines.list(resourceGroup, opts)));
+      list = queue.add(() => collectVms(clients.for(subscriptionId).compute.virtualMachines.list(resourceGroup, opts)));
       groupLists.set(k, list);
     }
     return list;
@@ -149,7 +149,7 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
         let pages = 0;
         for await (const page of clients.for(subscriptionId).compute.virtualMachines.listAll(opts).byPage()) {
           pages++;
-          for (const vm of page) out.push(vm);
+          for (const vm of page) out.push(slimVm(vm));
         }
         ctx.service?.vmListPages?.set(k, pages);
         return out;
@@ -234,7 +234,7 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
       }
       scaleSets.set(observed.id, observed);
       // Members may live in other resource groups of the subscription: list subscription-wide.
-      const members = await collect(compute.virtualMachines.listAll({ ...opts, filter: flexibleMembersFilter(observed.id) }));
+      const members = await collectVms(compute.virtualMachines.listAll({ ...opts, filter: flexibleMembersFilter(observed.id) }));
       push(fromScaleSets, members, 'virtualMachineScaleSets', id);
     });
   }
@@ -315,6 +315,26 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
   }
   const kept = [...scaleSets.values()].filter((ss) => !excluded.has(idKey(ss.id)));
   return { machines, excludedCount: excludedIds.size, scaleSets: kept, errors };
+}
+
+/**
+ * What discovery reads of a listed VM, the rest dropped as each page arrives: lists are held until every selector
+ * has used them, and a full SDK model of 100,000 VMs would hold their whole hardware, OS and network profiles.
+ * Values are kept as ARM gave them, so conversion still rejects a malformed one.
+ */
+export function slimVm(vm: VirtualMachine): VirtualMachine {
+  const osDisk: unknown = vm.storageProfile?.osDisk;
+  const osType: unknown = typeof osDisk === 'object' && osDisk !== null ? (osDisk as Record<string, unknown>)['osType'] : undefined;
+  const out = { id: vm.id, location: vm.location, tags: vm.tags, identity: vm.identity, resources: vm.resources } as VirtualMachine;
+  if (osType !== undefined) out.storageProfile = { osDisk: { osType } } as VirtualMachine['storageProfile'];
+  if (vm.virtualMachineScaleSet !== undefined) out.virtualMachineScaleSet = vm.virtualMachineScaleSet;
+  return out;
+}
+
+async function collectVms(iter: AsyncIterable<VirtualMachine>): Promise<VirtualMachine[]> {
+  const out: VirtualMachine[] = [];
+  for await (const vm of iter) out.push(slimVm(vm));
+  return out;
 }
 
 /**

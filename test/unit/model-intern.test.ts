@@ -1,8 +1,9 @@
-import type { VirtualMachineExtension } from '@azure/arm-compute';
+import type { VirtualMachine, VirtualMachineExtension } from '@azure/arm-compute';
 import { describe, expect, it } from 'vitest';
 import { AssociationIndex } from '../../src/azure/association-index.ts';
 import { idsKey } from '../../src/azure/extensions.ts';
-import { toAssociation, toVmAgentExtension } from '../../src/azure/convert.ts';
+import { toAssociation, toVmAgentExtension, toVmMachine } from '../../src/azure/convert.ts';
+import { slimVm } from '../../src/azure/targets.ts';
 import { Interner, stableJson } from '../../src/model/index.ts';
 import type { ObservedAssociation, ObservedMachine } from '../../src/model/index.ts';
 
@@ -106,5 +107,26 @@ describe('AssociationIndex', () => {
     expect(index.values().map((x) => `${x.resourceId}|${x.name}`)).toEqual([`${vm(2)}|x`, `${vm(1)}|z`]);
     index.replace(m2);
     expect(index.values().map((x) => x.name)).toEqual(['z']);
+  });
+});
+
+describe('slimVm', () => {
+  it('keeps what conversion reads, as ARM gave it, and drops the rest of the model', () => {
+    const full = {
+      id: vm(1),
+      location: 'westeurope',
+      tags: { env: 'prod' },
+      identity: { type: 'UserAssigned', userAssignedIdentities: { [rule]: {} } },
+      hardwareProfile: { vmSize: 'Standard_D2s_v5' },
+      networkProfile: { networkInterfaces: [{ id: `${vm(1)}-nic` }] },
+      storageProfile: { imageReference: { offer: 'ubuntu' }, osDisk: { osType: 'Linux', name: 'disk' } },
+      virtualMachineScaleSet: { id: 'ss' },
+      resources: [{ id: `${vm(1)}/extensions/AzureMonitorLinuxAgent` }],
+    } as unknown as VirtualMachine;
+    const slim = slimVm(full);
+    expect(slim).toEqual({ id: vm(1), location: 'westeurope', tags: { env: 'prod' }, identity: full.identity, storageProfile: { osDisk: { osType: 'Linux' } }, virtualMachineScaleSet: { id: 'ss' }, resources: full.resources });
+    expect(toVmMachine(slim, 'resourceGroups')).toEqual(toVmMachine(full, 'resourceGroups'));
+    const malformed = slimVm({ ...full, storageProfile: { osDisk: { osType: 7 } } } as unknown as VirtualMachine);
+    expect(() => toVmMachine(malformed, 'resourceGroups')).toThrow(/osType/);
   });
 });
