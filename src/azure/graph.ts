@@ -192,7 +192,8 @@ export class GraphReader {
         this.#query(subscriptions, machinesQuery(targets), signal, guard((row) => void classified.push(classifyRow(row, sel)))),
         this.#query(subscriptions, agentExtensionsQuery(), signal, guard((row) => {
           const found = toGraphAgentExtension(row);
-          if (found && !extensions.has(idKey(found.machineId))) extensions.set(idKey(found.machineId), found.extension);
+          // Keyed by the machine id as the row gives it (a slice of the extension's id): no lower-case copy per machine.
+          if (found && !extensions.has(found.machineId)) extensions.set(found.machineId, found.extension);
         })),
         this.#query(subscriptions, associationsQuery(), signal, guard((row) => void associations.push(...toGraphAssociations(row)))),
       ]);
@@ -219,8 +220,21 @@ function asUnavailable(err: unknown): GraphUnavailable {
   return new GraphUnavailable('failed', `Resource Graph query failed (${e.statusCode ?? e.code ?? 'error'}): ${e.message}`, 60_000);
 }
 
-/** Machines merged in the spec's selector order, exclusions applied, agent extensions attached; associations kept on targets. */
+/**
+ * Machines merged in the spec's selector order, exclusions applied, agent extensions attached (looked up by the machine's
+ * id as given, then case-insensitively); associations kept on targets.
+ */
 export function assemble(targets: Targets, classified: Classified[], extensions: Map<string, ObservedAgentExtension>, associations: ObservedAssociation[]): GraphView {
+  let lower: Map<string, ObservedAgentExtension> | undefined;
+  const extensionOf = (machineId: string): ObservedAgentExtension | undefined => {
+    const exact = extensions.get(machineId);
+    if (exact !== undefined) return exact;
+    if (!lower) {
+      lower = new Map();
+      for (const [k, v] of extensions) if (!lower.has(idKey(k))) lower.set(idKey(k), v);
+    }
+    return lower.get(idKey(machineId));
+  };
   const excluded = new Set((targets.exclude ?? []).map(idKey));
   const ranked = classified.filter((c): c is Classified & { machine: ObservedMachine; rank: number } => c.machine !== undefined && c.rank !== undefined).sort((a, b) => a.rank - b.rank);
   const machines = new IdMap<ObservedMachine>();
@@ -231,7 +245,7 @@ export function assemble(targets: Targets, classified: Classified[], extensions:
       continue;
     }
     if (machines.has(m.id)) continue;
-    if (m.kind !== 'UniformScaleSet') m.agentExtension = extensions.get(idKey(m.id)) ?? null;
+    if (m.kind !== 'UniformScaleSet') m.agentExtension = extensionOf(m.id) ?? null;
     machines.set(m.id, m);
   }
   const scaleSets = new IdMap<ObservedScaleSet>();

@@ -4,8 +4,12 @@ import { AssociationIndex } from '../../src/azure/association-index.ts';
 import { idsKey } from '../../src/azure/extensions.ts';
 import { toAssociation, toVmAgentExtension, toVmMachine } from '../../src/azure/convert.ts';
 import { slimVm } from '../../src/azure/targets.ts';
+import { assemble } from '../../src/azure/graph.ts';
+import { classifyRow, selectionOf } from '../../src/azure/graph-convert.ts';
+import type { GraphRow } from '../../src/azure/graph-convert.ts';
+import type { Targets } from '../../src/api/types.ts';
 import { Interner, stableJson } from '../../src/model/index.ts';
-import type { ObservedAssociation, ObservedMachine } from '../../src/model/index.ts';
+import type { ObservedAgentExtension, ObservedAssociation, ObservedMachine } from '../../src/model/index.ts';
 
 const rule = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Insights/dataCollectionRules/dcr';
 const vm = (i: number): string => `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-${i}`;
@@ -128,5 +132,26 @@ describe('slimVm', () => {
     expect(toVmMachine(slim, 'resourceGroups')).toEqual(toVmMachine(full, 'resourceGroups'));
     const malformed = slimVm({ ...full, storageProfile: { osDisk: { osType: 7 } } } as unknown as VirtualMachine);
     expect(() => toVmMachine(malformed, 'resourceGroups')).toThrow(/osType/);
+  });
+});
+
+describe('assemble', () => {
+  it('attaches an agent extension keyed by the machine id as given, or in another case', () => {
+    const group = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg';
+    const targets: Targets = { resourceGroups: [group] };
+    const row = (id: string): GraphRow => ({ id, name: id.split('/').pop(), type: 'microsoft.compute/virtualmachines', properties: {} });
+    const ext = (id: string): ObservedAgentExtension => ({ id: `${id}/extensions/ama`, name: 'ama', type: 'AzureMonitorLinuxAgent', publisher: 'Microsoft.Azure.Monitor', settings: { n: id } });
+    const view = assemble(
+      targets,
+      [vm(1), vm(2), vm(3)].map((id) => classifyRow(row(id), selectionOf(targets))),
+      new Map([
+        [vm(1), ext(vm(1))],
+        [vm(2).toUpperCase(), ext(vm(2))],
+      ]),
+      [],
+    );
+    expect(view.targets.machines.get(vm(1))?.agentExtension?.settings).toEqual({ n: vm(1) });
+    expect(view.targets.machines.get(vm(2))?.agentExtension?.settings).toEqual({ n: vm(2) });
+    expect(view.targets.machines.get(vm(3))?.agentExtension).toBeNull();
   });
 });
