@@ -1,8 +1,10 @@
 // Findings: small named checks, each returning what is wrong and how to fix it, plus ordering and diagnosis.
 export { describe, finding, listNames, nameOf, stageOfResource } from './finding.ts';
-export { compareFindings, sortFindings, boundFindings } from './sort.ts';
+export { compareFindings, sortFindings, sortFindingsWork, boundFindings, boundFindingsWork } from './sort.ts';
+export type { Work } from './work.ts';
+export { BATCH, eachWork, filterWork, mapWork, runSync, smallestWork, sortWork } from './work.ts';
 export type { MachineDiagnosis } from './diagnosis.ts';
-export { diagnoseMachine, primaryFindings } from './diagnosis.ts';
+export { diagnoseMachine, primaryFindings, primaryFindingsWork } from './diagnosis.ts';
 export { readErrorFinding, readErrorFindings } from './errors.ts';
 export type { Exclusions } from './scope.ts';
 export { checkAccessModes, checkWorkspacePublicAccess, desiredExclusions, linkedResources, resourceNotScoped } from './scope.ts';
