@@ -2,7 +2,9 @@
 // Only what one machine's plan decides alone starts early (its agent identity, endpoint and rule associations):
 // scope links, access modes and deletions wait for the whole snapshot, as do all findings.
 import type { Action, ActionKind, ActionOutcome, Snapshot } from '../model/index.ts';
+import { filterWork } from '../findings/index.ts';
 import { actionTarget, idKey } from '../model/index.ts';
+import { runSliced } from './slices.ts';
 
 /** Actions a chunk's plan may start before the pass has read every machine. */
 const EARLY_KINDS: ReadonlySet<ActionKind> = new Set<ActionKind>(['RepairExtensionIdentity', 'CreateEndpointAssociation', 'CreateRuleAssociation']);
@@ -51,7 +53,7 @@ export class EarlyWrites {
 
   /** The full plan's actions not started early, and the outcomes of those that were (awaited). */
   async settle(actions: readonly Action[]): Promise<{ rest: Action[]; outcomes: ActionOutcome[] }> {
-    const rest = actions.filter((a) => !this.#started.has(actionKey(a)));
+    const rest = await runSliced(filterWork(actions, (a) => !this.#started.has(actionKey(a))));
     const outcomes = (await Promise.all(this.#pending)).flat();
     return { rest, outcomes };
   }

@@ -2,7 +2,7 @@
 export { describe, finding, listNames, nameOf, stageOfResource } from './finding.ts';
 export { compareFindings, sortFindings, sortFindingsWork, boundFindings, boundFindingsWork } from './sort.ts';
 export type { Work } from './work.ts';
-export { BATCH, eachWork, filterWork, mapWork, runSync, smallestWork, sortWork } from './work.ts';
+export { BATCH, eachWork, filterWork, groupByWork, mapWork, runSync, smallestWork, sortWork } from './work.ts';
 export type { MachineDiagnosis } from './diagnosis.ts';
 export { diagnoseMachine, primaryFindings, primaryFindingsWork } from './diagnosis.ts';
 export { readErrorFinding, readErrorFindings } from './errors.ts';

@@ -41,6 +41,18 @@ export function* mapWork<T, U>(items: readonly T[], f: (item: T) => U): Work<U[]
   return out;
 }
 
+/** Items grouped by key in first-seen order; each group grows in place (a copy per item is quadratic). */
+export function* groupByWork<T, K>(items: Iterable<T>, keyOf: (item: T) => K): Work<Map<K, T[]>> {
+  const out = new Map<K, T[]>();
+  yield* eachWork(items, (item) => {
+    const k = keyOf(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  });
+  return out;
+}
+
 // Runs of this size are sorted natively (a few milliseconds each), then merged pairwise with yields.
 const RUN = 4096;
 

@@ -18,7 +18,7 @@ import { unmatchedSelectorFindings, withinTargetsWork } from './targets.ts';
 export { actionTarget } from '../model/index.ts';
 export { compareActions, sortActions, sortActionsWork, summarizePlan, summarizePlanWork } from './actions.ts';
 export { planDeletion } from './deletion.ts';
-export { allAssociations, nextSources, planPrune } from './prune.ts';
+export { allAssociations, nextSources, nextSourcesWork, planPrune } from './prune.ts';
 export { isPlainArmId, targetFilter, withinTargets } from './targets.ts';
 export {
   MAX_ASSOCIATION_NAME,
