@@ -1,7 +1,7 @@
 // The controller's own CPU work at 100,000 machines, with Azure taken out: a snapshot built in memory goes through
 // the real Reconciler (coordinate → plan → act bookkeeping → network → summarize → report) with a gateway that
 // answers at once, under monitorEventLoopDelay. Runnable alone: `node --experimental-strip-types bench/controller-loop.ts [machines]`.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { pino } from 'pino';
 import { API_VERSION, KIND } from '../src/api/types.ts';
@@ -288,11 +288,25 @@ async function measuredPass(h: Harness, scenario: LoopFigures['scenario']): Prom
   await nextTurn();
   loop.enable();
   const gaps = gapWatch();
+  const gcs: { at: number; ms: number; kind: number }[] = [];
+  const gcWatch = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ at: e.startTime, ms: e.duration, kind: (e as { detail?: { kind?: number } }).detail?.kind ?? 0 });
+  });
+  gcWatch.observe({ entryTypes: ['gc'] });
   const start = performance.now();
   await h.reconciler.reconcile(`${OWNER.namespace}/${OWNER.name}`);
   const end = performance.now();
   loop.disable();
   const gapList = gaps.stop();
+  gcWatch.disconnect();
+  if (process.env['LOOP_DEBUG']) {
+    for (const g of gapList.filter((x) => x.ms > 50)) {
+      const gc = gcs.filter((c) => c.at < g.at + g.ms && c.at + c.ms > g.at).reduce((n, c) => n + c.ms, 0);
+      const after = h.marks.findLast((m) => m.at <= g.at)?.name ?? 'start';
+      const kinds = [...new Set(gcs.filter((c) => c.at < g.at + g.ms && c.at + c.ms > g.at && c.ms > 5).map((c) => `${c.kind}:${c.ms.toFixed(0)}`))].join(',');
+      process.stdout.write(`  block ${g.ms.toFixed(0)} ms [gc ${kinds}] after mark ${after} (+${(g.at - (h.marks.findLast((m) => m.at <= g.at)?.at ?? start)).toFixed(0)} ms), GC within ${gc.toFixed(0)} ms\n`);
+    }
+  }
   const maxGapMs = Math.max(0, ...gapList.map((g) => g.ms));
   const written = h.written();
   const status = h.topology().status;

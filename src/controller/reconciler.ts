@@ -324,15 +324,19 @@ export class Reconciler {
             act: (actions) => this.#deps.gateway.act(actions),
           });
     if (early) pass.early = early;
+    let claimed: Promise<void> | undefined;
     pass.snapshot = await this.#deps.gateway.observe(spec, undefined, {
       ...(refresh ? { refresh } : {}),
       alsoList: pass.sources,
       ...(early ? { onTargets: (ids: string[]) => {
-        // Declared before any early write, so a conflicting agent identity is never written on a first pass.
-        for (const other of new Set(runSync(this.#declare(pass)))) this.#deps.enqueue?.(other);
-        this.#claim(pass, ids);
+        // Declared and claimed before any early write (the gate holds them), so a conflicting agent identity or
+        // endpoint is never written on a first pass; in slices, as 100,000 claims are no single turn's work.
+        claimed = this.#declareAndClaim(pass, ids);
+        early.gate(claimed);
       }, onMachinesRead: (partial: Snapshot) => early.offer(partial) } : {}),
     });
+    // The next step claims again: never two claims of one topology in flight.
+    await claimed;
     if (requested !== undefined) this.#requests.set(pass.key, requested);
     this.#deps.observedTargets?.(pass.key, pass.snapshot.machines.map((m) => m.id));
     return next();
@@ -370,9 +374,10 @@ export class Reconciler {
     );
   }
 
-  #claim(pass: Pass, machineIds: string[]): void {
-    const woken = this.#deps.registry.claimMachines(pass.key, machineIds, pass.topology.spec.configurationEndpoint.resourceId);
-    for (const other of new Set(woken)) this.#deps.enqueue?.(other);
+  async #declareAndClaim(pass: Pass, machineIds: string[]): Promise<void> {
+    const declared = await runSliced(this.#declare(pass));
+    const claimed = await runSliced(this.#deps.registry.claimMachinesWork(pass.key, machineIds, pass.topology.spec.configurationEndpoint.resourceId));
+    for (const other of new Set([...declared, ...claimed])) this.#deps.enqueue?.(other);
   }
 
   async #plan(pass: Pass): Promise<StepOutcome> {
