@@ -54,7 +54,7 @@ export function* groupByWork<T, K>(items: Iterable<T>, keyOf: (item: T) => K): W
 }
 
 // Runs of this size are sorted natively (a few milliseconds each), then merged pairwise with yields.
-const RUN = 4096;
+const RUN = 1024;
 
 /**
  * A stable sort into a new array, as `[...items].sort(compare)` gives, in slices: runs of RUN items sorted natively,
