@@ -39,7 +39,7 @@ export interface RemoteEmulator extends Connection {
 /** Starts the emulator in a child process with the given estate; resolves once it listens. */
 export function spawnEmulator(request: EmulatorRequest): Promise<RemoteEmulator> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./emulator-child.ts', import.meta.url)), [], {
-    execArgv: ['--experimental-strip-types', '--no-warnings', '--max-old-space-size=4096'],
+    execArgv: ['--experimental-strip-types', '--no-warnings', '--max-old-space-size=4096', ...(process.env['EMU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/emuprof'] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let next = 1;

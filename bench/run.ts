@@ -1,4 +1,5 @@
-// Runs the benchmarks and prints their figures. `--quick` (CI): 1,000 machines; default: 10,000; `--full`: 100,000 too.
+// Runs the benchmarks and prints their figures. `--quick` (CI): the table up to 10,000 machines and the short sections;
+// default: all sections; `--full`: the table only, with 20,000 cold and 100,000 machines (about 20 minutes).
 import { benchNetwork, printNetworkFigures } from './network.ts';
 import { benchFlexibleScaleSet, benchHybrid, benchResourceGroups, printFigures } from './resync.ts';
 import { benchEvidence } from './evidence.ts';
@@ -17,12 +18,16 @@ const rows: Row[] = [];
 const run = await watched(async () => {
   rows.push(...(await resyncFigures(1000, speed)));
   rows.push(...(await resyncFigures(10_000, speed, 200)));
+  // The fallback when Resource Graph is refused or throttled: no goal of its own, shown so the difference is known.
+  rows.push(...(await resyncFigures(10_000, speed, undefined, 'never')));
   rows.push(...(await coldFigures(2000, speed)));
+  if (mode !== 'quick') rows.push(...(await coldFigures(2000, speed, 'never')));
   rows.push(await scaleOutFigures(1000, 20, speed));
   rows.push(await scaleOutFigures(1000, 200, speed));
   if (mode === 'full') {
     rows.push(...(await coldFigures(20_000, speed)));
-    rows.push(...(await resyncFigures(100_000, speed, 1000)));
+    // In real time: at 10 × its quota Resource Graph's pages would cost the emulator more CPU than the machine has.
+    rows.push(...(await resyncFigures(100_000, 1, 1000)));
   }
 });
 rows.push({
@@ -35,6 +40,7 @@ rows.push({
 rows.push({ measure: 'longest event-loop block during observe/plan/act (monitorEventLoopDelay; p99 of the worst run beside it)', figure: `${run.maxDelayMs.toFixed(0)} ms (p99 ${run.p99DelayMs.toFixed(0)} ms)`, goal: '≤ 100 ms', model: '-', met: run.maxDelayMs <= 100 });
 process.stdout.write(`mode ${mode}, budget refill × ${speed}\n\n`);
 printTable(rows);
+if (mode === 'full') process.exit(0);
 
 if (mode !== 'quick') {
   process.stdout.write('\nresync: 1,000 machines (10 resource groups × 100 VMs) under 2 rules\n');
@@ -69,6 +75,3 @@ for (const scenario of [sandboxScenario(), coldScenario(mode === 'quick' ? 200 :
   printLroComparison(zero, realistic);
   process.stdout.write('\n');
 }
-process.stdout.write('\nresync through Azure Resource Graph (--resource-graph=always): requests per pass, ARM and Resource Graph (goal at 10,000: ≤ 200)\n');
-const { benchGraphResync, printGraphFigures } = await import('./graph.ts');
-printGraphFigures([...(await benchGraphResync(1000)), ...(mode === 'quick' ? [] : await benchGraphResync(10_000))]);

@@ -361,8 +361,12 @@ export class GraphQuota {
     const left = remaining === undefined ? Number.NaN : Number(remaining);
     const reset = parseResetsAfter(resetsAfter);
     if (Number.isFinite(left) && reset !== undefined) {
-      this.#remaining = left;
-      this.#resetAt = this.#clock.now() + reset;
+      const resetAt = this.#clock.now() + reset;
+      // Answers overtake each other: within one window (resets-after is rounded up to whole seconds) keep the lowest
+      // remaining and the earliest reset each answer bounds.
+      const sameWindow = this.#remaining !== undefined && resetAt <= this.#resetAt + 1000;
+      this.#remaining = sameWindow ? Math.min(this.#remaining ?? left, left) : left;
+      this.#resetAt = sameWindow ? Math.min(this.#resetAt, resetAt) : resetAt;
     }
   }
 

@@ -243,31 +243,58 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     scaleSets: targets.scaleSets,
   });
 
-  // Resource Graph planned; ARM confirms each machine a write may touch, and disagreement holds its writes (no early
-  // writes on this path: the full plan waits for every confirmation).
+  // Resource Graph planned; ARM confirms each machine a write may touch, and disagreement holds its writes. Confirmations
+  // go in chunks: as soon as a chunk is confirmed, its machines can be planned and acted on (ARM's state, not the graph's).
   if (graphView) {
     const drifted = [...machines.values()].filter((m) => looksIncomplete(m, observedRules, endpoint, byMachine.get(idKey(m.id)) ?? []) || wantsRepair(m, spec.agent));
     const toList = ctx.fullListingLimit === undefined ? drifted : drifted.slice(0, ctx.fullListingLimit);
     const stale: string[] = [];
-    const confirm = (m: ObservedMachine): Promise<unknown> =>
-      run(m.id, async () => {
-        const seen = byMachine.get(idKey(m.id)) ?? [];
-        const c = await confirmMachine(m, seen, clients, opts);
-        for (const a of seen) associations.delete(a.id);
-        if (c.state === 'gone') {
-          machines.delete(m.id);
-          return;
-        }
-        for (const a of c.associations) associations.set(a.id, a);
-        if (c.state === 'confirmed') fullyListedMachines.push(m.id);
-        else {
-          machines.set(m.id, c.machine);
-          stale.push(m.id);
-        }
+    const topologyErrors = [...errors];
+    const confirmChunk = (these: ObservedMachine[]): Promise<void> => {
+      const sink: ReadError[] = [];
+      const listed: string[] = [];
+      const seenByArm = new Map<string, ObservedAssociation[]>();
+      const runChunk = guardedReads(queue, sink, READ_PRIORITY.bulk);
+      const confirm = (m: ObservedMachine): Promise<unknown> =>
+        runChunk(m.id, async () => {
+          const seen = byMachine.get(idKey(m.id)) ?? [];
+          const c = await confirmMachine(m, seen, clients, opts);
+          for (const a of seen) associations.delete(a.id);
+          if (c.state === 'gone') {
+            machines.delete(m.id);
+            return;
+          }
+          for (const a of c.associations) associations.set(a.id, a);
+          seenByArm.set(idKey(m.id), c.associations);
+          if (c.state === 'confirmed') listed.push(m.id);
+          else {
+            machines.set(m.id, c.machine);
+            stale.push(m.id);
+          }
+        });
+      return Promise.all(these.map(confirm)).then(() => {
+        errors.push(...sink);
+        fullyListedMachines.push(...listed);
+        const ready = these.flatMap((m) => {
+          const now = machines.get(m.id);
+          return now && now.agentExtension !== undefined && seenByArm.has(idKey(m.id)) ? [now] : [];
+        });
+        ctx.onMachinesRead?.({
+          ...global(),
+          machines: ready,
+          associations: ready.flatMap((m) => seenByArm.get(idKey(m.id)) ?? []),
+          fullyListedMachines: listed,
+          markedElsewhere: [],
+          listedSources,
+          errors: uniqueErrors([...topologyErrors, ...sink]),
+        });
       });
+    };
+    const confirmations: Promise<void>[] = [];
+    for (let i = 0; i < toList.length; i += MACHINE_CHUNK) confirmations.push(confirmChunk(toList.slice(i, i + MACHINE_CHUNK)));
     const runMachine = guardedReads(queue, errors, READ_PRIORITY.perMachine);
     await Promise.all([
-      ...toList.map(confirm),
+      ...confirmations,
       ...[...machines.values()].flatMap((m) => {
         const read = extensionRead(m, clients, opts, ctx.extensions, allowance, refresh);
         return read ? [(read.refresh ? guardedReads(queue, errors, READ_PRIORITY.refresh) : runMachine)(m.id, read.fn)] : [];
@@ -372,7 +399,7 @@ export async function listAssociationIds(spec: MonitoringTopologySpec, ctx: Pick
           const dcra = ctx.clients.for(p.subscriptionId).monitor.dataCollectionRuleAssociations;
           const pages = byRule ? dcra.listByRule(p.resourceGroup, p.name, opts) : dcra.listByDataCollectionEndpoint(p.resourceGroup, p.name, opts);
           return (await collect(pages)).flatMap((a) => (typeof a.id === 'string' ? [a.id] : []));
-        }),
+        }, { priority: READ_PRIORITY.discovery }),
       ),
     );
     return found.flat();

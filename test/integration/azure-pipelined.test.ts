@@ -94,4 +94,43 @@ describe('pipelined convergence', () => {
     // Converged: the next plan has nothing to do.
     expect(plan(await gateway.observe(spec))).toEqual([]);
   });
+
+  it('through Resource Graph: each chunk is written once ARM has confirmed it, while later chunks are still confirmed', async () => {
+    const buckets = { reads: { burst: 50, perSecond: 100 }, writes: { burst: 50, perSecond: 100 }, deletes: { burst: 50, perSecond: 100 } };
+    em = await startEmulator({ estate, throttling: buckets });
+    tls.setDefaultCACertificates([...tls.getCACertificates('default'), em.caCertPem]);
+    const credential = new ClientSecretCredential(em.tenantId, em.clientId, em.clientSecret, { authorityHost: em.authorityHost, disableInstanceDiscovery: true });
+    const gateway = createArmGateway({
+      endpoint: em.url,
+      credential,
+      budgets: createSubscriptionBudgets(buckets),
+      logger: pino({ level: 'silent' }),
+      resourceGraph: { mode: 'always', threshold: 1 },
+    });
+    await credential.getToken('https://management.azure.com/.default');
+    em.resetCounters();
+    const running = em;
+    // Resource Graph's queries are POSTs: counted apart from the association writes.
+    const associationWrites = (): number => Object.values(running.counters().byOperation['PUT Microsoft.Insights/dataCollectionRuleAssociations'] ?? {}).reduce((a, b) => a + b, 0);
+
+    const plan = (snapshot: Parameters<typeof planTopology>[0]['snapshot']): Action[] => planTopology({ spec, owner: OWNER, snapshot, ownedScopedResources: [] }).actions;
+    const early = new EarlyWrites({ plan, act: (actions) => gateway.act(actions) });
+    const snapshot = await gateway.observe(spec, undefined, { onMachinesRead: (p) => early.offer(p) });
+    const writesWhileReading = associationWrites();
+    expect(snapshot.errors).toEqual([]);
+    expect(snapshot.machines).toHaveLength(GROUPS * PER_GROUP);
+    // Every machine lacked its associations, so every one was confirmed with ARM.
+    expect(snapshot.fullyListedMachines).toHaveLength(GROUPS * PER_GROUP);
+
+    const full = plan(snapshot);
+    const { rest, outcomes } = await early.settle(full);
+    const late = await gateway.act(rest);
+    expect(early.started).toBe(3 * GROUPS * PER_GROUP);
+    expect(rest.every((a) => !('resourceId' in a))).toBe(true);
+    expect([...outcomes, ...late].every((o) => o.ok)).toBe(true);
+    expect(writesWhileReading).toBeGreaterThan(0);
+    expect(associationWrites()).toBe(3 * GROUPS * PER_GROUP);
+    expect(running.counters().throttled).toBe(0);
+    expect(plan(await gateway.observe(spec))).toEqual([]);
+  });
 });

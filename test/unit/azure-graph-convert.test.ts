@@ -187,4 +187,20 @@ describe('Resource Graph quota', () => {
     now = 5000;
     expect(q.acquire()).toBe(0);
   });
+
+  it('keeps the lowest remaining of one window when answers arrive out of order, and starts afresh in the next', () => {
+    let now = 0;
+    const q = new GraphQuota({ now: () => now });
+    for (let i = 0; i < 3; i++) expect(q.acquire()).toBe(0);
+    // The third query's answer (0 left) overtakes the first two (2 and 1 left): the quota stays spent.
+    q.settle('0', '00:00:05');
+    q.settle('2', '00:00:05');
+    now = 400;
+    q.settle('1', '00:00:05');
+    expect(q.acquire()).toBe(4600);
+    now = 5000;
+    expect(q.acquire()).toBe(0);
+    q.settle('14', '00:00:05');
+    expect(q.acquire()).toBe(0);
+  });
 });
