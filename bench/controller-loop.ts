@@ -21,8 +21,11 @@ import { benchSpec, ids } from './estate.ts';
 const GROUP = 100;
 const OWNER: Owner = { namespace: 'bench', name: 'loop', uid: '3c9d1e2f-4a5b-4c6d-8e7f-9a0b1c2d3e4f' };
 
-/** `cold`: no association anywhere (3 writes per machine); `drift`: 10% lack the endpoint association; `converged`: nothing to do. */
-export type LoopScenario = 'cold' | 'drift' | 'converged';
+/**
+ * `cold`: no association anywhere (3 writes per machine); `drift`: 10% lack the endpoint association; `converged`:
+ * nothing to do; `audit`: the cold estate under an Audit topology (nothing written, the plan summarized in status).
+ */
+export type LoopScenario = 'cold' | 'drift' | 'converged' | 'audit';
 
 export interface LoopFigures {
   scenario: LoopScenario | 'confirming';
@@ -86,7 +89,7 @@ export function loopSnapshot(machines: number, scenario: LoopScenario): Snapshot
   for (let n = 0; n < machines; n++) {
     const id = machineId(Math.floor(n / GROUP), n % GROUP);
     list.push(machine(id));
-    if (scenario === 'cold') {
+    if (scenario === 'cold' || scenario === 'audit') {
       fullyListed.push(id);
       continue;
     }
@@ -329,10 +332,11 @@ async function measuredPass(h: Harness, scenario: LoopFigures['scenario']): Prom
  * One pass per scenario at `machines` (cold, then its confirming pass over the converged estate; 10% drift;
  * converged), each through a fresh reconciler. Returns the figures; the longest block is the goal's measure.
  */
-export async function benchControllerLoop(machines = 100_000, scenarios: LoopScenario[] = ['cold', 'drift', 'converged']): Promise<LoopFigures[]> {
-  const spec = benchSpec(Math.ceil(machines / GROUP));
+export async function benchControllerLoop(machines = 100_000, scenarios: LoopScenario[] = ['cold', 'drift', 'converged', 'audit']): Promise<LoopFigures[]> {
+  const enforce = benchSpec(Math.ceil(machines / GROUP));
   const out: LoopFigures[] = [];
   for (const scenario of scenarios) {
+    const spec: MonitoringTopologySpec = scenario === 'audit' ? { ...enforce, mode: 'Audit' } : enforce;
     const h = harness(loopSnapshot(machines, scenario), spec);
     out.push(await measuredPass(h, scenario));
     if (scenario === 'cold') {
