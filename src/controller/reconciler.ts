@@ -359,7 +359,6 @@ export class Reconciler {
     return next();
   }
 
-  /** Claims the machines for this topology's endpoint; wakes topologies whose conflicts this changes. */
   // Access modes and agent identity: conflicting declarations are reported by both and written by neither.
   #declare(pass: Pass): Work<string[]> {
     const { spec } = pass.topology;
@@ -374,6 +373,7 @@ export class Reconciler {
     );
   }
 
+  /** Declares, then claims the machines for this topology's endpoint; wakes topologies whose conflicts this changes. */
   async #declareAndClaim(pass: Pass, machineIds: string[]): Promise<void> {
     const declared = await runSliced(this.#declare(pass));
     const claimed = await runSliced(this.#deps.registry.claimMachinesWork(pass.key, machineIds, pass.topology.spec.configurationEndpoint.resourceId));
