@@ -37,8 +37,14 @@ export interface LoopFigures {
   p99BlockMs: number;
   /** Longest time between two turns of a 1 ms timer, less the timer's own delay: a cross-check of the histogram. */
   maxGapMs: number;
+  /** The same block in the process's CPU time: what the controller itself spent without a turn (load taken out). */
+  maxGapCpuMs: number;
+  /** The longest block with no garbage collection in it, in CPU time: the controller's own code. */
+  maxCodeCpuMs: number;
+  /** The longest garbage-collection pause (PerformanceObserver 'gc'). */
+  maxGcMs: number;
   /** Wall time of each stretch of the pass, between the hooks the reconciler calls. */
-  steps: Record<string, { ms: number; block: number }>;
+  steps: Record<string, { ms: number; block: number; cpu: number }>;
   totalMs: number;
   /** Size of the status written to the kube-apiserver (JSON bytes). */
   statusBytes: number;
@@ -243,7 +249,7 @@ function harness(snapshot: Snapshot, spec: MonitoringTopologySpec): Harness {
 }
 
 /** Stretches of the pass between the hooks the reconciler calls, in pass order: wall time and longest block in each. */
-function stepsOf(start: number, end: number, marks: { name: string; at: number }[], gaps: { at: number; ms: number }[]): Record<string, { ms: number; block: number }> {
+function stepsOf(start: number, end: number, marks: { name: string; at: number }[], gaps: Gap[]): Record<string, { ms: number; block: number; cpu: number }> {
   const at = (name: string): number | undefined => marks.findLast((m) => m.name === name)?.at;
   const points: [string, number | undefined][] = [
     ['observe (chunked early plans)', at('observed')],
@@ -253,26 +259,45 @@ function stepsOf(start: number, end: number, marks: { name: string; at: number }
     ['network, summarize, report', at('status')],
     ['after status', end],
   ];
-  const out: Record<string, { ms: number; block: number }> = {};
+  const out: Record<string, { ms: number; block: number; cpu: number }> = {};
   let from = start;
   for (const [name, t] of points) {
     if (t === undefined) continue;
     // The part of each block that fell within this stretch.
-    const block = Math.max(0, ...gaps.map((g) => Math.min(g.at + g.ms, t) - Math.max(g.at, from)));
-    out[name] = { ms: Math.round(t - from), block: Math.round(block) };
+    const within = (g: Gap): number => Math.max(0, Math.min(g.at + g.ms, t) - Math.max(g.at, from));
+    const block = Math.max(0, ...gaps.map(within));
+    const cpu = Math.max(0, ...gaps.map((g) => (g.ms > 0 ? (g.cpu * within(g)) / g.ms : 0)));
+    out[name] = { ms: Math.round(t - from), block: Math.round(block), cpu: Math.round(cpu) };
     from = t;
   }
   return out;
 }
 
-/** Stretches between two turns of a 1 ms timer, less the timer's own delay: when each began and how long it was. */
-function gapWatch(): { stop: () => { at: number; ms: number }[] } {
+interface Gap {
+  at: number;
+  /** Wall time: what a lease renewal or a watch event waited. */
+  ms: number;
+  /** The process's CPU time within it (at most its wall time): the block itself, without the time a loaded machine did not run it. */
+  cpu: number;
+}
+
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Stretches between two turns of a 1 ms timer, less the timer's own delay: when each began, how long, how much CPU. */
+function gapWatch(): { stop: () => Gap[] } {
   let last = performance.now();
-  const gaps: { at: number; ms: number }[] = [];
+  let lastCpu = cpuMs();
+  const gaps: Gap[] = [];
   const tick = (): void => {
     const now = performance.now();
-    gaps.push({ at: last, ms: now - last - 1 });
+    const cpu = cpuMs();
+    const ms = now - last - 1;
+    gaps.push({ at: last, ms, cpu: Math.max(0, Math.min(ms, cpu - lastCpu - 1)) });
     last = now;
+    lastCpu = cpu;
   };
   const timer = setInterval(tick, 1);
   return {
@@ -307,10 +332,15 @@ async function measuredPass(h: Harness, scenario: LoopFigures['scenario']): Prom
       const gc = gcs.filter((c) => c.at < g.at + g.ms && c.at + c.ms > g.at).reduce((n, c) => n + c.ms, 0);
       const after = h.marks.findLast((m) => m.at <= g.at)?.name ?? 'start';
       const kinds = [...new Set(gcs.filter((c) => c.at < g.at + g.ms && c.at + c.ms > g.at && c.ms > 5).map((c) => `${c.kind}:${c.ms.toFixed(0)}`))].join(',');
-      process.stdout.write(`  block ${g.ms.toFixed(0)} ms [gc ${kinds}] after mark ${after} (+${(g.at - (h.marks.findLast((m) => m.at <= g.at)?.at ?? start)).toFixed(0)} ms), GC within ${gc.toFixed(0)} ms\n`);
+      process.stdout.write(`  block ${g.ms.toFixed(0)} ms, cpu ${g.cpu.toFixed(0)} [gc ${kinds}] after mark ${after} (+${(g.at - (h.marks.findLast((m) => m.at <= g.at)?.at ?? start)).toFixed(0)} ms), GC within ${gc.toFixed(0)} ms\n`);
     }
   }
   const maxGapMs = Math.max(0, ...gapList.map((g) => g.ms));
+  const maxGapCpuMs = Math.max(0, ...gapList.map((g) => g.cpu));
+  // The controller's own code alone: blocks with no garbage collection in them.
+  const gcIn = (g: Gap): boolean => gcs.some((c) => c.ms >= 1 && c.at < g.at + g.ms && c.at + c.ms > g.at);
+  const maxCodeCpuMs = Math.max(0, ...gapList.filter((g) => !gcIn(g)).map((g) => g.cpu));
+  const maxGcMs = Math.max(0, ...gcs.map((c) => c.ms));
   const written = h.written();
   const status = h.topology().status;
   return {
@@ -320,6 +350,9 @@ async function measuredPass(h: Harness, scenario: LoopFigures['scenario']): Prom
     findings: status?.findingCount ?? 0,
     maxBlockMs: Math.round(loop.max / 1e6),
     maxGapMs: Math.round(maxGapMs),
+    maxGapCpuMs: Math.round(maxGapCpuMs),
+    maxCodeCpuMs: Math.round(maxCodeCpuMs),
+    maxGcMs: Math.round(maxGcMs),
     p99BlockMs: Math.round(loop.percentile(99) / 1e6),
     steps: stepsOf(start, end, h.marks, gapList),
     totalMs: Math.round(end - start),
@@ -352,10 +385,10 @@ export function printLoopFigures(figures: LoopFigures[]): void {
   const fmt = (n: number): string => n.toLocaleString('en-US');
   for (const f of figures) {
     process.stdout.write(
-      `${f.scenario.padEnd(10)} ${fmt(f.machines)} machines, ${fmt(f.actions)} writes, ${fmt(f.findings)} findings: longest block ${f.maxBlockMs} ms (p99 ${f.p99BlockMs} ms, timer gap ${f.maxGapMs} ms), pass ${fmt(f.totalMs)} ms, status ${fmt(f.statusBytes)} B, ${f.events} events\n`,
+      `${f.scenario.padEnd(10)} ${fmt(f.machines)} machines, ${fmt(f.actions)} writes, ${fmt(f.findings)} findings: longest block ${f.maxBlockMs} ms (p99 ${f.p99BlockMs} ms, timer gap ${f.maxGapMs} ms, ${f.maxGapCpuMs} ms of CPU; without GC ${f.maxCodeCpuMs} ms of CPU; longest GC ${f.maxGcMs} ms), pass ${fmt(f.totalMs)} ms, status ${fmt(f.statusBytes)} B, ${f.events} events\n`,
     );
-    for (const [step, { ms, block }] of Object.entries(f.steps)) {
-      process.stdout.write(`    ${step.padEnd(40)} ${fmt(ms).padStart(8)} ms, longest block ${fmt(block).padStart(6)} ms\n`);
+    for (const [step, { ms, block, cpu }] of Object.entries(f.steps)) {
+      process.stdout.write(`    ${step.padEnd(40)} ${fmt(ms).padStart(8)} ms, longest block ${fmt(block).padStart(6)} ms (${fmt(cpu).padStart(4)} ms of CPU)\n`);
     }
   }
 }
