@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { MonitoringTopology, MonitoringTopologyStatus } from '../api/types.ts';
 import { ConditionType, RECONCILE_REQUESTED_AT } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
-import { checkDnsBoundary, countStates, deliveries, deliveryFindings, deliveryRulesOf, evidenceAsks, outcomeFindings, stallingFindings } from '../findings/index.ts';
+import { checkDnsBoundary, countStates, deliveriesWork, deliveryFindingsWork, deliveryRulesOf, evidenceAsks, outcomeFindings, stallingFindings } from '../findings/index.ts';
 import type { EvidenceSource } from '../azure/evidence.ts';
 import type { WorkspaceEvidence } from '../model/evidence.ts';
 import type { EventRecorder } from '../kube/events.ts';
@@ -15,7 +15,7 @@ import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
 import type { ConditionInput, StatusWriter } from '../kube/status.ts';
 import { mergeConditions } from '../kube/status.ts';
 import { isTransientError } from '../model/index.ts';
-import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
+import type { Action, ActionOutcome, OsType, Snapshot } from '../model/index.ts';
 import { specLinks } from '../plan/index.ts';
 import { nextSources, nextSourcesWork } from '../plan/prune.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
@@ -467,9 +467,11 @@ export class Reconciler {
       read = { at: now, asks: asksKey, evidence: got.evidence, queries: got.queries, ...(requested !== undefined ? { requested } : {}) };
       this.#evidenceReads.set(pass.key, read);
     }
-    const machines = deliveries(snapshot.machines, rules, read.evidence);
-    const osTypes = new Map(snapshot.machines.map((m) => [m.id.toLowerCase(), m.osType]));
-    pass.findings.push(...deliveryFindings({ deliveries: machines, configuration: pass.findings, osTypes }));
+    const machines = await runSliced(deliveriesWork(snapshot.machines, rules, read.evidence));
+    const osTypes = new Map<string, OsType | undefined>();
+    await runSliced(eachWork(snapshot.machines, (m) => osTypes.set(m.id.toLowerCase(), m.osType)));
+    const found = await runSliced(deliveryFindingsWork({ deliveries: machines, configuration: pass.findings, osTypes }));
+    await runSliced(eachWork(found, (f) => pass.findings.push(f)));
     const failed = read.evidence.find((e) => !e.ok);
     pass.delivery = {
       machines,
