@@ -68,7 +68,7 @@ describe('read priorities', () => {
     let discovery: Promise<{ associations: string[] | undefined; targets: string[]; extensionReadsThen: number }> | undefined;
     const snapshot = await gateway.observe(spec, undefined, {
       onMachinesRead: () => {
-        discovery ??= Promise.all([gateway.listAssociations(spec), gateway.listTargets(spec)]).then(([associations, targets]) => ({ associations, targets, extensionReadsThen: extensionReads() }));
+        discovery ??= Promise.all([gateway.listAssociations?.(spec), gateway.listTargets(spec)]).then(([associations, targets]) => ({ associations, targets, extensionReadsThen: extensionReads() }));
       },
     });
     const seen = await discovery;
