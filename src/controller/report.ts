@@ -1,9 +1,9 @@
 // The report step: one pass and its summary become status (patched only when changed), events and metrics.
 import type { DeliveryStatus, DnsBoundaryStatus, Finding, InstanceCounts, Inventory, MonitoringTopologyStatus } from '../api/types.ts';
-import { boundFindingsWork, eachWork, filterWork, groupByWork, listNames, runSync } from '../findings/index.ts';
+import { eachWork, filterWork, groupByWork, listNames, runSync } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
 import type { EventRecorder } from '../kube/events.ts';
-import { MAX_FINDINGS, findingKey, mergeConditions, nextSyncTime, statusChanged } from '../kube/status.ts';
+import { boundStatusFindingsWork, findingKey, mergeConditions, nextSyncTime, statusChanged } from '../kube/status.ts';
 import type { StatusWriter } from '../kube/status.ts';
 import { actionTarget } from '../model/index.ts';
 import type { Action, ActionOutcome } from '../model/index.ts';
@@ -61,18 +61,6 @@ function namesOf<T>(items: readonly T[], idOf: (item: T) => string, max = 3): st
   return items.length > max ? `${head} and ${items.length - max} more` : head;
 }
 
-/** The findings status shows: each (code, resource, message) once, at most `max`, most severe first; in slices. */
-function* boundStatusWork(findings: readonly Finding[], max = MAX_FINDINGS): Work<{ findings: Finding[]; count: number }> {
-  const seen = new Set<string>();
-  const unique = yield* filterWork(findings, (f) => {
-    const k = `${findingKey(f)}|${f.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-  return { findings: yield* boundFindingsWork(unique, max), count: unique.length };
-}
-
 /** Items grouped by key in first-seen order; each group grows in place (a copy per item is quadratic at 100,000 machines). */
 export function groupBy<T, K>(items: Iterable<T>, keyOf: (item: T) => K): Map<K, T[]> {
   return runSync(groupByWork(items, keyOf));
@@ -126,7 +114,7 @@ export class Reporter {
     const planned = pass.plan !== undefined;
 
     const bounded = planned
-      ? await runSliced(boundStatusWork(pass.findings))
+      ? await runSliced(boundStatusFindingsWork(pass.findings))
       : { findings: previous?.findings ?? [], count: previous?.findingCount ?? 0 };
     const plan = mode === 'Audit' && pass.plan ? await runSliced(summarizePlanWork(pass.plan.actions, PLAN_SAMPLE_SIZE)) : undefined;
     const next: MonitoringTopologyStatus = {
