@@ -1,23 +1,30 @@
 // What a pass leaves behind for the next one: the scoped resources it owns, the associations discovery expects.
 import type { OwnedScopedResource } from '../api/types.ts';
+import { eachWork, runSync } from '../findings/index.ts';
+import type { Work } from '../findings/index.ts';
 import { idKey } from '../model/index.ts';
 import type { ActionOutcome, Snapshot } from '../model/index.ts';
 
 /** Associations through the given rules and endpoints after a pass: those observed, plus those created, minus those deleted. */
 export function expectedAssociations(snapshot: Snapshot, sources: string[], outcomes: ActionOutcome[]): string[] {
+  return runSync(expectedAssociationsWork(snapshot, sources, outcomes));
+}
+
+/** `expectedAssociations` in slices: it reads every association and every outcome of the pass. */
+export function* expectedAssociationsWork(snapshot: Snapshot, sources: string[], outcomes: ActionOutcome[]): Work<string[]> {
   const wanted = new Set(sources.map(idKey));
   const out = new Set<string>();
-  for (const a of snapshot.associations) {
+  yield* eachWork(snapshot.associations, (a) => {
     const via = a.dataCollectionRuleId ?? a.dataCollectionEndpointId;
     if (via !== undefined && wanted.has(idKey(via))) out.add(idKey(a.id));
-  }
-  for (const { action, ok } of outcomes) {
-    if (!ok) continue;
+  });
+  yield* eachWork(outcomes, ({ action, ok }) => {
+    if (!ok) return;
     if (action.kind === 'DeleteAssociation') out.delete(idKey(action.associationId));
-    if (action.kind !== 'CreateRuleAssociation' && action.kind !== 'CreateEndpointAssociation') continue;
+    if (action.kind !== 'CreateRuleAssociation' && action.kind !== 'CreateEndpointAssociation') return;
     const via = action.kind === 'CreateRuleAssociation' ? action.dataCollectionRuleId : action.dataCollectionEndpointId;
     if (wanted.has(idKey(via))) out.add(idKey(`${action.resourceId}/providers/Microsoft.Insights/dataCollectionRuleAssociations/${action.name}`));
-  }
+  });
   return [...out];
 }
 

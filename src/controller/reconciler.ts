@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { MonitoringTopology, MonitoringTopologyStatus } from '../api/types.ts';
 import { ConditionType, RECONCILE_REQUESTED_AT } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
-import { checkDnsBoundary, countStates, deliveries, deliveryFindings, deliveryRulesOf, evidenceAsks, outcomeFindings, stallingFindings } from '../findings/index.ts';
+import { checkDnsBoundary, countStates, deliveriesWork, deliveryFindingsWork, deliveryRulesOf, evidenceAsks, outcomeFindings, stallingFindings } from '../findings/index.ts';
 import type { EvidenceSource } from '../azure/evidence.ts';
 import type { WorkspaceEvidence } from '../model/evidence.ts';
 import type { EventRecorder } from '../kube/events.ts';
@@ -15,20 +15,23 @@ import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
 import type { ConditionInput, StatusWriter } from '../kube/status.ts';
 import { mergeConditions } from '../kube/status.ts';
 import { isTransientError } from '../model/index.ts';
-import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
+import type { Action, ActionOutcome, OsType, Snapshot } from '../model/index.ts';
 import { specLinks } from '../plan/index.ts';
-import { nextSources } from '../plan/prune.ts';
+import { nextSources, nextSourcesWork } from '../plan/prune.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
+import { eachWork, filterWork, runSync } from '../findings/index.ts';
+import type { Work } from '../findings/index.ts';
 import { durationOr } from './duration.ts';
+import { runSliced } from './slices.ts';
 import { EarlyWrites } from './early.ts';
-import { expectedAssociations, updateInventory } from './inventory.ts';
+import { expectedAssociationsWork, updateInventory } from './inventory.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import { networkStep } from './network.ts';
 import { StepError, finished, next, stop } from './pass.ts';
 import type { Pass, ReconcileResult, Step, StepOutcome, StepRecord } from './pass.ts';
 import type { TopologyRegistry } from './registry.ts';
 import { Reporter } from './report.ts';
-import { Reason, areaOfAction, summarize } from './summarize.ts';
+import { Reason, areaOfAction, summarizeWork } from './summarize.ts';
 
 export const DEFAULT_RESYNC_MS = 10 * 60_000;
 export const DEFAULT_DISCOVERY_MS = 30_000;
@@ -38,6 +41,8 @@ export type { ReconcileResult } from './pass.ts';
 export interface ReconcilerDeps {
   gateway: ArmGateway;
   plan: (input: PlanInput) => Plan;
+  /** The same plan as sliceable work: the pass's full plan runs in slices so a large estate never blocks the event loop. */
+  planWork?: (input: PlanInput) => Work<Plan>;
   /** Actions that remove what the topology created (only what carries its marker or is in its inventory). */
   planDeletion: (input: PlanInput) => Action[] | Plan;
   /** The informer cache. */
@@ -171,7 +176,7 @@ export class Reconciler {
       progress.done = true;
     }
     await progress.write;
-    const summary = summarize(pass, records, pass.topology.status?.conditions, this.#deps.confirmAfterMs ?? 1000);
+    const summary = await runSliced(summarizeWork(pass, records, pass.topology.status?.conditions, this.#deps.confirmAfterMs ?? 1000));
     const now = this.#deps.now?.() ?? new Date();
     const status: MonitoringTopologyStatus | undefined = await this.#reporter.report(pass, summary, now);
     if (status) {
@@ -319,41 +324,45 @@ export class Reconciler {
             act: (actions) => this.#deps.gateway.act(actions),
           });
     if (early) pass.early = early;
+    let claimed: Promise<void> | undefined;
     pass.snapshot = await this.#deps.gateway.observe(spec, undefined, {
       ...(refresh ? { refresh } : {}),
       alsoList: pass.sources,
       ...(early ? { onTargets: (ids: string[]) => {
-        // Declared before any early write, so a conflicting agent identity is never written on a first pass.
-        for (const other of new Set(this.#declare(pass))) this.#deps.enqueue?.(other);
-        this.#claim(pass, ids);
+        // Declared and claimed before any early write (the gate holds them), so a conflicting agent identity or
+        // endpoint is never written on a first pass; in slices, as 100,000 claims are no single turn's work.
+        claimed = this.#declareAndClaim(pass, ids);
+        early.gate(claimed);
       }, onMachinesRead: (partial: Snapshot) => early.offer(partial) } : {}),
     });
+    // The next step claims again: never two claims of one topology in flight.
+    await claimed;
     if (requested !== undefined) this.#requests.set(pass.key, requested);
     this.#deps.observedTargets?.(pass.key, pass.snapshot.machines.map((m) => m.id));
     return next();
   }
 
   // Cross-topology agreement: configuration endpoints per machine and one scope per DNS boundary.
-  #coordinate(pass: Pass): StepOutcome {
+  async #coordinate(pass: Pass): Promise<StepOutcome> {
     const { spec } = pass.topology;
-    const machines = pass.snapshot?.machines.map((m) => m.id) ?? [];
+    const machines = pass.snapshot?.machines ?? [];
     const { registry } = this.#deps;
     // Audit observes and reports; it never claims machines, so it never holds back an Enforce topology.
-    this.#claim(pass, spec.mode === 'Audit' ? [] : machines);
+    const claimed = spec.mode === 'Audit' ? [] : machines.map((m) => m.id);
     const woken = [
+      ...(await runSliced(registry.claimMachinesWork(pass.key, claimed, spec.configurationEndpoint.resourceId))),
       ...registry.claimBoundary(pass.key, spec.privateLinkScope.dnsBoundary, spec.privateLinkScope.resourceId, spec.privateLinkScope.alsoLinkTo),
-      ...this.#declare(pass),
+      ...(await runSliced(this.#declare(pass))),
     ];
     for (const other of new Set(woken)) this.#deps.enqueue?.(other);
     pass.findings.push(...(checkDnsBoundary(registry.boundaryMembers(pass.key)).get(pass.key) ?? []));
     return next();
   }
 
-  /** Claims the machines for this topology's endpoint; wakes topologies whose conflicts this changes. */
   // Access modes and agent identity: conflicting declarations are reported by both and written by neither.
-  #declare(pass: Pass): string[] {
+  #declare(pass: Pass): Work<string[]> {
     const { spec } = pass.topology;
-    return this.#deps.registry.declare(
+    return this.#deps.registry.declareWork(
       {
         topology: pass.key,
         scopeId: spec.privateLinkScope.resourceId,
@@ -364,18 +373,21 @@ export class Reconciler {
     );
   }
 
-  #claim(pass: Pass, machineIds: string[]): void {
-    const woken = this.#deps.registry.claimMachines(pass.key, machineIds, pass.topology.spec.configurationEndpoint.resourceId);
-    for (const other of new Set(woken)) this.#deps.enqueue?.(other);
+  /** Declares, then claims the machines for this topology's endpoint; wakes topologies whose conflicts this changes. */
+  async #declareAndClaim(pass: Pass, machineIds: string[]): Promise<void> {
+    const declared = await runSliced(this.#declare(pass));
+    const claimed = await runSliced(this.#deps.registry.claimMachinesWork(pass.key, machineIds, pass.topology.spec.configurationEndpoint.resourceId));
+    for (const other of new Set([...declared, ...claimed])) this.#deps.enqueue?.(other);
   }
 
-  #plan(pass: Pass): StepOutcome {
+  async #plan(pass: Pass): Promise<StepOutcome> {
     if (!pass.snapshot) return stop();
-    const plan = this.#deps.plan(this.#planInput(pass, pass.snapshot));
+    const input = await runSliced(this.#planInputWork(pass, pass.snapshot));
+    const plan = this.#deps.planWork ? await runSliced(this.#deps.planWork(input)) : this.#deps.plan(input);
     pass.plan = plan;
-    pass.sources = nextSources(pass.topology.status?.inventory, pass.topology.spec, pass.snapshot, pass.owner);
+    pass.sources = await runSliced(nextSourcesWork(pass.topology.status?.inventory, pass.topology.spec, pass.snapshot, pass.owner));
     this.#deps.registry.claimLinks(pass.key, plan.desiredScopedResources, pass.topology.spec.mode === 'Audit');
-    pass.findings.push(...plan.findings);
+    await runSliced(eachWork(plan.findings, (f) => pass.findings.push(f)));
     const failedRead = pass.snapshot.errors.find((e) => e.code === 'Failed');
     const stallers = stallingFindings(plan.findings);
     const awaiting = plan.awaitingFullListing?.length ?? 0;
@@ -391,18 +403,21 @@ export class Reconciler {
   async #act(pass: Pass): Promise<StepOutcome> {
     const planned = pass.plan?.actions ?? [];
     if (pass.topology.spec.mode === 'Audit') {
-      this.#expectAssociations(pass);
+      await this.#expectAssociations(pass);
       return next();
     }
     const { rest, outcomes } = pass.early ? await pass.early.settle(planned) : { rest: planned, outcomes: [] };
     if (rest.length === 0 && outcomes.length === 0) {
-      this.#expectAssociations(pass);
+      await this.#expectAssociations(pass);
       return next();
     }
-    pass.outcomes = [...outcomes, ...(rest.length > 0 ? await this.#deps.gateway.act(rest) : [])];
-    this.#expectAssociations(pass);
-    const findings = outcomeFindings(pass.outcomes);
-    pass.findings.push(...findings);
+    const late = rest.length > 0 ? await this.#deps.gateway.act(rest) : [];
+    // Pushed, not spread: one outcome per write is more arguments than a call takes.
+    pass.outcomes = outcomes;
+    await runSliced(eachWork(late, (o) => pass.outcomes.push(o)));
+    await this.#expectAssociations(pass);
+    const findings = outcomeFindings(await runSliced(filterWork(pass.outcomes, (o) => !o.ok)));
+    for (const f of findings) pass.findings.push(f);
     pass.inventory = updateInventory(pass.inventory, pass.outcomes);
     // A scope changed under the topologies that share it: they look again now, not at their next resync.
     if (pass.outcomes.some((o) => o.ok && areaOfAction(o.action) === 'scope')) {
@@ -417,11 +432,12 @@ export class Reconciler {
   }
 
   /** What discovery compares its lists with: the associations seen through the spec's rules and endpoint, after this pass's writes. */
-  #expectAssociations(pass: Pass): void {
+  async #expectAssociations(pass: Pass): Promise<void> {
     const report = this.#deps.observedAssociations;
     if (!report || !pass.snapshot) return;
     const spec = pass.topology.spec;
-    report(pass.key, expectedAssociations(pass.snapshot, [...spec.dataCollectionRules.map((r) => r.resourceId), spec.configurationEndpoint.resourceId], pass.outcomes));
+    const sources = [...spec.dataCollectionRules.map((r) => r.resourceId), spec.configurationEndpoint.resourceId];
+    report(pass.key, await runSliced(expectedAssociationsWork(pass.snapshot, sources, pass.outcomes)));
   }
 
   /**
@@ -451,9 +467,11 @@ export class Reconciler {
       read = { at: now, asks: asksKey, evidence: got.evidence, queries: got.queries, ...(requested !== undefined ? { requested } : {}) };
       this.#evidenceReads.set(pass.key, read);
     }
-    const machines = deliveries(snapshot.machines, rules, read.evidence);
-    const osTypes = new Map(snapshot.machines.map((m) => [m.id.toLowerCase(), m.osType]));
-    pass.findings.push(...deliveryFindings({ deliveries: machines, configuration: pass.findings, osTypes }));
+    const machines = await runSliced(deliveriesWork(snapshot.machines, rules, read.evidence));
+    const osTypes = new Map<string, OsType | undefined>();
+    await runSliced(eachWork(snapshot.machines, (m) => osTypes.set(m.id.toLowerCase(), m.osType)));
+    const found = await runSliced(deliveryFindingsWork({ deliveries: machines, configuration: pass.findings, osTypes }));
+    await runSliced(eachWork(found, (f) => pass.findings.push(f)));
     const failed = read.evidence.find((e) => !e.ok);
     pass.delivery = {
       machines,
@@ -479,16 +497,21 @@ export class Reconciler {
   }
 
   #planInput(pass: Pass, snapshot: Snapshot): PlanInput {
+    return runSync(this.#planInputWork(pass, snapshot));
+  }
+
+  *#planInputWork(pass: Pass, snapshot: Snapshot): Work<PlanInput> {
     const spec = pass.topology.spec;
+    const { registry } = this.#deps;
     const machines = snapshot.machines.map((m) => m.id);
     return {
       spec,
       owner: pass.owner,
       snapshot,
       ownedScopedResources: pass.inventory,
-      competingEndpoints: this.#deps.registry.competingEndpoints(pass.key, machines, spec.configurationEndpoint.resourceId),
-      sharedDeclarations: this.#deps.registry.sharedDeclarations(pass.key),
-      competingIdentities: this.#deps.registry.competingIdentities(pass.key, machines, spec.agent?.userAssignedIdentity),
+      competingEndpoints: yield* registry.competingEndpointsWork(pass.key, machines, spec.configurationEndpoint.resourceId),
+      sharedDeclarations: registry.sharedDeclarations(pass.key),
+      competingIdentities: yield* registry.competingIdentitiesWork(pass.key, machines, spec.agent?.userAssignedIdentity),
       linksNeededByOthers: this.#linksNeededByOthers(pass.key),
     };
   }

@@ -2,6 +2,8 @@
 // use, and which private link scope each DNS boundary should hold. Conflicts are reported to all sides.
 import { boundaryConflicts, differingAccessModes } from '../findings/index.ts';
 import type { DnsBoundaryMember, SharedDeclaration } from '../findings/index.ts';
+import { eachWork, runSync } from '../findings/index.ts';
+import type { Work } from '../findings/index.ts';
 import { idKey } from '../model/index.ts';
 
 export interface ScopeLink {
@@ -34,9 +36,14 @@ export class TopologyRegistry {
    * Returns the other topologies whose conflicts with this one appeared or went away.
    */
   declare(declaration: SharedDeclaration, audit: boolean): string[] {
-    const before = this.#declarationConflicts(declaration.topology);
+    return runSync(this.declareWork(declaration, audit));
+  }
+
+  /** `declare` in slices: the identity conflicts read every machine the topology claims. */
+  *declareWork(declaration: SharedDeclaration, audit: boolean): Work<string[]> {
+    const before = yield* this.#declarationConflicts(declaration.topology);
     this.#declarations.set(declaration.topology, { ...declaration, audit });
-    return symmetricDifference(before, this.#declarationConflicts(declaration.topology));
+    return symmetricDifference(before, yield* this.#declarationConflicts(declaration.topology));
   }
 
   /** The other topologies' declarations an Enforce or Audit topology must agree with (Audit ones never count). */
@@ -48,16 +55,22 @@ export class TopologyRegistry {
 
   /** Machine id -> the other (claiming) topologies' different agent identities, for the machines given. */
   competingIdentities(topology: string, machineIds: Iterable<string>, identity: string | undefined): Record<string, { topology: string; identity: string }[]> {
+    return runSync(this.competingIdentitiesWork(topology, machineIds, identity));
+  }
+
+  *competingIdentitiesWork(topology: string, machineIds: Iterable<string>, identity: string | undefined): Work<Record<string, { topology: string; identity: string }[]>> {
     const out: Record<string, { topology: string; identity: string }[]> = {};
     if (identity === undefined) return out;
-    for (const id of machineIds) {
+    // Only topologies that declare an identity can compete on one: with none, no machine is read.
+    if (![...this.#declarations.values()].some((d) => d.topology !== topology && d.identity !== undefined)) return out;
+    yield* eachWork(machineIds, (id) => {
       const others: { topology: string; identity: string }[] = [];
       for (const t of this.#machines.get(idKey(id))?.keys() ?? []) {
         const theirs = t === topology ? undefined : this.#declarations.get(t)?.identity;
         if (theirs !== undefined && idKey(theirs) !== idKey(identity)) others.push({ topology: t, identity: theirs });
       }
       if (others.length > 0) out[id] = others;
-    }
+    });
     return out;
   }
 
@@ -84,32 +97,51 @@ export class TopologyRegistry {
    * this one appeared or went away, so they can be reconciled again.
    */
   claimMachines(topology: string, machineIds: Iterable<string>, endpointId: string): string[] {
-    const before = this.#conflictingTopologies(topology);
-    for (const m of this.#claims.get(topology) ?? []) this.#machines.get(m)?.delete(topology);
+    return runSync(this.claimMachinesWork(topology, machineIds, endpointId));
+  }
+
+  /**
+   * `claimMachines` in slices. New claims are recorded before old ones are dropped, so a machine the topology keeps
+   * claiming never looks unclaimed to a pass of another topology that runs between two slices.
+   */
+  *claimMachinesWork(topology: string, machineIds: Iterable<string>, endpointId: string): Work<string[]> {
+    const before = yield* this.#conflictingTopologies(topology);
+    const old = this.#claims.get(topology) ?? new Set<string>();
     const keys = new Set<string>();
-    for (const id of machineIds) {
+    yield* eachWork(machineIds, (id) => {
       const k = idKey(id);
       keys.add(k);
       let wanted = this.#machines.get(k);
       if (!wanted) this.#machines.set(k, (wanted = new Map<string, string>()));
       wanted.set(topology, endpointId);
-    }
+    });
     this.#claims.set(topology, keys);
-    this.#prune();
-    const after = this.#conflictingTopologies(topology);
+    yield* eachWork(old, (m) => {
+      if (keys.has(m)) return;
+      const wanted = this.#machines.get(m);
+      wanted?.delete(topology);
+      if (wanted?.size === 0) this.#machines.delete(m);
+    });
+    const after = yield* this.#conflictingTopologies(topology);
     return symmetricDifference(before, after);
   }
 
   /** Machine id -> the other topologies' different endpoints, for the machines given. */
   competingEndpoints(topology: string, machineIds: Iterable<string>, endpointId: string): Record<string, string[]> {
+    return runSync(this.competingEndpointsWork(topology, machineIds, endpointId));
+  }
+
+  *competingEndpointsWork(topology: string, machineIds: Iterable<string>, endpointId: string): Work<Record<string, string[]>> {
     const out: Record<string, string[]> = {};
-    for (const id of machineIds) {
+    // Only another topology's claims can compete: alone, no machine is read.
+    if (![...this.#claims.keys()].some((t) => t !== topology)) return out;
+    yield* eachWork(machineIds, (id) => {
       const wanted = this.#machines.get(idKey(id));
-      if (!wanted) continue;
+      if (!wanted) return;
       const others = new Map<string, string>();
       for (const [t, e] of wanted) if (t !== topology && idKey(e) !== idKey(endpointId)) others.set(idKey(e), e);
       if (others.size > 0) out[id] = [...others.values()];
-    }
+    });
     return out;
   }
 
@@ -139,9 +171,9 @@ export class TopologyRegistry {
   /** Forgets a topology; returns the topologies that conflicted with it. */
   release(topology: string): string[] {
     const affected = new Set([
-      ...this.#conflictingTopologies(topology),
+      ...runSync(this.#conflictingTopologies(topology)),
       ...this.boundaryConflicts(topology).map((c) => c.topology),
-      ...this.#declarationConflicts(topology),
+      ...runSync(this.#declarationConflicts(topology)),
       ...this.sharingScopes(topology),
     ]);
     for (const m of this.#claims.get(topology) ?? []) this.#machines.get(m)?.delete(topology);
@@ -153,19 +185,19 @@ export class TopologyRegistry {
     return [...affected];
   }
 
-  #conflictingTopologies(topology: string): Set<string> {
+  *#conflictingTopologies(topology: string): Work<Set<string>> {
     const out = new Set<string>();
-    for (const m of this.#claims.get(topology) ?? []) {
+    yield* eachWork(this.#claims.get(topology) ?? [], (m) => {
       const wanted = this.#machines.get(m);
       const mine = wanted?.get(topology);
-      if (!wanted || mine === undefined) continue;
+      if (!wanted || wanted.size < 2 || mine === undefined) return;
       for (const [t, e] of wanted) if (t !== topology && idKey(e) !== idKey(mine)) out.add(t);
-    }
+    });
     return out;
   }
 
   /** Topologies that disagree with this one on a scope's access modes or on the identity of a shared machine's agent. */
-  #declarationConflicts(topology: string): Set<string> {
+  *#declarationConflicts(topology: string): Work<Set<string>> {
     const out = new Set<string>();
     const mine = this.#declarations.get(topology);
     if (!mine) return out;
@@ -175,13 +207,15 @@ export class TopologyRegistry {
         out.add(other.topology);
       }
     }
-    if (mine.identity !== undefined) {
-      for (const m of this.#claims.get(topology) ?? []) {
+    const identity = mine.identity;
+    // Only another topology declaring an identity can conflict on one: with none, no machine is read.
+    if (identity !== undefined && [...this.#declarations.values()].some((d) => d.topology !== topology && d.identity !== undefined)) {
+      yield* eachWork(this.#claims.get(topology) ?? [], (m) => {
         for (const t of this.#machines.get(m)?.keys() ?? []) {
           const theirs = t === topology ? undefined : this.#declarations.get(t)?.identity;
-          if (theirs !== undefined && idKey(theirs) !== idKey(mine.identity)) out.add(t);
+          if (theirs !== undefined && idKey(theirs) !== idKey(identity)) out.add(t);
         }
-      }
+      });
     }
     return out;
   }

@@ -1,14 +1,16 @@
 // The report step: one pass and its summary become status (patched only when changed), events and metrics.
 import type { DeliveryStatus, DnsBoundaryStatus, Finding, InstanceCounts, Inventory, MonitoringTopologyStatus } from '../api/types.ts';
-import { listNames } from '../findings/index.ts';
+import { eachWork, filterWork, groupByWork, listNames, runSync } from '../findings/index.ts';
+import type { Work } from '../findings/index.ts';
 import type { EventRecorder } from '../kube/events.ts';
-import { boundStatusFindings, findingKey, mergeConditions, nextSyncTime, statusChanged } from '../kube/status.ts';
+import { boundStatusFindingsWork, findingKey, mergeConditions, nextSyncTime, statusChanged } from '../kube/status.ts';
 import type { StatusWriter } from '../kube/status.ts';
 import { actionTarget } from '../model/index.ts';
-import type { Action } from '../model/index.ts';
-import { summarizePlan } from '../plan/index.ts';
+import type { Action, ActionOutcome } from '../model/index.ts';
+import { summarizePlanWork } from '../plan/index.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import type { Pass, PassDelivery } from './pass.ts';
+import { runSliced } from './slices.ts';
 import type { PassSummary } from './summarize.ts';
 
 export const PLAN_SAMPLE_SIZE = 20;
@@ -29,49 +31,49 @@ const EVENT_REASON: Record<Action['kind'], string> = {
   RepairExtensionIdentity: 'RepairedExtensionIdentity',
 };
 
-function recordEvents(pass: Pass, events: EventRecorder, previousKeys: Set<string>): void {
+/** Events of one pass, in slices: one per action kind that succeeded, one for failures, one per finding code that gained resources. */
+function* recordEvents(pass: Pass, events: EventRecorder, previousKeys: Set<string>): Work<void> {
   const { topology } = pass;
-  const byKind = groupBy(
-    pass.outcomes.filter((o) => o.ok).map((o) => o.action),
-    (a) => a.kind,
-  );
+  const byKind = new Map<Action['kind'], Action[]>();
+  const failed: ActionOutcome[] = [];
+  yield* eachWork(pass.outcomes, (o) => {
+    if (!o.ok) return void failed.push(o);
+    const list = byKind.get(o.action.kind);
+    if (list) list.push(o.action);
+    else byKind.set(o.action.kind, [o.action]);
+  });
   for (const [kind, actions] of byKind) events.record(topology, 'Normal', EVENT_REASON[kind], actionsMessage(kind, actions));
-  const failed = pass.outcomes.filter((o) => !o.ok);
   if (failed.length > 0) {
-    events.record(topology, 'Warning', 'ActionsFailed', `${failed.length} change(s) failed, e.g. ${failed[0]?.action.kind} on ${listNames(failed.map((o) => actionTarget(o.action)))}: ${failed[0]?.error?.message ?? ''}`);
+    events.record(topology, 'Warning', 'ActionsFailed', `${failed.length} change(s) failed, e.g. ${failed[0]?.action.kind} on ${namesOf(failed, (o) => actionTarget(o.action))}: ${failed[0]?.error?.message ?? ''}`);
   }
   // One event per finding code that gained resources, not one per machine.
-  const fresh = groupBy(
-    pass.findings.filter((f) => !previousKeys.has(findingKey(f))),
-    (f) => f.code,
-  );
+  const fresh = yield* groupByWork(yield* filterWork(pass.findings, (f) => !previousKeys.has(findingKey(f))), (f) => f.code);
   for (const [code, list] of fresh) {
     const first = list[0] as Finding;
-    const more = list.length > 1 ? ` (${list.length} resources: ${listNames(list.map((f) => f.resourceId))})` : '';
+    const more = list.length > 1 ? ` (${list.length} resources: ${namesOf(list, (f) => f.resourceId)})` : '';
     events.record(topology, first.severity === 'Info' ? 'Normal' : 'Warning', code, `${first.message}${more}`);
   }
 }
 
+/** `listNames` of the items' ids, reading only the few it names (a list of 300,000 writes is not copied to name three). */
+function namesOf<T>(items: readonly T[], idOf: (item: T) => string, max = 3): string {
+  const head = listNames(items.slice(0, max).map(idOf), max);
+  return items.length > max ? `${head} and ${items.length - max} more` : head;
+}
+
 /** Items grouped by key in first-seen order; each group grows in place (a copy per item is quadratic at 100,000 machines). */
 export function groupBy<T, K>(items: Iterable<T>, keyOf: (item: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const item of items) {
-    const k = keyOf(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
+  return runSync(groupByWork(items, keyOf));
 }
 
 /** One sentence for the successful actions of one kind. */
 export function actionsMessage(kind: Action['kind'], actions: Action[]): string {
   const n = actions.length;
-  const machines = (): string => `${n} machine${n === 1 ? '' : 's'}: ${listNames(actions.map((a) => ('resourceId' in a ? a.resourceId : a.scopeId)))}`;
-  const linked = (): string => listNames(actions.map((a) => ('linkedResourceId' in a ? a.linkedResourceId : actionTarget(a))));
+  const machines = (): string => `${n} machine${n === 1 ? '' : 's'}: ${namesOf(actions, (a) => ('resourceId' in a ? a.resourceId : a.scopeId))}`;
+  const linked = (): string => namesOf(actions, (a) => ('linkedResourceId' in a ? a.linkedResourceId : actionTarget(a)));
   switch (kind) {
     case 'UpdateAccessModes':
-      return `Set the access modes of ${listNames(actions.map(actionTarget))}: ${actions[0]?.reason ?? ''}.`;
+      return `Set the access modes of ${namesOf(actions, actionTarget)}: ${actions[0]?.reason ?? ''}.`;
     case 'AddScopedResource':
       return `Linked ${linked()} to the private link scope: ${actions[0]?.reason ?? ''}.`;
     case 'RemoveScopedResource':
@@ -112,15 +114,16 @@ export class Reporter {
     const planned = pass.plan !== undefined;
 
     const bounded = planned
-      ? boundStatusFindings(pass.findings)
+      ? await runSliced(boundStatusFindingsWork(pass.findings))
       : { findings: previous?.findings ?? [], count: previous?.findingCount ?? 0 };
+    const plan = mode === 'Audit' && pass.plan ? await runSliced(summarizePlanWork(pass.plan.actions, PLAN_SAMPLE_SIZE)) : undefined;
     const next: MonitoringTopologyStatus = {
       observedGeneration: generation,
       conditions: mergeConditions(previous?.conditions, summary.conditions, generation, now),
       instances: withDelivering(pass.plan?.instances ?? previous?.instances, pass, previous),
       findings: bounded.findings,
       findingCount: bounded.count,
-      plan: mode === 'Audit' && pass.plan ? summarizePlan(pass.plan.actions, PLAN_SAMPLE_SIZE) : undefined,
+      plan,
       inventory: inventoryOf(pass),
       delivery: topology.spec.evidence === undefined ? undefined : pass.delivery ? deliveryStatus(pass.delivery, previous?.delivery) : previous?.delivery,
       dnsBoundaries: boundedBoundaries(pass.dnsBoundaries) ?? previous?.dnsBoundaries,
@@ -133,8 +136,10 @@ export class Reporter {
 
     const previousKeys = this.#seen.get(pass.key) ?? new Set((previous?.findings ?? []).map(findingKey));
     if (planned) {
-      recordEvents(pass, this.#deps.events, previousKeys);
-      this.#seen.set(pass.key, new Set(pass.findings.map(findingKey)));
+      await runSliced(recordEvents(pass, this.#deps.events, previousKeys));
+      const keys = new Set<string>();
+      await runSliced(eachWork(pass.findings, (f) => keys.add(findingKey(f))));
+      this.#seen.set(pass.key, keys);
     }
     this.#deps.metrics?.topology(pass.owner.namespace, pass.owner.name, pass.findings, pass.plan?.instances, pass.resyncMs);
     if (pass.delivery || topology.spec.evidence === undefined) this.#deps.metrics?.delivery(pass.owner.namespace, pass.owner.name, pass.delivery?.counts);

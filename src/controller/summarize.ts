@@ -5,6 +5,8 @@ import type { Finding, FindingCode, InstanceCounts, Mode } from '../api/types.ts
 import { CHANGED_SINCE_OBSERVED, isType, ResourceTypes } from '../model/index.ts';
 import type { Action, ActionOutcome } from '../model/index.ts';
 import type { ConditionInput } from '../kube/status.ts';
+import { eachWork, filterWork, runSync } from '../findings/index.ts';
+import type { Work } from '../findings/index.ts';
 import type { Pass, PassDelivery, ReconcileResult, StepRecord } from './pass.ts';
 
 /** Condition reasons (CamelCase, stable: alerts and scripts match on them). */
@@ -158,13 +160,36 @@ function firstOf(findings: Finding[]): string {
   return findings.length > 1 ? `${f.message} (and ${plural(findings.length - 1, 'more finding')})` : f.message;
 }
 
-function areaCondition(area: Area, type: ConditionType, label: string, input: PassSummaryInput): ConditionInput {
+/** What one area's condition is judged on: the pass's failed outcomes, Error findings and actions of that area. */
+interface AreaLists {
+  failed: ActionOutcome[];
+  errors: Finding[];
+  actions: Action[];
+}
+
+/** The pass's lists split by area in one pass over each (not one filter per area). */
+function* byArea(input: PassSummaryInput): Work<Map<Area, AreaLists>> {
+  const out = new Map<Area, AreaLists>();
+  const of = (area: Area): AreaLists => {
+    let lists = out.get(area);
+    if (!lists) out.set(area, (lists = { failed: [], errors: [], actions: [] }));
+    return lists;
+  };
+  yield* eachWork(input.outcomes, (o) => {
+    if (!o.ok) of(areaOfAction(o.action)).failed.push(o);
+  });
+  yield* eachWork(input.findings, (f) => {
+    if (f.severity === 'Error') of(areaOfFinding(f)).errors.push(f);
+  });
+  yield* eachWork(input.actions, (a) => of(areaOfAction(a)).actions.push(a));
+  return out;
+}
+
+function areaCondition(area: Area, type: ConditionType, label: string, input: PassSummaryInput, lists: AreaLists): ConditionInput {
   if (!input.observed) {
     return { type, status: 'Unknown', reason: Reason.NotObserved, message: `The ${label} could not be checked yet.` };
   }
-  const failed = input.outcomes.filter((o) => !o.ok && areaOfAction(o.action) === area);
-  const errors = input.findings.filter((f) => f.severity === 'Error' && areaOfFinding(f) === area);
-  const actions = input.actions.filter((a) => areaOfAction(a) === area);
+  const { failed, errors, actions } = lists;
   if (area === 'dns' && errors.length > 0) {
     const reason = errors.some((f) => f.code === 'DnsBoundaryConflict') ? Reason.DnsBoundaryConflict : Reason.FindingsPresent;
     const first = errors.filter((f) => f.code === 'DnsBoundaryConflict');
@@ -195,6 +220,11 @@ function areaCondition(area: Area, type: ConditionType, label: string, input: Pa
  * an early pass.
  */
 export function summarize(pass: Pass, steps: readonly StepRecord[], previous: ConditionInput[] = [], confirmMs = 1000): PassSummary {
+  return runSync(summarizeWork(pass, steps, previous, confirmMs));
+}
+
+/** `summarize` in slices: it reads every outcome, finding and action of the pass. */
+export function* summarizeWork(pass: Pass, steps: readonly StepRecord[], previous: ConditionInput[] = [], confirmMs = 1000): Work<PassSummary> {
   const errors = steps.flatMap((s) => s.errors);
   const generic = errors.filter((e) => e.kind === 'Generic').at(-1);
   const waiting = errors.filter((e) => e.kind === 'Waiting');
@@ -213,7 +243,7 @@ export function summarize(pass: Pass, steps: readonly StepRecord[], previous: Co
     evidenceEnabled: spec.evidence !== undefined,
     ...(pass.delivery ? { delivery: pass.delivery } : {}),
   };
-  const summary = passConditions(input, previous);
+  const summary = yield* passConditions(input, previous);
   let result: ReconcileResult;
   if (generic) result = { error: new Error(generic.message) };
   // A create that lost a race to a person re-observes soon, so status reports what is there now.
@@ -225,12 +255,15 @@ export function summarize(pass: Pass, steps: readonly StepRecord[], previous: Co
   return { ...summary, result };
 }
 
-function passConditions(input: PassSummaryInput, previous: ConditionInput[]): Omit<PassSummary, 'result'> {
+function* passConditions(input: PassSummaryInput, previous: ConditionInput[]): Work<Omit<PassSummary, 'result'>> {
   const { mode, findings, outcomes, stallers } = input;
-  const failed = outcomes.filter((o) => !o.ok);
-  const applied = outcomes.filter((o) => o.ok).length;
-  const errors = findings.filter((f) => f.severity === 'Error' && areaOfFinding(f) !== 'delivery');
-  const deliveryErrors = findings.filter((f) => f.severity === 'Error' && areaOfFinding(f) === 'delivery');
+  const areaLists = yield* byArea(input);
+  const listsOf = (area: Area): AreaLists => areaLists.get(area) ?? { failed: [], errors: [], actions: [] };
+  const failed = yield* filterWork(outcomes, (o) => !o.ok);
+  const applied = outcomes.length - failed.length;
+  // In the order the findings came, as a filter of them would give.
+  const errors = yield* filterWork(findings, (f) => f.severity === 'Error' && areaOfFinding(f) !== 'delivery');
+  const deliveryErrors = listsOf('delivery').errors;
   const stalled = stallers.length > 0;
   const transient = input.genericError !== undefined;
   const awaiting = mode === 'Enforce' ? (input.awaiting ?? 0) : 0;
@@ -282,7 +315,9 @@ function passConditions(input: PassSummaryInput, previous: ConditionInput[]): Om
     : { type: ConditionType.Stalled, status: 'False', reason: Reason.NotStalled, message: 'The spec can be satisfied.' };
 
   const areas = AREA_CONDITIONS.map(([area, type, label]) =>
-    transient ? (previous.find((c) => c.type === type) ?? areaCondition(area, type, label, { ...input, observed: false })) : areaCondition(area, type, label, input),
+    transient
+      ? (previous.find((c) => c.type === type) ?? areaCondition(area, type, label, { ...input, observed: false }, listsOf(area)))
+      : areaCondition(area, type, label, input, listsOf(area)),
   );
   const delivered = input.evidenceEnabled ? [dataDelivered(input, deliveryErrors, previous)] : [];
   return { conditions: [ready, reconciling, stalledCondition, ...areas, ...delivered], stalled, progressing };

@@ -1,6 +1,8 @@
 // Findings from delivery evidence, joined with configuration findings: configuration stays the cause when it
 // explains the silence; a silent machine with a correct configuration is at stage Guest with the seed's checklist.
 import type { Finding } from '../api/types.ts';
+import { eachWork, runSync } from './work.ts';
+import type { Work } from './work.ts';
 import type { MachineDelivery } from './delivery.ts';
 import { describe, finding, nameOf } from './finding.ts';
 
@@ -29,10 +31,17 @@ export interface DeliveryFindingInput {
 }
 
 export function deliveryFindings(input: DeliveryFindingInput): Finding[] {
+  return runSync(deliveryFindingsWork(input));
+}
+
+/** `deliveryFindings` in slices: it reads every configuration finding and every machine's delivery. */
+export function* deliveryFindingsWork(input: DeliveryFindingInput): Work<Finding[]> {
   const causes = new Map<string, Finding>();
-  for (const f of input.configuration) if (f.severity === 'Error' && !causes.has(f.resourceId.toLowerCase())) causes.set(f.resourceId.toLowerCase(), f);
+  yield* eachWork(input.configuration, (f) => {
+    if (f.severity === 'Error' && !causes.has(f.resourceId.toLowerCase())) causes.set(f.resourceId.toLowerCase(), f);
+  });
   const out: Finding[] = [];
-  for (const d of input.deliveries) {
+  yield* eachWork(input.deliveries, (d) => {
     const what = describe(d.machineId);
     const os = input.osTypes.get(d.machineId.toLowerCase());
     const cause = causes.get(d.machineId.toLowerCase());
@@ -62,6 +71,6 @@ export function deliveryFindings(input: DeliveryFindingInput): Finding[] {
       default:
         break;
     }
-  }
+  });
   return out;
 }

@@ -1,6 +1,8 @@
 // Per-machine delivery from Log Analytics evidence, joined with what configuration already says (pure).
 // The field report's diagnostic principle: heartbeats prove lifecycle stages 1–7; each rule's data proves the rest.
 import { tableOfStream, type DeliveryState, type Seen, type WorkspaceEvidence } from '../model/evidence.ts';
+import { mapWork, runSync } from './work.ts';
+import type { Work } from './work.ts';
 import type { ObservedRule } from '../model/index.ts';
 
 export interface DeliveryMachine {
@@ -109,8 +111,13 @@ export function deliveryOf(machine: DeliveryMachine, rules: readonly DeliveryRul
 }
 
 export function deliveries(machines: readonly DeliveryMachine[], rules: readonly DeliveryRule[], evidence: readonly WorkspaceEvidence[]): MachineDelivery[] {
+  return runSync(deliveriesWork(machines, rules, evidence));
+}
+
+/** `deliveries` in slices: one judgement per machine of the estate. */
+export function* deliveriesWork(machines: readonly DeliveryMachine[], rules: readonly DeliveryRule[], evidence: readonly WorkspaceEvidence[]): Work<MachineDelivery[]> {
   const byWorkspace = new Map(evidence.map((e) => [e.workspaceId.toLowerCase(), e]));
-  return machines.map((m) => deliveryOf(m, rules, byWorkspace));
+  return yield* mapWork(machines, (m) => deliveryOf(m, rules, byWorkspace));
 }
 
 export function countStates(list: readonly MachineDelivery[]): Record<DeliveryState, number> {

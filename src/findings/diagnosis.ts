@@ -3,6 +3,8 @@ import { LIFECYCLE_STAGES } from '../api/types.ts';
 import type { Finding, LifecycleStage } from '../api/types.ts';
 import { IdMap } from '../model/index.ts';
 import { compareFindings } from './sort.ts';
+import { eachWork, runSync } from './work.ts';
+import type { Work } from './work.ts';
 
 export interface MachineDiagnosis {
   machineId: string;
@@ -33,22 +35,26 @@ export function diagnoseMachine(machineId: string, findings: readonly Finding[])
  * Findings as status shows them: for each machine, only the Error/Warning findings of its first failing
  * stage (later stages cannot be judged until that one is fixed) plus its Info findings; other findings as they are.
  */
-export function primaryFindings(findings: readonly Finding[], machineIds: Iterable<string>): Finding[] {
+export function* primaryFindingsWork(findings: readonly Finding[], machineIds: Iterable<string>): Work<Finding[]> {
   const perMachine = new IdMap<Finding[]>();
-  for (const id of machineIds) perMachine.set(id, []);
+  yield* eachWork(machineIds, (id) => perMachine.set(id, []));
   const out: Finding[] = [];
-  for (const f of findings) {
+  yield* eachWork(findings, (f) => {
     const list = perMachine.get(f.resourceId);
     if (list) list.push(f);
     else out.push(f);
-  }
-  for (const [, list] of perMachine.entries()) {
-    if (list.length === 0) continue;
+  });
+  yield* eachWork(perMachine.values(), (list) => {
     const first = list[0];
-    const diagnosis = first ? diagnoseMachine(first.resourceId, list) : undefined;
+    if (first === undefined) return;
+    const diagnosis = diagnoseMachine(first.resourceId, list);
     for (const f of list) {
       if (!failing(f) || (diagnosis !== undefined && f.stage === diagnosis.stage)) out.push(f);
     }
-  }
+  });
   return out;
+}
+
+export function primaryFindings(findings: readonly Finding[], machineIds: Iterable<string>): Finding[] {
+  return runSync(primaryFindingsWork(findings, machineIds));
 }

@@ -7,7 +7,9 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../api/types.ts';
-import { boundFindings } from '../findings/sort.ts';
+import { boundFindingsWork } from '../findings/sort.ts';
+import { filterWork, runSync } from '../findings/work.ts';
+import type { Work } from '../findings/work.ts';
 import type {
   Condition,
   ConditionStatus,
@@ -46,15 +48,20 @@ export function findCondition(conditions: Condition[] | undefined, type: string)
 }
 
 /** Deduplicated findings, most severe first, cut to `max`, with the count before the cut. */
-export function boundStatusFindings(findings: Finding[], max = MAX_FINDINGS): { findings: Finding[]; count: number } {
+export function boundStatusFindings(findings: readonly Finding[], max = MAX_FINDINGS): { findings: Finding[]; count: number } {
+  return runSync(boundStatusFindingsWork(findings, max));
+}
+
+/** `boundStatusFindings` in slices: one pass over a finding per machine, no sort of them all. */
+export function* boundStatusFindingsWork(findings: readonly Finding[], max = MAX_FINDINGS): Work<{ findings: Finding[]; count: number }> {
   const seen = new Set<string>();
-  const unique = findings.filter((f) => {
+  const unique = yield* filterWork(findings, (f) => {
     const k = `${findingKey(f)}|${f.message}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
   });
-  return { findings: boundFindings(unique, max), count: unique.length };
+  return { findings: yield* boundFindingsWork(unique, max), count: unique.length };
 }
 
 /** Identity of a finding across passes (for "new finding" events). */

@@ -2,9 +2,10 @@
 // Findings describe the observed state (what Enforce would fix is reported too); the reconciler re-observes after acting.
 import type { Finding } from '../api/types.ts';
 import { idKey } from '../model/index.ts';
-import { arcUserAssignedIdentityUnsupported, checkScaleSetProfile, primaryFindings, readErrorFindings, sortFindings } from '../findings/index.ts';
-import { sortActions } from './actions.ts';
-import { indexMachines, planMachine } from './machines.ts';
+import { arcUserAssignedIdentityUnsupported, checkScaleSetProfile, eachWork, mapWork, primaryFindingsWork, readErrorFindings, runSync, sortFindingsWork, sortWork } from '../findings/index.ts';
+import type { Work } from '../findings/index.ts';
+import { sortActionsWork } from './actions.ts';
+import { indexMachinesWork, planMachine } from './machines.ts';
 import type { MachineOutcome } from './machines.ts';
 import type { Action, ObservedMachine } from '../model/index.ts';
 import type { Plan, PlanInput } from './types.ts';
@@ -12,12 +13,12 @@ import { ruleFindings } from './rules.ts';
 import { planPrune } from './prune.ts';
 import { planScope } from './scope.ts';
 export { specLinks } from './scope.ts';
-import { unmatchedSelectorFindings, withinTargets } from './targets.ts';
+import { unmatchedSelectorFindings, withinTargetsWork } from './targets.ts';
 
 export { actionTarget } from '../model/index.ts';
-export { compareActions, sortActions, summarizePlan } from './actions.ts';
+export { compareActions, sortActions, sortActionsWork, summarizePlan, summarizePlanWork } from './actions.ts';
 export { planDeletion } from './deletion.ts';
-export { allAssociations, nextSources, planPrune } from './prune.ts';
+export { allAssociations, nextSources, nextSourcesWork, planPrune } from './prune.ts';
 export { isPlainArmId, targetFilter, withinTargets } from './targets.ts';
 export {
   MAX_ASSOCIATION_NAME,
@@ -42,34 +43,42 @@ function flexibleProfileFindings(input: PlanInput, machines: readonly ObservedMa
   });
 }
 
-export function planTopology(input: PlanInput): Plan {
+function compareKeys(a: { key: string }, b: { key: string }): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** The plan, in slices: every loop over machines, associations, actions or findings yields every few hundred items. */
+export function* planWork(input: PlanInput): Work<Plan> {
   const { snapshot } = input;
   const scope = planScope(input);
-  const ix = indexMachines(input, scope.dataPathIncomplete);
+  const ix = yield* indexMachinesWork(input, scope.dataPathIncomplete);
   // Sorted for determinism; a machine selected twice (by id and by tag) is planned once.
   const seen = new Set<string>();
-  const targets = withinTargets(input.spec.targets, snapshot.machines);
-  const machines = targets.inside
-    .map((m) => ({ m, key: idKey(m.id) }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .filter(({ key }) => !seen.has(key) && seen.add(key) !== undefined)
-    .map((k) => k.m);
+  const targets = yield* withinTargetsWork(input.spec.targets, snapshot.machines);
+  const keyed = yield* sortWork(yield* mapWork(targets.inside, (m) => ({ m, key: idKey(m.id) })), compareKeys);
+  const machines: ObservedMachine[] = [];
+  yield* eachWork(keyed, ({ m, key }) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    machines.push(m);
+  });
 
   const actions: Action[] = [...scope.actions];
   const machineFindings: Finding[] = [];
   const awaiting: string[] = [];
   const counts = { compliant: 0, pending: 0, failing: 0 };
-  for (const m of machines) {
+  yield* eachWork(machines, (m) => {
     const outcome: MachineOutcome = planMachine(m, ix);
-    actions.push(...outcome.actions);
+    for (const a of outcome.actions) actions.push(a);
     for (const f of outcome.findings) machineFindings.push(f.finding);
     if (outcome.awaitingFullListing) awaiting.push(m.id);
     counts[outcome.state]++;
-  }
-  actions.push(...planPrune(input, actions));
+  });
+  for (const a of planPrune(input, actions)) actions.push(a);
 
   const identity = input.spec.agent?.userAssignedIdentity;
   const arcIdentity = identity ? arcUserAssignedIdentityUnsupported(identity, machines.filter((m) => m.kind === 'ArcMachine').map((m) => m.id)) : undefined;
+  const primary = yield* primaryFindingsWork(machineFindings, seen);
   const findings = [
     ...readErrorFindings(snapshot.errors),
     ...(arcIdentity ? [arcIdentity] : []),
@@ -78,13 +87,18 @@ export function planTopology(input: PlanInput): Plan {
     ...flexibleProfileFindings(input, machines),
     ...scope.findings,
     ...ruleFindings(ix.rules, machines),
-    ...primaryFindings(machineFindings, seen),
   ];
+  // Pushed, not spread: a finding per machine is more arguments than a call takes.
+  yield* eachWork(primary, (f) => findings.push(f));
   return {
-    actions: sortActions(actions),
-    findings: sortFindings(findings),
+    actions: yield* sortActionsWork(actions),
+    findings: yield* sortFindingsWork(findings),
     instances: { total: seen.size, ...counts, excluded: snapshot.excludedCount },
     desiredScopedResources: scope.desiredScopedResources,
     ...(awaiting.length > 0 ? { awaitingFullListing: awaiting } : {}),
   };
+}
+
+export function planTopology(input: PlanInput): Plan {
+  return runSync(planWork(input));
 }

@@ -21,6 +21,8 @@ import {
   ruleAssociationMissing,
   ruleFit,
 } from '../findings/index.ts';
+import { eachWork, runSync } from '../findings/index.ts';
+import type { Work } from '../findings/index.ts';
 import type { PlanInput } from './types.ts';
 import { isOwnedBy, ownerMarker, ruleAssociationName } from './ownership.ts';
 
@@ -62,6 +64,11 @@ export interface MachineIndex {
 }
 
 export function indexMachines(input: PlanInput, dataPathIncomplete: boolean): MachineIndex {
+  return runSync(indexMachinesWork(input, dataPathIncomplete));
+}
+
+/** The index, in slices: a large estate holds several associations per machine. */
+export function* indexMachinesWork(input: PlanInput, dataPathIncomplete: boolean): Work<MachineIndex> {
   const { spec, snapshot } = input;
   const unreadable = new Set(snapshot.errors.map((e) => idKey(e.resourceId)));
   const observedRules = new IdMap<ObservedRule>();
@@ -80,14 +87,14 @@ export function indexMachines(input: PlanInput, dataPathIncomplete: boolean): Ma
   const associationNames = new IdMap<string>();
   for (const r of rules) associationNames.set(r.id, ruleAssociationName(r.id));
   const associations = new IdMap<ObservedAssociation[]>();
-  const seenAssociations = new Set<string>();
-  for (const a of snapshot.associations) {
-    if (seenAssociations.has(idKey(a.id))) continue; // the same association comes from the rule and the endpoint lists
-    seenAssociations.add(idKey(a.id));
-    const list = associations.get(a.resourceId) ?? [];
-    list.push(a);
-    associations.set(a.resourceId, list);
-  }
+  yield* eachWork(snapshot.associations, (a) => {
+    const list = associations.get(a.resourceId);
+    if (!list) return void associations.set(a.resourceId, [a]);
+    // The same association comes from the rule and the endpoint lists: deduplicated per machine (a few each), not in
+    // one set of every association, whose growth past 262,144 entries rehashes in one block of ~70 ms.
+    const key = idKey(a.id);
+    if (!list.some((b) => b.id === a.id || idKey(b.id) === key)) list.push(a);
+  });
   const scaleSets = new IdMap<ObservedScaleSet>();
   for (const s of snapshot.scaleSets) scaleSets.set(s.id, s);
   const competing = new IdMap<string[]>();
@@ -98,8 +105,12 @@ export function indexMachines(input: PlanInput, dataPathIncomplete: boolean): Ma
   }
   const competingIdentities = new IdMap<{ topology: string; identity: string }[]>();
   for (const [machineId, others] of Object.entries(input.competingIdentities ?? {})) {
-    competingIdentities.set(machineId, [...(competingIdentities.get(machineId) ?? []), ...others]);
+    const list = competingIdentities.get(machineId);
+    if (list) list.push(...others);
+    else competingIdentities.set(machineId, [...others]);
   }
+  const fullyListed = new Set<string>();
+  yield* eachWork(snapshot.fullyListedMachines, (id) => fullyListed.add(idKey(id)));
   const uami = spec.agent?.userAssignedIdentity;
   return {
     endpointId: spec.configurationEndpoint.resourceId,
@@ -109,7 +120,7 @@ export function indexMachines(input: PlanInput, dataPathIncomplete: boolean): Ma
     associationNames,
     unavailableRules,
     associations,
-    fullyListed: new Set(snapshot.fullyListedMachines.map(idKey)),
+    fullyListed,
     scaleSets,
     competing,
     competingIdentities,

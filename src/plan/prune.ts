@@ -4,15 +4,24 @@
 import type { MonitoringTopologySpec } from '../api/types.ts';
 import { IdMap, idKey } from '../model/index.ts';
 import type { Action, ObservedAssociation, Owner, Snapshot } from '../model/index.ts';
-import { ruleFit } from '../findings/index.ts';
+import { eachWork, ruleFit, runSync } from '../findings/index.ts';
+import type { Work } from '../findings/index.ts';
 import { isOwnedBy } from './ownership.ts';
 import { withinTargets } from './targets.ts';
 import type { PlanInput } from './types.ts';
 
 /** Every association observe saw (targets and elsewhere), each once. */
 export function allAssociations(snapshot: Snapshot): ObservedAssociation[] {
+  return runSync(allAssociationsWork(snapshot));
+}
+
+function* allAssociationsWork(snapshot: Snapshot): Work<ObservedAssociation[]> {
   const out = new IdMap<ObservedAssociation>();
-  for (const a of [...snapshot.associations, ...(snapshot.markedElsewhere ?? [])]) if (!out.has(a.id)) out.set(a.id, a);
+  const add = (a: ObservedAssociation): void => {
+    if (!out.has(a.id)) out.set(a.id, a);
+  };
+  yield* eachWork(snapshot.associations, add);
+  yield* eachWork(snapshot.markedElsewhere ?? [], add);
   return [...out.values()];
 }
 
@@ -79,12 +88,27 @@ export function nextSources(
   snapshot: Snapshot | undefined,
   owner: Owner,
 ): { dataCollectionRules: string[]; dataCollectionEndpoints: string[] } {
+  return runSync(nextSourcesWork(previous, spec, snapshot, owner));
+}
+
+/** `nextSources` in slices: it reads every association of the estate. */
+export function* nextSourcesWork(
+  previous: { dataCollectionRules?: string[]; dataCollectionEndpoints?: string[] } | undefined,
+  spec: MonitoringTopologySpec,
+  snapshot: Snapshot | undefined,
+  owner: Owner,
+): Work<{ dataCollectionRules: string[]; dataCollectionEndpoints: string[] }> {
   const listed = new Set((snapshot?.listedSources ?? []).map(idKey));
   const stillUsed = new Set<string>();
-  for (const a of snapshot ? allAssociations(snapshot) : []) {
-    if (!isOwnedBy(a.description, owner)) continue;
-    if (a.dataCollectionRuleId) stillUsed.add(idKey(a.dataCollectionRuleId));
-    if (a.dataCollectionEndpointId) stillUsed.add(idKey(a.dataCollectionEndpointId));
+  // Only an earlier source the spec dropped needs the scan; the spec's own sources are kept whatever it finds.
+  const named = new Set([...spec.dataCollectionRules.map((r) => idKey(r.resourceId)), idKey(spec.configurationEndpoint.resourceId)]);
+  const dropped = [...(previous?.dataCollectionRules ?? []), ...(previous?.dataCollectionEndpoints ?? [])].filter((id) => !named.has(idKey(id)));
+  if (snapshot && dropped.length > 0) {
+    yield* eachWork(yield* allAssociationsWork(snapshot), (a) => {
+      if (!isOwnedBy(a.description, owner)) return;
+      if (a.dataCollectionRuleId) stillUsed.add(idKey(a.dataCollectionRuleId));
+      if (a.dataCollectionEndpointId) stillUsed.add(idKey(a.dataCollectionEndpointId));
+    });
   }
   const merge = (current: string[], earlier: string[]): string[] => {
     const out = new IdMap<string>();

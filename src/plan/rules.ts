@@ -27,10 +27,10 @@ export function ruleFindings(rules: readonly ObservedRule[], machines: readonly 
       const fit = ruleFit(rule, os);
       if (fit === 'combined') combined += ids.length;
       if (fit !== 'mismatch') continue;
-      mismatched.push(...ids);
+      for (const id of ids) mismatched.push(id); // no spread: 100,000 arguments overflow the stack
       // Every machine of one OS gets the same rules, so coverage is decided per OS group.
       const fitting = rules.filter((r) => ruleFit(r, os) !== 'mismatch');
-      if (fitting.length === 0) uncovered.push(...ids);
+      if (fitting.length === 0) for (const id of ids) uncovered.push(id);
       for (const r of fitting) others.add(r.id);
     }
     if (mismatched.length > 0) out.push(osKindMismatch(rule, mismatched, uncovered, [...others]));

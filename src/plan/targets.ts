@@ -3,6 +3,8 @@
 import type { Finding, Targets } from '../api/types.ts';
 import { idKey, parseArmId } from '../model/index.ts';
 import { describe, finding } from '../findings/finding.ts';
+import { eachWork, runSync } from '../findings/work.ts';
+import type { Work } from '../findings/work.ts';
 import type { ObservedMachine } from '../model/index.ts';
 
 /** A segment ARM ids never hold but URL handling rewrites: dot segments, escapes, backslashes, empty segments. */
@@ -52,15 +54,15 @@ export function targetFilter(targets: Targets): (m: ObservedMachine) => boolean 
   };
 }
 
-/** Splits listed machines into those the spec names and those it does not (reported, never acted on). */
-export function withinTargets(
+/** Splits listed machines into those the spec names and those it does not (reported, never acted on); in slices. */
+export function* withinTargetsWork(
   targets: Targets,
   machines: readonly ObservedMachine[],
-): { inside: ObservedMachine[]; outside: ObservedMachine[]; findings: Finding[] } {
+): Work<{ inside: ObservedMachine[]; outside: ObservedMachine[]; findings: Finding[] }> {
   const within = targetFilter(targets);
   const inside: ObservedMachine[] = [];
   const outside: ObservedMachine[] = [];
-  for (const m of machines) (within(m) ? inside : outside).push(m);
+  yield* eachWork(machines, (m) => (within(m) ? inside : outside).push(m));
   const findings = outside.map((m) =>
     finding(
       'TargetOutsideSpec',
@@ -71,6 +73,14 @@ export function withinTargets(
     ),
   );
   return { inside, outside, findings };
+}
+
+/** Splits listed machines into those the spec names and those it does not (reported, never acted on). */
+export function withinTargets(
+  targets: Targets,
+  machines: readonly ObservedMachine[],
+): { inside: ObservedMachine[]; outside: ObservedMachine[]; findings: Finding[] } {
+  return runSync(withinTargetsWork(targets, machines));
 }
 
 /**
