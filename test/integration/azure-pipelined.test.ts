@@ -6,10 +6,11 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MonitoringTopologySpec } from '../../src/api/types.ts';
 import { createArmGateway, createSubscriptionBudgets } from '../../src/azure/index.ts';
+import type { ArmGateway, ArmGatewayOptions } from '../../src/azure/index.ts';
 import { EarlyWrites } from '../../src/controller/early.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { Estate, RunningEmulator } from '../../src/emulator/index.ts';
-import type { Action, ActionOutcome } from '../../src/model/index.ts';
+import type { Action, Snapshot } from '../../src/model/index.ts';
 import { planTopology } from '../../src/plan/index.ts';
 
 const SUB = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
@@ -59,35 +60,54 @@ afterEach(async () => {
   em = undefined;
 });
 
+// ARM's buckets, small: 300 machines need ~600 per-machine reads, paced well past the first chunk's writes.
+const BUCKETS = { reads: { burst: 50, perSecond: 100 }, writes: { burst: 50, perSecond: 100 }, deletes: { burst: 50, perSecond: 100 } };
+
+/** The emulator with the estate and a gateway on the same small buckets, counters reset. */
+async function open(resourceGraph?: ArmGatewayOptions['resourceGraph'], concurrency?: number): Promise<{ running: RunningEmulator; gateway: ArmGateway }> {
+  const running = await startEmulator({ estate, throttling: BUCKETS });
+  em = running;
+  tls.setDefaultCACertificates([...tls.getCACertificates('default'), running.caCertPem]);
+  const credential = new ClientSecretCredential(running.tenantId, running.clientId, running.clientSecret, { authorityHost: running.authorityHost, disableInstanceDiscovery: true });
+  const gateway = createArmGateway({
+    endpoint: running.url,
+    credential,
+    budgets: createSubscriptionBudgets(BUCKETS),
+    logger: pino({ level: 'silent' }),
+    ...(resourceGraph ? { resourceGraph } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  });
+  await credential.getToken('https://management.azure.com/.default');
+  running.resetCounters();
+  return { running, gateway };
+}
+
+const plan = (snapshot: Snapshot): Action[] => planTopology({ spec, owner: OWNER, snapshot, ownedScopedResources: [] }).actions;
+
+/** One pipelined pass and what both read paths must show: every per-machine write started early, once, and succeeded. */
+async function pipelinedPass(gateway: ArmGateway, writesSoFar: () => number): Promise<{ snapshot: Snapshot; full: Action[] }> {
+  const early = new EarlyWrites({ plan, act: (actions) => gateway.act(actions) });
+  const snapshot = await gateway.observe(spec, undefined, { onMachinesRead: (p) => early.offer(p) });
+  // ARM had already taken writes when the last read of the pass came back.
+  const writesWhileReading = writesSoFar();
+  expect(snapshot.errors).toEqual([]);
+  expect(snapshot.machines).toHaveLength(GROUPS * PER_GROUP);
+  const full = plan(snapshot);
+  const { rest, outcomes } = await early.settle(full);
+  const late = await gateway.act(rest);
+  // Every machine's endpoint and two rule associations went early; only topology-wide actions waited.
+  expect(early.started).toBe(3 * GROUPS * PER_GROUP);
+  expect(rest.every((a) => !('resourceId' in a))).toBe(true);
+  expect([...outcomes, ...late].every((o) => o.ok)).toBe(true);
+  expect(writesWhileReading).toBeGreaterThan(0);
+  return { snapshot, full };
+}
+
 describe('pipelined convergence', () => {
   it('writes the first machines while later ones are still read; every write once, 0 × 429', async () => {
-    // ARM's buckets, small: 300 machines need ~600 per-machine reads, paced well past the first chunk's writes.
-    const buckets = { reads: { burst: 50, perSecond: 100 }, writes: { burst: 50, perSecond: 100 }, deletes: { burst: 50, perSecond: 100 } };
-    em = await startEmulator({ estate, throttling: buckets });
-    tls.setDefaultCACertificates([...tls.getCACertificates('default'), em.caCertPem]);
-    const credential = new ClientSecretCredential(em.tenantId, em.clientId, em.clientSecret, { authorityHost: em.authorityHost, disableInstanceDiscovery: true });
-    const gateway = createArmGateway({ endpoint: em.url, credential, budgets: createSubscriptionBudgets(buckets), logger: pino({ level: 'silent' }) });
-    await credential.getToken('https://management.azure.com/.default');
-    em.resetCounters();
-
-    const act = (actions: Action[]): Promise<ActionOutcome[]> => gateway.act(actions);
-    const plan = (snapshot: Parameters<typeof planTopology>[0]['snapshot']): Action[] => planTopology({ spec, owner: OWNER, snapshot, ownedScopedResources: [] }).actions;
-    const early = new EarlyWrites({ plan, act });
-    const snapshot = await gateway.observe(spec, undefined, { onMachinesRead: (p) => early.offer(p) });
-    // ARM had already taken writes when the last read of the pass came back.
-    const writesWhileReading = em.counters().writes;
-    expect(snapshot.errors).toEqual([]);
-    expect(snapshot.machines).toHaveLength(GROUPS * PER_GROUP);
-
-    const full = plan(snapshot);
-    const { rest, outcomes } = await early.settle(full);
-    const late = await gateway.act(rest);
-    // Every machine's endpoint and two rule associations went early; only topology-wide actions waited.
-    expect(early.started).toBe(3 * GROUPS * PER_GROUP);
-    expect(rest.every((a) => !('resourceId' in a))).toBe(true);
-    expect([...outcomes, ...late].every((o) => o.ok)).toBe(true);
-    expect(writesWhileReading).toBeGreaterThan(0);
-    const c = em.counters();
+    const { running, gateway } = await open();
+    const { full } = await pipelinedPass(gateway, () => running.counters().writes);
+    const c = running.counters();
     expect(c.writes).toBe(full.length);
     expect(c.throttled).toBe(0);
 
@@ -96,41 +116,40 @@ describe('pipelined convergence', () => {
   });
 
   it('through Resource Graph: each chunk is written once ARM has confirmed it, while later chunks are still confirmed', async () => {
-    const buckets = { reads: { burst: 50, perSecond: 100 }, writes: { burst: 50, perSecond: 100 }, deletes: { burst: 50, perSecond: 100 } };
-    em = await startEmulator({ estate, throttling: buckets });
-    tls.setDefaultCACertificates([...tls.getCACertificates('default'), em.caCertPem]);
-    const credential = new ClientSecretCredential(em.tenantId, em.clientId, em.clientSecret, { authorityHost: em.authorityHost, disableInstanceDiscovery: true });
-    const gateway = createArmGateway({
-      endpoint: em.url,
-      credential,
-      budgets: createSubscriptionBudgets(buckets),
-      logger: pino({ level: 'silent' }),
-      resourceGraph: { mode: 'always', threshold: 1 },
-    });
-    await credential.getToken('https://management.azure.com/.default');
-    em.resetCounters();
-    const running = em;
+    const { running, gateway } = await open({ mode: 'always', threshold: 1 });
     // Resource Graph's queries are POSTs: counted apart from the association writes.
     const associationWrites = (): number => Object.values(running.counters().byOperation['PUT Microsoft.Insights/dataCollectionRuleAssociations'] ?? {}).reduce((a, b) => a + b, 0);
 
-    const plan = (snapshot: Parameters<typeof planTopology>[0]['snapshot']): Action[] => planTopology({ spec, owner: OWNER, snapshot, ownedScopedResources: [] }).actions;
-    const early = new EarlyWrites({ plan, act: (actions) => gateway.act(actions) });
-    const snapshot = await gateway.observe(spec, undefined, { onMachinesRead: (p) => early.offer(p) });
-    const writesWhileReading = associationWrites();
-    expect(snapshot.errors).toEqual([]);
-    expect(snapshot.machines).toHaveLength(GROUPS * PER_GROUP);
+    const { snapshot } = await pipelinedPass(gateway, associationWrites);
     // Every machine lacked its associations, so every one was confirmed with ARM.
     expect(snapshot.fullyListedMachines).toHaveLength(GROUPS * PER_GROUP);
-
-    const full = plan(snapshot);
-    const { rest, outcomes } = await early.settle(full);
-    const late = await gateway.act(rest);
-    expect(early.started).toBe(3 * GROUPS * PER_GROUP);
-    expect(rest.every((a) => !('resourceId' in a))).toBe(true);
-    expect([...outcomes, ...late].every((o) => o.ok)).toBe(true);
-    expect(writesWhileReading).toBeGreaterThan(0);
     expect(associationWrites()).toBe(3 * GROUPS * PER_GROUP);
     expect(running.counters().throttled).toBe(0);
     expect(plan(await gateway.observe(spec))).toEqual([]);
+  });
+});
+
+// Discovery reads go ahead of a pass's per-machine reads in the shared read queue: a discovery tick during a large
+// observe is answered next, not after every machine of the pass.
+describe('read priorities', () => {
+  it("answers discovery's target and association lists before the pass's remaining per-machine reads", async () => {
+    // One read in flight: the queue's order is the order ARM sees.
+    const { running, gateway } = await open(undefined, 1);
+    const extensionReads = (): number => Object.values(running.counters().byOperation['LIST Microsoft.Compute/virtualMachines/extensions'] ?? {}).reduce((a, b) => a + b, 0);
+
+    // When the first chunk of machines is read, every other machine's reads are already queued behind it.
+    let discovery: Promise<{ associations: string[] | undefined; targets: string[]; extensionReadsThen: number }> | undefined;
+    const snapshot = await gateway.observe(spec, undefined, {
+      onMachinesRead: () => {
+        discovery ??= Promise.all([gateway.listAssociations?.(spec), gateway.listTargets(spec)]).then(([associations, targets]) => ({ associations, targets, extensionReadsThen: extensionReads() }));
+      },
+    });
+    const seen = await discovery;
+    expect(snapshot.errors).toEqual([]);
+    expect(seen?.associations).toEqual([]);
+    expect(seen?.targets).toHaveLength(GROUPS * PER_GROUP);
+    // The pass read every machine's extension, but discovery was answered while most were still queued.
+    expect(extensionReads()).toBe(GROUPS * PER_GROUP);
+    expect(seen?.extensionReadsThen).toBeLessThan((GROUPS * PER_GROUP) / 2);
   });
 });
