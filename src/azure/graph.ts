@@ -15,6 +15,7 @@ import { agentExtensionsQuery, associationsQuery, classifyRow, machinesQuery, se
 import type { Classified, GraphRow } from './graph-convert.ts';
 import type { DiscoveredTargets } from './targets.ts';
 import { requestTimeoutPolicy } from './timeouts.ts';
+import { Turns } from './turns.ts';
 
 export type ResourceGraphMode = 'auto' | 'always' | 'never';
 
@@ -201,7 +202,7 @@ export class GraphReader {
       throw this.unavailable(err);
     }
     this.#lastReason = undefined;
-    const view = assemble(targets, classified, extensions, associations);
+    const view = await assemble(targets, classified, extensions, associations, new Turns());
     view.targets.errors.push(...errors);
     this.sized(targets, view.targets.machines.size);
     return view;
@@ -224,7 +225,7 @@ function asUnavailable(err: unknown): GraphUnavailable {
  * Machines merged in the spec's selector order, exclusions applied, agent extensions attached (looked up by the machine's
  * id as given, then case-insensitively); associations kept on targets.
  */
-export function assemble(targets: Targets, classified: Classified[], extensions: Map<string, ObservedAgentExtension>, associations: ObservedAssociation[]): GraphView {
+export async function assemble(targets: Targets, classified: Classified[], extensions: Map<string, ObservedAgentExtension>, associations: ObservedAssociation[], turns = new Turns()): Promise<GraphView> {
   let lower: Map<string, ObservedAgentExtension> | undefined;
   const extensionOf = (machineId: string): ObservedAgentExtension | undefined => {
     const exact = extensions.get(machineId);
@@ -239,28 +240,33 @@ export function assemble(targets: Targets, classified: Classified[], extensions:
   const ranked = classified.filter((c): c is Classified & { machine: ObservedMachine; rank: number } => c.machine !== undefined && c.rank !== undefined).sort((a, b) => a.rank - b.rank);
   const machines = new IdMap<ObservedMachine>();
   const excludedIds = new Set<string>();
-  for (const { machine: m } of ranked) {
+  await turns.each(ranked, ({ machine: m }) => {
     if (excluded.has(idKey(m.id)) || (m.scaleSetId !== undefined && excluded.has(idKey(m.scaleSetId)))) {
       excludedIds.add(idKey(m.id));
-      continue;
+      return;
     }
-    if (machines.has(m.id)) continue;
+    if (machines.has(m.id)) return;
     if (m.kind !== 'UniformScaleSet') m.agentExtension = extensionOf(m.id) ?? null;
     machines.set(m.id, m);
-  }
+  });
   const scaleSets = new IdMap<ObservedScaleSet>();
   const owners = new IdMap<ObservedScaleSet>();
-  for (const c of classified) if (c.scaleSet) (c.ownerOnly ? owners : scaleSets).set(c.scaleSet.id, c.scaleSet);
-  for (const m of machines.values()) {
+  await turns.each(classified, (c) => {
+    if (c.scaleSet) (c.ownerOnly ? owners : scaleSets).set(c.scaleSet.id, c.scaleSet);
+  });
+  await turns.each(machines.values(), (m) => {
     const owner = m.scaleSetId ? owners.get(m.scaleSetId) : undefined;
     if (owner && !scaleSets.has(owner.id)) scaleSets.set(owner.id, owner);
-  }
+  });
   const errors: ReadError[] = [];
   for (const id of [...(targets.virtualMachines ?? []), ...(targets.virtualMachineScaleSets ?? []), ...(targets.arcMachines ?? [])]) {
     const p = parseArmId(id);
     if (!p?.resourceGroup || !p.name) errors.push({ resourceId: id, code: 'Failed', message: 'not a valid ARM id of a target' });
   }
-  const onTargets = associations.filter((a) => machines.has(a.resourceId));
+  const onTargets: ObservedAssociation[] = [];
+  await turns.each(associations, (a) => {
+    if (machines.has(a.resourceId)) onTargets.push(a);
+  });
   return {
     targets: { machines, excludedCount: excludedIds.size, scaleSets: [...scaleSets.values()].filter((ss) => !excluded.has(idKey(ss.id))), errors },
     associations: onTargets,
@@ -269,6 +275,7 @@ export function assemble(targets: Targets, classified: Classified[], extensions:
 
 /** Named targets Resource Graph did not return (new, or not yet visible): ARM is asked about these. */
 export function missingNamed(targets: Targets, view: GraphView): Targets {
+  if (!targets.virtualMachines?.length && !targets.virtualMachineScaleSets?.length && !targets.arcMachines?.length) return {};
   const seen = new Set([...view.targets.machines.values()].map((m) => idKey(m.id)));
   for (const ss of view.targets.scaleSets) seen.add(idKey(ss.id));
   const missing = (ids: string[] | undefined): string[] => (ids ?? []).filter((id) => !seen.has(idKey(id)) && !(targets.exclude ?? []).some((x) => idKey(x) === idKey(id)));

@@ -15,6 +15,7 @@ import { dedupe, discoverTargets } from './targets.ts';
 import type { ServiceTraits } from './targets.ts';
 import type { ExtensionCache, RefreshAllowance } from './extensions.ts';
 import { READ_PRIORITY } from './budget.ts';
+import { Turns } from './turns.ts';
 import { missingNamed } from './graph.ts';
 import type { GraphReader, GraphView } from './graph.ts';
 import { confirmMachine, wantsRepair } from './graph-confirm.ts';
@@ -203,7 +204,8 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   });
   addAssociations(endpointList);
   if (endpointList.error && endpoint !== undefined) errors.push(endpointList.error);
-  for (const a of graphView?.associations ?? []) keep(a);
+  const turns = new Turns();
+  await turns.each(graphView?.associations ?? [], keep);
   if (!endpointList.error && !graphView) listedSources.push(endpointId);
   // A rule or endpoint since deleted has nothing associated with it (404); any other failure may hide what we made.
   const retiredListed = (listed: Listed, id: string): void => {
@@ -232,7 +234,10 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   // Resource Graph planned; ARM confirms each machine a write may touch, and disagreement holds its writes. Confirmations
   // go in chunks: as soon as a chunk is confirmed, its machines can be planned and acted on (ARM's state, not the graph's).
   if (graphView) {
-    const drifted = [...machines.values()].filter((m) => looksIncomplete(m, observedRules, endpoint, associations.of(m)) || wantsRepair(m, spec.agent));
+    const drifted: ObservedMachine[] = [];
+    await turns.each(machines.values(), (m) => {
+      if (looksIncomplete(m, observedRules, endpoint, associations.of(m)) || wantsRepair(m, spec.agent)) drifted.push(m);
+    });
     const toList = ctx.fullListingLimit === undefined ? drifted : drifted.slice(0, ctx.fullListingLimit);
     const stale: string[] = [];
     const topologyErrors = [...errors];

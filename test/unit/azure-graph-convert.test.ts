@@ -102,14 +102,14 @@ describe('Resource Graph rows to the snapshot', () => {
     expect(toGraphAssociation({ id, name: 'a1', properties: { dataCollectionRuleId: DCR, description: 'owned' } })).toEqual({ id, name: 'a1', resourceId: vmId(RG, 'vm1'), dataCollectionRuleId: DCR, description: 'owned' });
   });
 
-  it('assembles targets: exclusions, owners of member targets, no extension row = no agent, associations on targets only', () => {
+  it('assembles targets: exclusions, owners of member targets, no extension row = no agent, associations on targets only', async () => {
     const targets: Targets = { resourceGroups: [RG, OTHER_RG], exclude: [vmId(RG, 'gone')] };
     const sel = selectionOf(targets);
     const rows = [vmRow(vmId(RG, 'vm1')), vmRow(vmId(RG, 'gone')), vmRow(vmId(OTHER_RG, 'member'), { virtualMachineScaleSet: { id: FLEX } }), { id: FLEX, type: 'microsoft.compute/virtualmachinescalesets', properties: { orchestrationMode: 'Flexible' } }];
     const ext = toGraphAgentExtension({ id: `${vmId(RG, 'vm1')}/extensions/ama`, type: 'microsoft.compute/virtualmachines/extensions', properties: { publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent', settings: agentSettings } });
     const onVm = toGraphAssociation({ id: `${vmId(RG, 'vm1')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/a`, properties: { dataCollectionRuleId: DCR } });
     const elsewhere = toGraphAssociation({ id: `${vmId(RG, 'other')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/a`, properties: { dataCollectionRuleId: DCR } });
-    const view = assemble(targets, rows.map((r) => classifyRow(r, sel)), new Map(ext ? [[vmId(RG, 'vm1').toLowerCase(), ext.extension]] : []), [onVm, elsewhere].filter((a) => a !== undefined));
+    const view = await assemble(targets, rows.map((r) => classifyRow(r, sel)), new Map(ext ? [[vmId(RG, 'vm1').toLowerCase(), ext.extension]] : []), [onVm, elsewhere].filter((a) => a !== undefined));
     expect([...view.targets.machines.values()].map((m) => m.id)).toEqual([vmId(RG, 'vm1'), vmId(OTHER_RG, 'member')]);
     expect(view.targets.excludedCount).toBe(1);
     expect(view.targets.scaleSets.map((s) => s.id)).toEqual([FLEX]);

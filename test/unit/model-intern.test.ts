@@ -136,12 +136,12 @@ describe('slimVm', () => {
 });
 
 describe('assemble', () => {
-  it('attaches an agent extension keyed by the machine id as given, or in another case', () => {
+  it('attaches an agent extension keyed by the machine id as given, or in another case', async () => {
     const group = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg';
     const targets: Targets = { resourceGroups: [group] };
     const row = (id: string): GraphRow => ({ id, name: id.split('/').pop(), type: 'microsoft.compute/virtualmachines', properties: {} });
     const ext = (id: string): ObservedAgentExtension => ({ id: `${id}/extensions/ama`, name: 'ama', type: 'AzureMonitorLinuxAgent', publisher: 'Microsoft.Azure.Monitor', settings: { n: id } });
-    const view = assemble(
+    const view = await assemble(
       targets,
       [vm(1), vm(2), vm(3)].map((id) => classifyRow(row(id), selectionOf(targets))),
       new Map([
