@@ -38,8 +38,9 @@ export interface RemoteEmulator extends Connection {
 
 /** Starts the emulator in a child process with the given estate; resolves once it listens. */
 export function spawnEmulator(request: EmulatorRequest): Promise<RemoteEmulator> {
+  // BENCH_EMULATOR_CPU_PROF=<dir>: a CPU profile of the emulator's side, to tell its cost from the controller's.
   const child: ChildProcess = fork(fileURLToPath(new URL('./emulator-child.ts', import.meta.url)), [], {
-    execArgv: ['--experimental-strip-types', '--no-warnings', '--max-old-space-size=4096', ...(process.env['EMU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/emuprof'] : [])],
+    execArgv: ['--experimental-strip-types', '--no-warnings', '--max-old-space-size=4096', ...(process.env['BENCH_EMULATOR_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_EMULATOR_CPU_PROF']}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let next = 1;
