@@ -118,6 +118,13 @@ export class TokenBucket {
   /** ARM grants less than configured: halve the rate (multiplicative decrease) and spend no saved burst. */
   slowDown(): void {
     this.#refill();
+    // ARM's last answer said its bucket held plenty: this refusal is not our rate's doing (a storm, another limit).
+    // Halving on such random refusals would pin the rate to its floor; a second one before any success still halves.
+    if (this.#remaining !== undefined && this.#remaining >= PLENTY) {
+      this.#remaining = 0;
+      this.#tokens = Math.min(this.#tokens, 0);
+      return;
+    }
     this.#rate = Math.max(this.perSecond / 100, this.#rate / 2);
     this.#tokens = Math.min(this.#tokens, 0);
     this.#remaining = 0;

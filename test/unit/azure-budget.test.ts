@@ -8,6 +8,22 @@ function fakeClock(start = 0): Clock & { advance(ms: number): void } {
 }
 
 describe('TokenBucket', () => {
+  it('keeps its rate through a refusal while ARM last reported plenty left, and halves on a second one in a row', () => {
+    const b = new TokenBucket({ burst: 200, perSecond: 10 }, fakeClock());
+    // Adapting: a refusal with ARM's count unknown halves the rate.
+    b.slowDown();
+    expect(b.rate).toBe(5);
+    // Two successes with plenty left grow it by a tenth each.
+    b.speedUp(150);
+    b.speedUp(150);
+    // ARM said 150 remain: a refusal now is a storm or another limit, not this client's pace.
+    b.slowDown();
+    expect(b.rate).toBeCloseTo(6.05);
+    // A second refusal with no success between: the rate halves.
+    b.slowDown();
+    expect(b.rate).toBeCloseTo(3.025);
+  });
+
   it('lets a full burst through, then spaces callers by the refill rate', () => {
     const clock = fakeClock();
     const b = new TokenBucket({ burst: 3, perSecond: 2 }, clock);
