@@ -230,6 +230,27 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     excludedCount: targets.excludedCount,
     scaleSets: targets.scaleSets,
   });
+  // Errors before any per-machine read: every chunk's partial snapshot carries them, with its own.
+  const topologyErrors = [...errors];
+  // A chunk's machines for early writes. Deletions wait for the full snapshot: a partial one never carries what they act on.
+  const partial = (these: ObservedMachine[], theirs: ObservedAssociation[], listed: string[], sink: ReadError[]): Snapshot => ({
+    ...global(),
+    machines: these,
+    associations: theirs,
+    fullyListedMachines: listed,
+    markedElsewhere: [],
+    listedSources,
+    errors: uniqueErrors([...topologyErrors, ...sink]),
+  });
+  const whole = (): Snapshot => ({
+    ...global(),
+    machines: [...machines.values()],
+    associations: associations.values(),
+    fullyListedMachines,
+    markedElsewhere: [...elsewhere.values()].filter((a) => !associations.has(machines.get(a.resourceId), a.id)),
+    listedSources,
+    errors: uniqueErrors(errors),
+  });
 
   // Resource Graph planned; ARM confirms each machine a write may touch, and disagreement holds its writes. Confirmations
   // go in chunks: as soon as a chunk is confirmed, its machines can be planned and acted on (ARM's state, not the graph's).
@@ -240,7 +261,6 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     });
     const toList = ctx.fullListingLimit === undefined ? drifted : drifted.slice(0, ctx.fullListingLimit);
     const stale: string[] = [];
-    const topologyErrors = [...errors];
     const confirmChunk = (these: ObservedMachine[]): Promise<void> => {
       const sink: ReadError[] = [];
       const listed: string[] = [];
@@ -269,15 +289,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
           const now = machines.get(m.id);
           return now && now.agentExtension !== undefined && seenByArm.has(idKey(m.id)) ? [now] : [];
         });
-        ctx.onMachinesRead?.({
-          ...global(),
-          machines: ready,
-          associations: ready.flatMap((m) => seenByArm.get(idKey(m.id)) ?? []),
-          fullyListedMachines: listed,
-          markedElsewhere: [],
-          listedSources,
-          errors: uniqueErrors([...topologyErrors, ...sink]),
-        });
+        ctx.onMachinesRead?.(partial(ready, ready.flatMap((m) => seenByArm.get(idKey(m.id)) ?? []), listed, sink));
       });
     };
     const confirmations: Promise<void>[] = [];
@@ -292,20 +304,11 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     ]);
     ctx.graph?.sized(spec.targets, machines.size);
     ctx.graph?.observed(machines.size, toList.length, stale);
-    return {
-      ...global(),
-      machines: [...machines.values()],
-      associations: associations.values(),
-      fullyListedMachines,
-      markedElsewhere: [...elsewhere.values()].filter((a) => !associations.has(machines.get(a.resourceId), a.id)),
-      listedSources,
-      errors: uniqueErrors(errors),
-    };
+    return whole();
   }
 
   // The reads each machine needs alone (its full association listing when the bulk view looks incomplete, its agent
   // extension when not remembered), in chunks: as soon as a chunk is read, its machines can be planned and acted on.
-  const topologyErrors = [...errors];
   const perMachine = (m: ObservedMachine, sink: ReadError[], listed: string[]): Promise<unknown>[] => {
     const runMachine = guardedReads(queue, sink, READ_PRIORITY.perMachine);
     const out: Promise<unknown>[] = [];
@@ -338,16 +341,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     chunks.push(
       Promise.all(reads).then(() => {
         errors.push(...sink);
-        onReady?.({
-          ...global(),
-          machines: these,
-          associations: these.flatMap((m) => associations.of(m)),
-          fullyListedMachines: listed,
-          // Deletions wait for the full snapshot: a partial one never carries what they act on.
-          markedElsewhere: [],
-          listedSources,
-          errors: uniqueErrors([...topologyErrors, ...sink]),
-        });
+        onReady?.(partial(these, these.flatMap((m) => associations.of(m)), listed, sink));
       }),
     );
   };
@@ -360,15 +354,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   // Either path tells `auto` how large the topology is now, so a growing one moves to Resource Graph.
   ctx.graph?.sized(spec.targets, machines.size);
 
-  return {
-    ...global(),
-    machines: [...machines.values()],
-    associations: associations.values(),
-    fullyListedMachines,
-    markedElsewhere: [...elsewhere.values()].filter((a) => !associations.has(machines.get(a.resourceId), a.id)),
-    listedSources,
-    errors: uniqueErrors(errors),
-  };
+  return whole();
 }
 
 /**
