@@ -1,29 +1,63 @@
-// The official SDK clients, one set per subscription, all sharing the subscription's budget policy.
+// The official SDK clients, one set per subscription, all sharing the subscription's budget policy. The SDKs only
+// some topologies need (networking, private DNS, Arc) are loaded on first use: each costs memory at startup.
 import { ComputeManagementClient } from '@azure/arm-compute';
-import { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
+import type { HybridComputeManagementClient, Machine, MachineExtension } from '@azure/arm-hybridcompute';
 import { MonitorClient } from '@azure/arm-monitor';
-import { NetworkManagementClient } from '@azure/arm-network';
-import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
+import type { NetworkManagementClient } from '@azure/arm-network';
+import type { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import type { TokenCredential } from '@azure/core-auth';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import type { HttpClient, PipelinePolicy } from '@azure/core-rest-pipeline';
 import { isRecord } from '../model/index.ts';
 import { ArmCredential } from './credential.ts';
 import type { CredentialSource } from './credential.ts';
+import { loadSdk } from './lazy.ts';
 import { expiredTokenPolicy, requestTimeoutPolicy } from './timeouts.ts';
 
 /** Default time one ARM request attempt or one token request may take. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
+type HybridCompute = HybridComputeManagementClient;
+
+/**
+ * The Arc reads the controller makes, with the SDK's signatures; the SDK is loaded by the first call, so a topology
+ * without Arc machines or resource groups never loads it.
+ */
+export interface HybridComputeReads {
+  machines: {
+    get(...args: Parameters<HybridCompute['machines']['get']>): Promise<Machine>;
+    listByResourceGroup(...args: Parameters<HybridCompute['machines']['listByResourceGroup']>): AsyncIterable<Machine>;
+    listBySubscription(...args: Parameters<HybridCompute['machines']['listBySubscription']>): AsyncIterable<Machine>;
+  };
+  machineExtensions: {
+    list(...args: Parameters<HybridCompute['machineExtensions']['list']>): AsyncIterable<MachineExtension>;
+  };
+}
+
 export interface ArmClients {
   monitor: MonitorClient;
   compute: ComputeManagementClient;
+  /** Azure Arc-enabled servers; @azure/arm-hybridcompute 3 sends api-version 2021-05-20. */
+  hybridCompute: HybridComputeReads;
+}
+
+/** The SDK clients loaded on first use (`ArmClientCache.optional`). */
+export interface OptionalClients {
   /** Private endpoints, network interfaces and virtual networks (read only: the controller never writes networking). */
   network: NetworkManagementClient;
   /** Private DNS zones, records and links (read only). */
   privateDns: PrivateDnsManagementClient;
-  /** Azure Arc-enabled servers; @azure/arm-hybridcompute 3 sends api-version 2021-05-20. */
   hybridCompute: HybridComputeManagementClient;
+}
+export type OptionalClient = keyof OptionalClients;
+
+/** An async iterable whose source is opened by the first iteration (a pager from a client still loading). */
+function deferredPages<T>(open: () => Promise<AsyncIterable<T>>): AsyncIterable<T> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield* await open();
+    },
+  };
 }
 
 /** Token scope of each cloud's ARM endpoint; a token for another audience is refused by ARM. */
@@ -62,6 +96,7 @@ export interface ArmClientOptions {
 export class ArmClientCache {
   readonly #options: ArmClientOptions;
   readonly #clients = new Map<string, ArmClients>();
+  readonly #optional = new Map<string, Promise<OptionalClients[OptionalClient]>>();
   readonly #http: HttpClient = createDefaultHttpClient();
   readonly #credential: ArmCredential;
   readonly #policies: PipelinePolicy[];
@@ -73,7 +108,10 @@ export class ArmClientCache {
     const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#credential = new ArmCredential(options.credential, timeoutMs);
     // New clients after a refresh: each SDK client's token cache would hand out the rejected token until it ages out.
-    this.#policies = [options.policy, expiredTokenPolicy(this.#credential, this.#scope, () => this.#clients.clear()), requestTimeoutPolicy(timeoutMs)];
+    this.#policies = [options.policy, expiredTokenPolicy(this.#credential, this.#scope, () => {
+        this.#clients.clear();
+        this.#optional.clear();
+      }), requestTimeoutPolicy(timeoutMs)];
   }
 
   get credential(): TokenCredential {
@@ -88,27 +126,70 @@ export class ArmClientCache {
     const key = subscriptionId.toLowerCase();
     let c = this.#clients.get(key);
     if (!c) {
-      const o = this.#options;
-      const common = {
-        endpoint: this.endpoint,
-        credentials: { scopes: [this.#scope] },
-        additionalPolicies: this.#policies.map((policy) => ({ policy, position: 'perRetry' as const })),
-        retryOptions: {
-          maxRetries: o.maxRetries ?? 6,
-          retryDelayInMs: o.retryDelayInMs ?? 500,
-          maxRetryDelayInMs: o.maxRetryDelayInMs ?? 30_000,
-        },
-      };
+      const common = this.#common();
+      const arc = (): Promise<HybridCompute> => this.optional(subscriptionId, 'hybridCompute');
       c = {
         monitor: new MonitorClient(this.#credential, subscriptionId, common),
         compute: new ComputeManagementClient(this.#credential, subscriptionId, common),
-        network: new NetworkManagementClient(this.#credential, subscriptionId, common),
-        privateDns: new PrivateDnsManagementClient(this.#credential, subscriptionId, common),
-        hybridCompute: new HybridComputeManagementClient(this.#credential, subscriptionId, common),
+        hybridCompute: {
+          machines: {
+            get: async (...args) => (await arc()).machines.get(...args),
+            listByResourceGroup: (...args) => deferredPages(async () => (await arc()).machines.listByResourceGroup(...args)),
+            listBySubscription: (...args) => deferredPages(async () => (await arc()).machines.listBySubscription(...args)),
+          },
+          machineExtensions: {
+            list: (...args) => deferredPages(async () => (await arc()).machineExtensions.list(...args)),
+          },
+        },
       };
       this.#clients.set(key, c);
     }
     return c;
+  }
+
+  /** A client of an SDK loaded on first use, one per subscription, with the same pipeline as the others. */
+  optional<K extends OptionalClient>(subscriptionId: string, kind: K): Promise<OptionalClients[K]> {
+    const key = `${kind}|${subscriptionId.toLowerCase()}`;
+    let client = this.#optional.get(key);
+    if (!client) {
+      client = this.#create(subscriptionId, kind);
+      // A failed load is not cached: the next pass tries again and reports the same clear error if it fails again.
+      client.catch(() => this.#optional.delete(key));
+      this.#optional.set(key, client);
+    }
+    return client as Promise<OptionalClients[K]>;
+  }
+
+  async #create(subscriptionId: string, kind: OptionalClient): Promise<OptionalClients[OptionalClient]> {
+    const common = this.#common();
+    switch (kind) {
+      case 'network': {
+        const { NetworkManagementClient } = await loadSdk('@azure/arm-network', () => import('@azure/arm-network'));
+        return new NetworkManagementClient(this.#credential, subscriptionId, common);
+      }
+      case 'privateDns': {
+        const { PrivateDnsManagementClient } = await loadSdk('@azure/arm-privatedns', () => import('@azure/arm-privatedns'));
+        return new PrivateDnsManagementClient(this.#credential, subscriptionId, common);
+      }
+      case 'hybridCompute': {
+        const { HybridComputeManagementClient } = await loadSdk('@azure/arm-hybridcompute', () => import('@azure/arm-hybridcompute'));
+        return new HybridComputeManagementClient(this.#credential, subscriptionId, common);
+      }
+    }
+  }
+
+  #common() {
+    const o = this.#options;
+    return {
+      endpoint: this.endpoint,
+      credentials: { scopes: [this.#scope] },
+      additionalPolicies: this.#policies.map((policy) => ({ policy, position: 'perRetry' as const })),
+      retryOptions: {
+        maxRetries: o.maxRetries ?? 6,
+        retryDelayInMs: o.retryDelayInMs ?? 500,
+        maxRetryDelayInMs: o.maxRetryDelayInMs ?? 30_000,
+      },
+    };
   }
 
   /**

@@ -1,10 +1,12 @@
 // Delivery evidence from Log Analytics: per workspace, one query for the latest heartbeat per machine and one for
 // the latest record per machine of each table the rules fill. Cost does not depend on how many machines there are.
 import type { TokenCredential } from '@azure/core-auth';
-import { LogsQueryClient, LogsQueryResultStatus, type LogsTable } from '@azure/monitor-query-logs';
+import type * as LogsSdkModule from '@azure/monitor-query-logs';
+import type { LogsQueryClient, LogsTable } from '@azure/monitor-query-logs';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EvidenceFailure, Seen, WorkspaceEvidence } from '../model/evidence.ts';
+import { loadSdk } from './lazy.ts';
 
 export type { EvidenceFailure, Seen, WorkspaceEvidence } from '../model/evidence.ts';
 
@@ -89,14 +91,31 @@ function seen(row: Record<string, unknown>): Seen {
   return { last: last instanceof Date ? last.toISOString() : typeof last === 'string' ? last : '', fresh: row.Fresh === true };
 }
 
+type LogsSdk = typeof LogsSdkModule;
+
 export class EvidenceReader {
-  readonly #client: LogsQueryClient;
+  readonly #options: EvidenceReaderOptions;
+  /** The query SDK and its client, loaded by the first read: topologies without spec.evidence never load it. */
+  #client: Promise<{ sdk: LogsSdk; client: LogsQueryClient }> | undefined;
   readonly #metrics: EvidenceMetrics | undefined;
 
   constructor(options: EvidenceReaderOptions) {
-    // No SDK retries: evidence is read again at the next interval, and a throttled read must not hold a pass.
-    this.#client = new LogsQueryClient(options.credential, { endpoint: options.endpoint.replace(/\/+$/, ''), retryOptions: { maxRetries: 0 } });
+    this.#options = options;
     this.#metrics = options.metrics;
+  }
+
+  #loaded(): Promise<{ sdk: LogsSdk; client: LogsQueryClient }> {
+    if (this.#client) return this.#client;
+    const client = loadSdk('@azure/monitor-query-logs', () => import('@azure/monitor-query-logs')).then((sdk) => ({
+      sdk,
+      // No SDK retries: evidence is read again at the next interval, and a throttled read must not hold a pass.
+      client: new sdk.LogsQueryClient(this.#options.credential, { endpoint: this.#options.endpoint.replace(/\/+$/, ''), retryOptions: { maxRetries: 0 } }),
+    }));
+    // A failed load is tried again at the next read (and reported as a failed read meanwhile).
+    client.catch(() => {
+      if (this.#client === client) this.#client = undefined;
+    });
+    return (this.#client = client);
   }
 
   async read(asks: readonly WorkspaceAsk[], window: EvidenceWindow): Promise<WorkspaceEvidence[]> {
@@ -122,8 +141,9 @@ export class EvidenceReader {
     const started = performance.now();
     let outcome = 'ok';
     try {
-      const result = await this.#client.queryWorkspace(customerId, text, { duration: isoDuration(window.lookbackMs) });
-      if (result.status !== LogsQueryResultStatus.Success) {
+      const { sdk, client } = await this.#loaded();
+      const result = await client.queryWorkspace(customerId, text, { duration: isoDuration(window.lookbackMs) });
+      if (result.status !== sdk.LogsQueryResultStatus.Success) {
         outcome = 'partial';
         return { failure: 'Failed', message: result.partialError.message };
       }

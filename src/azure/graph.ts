@@ -1,7 +1,7 @@
 // Resource Graph as the bulk read path: a topology's machines, their agent extensions and every association in a
 // few paged queries per subscription batch, planned on; the machines a pass will change are confirmed with ARM.
 import { setTimeout as delay } from 'node:timers/promises';
-import { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { RestError } from '@azure/core-rest-pipeline';
 import type { Logger } from 'pino';
@@ -13,6 +13,7 @@ import type { ArmClientCache } from './clients.ts';
 import { describeError, toReadError } from './errors.ts';
 import { agentExtensionsQuery, associationsQuery, classifyRow, machinesQuery, selectionOf, targetSubscriptions, toGraphAgentExtension, toGraphAssociations } from './graph-convert.ts';
 import type { Classified, GraphRow } from './graph-convert.ts';
+import { loadSdk } from './lazy.ts';
 import type { DiscoveredTargets } from './targets.ts';
 import { requestTimeoutPolicy } from './timeouts.ts';
 import { Turns } from './turns.ts';
@@ -78,7 +79,9 @@ export interface GraphView {
 
 export class GraphReader {
   readonly quota: GraphQuota;
-  readonly #client: ResourceGraphClient;
+  /** Built by the first query: a controller that never reads through Resource Graph never loads its SDK. */
+  #client: Promise<ResourceGraphClient> | undefined;
+  readonly #connect: () => Promise<ResourceGraphClient>;
   readonly #options: GraphOptions;
   readonly #logger: Logger;
   /** Machines each topology's targets held last time (keyed by the targets), for `auto`. */
@@ -92,13 +95,16 @@ export class GraphReader {
     this.#options = options;
     this.#logger = logger;
     const policies: PipelinePolicy[] = [quotaPolicy(this.quota, options.maxQuotaWaitMs ?? 10_000), requestTimeoutPolicy(options.requestTimeoutMs ?? 60_000)];
-    this.#client = new ResourceGraphClient(clients.credential, {
-      endpoint: clients.endpoint,
-      credentials: { scopes: [scope] },
-      additionalPolicies: policies.map((policy) => ({ policy, position: 'perRetry' as const })),
-      // A 429 or 403 is answered by reading through ARM this pass, not by retrying the query.
-      retryOptions: { maxRetries: 0 },
-    });
+    this.#connect = async () => {
+      const { ResourceGraphClient } = await loadSdk('@azure/arm-resourcegraph', () => import('@azure/arm-resourcegraph'));
+      return new ResourceGraphClient(clients.credential, {
+        endpoint: clients.endpoint,
+        credentials: { scopes: [scope] },
+        additionalPolicies: policies.map((policy) => ({ policy, position: 'perRetry' as const })),
+        // A 429 or 403 is answered by reading through ARM this pass, not by retrying the query.
+        retryOptions: { maxRetries: 0 },
+      });
+    };
   }
 
   /** Whether this pass of a topology with these targets reads through Resource Graph. */
@@ -150,6 +156,16 @@ export class GraphReader {
     return g;
   }
 
+  #connected(): Promise<ResourceGraphClient> {
+    if (this.#client) return this.#client;
+    const client = (this.#client = this.#connect());
+    // A failed load is tried again by the next query; this one falls back to ARM (GraphUnavailable 'failed').
+    client.catch(() => {
+      if (this.#client === client) this.#client = undefined;
+    });
+    return client;
+  }
+
   /** Every row of a query over these subscriptions, page by page (`onPage` converts and drops each page). */
   async #query(subscriptions: string[], query: string, signal?: AbortSignal, onPage?: (rows: GraphRow[]) => void): Promise<GraphRow[]> {
     const all: GraphRow[] = [];
@@ -158,7 +174,7 @@ export class GraphReader {
       const batch = subscriptions.slice(i, i + SUBSCRIPTIONS_PER_QUERY);
       let skipToken: string | undefined;
       do {
-        const page = await this.#client.resources(
+        const page = await (await this.#connected()).resources(
           { subscriptions: batch, query, options: skipToken ? { skipToken } : { top } },
           signal ? { abortSignal: signal } : {},
         );

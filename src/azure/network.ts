@@ -122,7 +122,7 @@ export async function observeNetwork(spec: MonitoringTopologySpec, snapshot: Sna
   const nicsP = Promise.all(
     [...machineGroups.values()].map((g) => {
       const p = parseArmId(g);
-      return run(g, () => collect(clients.for(p?.subscriptionId ?? '').network.networkInterfaces.list(p?.resourceGroup ?? '', opts)));
+      return run(g, async () => collect((await clients.optional(p?.subscriptionId ?? '', 'network')).networkInterfaces.list(p?.resourceGroup ?? '', opts)));
     }),
   );
 
@@ -139,13 +139,13 @@ export async function observeNetwork(spec: MonitoringTopologySpec, snapshot: Sna
   await Promise.all(
     [...subscriptions.values()].flatMap((sub) => [
       run(`/subscriptions/${sub}`, async () => {
-        for (const pe of await collect(clients.for(sub).network.privateEndpoints.listBySubscription(opts))) {
+        for (const pe of await collect((await clients.optional(sub, 'network')).privateEndpoints.listBySubscription(opts))) {
           const e = toEndpoint(pe);
           if (e && e.connections.some((c) => SCOPE_SEGMENT.test(c.scopeId))) endpoints.set(e.id, e);
         }
       }),
       run(`/subscriptions/${sub}`, async () => {
-        for (const z of await collect(clients.for(sub).privateDns.privateZones.list(opts))) {
+        for (const z of await collect((await clients.optional(sub, 'privateDns')).privateZones.list(opts))) {
           if (z.id && MONITOR_ZONES.has((z.name ?? '').toLowerCase())) zoneRefs.set(z.id, z.id);
         }
       }),
@@ -157,7 +157,7 @@ export async function observeNetwork(spec: MonitoringTopologySpec, snapshot: Sna
       const p = parseArmId(e.id);
       if (!p?.resourceGroup || !p.name) return Promise.resolve();
       return run(e.id, async () => {
-        for (const g of await collect(clients.for(p.subscriptionId).network.privateDnsZoneGroups.list(p.resourceGroup as string, p.name as string, opts))) {
+        for (const g of await collect((await clients.optional(p.subscriptionId, 'network')).privateDnsZoneGroups.list(p.resourceGroup as string, p.name as string, opts))) {
           for (const c of g.privateDnsZoneConfigs ?? []) {
             if (!c.privateDnsZoneId) continue;
             e.zoneIds.push(c.privateDnsZoneId);
@@ -173,10 +173,9 @@ export async function observeNetwork(spec: MonitoringTopologySpec, snapshot: Sna
     [...zoneRefs.values()].map(async (id) => {
       const p = parseArmId(id);
       if (!p?.resourceGroup || !p.name) return;
-      const dns = clients.for(p.subscriptionId).privateDns;
       const [records, links] = await Promise.all([
-        run(id, () => collect(dns.recordSets.listByType(p.resourceGroup as string, p.name as string, 'A', opts))),
-        run(id, () => collect(dns.virtualNetworkLinks.list(p.resourceGroup as string, p.name as string, opts))),
+        run(id, async () => collect((await clients.optional(p.subscriptionId, 'privateDns')).recordSets.listByType(p.resourceGroup as string, p.name as string, 'A', opts))),
+        run(id, async () => collect((await clients.optional(p.subscriptionId, 'privateDns')).virtualNetworkLinks.list(p.resourceGroup as string, p.name as string, opts))),
       ]);
       if (!records || !links) return;
       zones.push({
@@ -206,7 +205,7 @@ export async function observeNetwork(spec: MonitoringTopologySpec, snapshot: Sna
     await Promise.all(
       [...networkGroups.values()].map((g) => {
         const p = parseArmId(g);
-        return run(g, () => collect(clients.for(p?.subscriptionId ?? '').network.virtualNetworks.list(p?.resourceGroup ?? '', opts)));
+        return run(g, async () => collect((await clients.optional(p?.subscriptionId ?? '', 'network')).virtualNetworks.list(p?.resourceGroup ?? '', opts)));
       }),
     )
   )
