@@ -1,8 +1,11 @@
 // A resync measurement in a process of its own whose V8 heap is capped as the Helm chart caps the controller's
-// (three quarters of the chart's default memory limit), so its peak RSS is what the chart's default must hold.
-import { fork } from 'node:child_process';
+// (three quarters of the chart's default memory limit), so its peak RSS is what the chart's default must hold. The
+// child runs the controller compiled to JavaScript, as the container does: type stripping would add its own memory.
+import { execFile, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { ReadPath, Row } from './scale.ts';
 
 export interface CappedRequest {
@@ -31,10 +34,33 @@ export function chartMemory(): { limitMiB: number; heapMiB: number } {
   return { limitMiB, heapMiB: Math.floor((limitMiB * 3) / 4) };
 }
 
-/** Runs `resyncFigures` in a child whose heap is capped at `heapMiB`; an out-of-memory death is reported, not thrown. */
-export function resyncCapped(request: CappedRequest, heapMiB: number): Promise<CappedResult> {
-  const child = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: ['--experimental-strip-types', '--no-warnings', `--max-old-space-size=${heapMiB}`],
+const REPO = new URL('../', import.meta.url);
+let compiled: Promise<string> | undefined;
+
+/**
+ * Compiles this file, what it runs and the emulator's child (tsconfig.bench.json, emit only) into .cache/mtopo-bench,
+ * once per process; resolves with the compiled child's path. In the worktree, not node_modules/.cache: node_modules
+ * may be shared by several checkouts, whose sources differ.
+ */
+export function compileBench(): Promise<string> {
+  compiled ??= (async () => {
+    const tsc = createRequire(import.meta.url).resolve('typescript/lib/tsc.js');
+    try {
+      await promisify(execFile)(process.execPath, [tsc, '-p', fileURLToPath(new URL('tsconfig.bench.json', REPO))], { cwd: fileURLToPath(REPO) });
+    } catch (err) {
+      const out = (err as { stdout?: string }).stdout ?? '';
+      throw new Error(`compiling the bench (tsc -p tsconfig.bench.json) failed: ${out.trim() || String(err)}`, { cause: err });
+    }
+    return fileURLToPath(new URL('.cache/mtopo-bench/bench/capped.js', REPO));
+  })();
+  return compiled;
+}
+
+/** Runs `resyncFigures` compiled, in a child whose heap is capped at `heapMiB`; an out-of-memory death is reported, not thrown. */
+export async function resyncCapped(request: CappedRequest, heapMiB: number): Promise<CappedResult> {
+  // As the chart runs the container: `node dist/runtime/main.js` with NODE_OPTIONS=--max-old-space-size.
+  const child = fork(await compileBench(), [], {
+    execArgv: ['--no-warnings', `--max-old-space-size=${heapMiB}`],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   let stderr = '';
@@ -56,6 +82,9 @@ export function resyncCapped(request: CappedRequest, heapMiB: number): Promise<C
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.send) {
   process.once('message', (request: CappedRequest) => {
     void (async () => {
+      // Every module the container's entry loads (the Kubernetes client among them), so the baseline is the container's;
+      // importing it starts nothing.
+      await import('../src/runtime/main.ts');
       const { resyncFigures, watched } = await import('./scale.ts');
       const run = await watched(() => resyncFigures(request.machines, request.speed, request.goal, request.path));
       process.send?.({ rows: run.value, maxDelayMs: run.maxDelayMs, p99DelayMs: run.p99DelayMs, maxRssMiB: run.maxRssMiB } satisfies CappedResult, () => process.exit(0));
