@@ -17,6 +17,7 @@ import { loadSdk } from './lazy.ts';
 import type { DiscoveredTargets } from './targets.ts';
 import { requestTimeoutPolicy } from './timeouts.ts';
 import { Turns } from './turns.ts';
+import { attachAgent } from './records.ts';
 
 export type ResourceGraphMode = 'auto' | 'always' | 'never';
 
@@ -262,7 +263,7 @@ export async function assemble(targets: Targets, classified: Classified[], exten
       return;
     }
     if (machines.has(m.id)) return;
-    if (m.kind !== 'UniformScaleSet') m.agentExtension = extensionOf(m.id) ?? null;
+    if (m.kind !== 'UniformScaleSet') attachAgent(m, extensionOf(m.id) ?? null);
     machines.set(m.id, m);
   });
   const scaleSets = new IdMap<ObservedScaleSet>();
