@@ -108,10 +108,11 @@ export class ArmClientCache {
     const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#credential = new ArmCredential(options.credential, timeoutMs);
     // New clients after a refresh: each SDK client's token cache would hand out the rejected token until it ages out.
-    this.#policies = [options.policy, expiredTokenPolicy(this.#credential, this.#scope, () => {
-        this.#clients.clear();
-        this.#optional.clear();
-      }), requestTimeoutPolicy(timeoutMs)];
+    const renew = (): void => {
+      this.#clients.clear();
+      this.#optional.clear();
+    };
+    this.#policies = [options.policy, expiredTokenPolicy(this.#credential, this.#scope, renew), requestTimeoutPolicy(timeoutMs)];
   }
 
   get credential(): TokenCredential {
@@ -152,10 +153,13 @@ export class ArmClientCache {
     const key = `${kind}|${subscriptionId.toLowerCase()}`;
     let client = this.#optional.get(key);
     if (!client) {
-      client = this.#create(subscriptionId, kind);
+      const created = this.#create(subscriptionId, kind);
       // A failed load is not cached: the next pass tries again and reports the same clear error if it fails again.
-      client.catch(() => this.#optional.delete(key));
-      this.#optional.set(key, client);
+      created.catch(() => {
+        if (this.#optional.get(key) === created) this.#optional.delete(key);
+      });
+      this.#optional.set(key, created);
+      client = created;
     }
     return client as Promise<OptionalClients[K]>;
   }
