@@ -238,10 +238,15 @@ export async function assemble(targets: Targets, classified: Classified[], exten
     return lower.get(idKey(machineId));
   };
   const excluded = new Set((targets.exclude ?? []).map(idKey));
-  const ranked = classified.filter((c): c is Classified & { machine: ObservedMachine; rank: number } => c.machine !== undefined && c.rank !== undefined).sort((a, b) => a.rank - b.rank);
+  // In selector order, stable within each: four buckets, not a sort of the whole estate in one block.
+  const buckets: ObservedMachine[][] = [[], [], [], []];
+  await turns.each(classified, (c) => {
+    if (c.machine !== undefined && c.rank !== undefined) buckets[c.rank]?.push(c.machine);
+  });
+  const ranked = buckets.flat();
   const machines = new IdMap<ObservedMachine>();
   const excludedIds = new Set<string>();
-  await turns.each(ranked, ({ machine: m }) => {
+  await turns.each(ranked, (m) => {
     if (excluded.has(idKey(m.id)) || (m.scaleSetId !== undefined && excluded.has(idKey(m.scaleSetId)))) {
       excludedIds.add(idKey(m.id));
       return;
