@@ -76,11 +76,12 @@ export function compileBench(): Promise<string> {
   return compiled;
 }
 
-/** Runs `resyncFigures` compiled, in a child whose heap is capped at `heapMiB`; an out-of-memory death is reported, not thrown. */
-export async function resyncCapped(request: CappedRequest, heapMiB: number): Promise<CappedResult> {
-  // As the chart runs the container: `node dist/runtime/main.js` with NODE_OPTIONS=--max-old-space-size.
+/** Runs `resyncFigures` compiled, in a child tuned as the chart tunes the container; an out-of-memory death is reported, not thrown. */
+export async function resyncCapped(request: CappedRequest, memory: Pick<ChartMemory, 'heapMiB' | 'semiSpaceMiB' | 'mallocTunables'>): Promise<CappedResult> {
+  // As the chart runs the container: `node dist/runtime/main.js` with its NODE_OPTIONS and GLIBC_TUNABLES.
   const child = fork(await compileBench(), [], {
-    execArgv: ['--no-warnings', `--max-old-space-size=${heapMiB}`],
+    execArgv: ['--no-warnings', `--max-old-space-size=${memory.heapMiB}`, ...(memory.semiSpaceMiB !== undefined ? [`--max-semi-space-size=${memory.semiSpaceMiB}`] : [])],
+    env: { ...process.env, ...(memory.mallocTunables !== undefined ? { GLIBC_TUNABLES: memory.mallocTunables } : {}) },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   let stderr = '';

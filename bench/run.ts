@@ -23,7 +23,7 @@ const capped: { machines: number; result: CappedResult }[] = [];
 // Their code is compiled first (tsc, emit only), so that the children run JavaScript as the container does.
 await compileBench();
 const resync = async (machines: number, runSpeed: number, goal: number | undefined, path: ReadPath): Promise<Row[]> => {
-  const result = await resyncCapped({ machines, speed: runSpeed, ...(goal !== undefined ? { goal } : {}), path }, memory.heapMiB);
+  const result = await resyncCapped({ machines, speed: runSpeed, ...(goal !== undefined ? { goal } : {}), path }, memory);
   capped.push({ machines, result });
   if (result.error === undefined) return result.rows;
   return [{ measure: `resync, ${machines.toLocaleString('en-US')} machines, ${path}`, figure: `failed: ${result.error}`, goal: goal === undefined ? '-' : `≤ ${goal}`, model: '-', met: false }];
@@ -46,7 +46,7 @@ const run = await watched(async () => {
 const largest = Math.max(...capped.map((c) => c.machines));
 const peak = Math.max(...capped.filter((c) => c.machines === largest).map((c) => c.result.maxRssMiB));
 rows.push({
-  measure: `controller RSS peak tracking ${largest.toLocaleString('en-US')} machines (the compiled controller in a process of its own, as the container runs it; heap capped at ${memory.heapMiB} MiB as the chart's default limit of ${memory.limitMiB} MiB sets it)`,
+  measure: `controller RSS peak tracking ${largest.toLocaleString('en-US')} machines (the compiled controller in a process of its own, as the container runs it; heap capped at ${memory.heapMiB} MiB${memory.semiSpaceMiB !== undefined ? `, semi-space ${memory.semiSpaceMiB} MiB` : ''}${memory.mallocTunables !== undefined ? ', glibc malloc tuned' : ''} as the chart's default limit of ${memory.limitMiB} MiB sets them)`,
   figure: capped.some((c) => c.machines === largest && c.result.error !== undefined) ? 'out of memory' : `${peak.toFixed(0)} MiB`,
   goal: '≤ 256 MiB at 100,000',
   model: '-',
