@@ -16,7 +16,7 @@ import type { ConditionInput, StatusWriter } from '../kube/status.ts';
 import { mergeConditions } from '../kube/status.ts';
 import { isTransientError } from '../model/index.ts';
 import type { Action, ActionOutcome, OsType, Snapshot } from '../model/index.ts';
-import { specLinks } from '../plan/index.ts';
+import { MachinePlans, specLinks } from '../plan/index.ts';
 import { nextSources, nextSourcesWork } from '../plan/prune.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
 import { eachWork, filterWork, runSync } from '../findings/index.ts';
@@ -43,6 +43,11 @@ export interface ReconcilerDeps {
   plan: (input: PlanInput) => Plan;
   /** The same plan as sliceable work: the pass's full plan runs in slices so a large estate never blocks the event loop. */
   planWork?: (input: PlanInput) => Work<Plan>;
+  /**
+   * The per-machine part of the plan alone, for a chunk's early writes; it keeps each machine's outcome in
+   * `input.planned`, which the pass's full plan reuses. Without it a chunk is planned with `plan`.
+   */
+  planMachines?: (input: PlanInput) => Action[];
   /** Actions that remove what the topology created (only what carries its marker or is in its inventory). */
   planDeletion: (input: PlanInput) => Action[] | Plan;
   /** The informer cache. */
@@ -316,13 +321,7 @@ export class Reconciler {
     const { spec } = pass.topology;
     // Enforce: each chunk of machines is planned and written as soon as it is read, after the machines are claimed
     // (cross-topology endpoint agreement needs every target id, which discovery gives before any per-machine read).
-    const early =
-      spec.mode === 'Audit' || this.#deps.pipelined === false
-        ? undefined
-        : new EarlyWrites({
-            plan: (partial) => this.#deps.plan(this.#planInput(pass, partial)).actions,
-            act: (actions) => this.#deps.gateway.act(actions),
-          });
+    const early = spec.mode === 'Audit' || this.#deps.pipelined === false ? undefined : this.#earlyWrites(pass);
     if (early) pass.early = early;
     let claimed: Promise<void> | undefined;
     pass.snapshot = await this.#deps.gateway.observe(spec, undefined, {
@@ -340,6 +339,32 @@ export class Reconciler {
     if (requested !== undefined) this.#requests.set(pass.key, requested);
     this.#deps.observedTargets?.(pass.key, pass.snapshot.machines.map((m) => m.id));
     return next();
+  }
+
+  /** Early writes of a pass: each chunk's machines planned alone, their outcomes kept for the full plan. */
+  #earlyWrites(pass: Pass): EarlyWrites {
+    const planMachines = this.#deps.planMachines;
+    if (planMachines) pass.planned = new MachinePlans();
+    return new EarlyWrites({
+      plan: (partial) => (planMachines ? planMachines(this.#machinesInput(pass, partial)) : this.#deps.plan(this.#planInput(pass, partial)).actions),
+      act: (actions) => this.#deps.gateway.act(actions),
+    });
+  }
+
+  /** What planning a chunk's machines needs: their rivals in other topologies, not the topology-wide parts. */
+  #machinesInput(pass: Pass, snapshot: Snapshot): PlanInput {
+    const spec = pass.topology.spec;
+    const { registry } = this.#deps;
+    const machines = snapshot.machines.map((m) => m.id);
+    return {
+      spec,
+      owner: pass.owner,
+      snapshot,
+      ownedScopedResources: pass.inventory,
+      competingEndpoints: registry.competingEndpoints(pass.key, machines, spec.configurationEndpoint.resourceId),
+      competingIdentities: registry.competingIdentities(pass.key, machines, spec.agent?.userAssignedIdentity),
+      ...(pass.planned ? { planned: pass.planned } : {}),
+    };
   }
 
   // Cross-topology agreement: configuration endpoints per machine and one scope per DNS boundary.
@@ -385,6 +410,8 @@ export class Reconciler {
     const input = await runSliced(this.#planInputWork(pass, pass.snapshot));
     const plan = this.#deps.planWork ? await runSliced(this.#deps.planWork(input)) : this.#deps.plan(input);
     pass.plan = plan;
+    // Every reusable outcome was taken: what is left would only hold memory.
+    delete pass.planned;
     pass.sources = await runSliced(nextSourcesWork(pass.topology.status?.inventory, pass.topology.spec, pass.snapshot, pass.owner));
     this.#deps.registry.claimLinks(pass.key, plan.desiredScopedResources, pass.topology.spec.mode === 'Audit');
     await runSliced(eachWork(plan.findings, (f) => pass.findings.push(f)));
@@ -513,6 +540,7 @@ export class Reconciler {
       sharedDeclarations: registry.sharedDeclarations(pass.key),
       competingIdentities: yield* registry.competingIdentitiesWork(pass.key, machines, spec.agent?.userAssignedIdentity),
       linksNeededByOthers: this.#linksNeededByOthers(pass.key),
+      ...(pass.planned ? { planned: pass.planned } : {}),
     };
   }
 

@@ -25,6 +25,8 @@ import { eachWork, runSync } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
 import type { PlanInput } from './types.ts';
 import { isOwnedBy, ownerMarker, ruleAssociationName } from './ownership.ts';
+import { sortActionsWork } from './actions.ts';
+import { withinTargetsWork } from './targets.ts';
 
 export type MachineState = 'compliant' | 'pending' | 'failing';
 
@@ -263,7 +265,7 @@ function planIdentity(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome)
   }
 }
 
-function stateOf(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome): MachineState {
+export function stateOf(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome): MachineState {
   const failing =
     ix.unreadable.has(idKey(m.id)) || out.findings.some((f) => f.finding.severity === 'Error' && !f.fixable);
   if (failing) return 'failing';
@@ -282,6 +284,26 @@ export function planMachine(m: ObservedMachine, ix: MachineIndex): MachineOutcom
   planIdentity(m, ix, out);
   out.state = stateOf(m, ix, out);
   return out;
+}
+
+/**
+ * The per-machine actions of the machines `input` holds, for early writes: no topology-wide part, no findings kept.
+ * Each outcome is kept in `input.planned`, so the full plan of the same pass need not plan the machine again.
+ */
+export function* planMachinesWork(input: PlanInput): Work<Action[]> {
+  const ix = yield* indexMachinesWork(input, false);
+  const targets = yield* withinTargetsWork(input.spec.targets, input.snapshot.machines);
+  const out: Action[] = [];
+  yield* eachWork(targets.inside, (m) => {
+    const outcome = planMachine(m, ix);
+    input.planned?.keep(m, ix, outcome);
+    for (const a of outcome.actions) out.push(a);
+  });
+  return yield* sortActionsWork(out);
+}
+
+export function planMachines(input: PlanInput): Action[] {
+  return runSync(planMachinesWork(input));
 }
 
 export function findingsOf(outcomes: Iterable<MachineOutcome>): Finding[] {
