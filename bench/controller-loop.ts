@@ -3,6 +3,7 @@
 // answers at once, under monitorEventLoopDelay. Runnable alone: `node --experimental-strip-types bench/controller-loop.ts [machines]`.
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { getHeapStatistics } from 'node:v8';
 import { pino } from 'pino';
 import { API_VERSION, KIND } from '../src/api/types.ts';
 import type { MonitoringTopology, MonitoringTopologySpec, MonitoringTopologyStatus } from '../src/api/types.ts';
@@ -47,6 +48,8 @@ export interface LoopFigures {
   totalGcMs: number;
   /** The process's CPU time (user + system) over the pass. */
   cpuMs: number;
+  /** The most heap in use seen during the pass (sampled with the 1 ms timer), MiB. */
+  peakHeapMiB: number;
   /** Wall time of each stretch of the pass, between the hooks the reconciler calls. */
   steps: Record<string, { ms: number; block: number; cpu: number }>;
   totalMs: number;
@@ -299,11 +302,14 @@ const cpuMs = (): number => {
 };
 
 /** Stretches between two turns of a 1 ms timer, less the timer's own delay: when each began, how long, how much CPU. */
-function gapWatch(): { stop: () => Gap[] } {
+function gapWatch(): { stop: () => Gap[]; peakHeap: () => number } {
   let last = performance.now();
   let lastCpu = cpuMs();
+  let peak = 0;
+  let ticks = 0;
   const gaps: Gap[] = [];
   const tick = (): void => {
+    if (++ticks % 16 === 0) peak = Math.max(peak, getHeapStatistics().used_heap_size);
     const now = performance.now();
     const cpu = cpuMs();
     const ms = now - last - 1;
@@ -318,6 +324,7 @@ function gapWatch(): { stop: () => Gap[] } {
       tick();
       return gaps;
     },
+    peakHeap: () => peak,
   };
 }
 
@@ -369,6 +376,7 @@ async function measuredPass(h: Harness, scenario: LoopFigures['scenario']): Prom
     maxGcMs: Math.round(maxGcMs),
     totalGcMs: Math.round(gcs.reduce((n, c) => n + c.ms, 0)),
     cpuMs: Math.round(cpu),
+    peakHeapMiB: Math.round(gaps.peakHeap() / 2 ** 20),
     p99BlockMs: Math.round(loop.percentile(99) / 1e6),
     steps: stepsOf(start, end, h.marks, gapList),
     totalMs: Math.round(end - start),
@@ -407,7 +415,7 @@ export function printLoopFigures(figures: LoopFigures[]): void {
   const fmt = (n: number): string => n.toLocaleString('en-US');
   for (const f of figures) {
     process.stdout.write(
-      `${f.scenario.padEnd(10)} ${fmt(f.machines)} machines, ${fmt(f.actions)} writes, ${fmt(f.findings)} findings: longest block ${f.maxBlockMs} ms (p99 ${f.p99BlockMs} ms, timer gap ${f.maxGapMs} ms, ${f.maxGapCpuMs} ms of CPU; without GC ${f.maxCodeCpuMs} ms of CPU; longest GC ${f.maxGcMs} ms, GC ${fmt(f.totalGcMs)} ms in all), pass ${fmt(f.totalMs)} ms (${fmt(f.cpuMs)} ms of CPU), status ${fmt(f.statusBytes)} B, ${f.events} events\n`,
+      `${f.scenario.padEnd(10)} ${fmt(f.machines)} machines, ${fmt(f.actions)} writes, ${fmt(f.findings)} findings: longest block ${f.maxBlockMs} ms (p99 ${f.p99BlockMs} ms, timer gap ${f.maxGapMs} ms, ${f.maxGapCpuMs} ms of CPU; without GC ${f.maxCodeCpuMs} ms of CPU; longest GC ${f.maxGcMs} ms, GC ${fmt(f.totalGcMs)} ms in all), pass ${fmt(f.totalMs)} ms (${fmt(f.cpuMs)} ms of CPU), peak heap ${fmt(f.peakHeapMiB)} MiB, status ${fmt(f.statusBytes)} B, ${f.events} events\n`,
     );
     for (const [step, { ms, block, cpu }] of Object.entries(f.steps)) {
       process.stdout.write(`    ${step.padEnd(40)} ${fmt(ms).padStart(8)} ms, longest block ${fmt(block).padStart(6)} ms (${fmt(cpu).padStart(4)} ms of CPU)\n`);

@@ -2,7 +2,7 @@
 import type { Finding } from '../api/types.ts';
 import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, sameId } from '../model/index.ts';
 import type { EndpointGap } from '../findings/index.ts';
-import type { AssessedFinding, Action, ObservedAssociation, ObservedMachine, ObservedRule, ObservedScaleSet } from '../model/index.ts';
+import type { Action, ObservedAssociation, ObservedMachine, ObservedRule, ObservedScaleSet } from '../model/index.ts';
 import {
   arcAgentNotConnected,
   arcPrivateLinkScopeMissing,
@@ -24,46 +24,12 @@ import {
 import { eachWork, runSync } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
 import type { PlanInput } from './types.ts';
+import type { MachineIndex, MachineOutcome, MachineState } from './machine-types.ts';
 import { isOwnedBy, ownerMarker, ruleAssociationName } from './ownership.ts';
 import { sortActionsWork } from './actions.ts';
 import { withinTargetsWork } from './targets.ts';
 
-export type MachineState = 'compliant' | 'pending' | 'failing';
-
-export interface MachineOutcome {
-  actions: Action[];
-  findings: AssessedFinding[];
-  state: MachineState;
-  /** The machine lacks a configuration endpoint association in the bulk view and was not listed in full. */
-  awaitingFullListing: boolean;
-}
-
-/** Everything the per-machine planning looks up, indexed once so each machine costs O(rules + its associations). */
-export interface MachineIndex {
-  endpointId: string;
-  endpointReadable: boolean;
-  description: string;
-  /** Declared rules that were read, in spec order. */
-  rules: ObservedRule[];
-  /** The association name of each rule, computed once. */
-  associationNames: IdMap<string>;
-  /** Declared rules that could not be read. */
-  unavailableRules: string[];
-  associations: IdMap<ObservedAssociation[]>;
-  fullyListed: Set<string>;
-  scaleSets: IdMap<ObservedScaleSet>;
-  competing: IdMap<string[]>;
-  competingIdentities: IdMap<{ topology: string; identity: string }[]>;
-  unreadable: Set<string>;
-  userAssignedIdentity?: string;
-  manageExtension: boolean;
-  identityReadable: boolean;
-  owner: PlanInput['owner'];
-  /** The primary scope still lacks a resource on the data path: no machine is compliant yet. */
-  dataPathIncomplete: boolean;
-  /** The primary scope takes ingestion over private links only. */
-  privateIngestion: boolean;
-}
+export type { MachineIndex, MachineOutcome, MachineState } from './machine-types.ts';
 
 export function indexMachines(input: PlanInput, dataPathIncomplete: boolean): MachineIndex {
   return runSync(indexMachinesWork(input, dataPathIncomplete));

@@ -2,7 +2,7 @@
 // full plan when nothing it was planned from has changed since (same machine fields, associations, listing, rivals).
 import { idKey } from '../model/index.ts';
 import type { ObservedAssociation, ObservedMachine, ObservedRule, ObservedScaleSet } from '../model/index.ts';
-import type { MachineIndex, MachineOutcome } from './machines.ts';
+import type { MachineIndex, MachineOutcome } from './machine-types.ts';
 
 /** The parts of a MachineIndex that are the same for every machine (its maps aside). */
 interface Globals {
@@ -83,6 +83,8 @@ export class MachinePlans {
   readonly #verdicts = new WeakMap<Globals, WeakMap<Globals, boolean>>();
   #kept = 0;
   #reused = 0;
+  // Machines of one listing share a shape: one array of field names for all of them, not one each.
+  #shape: string[] = [];
 
   /** Machines kept, and outcomes handed back (for tests and the benchmark). */
   get counts(): { kept: number; reused: number } {
@@ -114,7 +116,9 @@ export class MachinePlans {
   }
 
   keep(m: ObservedMachine, ix: MachineIndex, outcome: MachineOutcome): void {
-    const keys = Object.keys(m);
+    let keys = Object.keys(m);
+    if (sameList(keys, this.#shape)) keys = this.#shape;
+    else this.#shape = keys;
     this.#entries.set(m, {
       outcome,
       globals: this.#globalsOf(ix),
