@@ -23,11 +23,12 @@ export interface MachineIndex {
   associationNames: IdMap<string>;
   /** Declared rules that could not be read. */
   unavailableRules: string[];
-  associations: IdMap<ObservedAssociation[]>;
+  /** Per machine, by `idKey` of its id (computed once per machine by the caller). */
+  associations: Map<string, ObservedAssociation[]>;
   fullyListed: Set<string>;
   scaleSets: IdMap<ObservedScaleSet>;
-  competing: IdMap<string[]>;
-  competingIdentities: IdMap<{ topology: string; identity: string }[]>;
+  competing: Map<string, string[]>;
+  competingIdentities: Map<string, { topology: string; identity: string }[]>;
   unreadable: Set<string>;
   userAssignedIdentity?: string;
   manageExtension: boolean;
