@@ -15,28 +15,27 @@ function start(id: string, e: number): number {
   return s;
 }
 
-function ascii(id: string): boolean {
-  for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) > 127) return false;
-  return true;
-}
-
-/** `idKey(a) === idKey(b)`, comparing in place; ids with a non-ASCII character are compared through `idKey`. */
+/** `idKey(a) === idKey(b)`, comparing in place from the end; where a non-ASCII character is met, through `idKey`. */
 export function sameKey(a: string, b: string): boolean {
   if (a === b) return true;
-  const ae = end(a);
-  const be = end(b);
-  const as = start(a, ae);
-  const bs = start(b, be);
-  // Lower-casing keeps the length of ASCII text only.
-  if (ae - as !== be - bs) return ascii(a) && ascii(b) ? false : idKey(a) === idKey(b);
-  for (let i = as, j = bs; i < ae; i++, j++) {
+  const as = start(a, end(a));
+  const bs = start(b, end(b));
+  let i = end(a) - 1;
+  let j = end(b) - 1;
+  // From the end: ids of one machine share a long prefix and differ in their last segment. Lower-casing an ASCII
+  // character gives one character whatever surrounds it, so an ASCII suffix compares folded, position by position.
+  for (; i >= as && j >= bs; i--, j--) {
     let x = a.charCodeAt(i);
     let y = b.charCodeAt(j);
-    if (x === y) continue;
     if (x > 127 || y > 127) return idKey(a) === idKey(b);
+    if (x === y) continue;
     if (x >= 65 && x <= 90) x += 32;
     if (y >= 65 && y <= 90) y += 32;
     if (x !== y) return false;
   }
-  return true;
+  if (i < as && j < bs) return true;
+  // One is longer: its lower case can match only if a non-ASCII character changes length when lower-cased.
+  const [rest, from, to] = i >= as ? [a, as, i] : [b, bs, j];
+  for (let k = from; k <= to; k++) if (rest.charCodeAt(k) > 127) return idKey(a) === idKey(b);
+  return false;
 }
