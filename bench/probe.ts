@@ -3,6 +3,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { readFileSync } from 'node:fs';
 import { spawnEmulator } from './emulator-process.ts';
 import { benchGateway } from './gateway.ts';
 import { benchSpec } from './estate.ts';
@@ -21,6 +22,18 @@ const loop = monitorEventLoopDelay({ resolution: 10 });
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 const mib = (n: number): string => (n / 2 ** 20).toFixed(0);
+/** Resident memory by kind of mapping (PROBE_SMAPS=1): V8's heap and malloc's arenas are anonymous, code is file-backed. */
+function residentByMapping(): string {
+  const sums = new Map<string, number>();
+  let kind = '';
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) kind = head[1] === '' ? 'anonymous' : head[1]?.startsWith('/') ? 'files' : (head[1] ?? '');
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) sums.set(kind, (sums.get(kind) ?? 0) + Number(rss[1]) / 1024);
+  }
+  return [...sums].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+}
 for (const name of ['first', 'again']) {
   await em.resetCounters();
   loop.reset(); loop.enable();
@@ -31,6 +44,7 @@ for (const name of ['first', 'again']) {
   console.log(name, snap.machines.length, 'reads', c.reads, 'writes', c.writes, 'errors', snap.errors.length, 'ms', Math.round(performance.now() - t), 'paced s', ((performance.now() - t) * speed / 1000).toFixed(0), 'loop max', (loop.max / 1e6).toFixed(0), 'p99', (loop.percentile(99) / 1e6).toFixed(0), 'rss', (process.memoryUsage().rss / 2 ** 20).toFixed(0), 'peak', (process.resourceUsage().maxRSS / 1024).toFixed(0), 'heap', mib(process.memoryUsage().heapUsed));
   gc();
   console.log(name, 'after gc: heap', mib(process.memoryUsage().heapUsed), 'rss', mib(process.memoryUsage().rss), 'heapTotal', mib(process.memoryUsage().heapTotal), 'external', mib(process.memoryUsage().external), 'per machine', Math.round(process.memoryUsage().heapUsed / snap.machines.length), 'B');
+  if (process.env['PROBE_SMAPS']) console.log(name, 'mappings (MiB resident):', residentByMapping());
   // HEAP_SNAPSHOT=dir writes one heap snapshot per pass there, with the pass's snapshot still alive.
   const dir = process.env['HEAP_SNAPSHOT'];
   if (dir) console.log('wrote', v8.writeHeapSnapshot(`${dir}/${name}-${machines}-${mode}.heapsnapshot`));

@@ -3,15 +3,21 @@
 import type { ObservedAssociation } from '../model/index.ts';
 import { sameId } from '../model/index.ts';
 
-export class AssociationIndex<M extends object> {
+export class AssociationIndex<M extends { readonly id: string }> {
   readonly #byMachine = new Map<M, ObservedAssociation[]>();
   readonly #order: ObservedAssociation[] = [];
   readonly #removed = new Set<ObservedAssociation>();
 
-  /** Adds the association to the machine unless it already holds one with this id; false when it did. */
+  /**
+   * Adds the association to the machine unless it already holds one with this id; false when it did. On one machine,
+   * two ids are the same when the names are (ids are case-insensitive); the association then refers to the machine by
+   * the machine's own id string when they are spelled alike, so that it keeps no copy of its own.
+   */
   add(machine: M, a: ObservedAssociation): boolean {
     const list = this.#byMachine.get(machine);
-    if (list?.some((x) => sameId(x.id, a.id))) return false;
+    const name = a.name.toLowerCase();
+    if (list?.some((x) => x.name.toLowerCase() === name)) return false;
+    if (a.resourceId === machine.id) a.resourceId = machine.id;
     if (list) list.push(a);
     else this.#byMachine.set(machine, [a]);
     this.#order.push(a);

@@ -16,7 +16,7 @@ import type {
 import type { AccessMode } from '../api/types.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedDataSource, ObservedEndpoint, ObservedIdentity, ObservedMachine, ObservedRule, ObservedScaleSet, ObservedScope, ObservedScopedResource, ObservedWorkspace, OsType } from '../model/index.ts';
 import { isRecord, sharedInterner as pool } from '../model/index.ts';
-import { AgentExtensionRecord, AssociationRecord, MachineRecord } from './records.ts';
+import { AgentExtensionRecord, AssociationRecord, MachineRecord, attachAgent } from './records.ts';
 import { idKey } from '../model/index.ts';
 
 export const AGENT_PUBLISHER = 'Microsoft.Azure.Monitor';
@@ -268,7 +268,7 @@ export function toVmMachine(vm: VirtualMachine, selectedBy: string): ObservedMac
   if (vm.resources !== undefined) {
     // A GET carries extensions in full; a list only their ids, and then the settings are read separately.
     const detailed = vm.resources.every((r) => r.publisher !== undefined || r.typePropertiesType !== undefined);
-    if (detailed) m.agentExtension = vm.resources.map(toVmAgentExtension).find((e) => e !== undefined) ?? null;
+    if (detailed) attachAgent(m, vm.resources.map(toVmAgentExtension).find((e) => e !== undefined) ?? null);
     else m.extensionIds = vm.resources.map((r) => r.id).filter((id): id is string => id !== undefined);
   }
   return m;

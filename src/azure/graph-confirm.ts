@@ -8,6 +8,7 @@ import { collect, resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { toAssociation, toVmMachine, uniformScaleSetMachine } from './convert.ts';
 import { isNotFound } from './errors.ts';
+import { attachAgent } from './records.ts';
 
 /** A machine whose agent extension names another identity than the spec's: Enforce would repair it, so it is confirmed first. */
 export function wantsRepair(m: ObservedMachine, agent: AgentSpec | undefined): boolean {
@@ -65,7 +66,7 @@ export async function confirmMachine(m: ObservedMachine, seen: ObservedAssociati
       if (!machine) return undefined;
       let agent: ObservedAgentExtension | undefined;
       for await (const ext of hybridCompute.machineExtensions.list(rg, name, opts)) agent ??= toArcAgentExtension(ext);
-      machine.agentExtension = agent ?? null;
+      attachAgent(machine, agent ?? null);
       return machine;
     }
     const vm = toVmMachine(await compute.virtualMachines.get(rg, name, opts), m.selectedBy);

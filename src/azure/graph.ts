@@ -16,6 +16,7 @@ import type { Classified, GraphRow } from './graph-convert.ts';
 import type { DiscoveredTargets } from './targets.ts';
 import { requestTimeoutPolicy } from './timeouts.ts';
 import { Turns } from './turns.ts';
+import { attachAgent } from './records.ts';
 
 export type ResourceGraphMode = 'auto' | 'always' | 'never';
 
@@ -246,7 +247,7 @@ export async function assemble(targets: Targets, classified: Classified[], exten
       return;
     }
     if (machines.has(m.id)) return;
-    if (m.kind !== 'UniformScaleSet') m.agentExtension = extensionOf(m.id) ?? null;
+    if (m.kind !== 'UniformScaleSet') attachAgent(m, extensionOf(m.id) ?? null);
     machines.set(m.id, m);
   });
   const scaleSets = new IdMap<ObservedScaleSet>();

@@ -20,6 +20,7 @@ import { missingNamed } from './graph.ts';
 import type { GraphReader, GraphView } from './graph.ts';
 import { confirmMachine, wantsRepair } from './graph-confirm.ts';
 import { AssociationIndex } from './association-index.ts';
+import { attachAgent } from './records.ts';
 
 /** Log Analytics has no SDK in our dependencies; its workspace GET goes raw through the same pipeline. */
 export const WORKSPACE_API_VERSION = '2023-09-01';
@@ -185,10 +186,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   const listedSources: string[] = [];
   const keep = (a: ObservedAssociation): void => {
     const m = machines.get(a.resourceId);
-    if (!m) return;
-    // The machine's own id string, not a slice of the association's: one copy of each id.
-    if (m.id === a.resourceId) a.resourceId = m.id;
-    associations.add(m, a);
+    if (m) associations.add(m, a);
   };
   const addAssociations = (listed: { list: ObservedAssociation[]; malformed: ReadError[] }, retired = false): void => {
     errors.push(...listed.malformed);
@@ -453,11 +451,8 @@ function extensionRead(
   if (m.kind === 'UniformScaleSet' || m.agentExtension !== undefined) return undefined;
   const cached = refresh ? undefined : cache?.lookup(m, allowance);
   if (cached !== undefined) {
-    m.agentExtension = cached;
-    // The list's copy of the extension's id gives way to the cached one: one string per machine across passes.
-    const ids = m.extensionIds;
-    const i = cached && ids ? ids.indexOf(cached.id) : -1;
-    if (cached && ids && i >= 0) ids[i] = cached.id;
+    // The cached extension then refers to this pass's id string of the machine, not an earlier pass's.
+    attachAgent(m, cached);
     return undefined;
   }
   const p = parseArmId(m.id);
@@ -478,11 +473,8 @@ function extensionRead(
         const list = await compute.virtualMachineExtensions.list(rg, name, opts);
         agent = (list.value ?? []).map(toVmAgentExtension).find((e) => e !== undefined);
       }
-      // The extension's id is also in the machine's list of extension ids: keep one copy.
-      const same = agent ? m.extensionIds?.find((id) => id === agent.id) : undefined;
-      if (agent && same !== undefined) agent.id = same;
-      m.agentExtension = agent ?? null;
-      cache?.store(m, m.agentExtension);
+      attachAgent(m, agent ?? null);
+      cache?.store(m, agent ?? null);
     },
   };
 }

@@ -1,6 +1,8 @@
 import type { DataCollectionRuleResource } from '@azure/arm-monitor';
+import type { VirtualMachineExtension } from '@azure/arm-compute';
 import { describe, expect, it } from 'vitest';
-import { associationTarget, matchesTags, toAssociation, toRule, toVmMachine } from '../../src/azure/convert.ts';
+import { associationTarget, matchesTags, toAssociation, toRule, toVmAgentExtension, toVmMachine } from '../../src/azure/convert.ts';
+import { attachAgent } from '../../src/azure/records.ts';
 import { looksIncomplete } from '../../src/azure/observe.ts';
 import { flexibleMembersFilter } from '../../src/azure/targets.ts';
 import type { ObservedAssociation, ObservedMachine, ObservedRule } from '../../src/model/index.ts';
@@ -13,12 +15,37 @@ describe('convert', () => {
   it('splits an association id into the resource it is on', () => {
     expect(associationTarget(`${VM}/providers/microsoft.insights/dataCollectionRuleAssociations/a`)).toBe(VM);
     expect(associationTarget('/nonsense')).toBeUndefined();
-    expect(toAssociation({ id: `${VM}/providers/Microsoft.Insights/dataCollectionRuleAssociations/configurationAccessEndpoint`, dataCollectionEndpointId: DCE })).toEqual({
+    expect(JSON.parse(JSON.stringify(toAssociation({ id: `${VM}/providers/Microsoft.Insights/dataCollectionRuleAssociations/configurationAccessEndpoint`, dataCollectionEndpointId: DCE })))).toEqual({
       id: `${VM}/providers/Microsoft.Insights/dataCollectionRuleAssociations/configurationAccessEndpoint`,
       name: 'configurationAccessEndpoint',
       resourceId: VM,
       dataCollectionEndpointId: DCE,
     });
+  });
+
+  it('keeps an association id only when ARM spells it otherwise than resource, path and name', () => {
+    const canonical = `${VM}/providers/Microsoft.Insights/dataCollectionRuleAssociations/a`;
+    const a = toAssociation({ id: canonical });
+    expect(a?.id).toBe(canonical);
+    expect(Object.values(a ?? {})).not.toContain(canonical);
+    // Resource Graph lower-cases provider namespaces: that spelling is the id ARM is asked about.
+    const lower = `${VM}/providers/microsoft.insights/datacollectionruleassociations/a`;
+    const b = toAssociation({ id: lower });
+    expect(b?.id).toBe(lower);
+    expect(b?.resourceId).toBe(VM);
+    expect(JSON.parse(JSON.stringify(b))).toEqual({ id: lower, name: 'a', resourceId: VM });
+  });
+
+  it('derives an agent extension id from the machine it is attached to, and keeps one spelled otherwise', () => {
+    const ext = (id: string): VirtualMachineExtension => ({ id, name: 'AzureMonitorLinuxAgent', location: 'westeurope', publisher: 'Microsoft.Azure.Monitor', typePropertiesType: 'AzureMonitorLinuxAgent', settings: {} });
+    const machine = toVmMachine({ id: VM, location: 'westeurope' }, 'virtualMachines');
+    const agent = toVmAgentExtension(ext(`${VM}/extensions/AzureMonitorLinuxAgent`));
+    if (!machine || !agent) throw new Error('expected a machine and an agent');
+    attachAgent(machine, agent);
+    expect(machine.agentExtension?.id).toBe(`${VM}/extensions/AzureMonitorLinuxAgent`);
+    expect(Object.values(agent)).not.toContain(`${VM}/extensions/AzureMonitorLinuxAgent`);
+    const odd = toVmAgentExtension(ext(`${VM.toLowerCase()}/EXTENSIONS/AzureMonitorLinuxAgent`));
+    expect(odd?.id).toBe(`${VM.toLowerCase()}/EXTENSIONS/AzureMonitorLinuxAgent`);
   });
 
   it('flattens a rule: data sources by family, streams to workspaces through data flows', () => {

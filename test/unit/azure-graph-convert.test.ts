@@ -91,7 +91,7 @@ describe('Resource Graph rows to the snapshot', () => {
 
   it('agent extensions of VMs and Arc machines come with the machine they belong to; others are dropped', () => {
     const vmExt = toGraphAgentExtension({ id: `${vmId(RG, 'vm1')}/extensions/AzureMonitorLinuxAgent`, name: 'AzureMonitorLinuxAgent', type: 'microsoft.compute/virtualmachines/extensions', properties: { publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent', typeHandlerVersion: '1.0', provisioningState: 'Succeeded', settings: agentSettings } });
-    expect(vmExt).toEqual({ machineId: vmId(RG, 'vm1'), extension: { id: `${vmId(RG, 'vm1')}/extensions/AzureMonitorLinuxAgent`, name: 'AzureMonitorLinuxAgent', type: 'AzureMonitorLinuxAgent', publisher: 'Microsoft.Azure.Monitor', typeHandlerVersion: '1.0', provisioningState: 'Succeeded', settings: agentSettings } });
+    expect(JSON.parse(JSON.stringify(vmExt))).toEqual({ machineId: vmId(RG, 'vm1'), extension: { id: `${vmId(RG, 'vm1')}/extensions/AzureMonitorLinuxAgent`, name: 'AzureMonitorLinuxAgent', type: 'AzureMonitorLinuxAgent', publisher: 'Microsoft.Azure.Monitor', typeHandlerVersion: '1.0', provisioningState: 'Succeeded', settings: agentSettings } });
     const arcExt = toGraphAgentExtension({ id: `${ARC}/extensions/ama`, name: 'ama', type: 'microsoft.hybridcompute/machines/extensions', properties: { publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent', settings: {} } });
     expect(arcExt?.machineId).toBe(ARC);
     expect(toGraphAgentExtension({ id: `${vmId(RG, 'vm1')}/extensions/cse`, type: 'microsoft.compute/virtualmachines/extensions', properties: { publisher: 'Microsoft.Azure.Extensions', type: 'CustomScript' } })).toBeUndefined();
@@ -99,7 +99,7 @@ describe('Resource Graph rows to the snapshot', () => {
 
   it('an association row names the resource it is on', () => {
     const id = `${vmId(RG, 'vm1')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/a1`;
-    expect(toGraphAssociation({ id, name: 'a1', properties: { dataCollectionRuleId: DCR, description: 'owned' } })).toEqual({ id, name: 'a1', resourceId: vmId(RG, 'vm1'), dataCollectionRuleId: DCR, description: 'owned' });
+    expect(JSON.parse(JSON.stringify(toGraphAssociation({ id, name: 'a1', properties: { dataCollectionRuleId: DCR, description: 'owned' } })))).toEqual({ id, name: 'a1', resourceId: vmId(RG, 'vm1'), dataCollectionRuleId: DCR, description: 'owned' });
   });
 
   it('assembles targets: exclusions, owners of member targets, no extension row = no agent, associations on targets only', async () => {
