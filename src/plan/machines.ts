@@ -69,7 +69,8 @@ export function* indexMachinesWork(input: PlanInput, dataPathIncomplete: boolean
     }
     // The same association comes from the rule and the endpoint lists: deduplicated per machine (a few each), not in
     // one set of every association, whose growth past 262,144 entries rehashes in one block of ~70 ms.
-    if (!list.some((b) => sameKey(b.id, a.id))) list.push(a);
+    // Names first: an association's name is its id's last segment, and ids may be derived on each read (records.ts).
+    if (!list.some((b) => b === a || (sameKey(b.name, a.name) && sameKey(b.id, a.id)))) list.push(a);
   });
   const scaleSets = new IdMap<ObservedScaleSet>();
   for (const s of snapshot.scaleSets) scaleSets.set(s.id, s);
