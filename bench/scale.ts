@@ -77,9 +77,9 @@ export async function resyncFigures(machines: number, speed: number, goal?: numb
     await em.resetCounters();
     watchLoop();
     const t0 = performance.now();
-    const first = await gateway.observe(spec);
+    // Only the count is kept: the controller holds one pass's snapshot at a time, and so does this measurement.
+    const firstCount = (await gateway.observe(spec)).machines.length;
     const pacedMs = (performance.now() - t0) * speed;
-    const firstCount = first.machines.length;
     unwatchLoop();
     const f = await requests(em);
     const boundMs = readBoundMs(f.armReads, f.graph);

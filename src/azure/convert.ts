@@ -15,7 +15,7 @@ import type {
 } from '@azure/arm-monitor';
 import type { AccessMode } from '../api/types.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedDataSource, ObservedEndpoint, ObservedIdentity, ObservedMachine, ObservedRule, ObservedScaleSet, ObservedScope, ObservedScopedResource, ObservedWorkspace, OsType } from '../model/index.ts';
-import { isRecord, sharedInterner as pool } from '../model/index.ts';
+import { isRecord, ownString, sharedInterner as pool } from '../model/index.ts';
 import { AgentExtensionRecord, AssociationRecord, MachineRecord, attachAgent } from './records.ts';
 import { idKey } from '../model/index.ts';
 
@@ -170,8 +170,10 @@ export function toAssociation(a: DataCollectionRuleAssociationProxyOnlyResource)
 function association(a: DataCollectionRuleAssociationProxyOnlyResource, withEtag: boolean): ObservedAssociation | undefined {
   expectStrings('an association', a, ['id', 'name', 'dataCollectionRuleId', 'dataCollectionEndpointId', 'description']);
   if (!a.id) return undefined;
-  const resourceId = associationTarget(a.id);
-  if (!resourceId) return undefined;
+  const target = associationTarget(a.id);
+  if (!target) return undefined;
+  // A copy, not a slice: a slice would keep the whole id alive until the association is filed under its machine.
+  const resourceId = ownString(target);
   // Names, rule and endpoint ids and the owner marker repeat on every machine: one copy each.
   const out: ObservedAssociation = new AssociationRecord(a.id, pool.string(a.name ?? a.id.split('/').pop() ?? ''), resourceId);
   if (a.dataCollectionRuleId) out.dataCollectionRuleId = pool.string(a.dataCollectionRuleId);

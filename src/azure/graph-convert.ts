@@ -4,9 +4,10 @@ import type { VirtualMachine, VirtualMachineExtension, VirtualMachineScaleSet } 
 import type { DataCollectionRuleAssociationProxyOnlyResource } from '@azure/arm-monitor';
 import type { Targets } from '../api/types.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedMachine, ObservedScaleSet } from '../model/index.ts';
-import { idKey, isRecord, parseArmId } from '../model/index.ts';
+import { idKey, isRecord, ownString, parseArmId } from '../model/index.ts';
 import { toArcAgentExtension, toArcMachine } from './arc.ts';
 import { matchesTags, toAssociation, toScaleSet, toVmAgentExtension, toVmMachine, uniformScaleSetMachine } from './convert.ts';
+import { AgentExtensionRecord } from './records.ts';
 import { dedupe } from './targets.ts';
 
 /** One row of a Resource Graph `objectArray` answer. */
@@ -130,7 +131,11 @@ export function toGraphAgentExtension(row: GraphRow): { machineId: string; exten
   if (id === undefined || i <= 0) return undefined;
   const type = str(row['type'])?.toLowerCase();
   const extension = type === 'microsoft.hybridcompute/machines/extensions' ? toArcAgentExtension(row as unknown as MachineExtension) : toVmAgentExtension(rowToExtension(row));
-  return extension ? { machineId: id.slice(0, i), extension } : undefined;
+  if (!extension) return undefined;
+  // One string of the machine's id for the key and the extension (a copy: a slice would keep the whole id alive).
+  const cut = id.slice(0, i);
+  const owner = extension instanceof AgentExtensionRecord ? extension.owner : undefined;
+  return { machineId: owner !== undefined && owner === cut ? owner : ownString(cut), extension };
 }
 
 export function toGraphAssociation(row: GraphRow): ObservedAssociation | undefined {
@@ -140,10 +145,16 @@ export function toGraphAssociation(row: GraphRow): ObservedAssociation | undefin
 /** The associations of one row of the grouped association query. */
 export function toGraphAssociations(row: GraphRow): ObservedAssociation[] {
   const list = Array.isArray(row['associations']) ? (row['associations'] as unknown[]) : [];
-  return list.filter(isRecord).flatMap((a) => {
-    const o = toGraphAssociation(a);
-    return o ? [o] : [];
-  });
+  const out: ObservedAssociation[] = [];
+  for (const a of list) {
+    const o = isRecord(a) ? toGraphAssociation(a) : undefined;
+    if (!o) continue;
+    // A row is one machine's: its associations share one string of the machine's id.
+    const first = out[0];
+    if (first !== undefined && first.resourceId === o.resourceId) o.resourceId = first.resourceId;
+    out.push(o);
+  }
+  return out;
 }
 
 /** Which selector picks a machine, in the spec's order (the first one names it, as on ARM's path). */

@@ -1,6 +1,7 @@
 // The observed shapes that exist once per machine, built by constructor: V8 then keeps the fields set after
 // construction (etag, osType, the agent extension read later) inside the object instead of in a second array per
 // object, about 40 bytes less for each association, extension and machine. Fields never set stay absent.
+import { ownString } from '../model/index.ts';
 import type { MachineKind, ObservedAgentExtension, ObservedAssociation, ObservedIdentity, ObservedMachine } from '../model/index.ts';
 
 /** How ARM spells the path from a resource's id to one of its associations. */
@@ -68,7 +69,8 @@ export class AgentExtensionRecord implements ObservedAgentExtension {
     this.settings = settings;
     const cut = id.length - EXTENSION_PATH.length - name.length;
     const canonical = cut > 0 && id.endsWith(name) && id.startsWith(EXTENSION_PATH, cut);
-    this.owner = canonical ? id.slice(0, cut) : undefined;
+    // A copy, not a slice: a slice would keep the whole id alive until `ownedBy` names the machine.
+    this.owner = canonical ? ownString(id.slice(0, cut)) : undefined;
     this.spelled = canonical ? undefined : id;
   }
 

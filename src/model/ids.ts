@@ -53,7 +53,49 @@ export function idKey(id: string): string {
 
 export function sameId(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
-  return idKey(a) === idKey(b);
+  if (a === b) return true;
+  const ra = trimmed(a);
+  const rb = trimmed(b);
+  if (ra.end - ra.start !== rb.end - rb.start) return !ascii(a) || !ascii(b) ? idKey(a) === idKey(b) : false;
+  for (let i = 0; i < ra.end - ra.start; i++) {
+    const x = a.charCodeAt(ra.start + i);
+    const y = b.charCodeAt(rb.start + i);
+    if (x === y) continue;
+    // Beyond ASCII, lower-casing may change a string's length: the copies decide.
+    if (x >= 128 || y >= 128) return idKey(a) === idKey(b);
+    if ((x | 32) !== (y | 32) || (x | 32) < 97 || (x | 32) > 122) return false;
+  }
+  return true;
+}
+
+function ascii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return false;
+  return true;
+}
+
+/** The part of an id `idKey` keeps: without surrounding spaces and trailing slashes. */
+function trimmed(id: string): { start: number; end: number } {
+  let end = id.length;
+  while (end > 0 && (id.charCodeAt(end - 1) === 47 /* / */ || id.charCodeAt(end - 1) <= 32)) end--;
+  let start = 0;
+  while (start < end && id.charCodeAt(start) <= 32) start++;
+  return { start, end };
+}
+
+/**
+ * A hash of the id as `idKey` gives it, without making that copy (FNV-1a over ASCII lower-cased, 30 bits so that V8
+ * keeps it a small integer); -1 for an id beyond ASCII, whose lower case only `idKey` knows.
+ */
+export function idHash(id: string): number {
+  const { start, end } = trimmed(id);
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    let c = id.charCodeAt(i);
+    if (c >= 128) return -1;
+    if (c >= 65 && c <= 90) c += 32;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h & 0x3fffffff;
 }
 
 /** True when `id` is a resource of the given full type (case-insensitive), e.g. `Microsoft.Compute/virtualMachines`. */
@@ -69,33 +111,86 @@ export function resourceGroupId(id: string): string | undefined {
   return `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroup}`;
 }
 
-/** A Map keyed case-insensitively by ARM id. */
+/**
+ * A Map keyed case-insensitively by ARM id. Entries are found by a hash of the id and hold the id they were set with,
+ * not a lower-case copy of it: a map of 100,000 machines would otherwise keep 15 MB of copies. An id whose hash
+ * another id already holds (or beyond ASCII) is kept apart, by its `idKey`.
+ */
 export class IdMap<V> {
-  readonly #m = new Map<string, V>();
+  readonly #ids = new Map<number, string>();
+  readonly #values = new Map<number, V>();
+  #apart: Map<string, V> | undefined;
+  readonly #hash: (id: string) => number;
+
+  /** `hash`: only tests give another, to make ids collide. */
+  constructor(hash: (id: string) => number = idHash) {
+    this.#hash = hash;
+  }
+
   get size(): number {
-    return this.#m.size;
+    return this.#values.size + (this.#apart?.size ?? 0);
   }
+
   get(id: string): V | undefined {
-    return this.#m.get(idKey(id));
+    const h = this.#hash(id);
+    const held = h === -1 ? undefined : this.#ids.get(h);
+    if (held !== undefined && sameId(held, id)) return this.#values.get(h);
+    return this.#apart?.get(idKey(id));
   }
+
   has(id: string): boolean {
-    return this.#m.has(idKey(id));
+    const h = this.#hash(id);
+    const held = h === -1 ? undefined : this.#ids.get(h);
+    if (held !== undefined && sameId(held, id)) return true;
+    return this.#apart?.has(idKey(id)) === true;
   }
+
   set(id: string, v: V): this {
-    this.#m.set(idKey(id), v);
+    const h = this.#hash(id);
+    const held = h === -1 ? undefined : this.#ids.get(h);
+    if (held !== undefined && sameId(held, id)) {
+      this.#values.set(h, v);
+      return this;
+    }
+    const key = this.#apart !== undefined || held !== undefined || h === -1 ? idKey(id) : undefined;
+    if (key !== undefined && this.#apart?.has(key)) {
+      this.#apart.set(key, v);
+      return this;
+    }
+    if (held === undefined && h !== -1) {
+      this.#ids.set(h, id);
+      this.#values.set(h, v);
+      return this;
+    }
+    (this.#apart ??= new Map()).set(key ?? idKey(id), v);
     return this;
   }
+
   delete(id: string): boolean {
-    return this.#m.delete(idKey(id));
+    const h = this.#hash(id);
+    const held = h === -1 ? undefined : this.#ids.get(h);
+    if (held !== undefined && sameId(held, id)) {
+      this.#ids.delete(h);
+      return this.#values.delete(h);
+    }
+    return this.#apart?.delete(idKey(id)) === true;
   }
-  values(): IterableIterator<V> {
-    return this.#m.values();
+
+  /** Values in the order their ids were first set (those kept apart last). */
+  *values(): IterableIterator<V> {
+    yield* this.#values.values();
+    if (this.#apart) yield* this.#apart.values();
   }
-  keys(): IterableIterator<string> {
-    return this.#m.keys();
+
+  /** Keys as `idKey` gives them. */
+  *keys(): IterableIterator<string> {
+    for (const id of this.#ids.values()) yield idKey(id);
+    if (this.#apart) yield* this.#apart.keys();
   }
-  entries(): IterableIterator<[string, V]> {
-    return this.#m.entries();
+
+  *entries(): IterableIterator<[string, V]> {
+    for (const [h, id] of this.#ids) yield [idKey(id), this.#values.get(h) as V];
+    if (this.#apart) yield* this.#apart.entries();
   }
 }
 

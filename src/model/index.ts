@@ -5,8 +5,8 @@ export { actionTarget, CHANGED_SINCE_OBSERVED, isTransientError } from './action
 export type { AssessedFinding, Finding, FindingCode, LifecycleStage, Severity } from './finding.ts';
 export type { ArmId } from './ids.ts';
 export { isRecord } from './json.ts';
-export { Interner, shared as sharedInterner, stableJson } from './intern.ts';
-export { CONFIGURATION_ACCESS_ENDPOINT, IdMap, ResourceTypes, idKey, isType, parseArmId, resourceGroupId, sameId } from './ids.ts';
+export { Interner, ownString, shared as sharedInterner, stableJson } from './intern.ts';
+export { CONFIGURATION_ACCESS_ENDPOINT, IdMap, ResourceTypes, idHash, idKey, isType, parseArmId, resourceGroupId, sameId } from './ids.ts';
 export type { Owner } from './owner.ts';
 export type {
   MachineKind,

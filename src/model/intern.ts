@@ -29,6 +29,14 @@ function deepFreeze<T>(v: T): T {
 }
 
 /**
+ * A string of its own with the content of `s`. A slice of a longer string (an id cut from a longer id, a field of a
+ * response body) keeps the whole of it alive; the copy does not.
+ */
+export function ownString(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}
+
+/**
  * A bounded pool of canonical strings and plain JSON objects. Each distinct value is kept once; when the pool holds
  * `maxEntries`, it starts afresh (values already shared stay shared), so a stream of unique values never grows it
  * without bound. Pooled objects are deep-frozen: they are shared by every machine that holds them.
@@ -51,7 +59,7 @@ export class Interner {
     if (known !== undefined) return known;
     if (this.#strings.size >= this.#maxEntries) this.#strings.clear();
     // A fresh copy: `s` may be a slice of a whole response body, which the pool must not keep alive.
-    const own = JSON.parse(JSON.stringify(s)) as string;
+    const own = ownString(s);
     this.#strings.set(own, own);
     return own;
   }

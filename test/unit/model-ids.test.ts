@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdMap, idKey, isType, parseArmId, resourceGroupId, sameId } from '../../src/model/index.ts';
+import { IdMap, idHash, idKey, isType, parseArmId, resourceGroupId, sameId } from '../../src/model/index.ts';
 
 const vm = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-1';
 
@@ -52,5 +53,57 @@ describe('ARM ids', () => {
     expect(m.has(vm.toLowerCase())).toBe(true);
     m.delete(vm.toUpperCase());
     expect(m.size).toBe(0);
+  });
+
+  // Ids from a small alphabet, in any case, with trailing slashes and spaces and letters beyond ASCII (whose lower
+  // case may change the length), so that equal keys are frequent.
+  const anyId = fc
+    .tuple(fc.array(fc.tuple(fc.constantFrom('a', 'B', 'c', '/', 'İ', 'ß', 'Σ', '@', '`', '[', '{'), fc.boolean()), { maxLength: 6 }), fc.constantFrom('', '/', ' ', '//'))
+    .map(([cs, tail]) => cs.map(([c, upper]) => (upper ? c.toUpperCase() : c.toLowerCase())).join('') + tail);
+
+  it('compares ids as idKey does, without its copies', () => {
+    fc.assert(fc.property(anyId, anyId, (a, b) => sameId(a, b) === (idKey(a) === idKey(b))));
+  });
+
+  it('hashes ids that idKey makes equal alike', () => {
+    fc.assert(fc.property(anyId, anyId, (a, b) => idKey(a) !== idKey(b) || idHash(a) === idHash(b)));
+  });
+
+  type Op = { op: 'set' | 'delete'; id: string; v: number };
+  const ops = fc.array(fc.record({ op: fc.constantFrom<Op['op']>('set', 'set', 'delete'), id: anyId, v: fc.integer() }), { maxLength: 40 });
+  // A reference map keyed by idKey; the IdMap with its own hash and with one that makes most ids collide.
+  const agrees = (hash: ((id: string) => number) | undefined) => (steps: Op[], probes: string[]): boolean => {
+    const ref = new Map<string, number>();
+    const m = new IdMap<number>(hash);
+    for (const s of steps) {
+      if (s.op === 'set') {
+        ref.set(idKey(s.id), s.v);
+        m.set(s.id, s.v);
+      } else expect(m.delete(s.id)).toBe(ref.delete(idKey(s.id)));
+    }
+    expect(m.size).toBe(ref.size);
+    for (const id of [...probes, ...steps.map((s) => s.id)]) {
+      expect(m.get(id)).toBe(ref.get(idKey(id)));
+      expect(m.has(id)).toBe(ref.has(idKey(id)));
+    }
+    expect(new Map(m.entries())).toEqual(ref);
+    expect([...m.keys()].sort()).toEqual([...ref.keys()].sort());
+    expect([...m.values()].sort()).toEqual([...ref.values()].sort());
+    return true;
+  };
+
+  it('an id kept apart stays one entry when the id that held its hash is deleted', () => {
+    const m = new IdMap<number>(() => 7);
+    m.set('/a', 1).set('/B', 2);
+    m.delete('/A');
+    m.set('/b', 3);
+    expect([m.size, m.get('/b'), [...m.values()]]).toEqual([1, 3, [3]]);
+    m.delete('/B');
+    expect([m.size, m.has('/b')]).toEqual([0, false]);
+  });
+
+  it('an IdMap behaves as a Map keyed by idKey, whether ids collide or not', () => {
+    fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), agrees(undefined)));
+    fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), agrees((id) => (idHash(id) === -1 ? -1 : idHash(id) % 3))), { numRuns: 500 });
   });
 });
