@@ -26,7 +26,6 @@ import type { Work } from '../findings/index.ts';
 import type { PlanInput } from './types.ts';
 import type { MachineIndex, MachineOutcome, MachineState } from './machine-types.ts';
 import { isOwnedBy, ownerMarker, ruleAssociationName } from './ownership.ts';
-import { sameKey } from './same-key.ts';
 import { sortActionsWork } from './actions.ts';
 import { withinTargetsWork } from './targets.ts';
 
@@ -70,7 +69,7 @@ export function* indexMachinesWork(input: PlanInput, dataPathIncomplete: boolean
     // The same association comes from the rule and the endpoint lists: deduplicated per machine (a few each), not in
     // one set of every association, whose growth past 262,144 entries rehashes in one block of ~70 ms.
     // Names first: an association's name is its id's last segment, and ids may be derived on each read (records.ts).
-    if (!list.some((b) => b === a || (sameKey(b.name, a.name) && sameKey(b.id, a.id)))) list.push(a);
+    if (!list.some((b) => b === a || (sameId(b.name, a.name) && sameId(b.id, a.id)))) list.push(a);
   });
   const scaleSets = new IdMap<ObservedScaleSet>();
   for (const s of snapshot.scaleSets) scaleSets.set(s.id, s);
