@@ -21,14 +21,34 @@ export interface CappedResult {
   error?: string;
 }
 
-/** The chart's default memory limit and the heap cap its deployment template derives from it. */
-export function chartMemory(): { limitMiB: number; heapMiB: number } {
+/** The chart's default memory limit and what its deployment template derives from it (templates/_helpers.tpl, deployment.yaml). */
+export interface ChartMemory {
+  limitMiB: number;
+  /** `--max-old-space-size`: memoryTuning.heapPercent of the limit. */
+  heapMiB: number;
+  /** `--max-semi-space-size`, when set. */
+  semiSpaceMiB?: number;
+  /** `GLIBC_TUNABLES`, when set. */
+  mallocTunables?: string;
+}
+
+export function chartMemory(): ChartMemory {
   const values = readFileSync(fileURLToPath(new URL('../charts/ampls-topology-controller/values.yaml', import.meta.url)), 'utf8');
   const m = /^\s*limits:\s*\n\s*memory:\s*(\d+)(Mi|Gi)\s*$/m.exec(values);
   if (!m) throw new Error('values.yaml: resources.limits.memory not found');
   const limitMiB = Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1);
-  // templates/_helpers.tpl, mtopo.maxOldSpaceMiB: three quarters of the limit.
-  return { limitMiB, heapMiB: Math.floor((limitMiB * 3) / 4) };
+  // The memoryTuning block: its indented lines, up to the next top-level key.
+  const block = /^memoryTuning:\n((?:[ \t].*\n|\n)*)/m.exec(values)?.[1] ?? '';
+  const tuning = (key: string): string | undefined => new RegExp(`^[ \\t]+${key}:[ \\t]*(\\S*)`, 'm').exec(block)?.[1];
+  const percent = Number(tuning('heapPercent') ?? 50);
+  const semi = tuning('semiSpaceMiB');
+  const malloc = tuning('mallocTunables');
+  return {
+    limitMiB,
+    heapMiB: Math.floor((limitMiB * percent) / 100),
+    ...(semi && semi !== 'null' ? { semiSpaceMiB: Number(semi) } : {}),
+    ...(malloc ? { mallocTunables: malloc } : {}),
+  };
 }
 
 /** Runs `resyncFigures` in a child whose heap is capped at `heapMiB`; an out-of-memory death is reported, not thrown. */

@@ -152,7 +152,7 @@ export class GraphReader {
   }
 
   /** Every row of a query over these subscriptions, page by page (`onPage` converts and drops each page). */
-  async #query(subscriptions: string[], query: string, signal?: AbortSignal, onPage?: (rows: GraphRow[]) => void): Promise<GraphRow[]> {
+  async #query(subscriptions: string[], query: string, signal?: AbortSignal, onPage?: (rows: GraphRow[]) => Promise<void>): Promise<GraphRow[]> {
     const all: GraphRow[] = [];
     const top = this.#options.pageSize ?? 1000;
     for (let i = 0; i < Math.max(1, subscriptions.length); i += SUBSCRIPTIONS_PER_QUERY) {
@@ -164,7 +164,7 @@ export class GraphReader {
           signal ? { abortSignal: signal } : {},
         );
         const rows = Array.isArray(page.data) ? (page.data as unknown[]).filter((r): r is GraphRow => typeof r === 'object' && r !== null) : [];
-        if (onPage) onPage(rows);
+        if (onPage) await onPage(rows);
         else all.push(...rows);
         skipToken = page.skipToken;
       } while (skipToken);
@@ -180,14 +180,18 @@ export class GraphReader {
     const extensions = new Map<string, ObservedAgentExtension>();
     const associations: ObservedAssociation[] = [];
     const errors: ReadError[] = [];
-    const guard = (f: (row: GraphRow) => void) => (rows: GraphRow[]) => {
-      for (const row of rows) {
+    // A page is converted after a turn of its own and in slices: three queries' pages arrive together, and parsing a
+    // page then converting it in the same turn would hold timers for the whole of each.
+    const turns = new Turns();
+    const guard = (f: (row: GraphRow) => void) => async (rows: GraphRow[]): Promise<void> => {
+      await turns.turn();
+      await turns.each(rows, (row) => {
         try {
           f(row);
         } catch (err) {
           errors.push(toReadError(typeof row['id'] === 'string' ? row['id'] : '/providers/Microsoft.ResourceGraph', err));
         }
-      }
+      });
     };
     try {
       await Promise.all([
@@ -203,7 +207,7 @@ export class GraphReader {
       throw this.unavailable(err);
     }
     this.#lastReason = undefined;
-    const view = await assemble(targets, classified, extensions, associations, new Turns());
+    const view = await assemble(targets, classified, extensions, associations, turns);
     view.targets.errors.push(...errors);
     this.sized(targets, view.targets.machines.size);
     return view;
@@ -238,10 +242,15 @@ export async function assemble(targets: Targets, classified: Classified[], exten
     return lower.get(idKey(machineId));
   };
   const excluded = new Set((targets.exclude ?? []).map(idKey));
-  const ranked = classified.filter((c): c is Classified & { machine: ObservedMachine; rank: number } => c.machine !== undefined && c.rank !== undefined).sort((a, b) => a.rank - b.rank);
+  // In selector order, stable within each: four buckets, not a sort of the whole estate in one block.
+  const buckets: ObservedMachine[][] = [[], [], [], []];
+  await turns.each(classified, (c) => {
+    if (c.machine !== undefined && c.rank !== undefined) buckets[c.rank]?.push(c.machine);
+  });
+  const ranked = buckets.flat();
   const machines = new IdMap<ObservedMachine>();
   const excludedIds = new Set<string>();
-  await turns.each(ranked, ({ machine: m }) => {
+  await turns.each(ranked, (m) => {
     if (excluded.has(idKey(m.id)) || (m.scaleSetId !== undefined && excluded.has(idKey(m.scaleSetId)))) {
       excludedIds.add(idKey(m.id));
       return;

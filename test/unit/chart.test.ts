@@ -169,14 +169,21 @@ describe('Helm chart', () => {
     expect(one(objects, 'ServiceMonitor').spec).toMatchObject({ endpoints: [{ honorLabels: true }] });
   }, 60_000);
 
-  it('sets the V8 heap limit to three quarters of the memory limit, unless NODE_OPTIONS is given', async () => {
+  it('sets the V8 heap limit to memoryTuning.heapPercent of the memory limit, a small young generation and malloc tunables, unless the user sets them', async () => {
     const env = async (sets: string[]): Promise<{ name: string; value?: string }[]> =>
       (pod((await renderChart(sets)).objects).spec.containers[0] as unknown as { env: { name: string; value?: string }[] }).env;
-    expect(await env([])).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=576' });
-    expect(await env(['resources.limits.memory=1Gi'])).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=768' });
-    expect((await env(['resources.limits.memory=500M'])).map((e) => e.name)).not.toContain('NODE_OPTIONS');
-    const own = await env(['extraEnv[0].name=NODE_OPTIONS', 'extraEnv[0].value=--max-old-space-size=100']);
-    expect(own.filter((e) => e.name === 'NODE_OPTIONS')).toEqual([{ name: 'NODE_OPTIONS', value: '--max-old-space-size=100' }]);
+    const defaults = await env([]);
+    expect(defaults).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=160 --max-semi-space-size=1' });
+    expect(defaults.find((e) => e.name === 'GLIBC_TUNABLES')?.value).toMatch(/^glibc\.malloc\.arena_max=2:/);
+    expect(await env(['resources.limits.memory=1Gi', 'memoryTuning.heapPercent=75'])).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=768 --max-semi-space-size=1' });
+    expect(await env(['resources.limits.memory=500M'])).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-semi-space-size=1' });
+    expect((await env(['resources.limits.memory=500M', 'memoryTuning.semiSpaceMiB=null'])).map((e) => e.name)).not.toContain('NODE_OPTIONS');
+    expect((await env(['memoryTuning.mallocTunables='])).map((e) => e.name)).not.toContain('GLIBC_TUNABLES');
+    const own = await env(['extraEnv[0].name=NODE_OPTIONS', 'extraEnv[0].value=--max-old-space-size=100', 'extraEnv[1].name=GLIBC_TUNABLES', 'extraEnv[1].value=glibc.malloc.arena_max=1']);
+    expect(own.filter((e) => e.name === 'NODE_OPTIONS' || e.name === 'GLIBC_TUNABLES')).toEqual([
+      { name: 'NODE_OPTIONS', value: '--max-old-space-size=100' },
+      { name: 'GLIBC_TUNABLES', value: 'glibc.malloc.arena_max=1' },
+    ]);
   }, 60_000);
 
   it.each([

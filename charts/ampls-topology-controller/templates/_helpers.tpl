@@ -65,14 +65,16 @@ app.kubernetes.io/part-of: ampls-topology-controller
   verbs: ["create"]
 {{- end }}
 
-{{/* V8's old-space limit in MiB: three quarters of the container's memory limit (the rest is code, buffers and
-stacks), when the limit is written in Mi or Gi; empty otherwise, leaving Node's own default. */}}
+{{/* V8's old-space limit in MiB: memoryTuning.heapPercent of the container's memory limit (the rest is the binary,
+malloc's arenas, the young generation and stacks), when the limit is written in Mi or Gi; empty otherwise, leaving
+Node's own default. */}}
 {{- define "mtopo.maxOldSpaceMiB" -}}
 {{- $limit := "" }}
+{{- $percent := int ((.Values.memoryTuning | default dict).heapPercent | default 50) }}
 {{- with .Values.resources }}{{- with .limits }}{{- $limit = toString (.memory | default "") }}{{- end }}{{- end }}
 {{- if regexMatch "^[0-9]+Mi$" $limit }}
-{{- div (mul (trimSuffix "Mi" $limit | atoi) 3) 4 }}
+{{- div (mul (trimSuffix "Mi" $limit | atoi) $percent) 100 }}
 {{- else if regexMatch "^[0-9]+Gi$" $limit }}
-{{- div (mul (trimSuffix "Gi" $limit | atoi) 3072) 4 }}
+{{- div (mul (trimSuffix "Gi" $limit | atoi) (mul 1024 $percent)) 100 }}
 {{- end }}
 {{- end }}
