@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import type { MonitoringTopology } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
 import { durationOr } from './duration.ts';
-import type { KeySet } from './keys.ts';
-import { keySetWork, missingWork } from './keys.ts';
+import type { HashSet, KeySet } from './keys.ts';
+import { hashSetWork, keySetWork, missingWork } from './keys.ts';
 import { DEFAULT_DISCOVERY_MS } from './reconciler.ts';
 import { runSliced } from './slices.ts';
 
@@ -36,8 +36,8 @@ export class TargetDiscovery {
   // Sets of 100,000s of keys are built in slices: what a pass hands over is awaited when discovery next compares.
   readonly #observed = new Map<string, Promise<KeySet>>();
   readonly #listed = new Map<string, KeySet>();
-  // Associations the last pass saw or made through the spec's rules and endpoint.
-  readonly #associations = new Map<string, Promise<KeySet>>();
+  // Associations the last pass saw or made through the spec's rules and endpoint, as hashes (only looked up).
+  readonly #associations = new Map<string, Promise<HashSet>>();
   #stopped = false;
 
   constructor(options: TargetDiscoveryOptions) {
@@ -67,7 +67,7 @@ export class TargetDiscovery {
 
   /** The associations a full pass saw (and made) through the spec's rules and endpoint (an id may repeat). */
   observedAssociations(key: string, ids: readonly string[]): void {
-    this.#associations.set(key, runSliced(keySetWork(ids)));
+    this.#associations.set(key, runSliced(hashSetWork(ids)));
   }
 
   /** The targets a full reconcile saw. */
@@ -111,11 +111,11 @@ export class TargetDiscovery {
     const ids = await gateway.listAssociations(topology.spec);
     // A failed list says nothing about what exists.
     if (ids === undefined || this.#associations.get(key) !== pending) return false;
-    const missing = await runSliced(missingWork(expected, await runSliced(keySetWork(ids))));
+    const missing = await runSliced(missingWork(expected, await runSliced(hashSetWork(ids))));
     if (missing.length === 0) return false;
-    // One reconcile per loss: the pass that follows says what it expects next.
+    // One reconcile per loss: the pass that follows says what it expects next (and names what it re-creates).
     this.#associations.delete(key);
-    this.#options.logger.info({ topology: key, missing: missing.length, example: missing[0] }, 'associations gone; reconciling');
+    this.#options.logger.info({ topology: key, missing: missing.length }, 'associations gone; reconciling');
     this.#options.triggered?.('associations');
     this.#options.enqueue(key);
     return true;

@@ -2,14 +2,14 @@
 // PART entries, since one Set growing past ~262,144 entries rehashes in a single block of tens of milliseconds.
 import { eachWork } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
-import { idKey } from '../model/index.ts';
+import { idHash53, idKey } from '../model/index.ts';
 
 /** Largest part: its rehash, the longest step of an add, takes a few milliseconds. */
 export const PART = 1 << 15;
 
-/** A set of strings held in parts of at most `part` entries; a lookup asks each part (a handful at 300,000 entries). */
-export class KeySet implements Iterable<string> {
-  readonly #parts: Set<string>[] = [];
+/** A set held in parts of at most `part` entries; a lookup asks each part (a handful at 300,000 entries). */
+export class PartSet<T> implements Iterable<T> {
+  readonly #parts: Set<T>[] = [];
   readonly #part: number;
   #size = 0;
 
@@ -21,12 +21,12 @@ export class KeySet implements Iterable<string> {
     return this.#size;
   }
 
-  has(key: string): boolean {
+  has(key: T): boolean {
     for (const p of this.#parts) if (p.has(key)) return true;
     return false;
   }
 
-  add(key: string): this {
+  add(key: T): this {
     if (this.has(key)) return this;
     let last = this.#parts[this.#parts.length - 1];
     if (last === undefined || last.size >= this.#part) {
@@ -38,10 +38,19 @@ export class KeySet implements Iterable<string> {
     return this;
   }
 
-  *[Symbol.iterator](): Iterator<string> {
+  *[Symbol.iterator](): Iterator<T> {
     for (const p of this.#parts) yield* p;
   }
 }
+
+/** A set of id keys (`idKey`). */
+export class KeySet extends PartSet<string> {}
+
+/**
+ * A set of id hashes (`idHash53`), for ids that are only looked up: at 300,000 associations, a number each instead of
+ * a lower-case copy of a 200-character id.
+ */
+export class HashSet extends PartSet<number> {}
 
 /** The keys (`idKey`) of `ids`, each once, in slices. */
 export function* keySetWork(ids: Iterable<string>, part = PART): Work<KeySet> {
@@ -50,9 +59,16 @@ export function* keySetWork(ids: Iterable<string>, part = PART): Work<KeySet> {
   return out;
 }
 
-/** The keys of `a` that `b` lacks, in slices. */
-export function* missingWork(a: KeySet, b: KeySet): Work<string[]> {
-  const out: string[] = [];
+/** The hashes (`idHash53`) of `ids`, each once, in slices. */
+export function* hashSetWork(ids: Iterable<string>, part = PART): Work<HashSet> {
+  const out = new HashSet(part);
+  yield* eachWork(ids, (id) => void out.add(idHash53(id)));
+  return out;
+}
+
+/** The members of `a` that `b` lacks, in slices. */
+export function* missingWork<T>(a: PartSet<T>, b: PartSet<T>): Work<T[]> {
+  const out: T[] = [];
   yield* eachWork(a, (k) => {
     if (!b.has(k)) out.push(k);
   });

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectedAssociations } from '../../src/controller/inventory.ts';
-import { KeySet, keySetWork, missingWork } from '../../src/controller/keys.ts';
+import { KeySet, hashSetWork, keySetWork, missingWork } from '../../src/controller/keys.ts';
 import { runSync } from '../../src/findings/index.ts';
-import { idKey } from '../../src/model/index.ts';
+import { idHash53, idKey } from '../../src/model/index.ts';
 import type { Action, ActionOutcome, ObservedAssociation, Snapshot } from '../../src/model/index.ts';
 
 describe('KeySet', () => {
@@ -17,6 +17,14 @@ describe('KeySet', () => {
         for (const k of ['/a', '/b', '/c', '/d', '/e', '/f', '/g', '/h']) expect(set.has(k)).toBe(native.has(k));
       }),
     );
+  });
+
+  it('holds ids as hashes that agree with idKey: equal keys, one hash; the ids that a listing lacks are found by hash', () => {
+    const ids = ['/a', '/A/', ' /b', '/c', '/\u212A', '/k'];
+    const set = runSync(hashSetWork(ids, 2));
+    expect(set.size).toBe(new Set(ids.map(idKey)).size);
+    expect(set.has(idHash53('/B'))).toBe(true);
+    expect(runSync(missingWork(set, runSync(hashSetWork(['/a', '/b', '/K']))))).toEqual([idHash53('/c')]);
   });
 
   it('says which keys of one set the other lacks', () => {
