@@ -3,6 +3,7 @@
 // answers at once, under monitorEventLoopDelay. Runnable alone: `node --experimental-strip-types bench/controller-loop.ts [machines]`.
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { getHeapStatistics } from 'node:v8';
 import { pino } from 'pino';
 import { API_VERSION, KIND } from '../src/api/types.ts';
 import type { MonitoringTopology, MonitoringTopologySpec, MonitoringTopologyStatus } from '../src/api/types.ts';
@@ -14,7 +15,7 @@ import type { EventRecorder } from '../src/kube/events.ts';
 import { CONFIGURATION_ACCESS_ENDPOINT } from '../src/model/index.ts';
 import type { Action, ActionOutcome, NetworkSnapshot, ObservedAssociation, ObservedMachine, Owner, Snapshot } from '../src/model/index.ts';
 import type { Work } from '../src/findings/index.ts';
-import { ownerMarker, planDeletion, planTopology, planWork, ruleAssociationName, scopedResourceName } from '../src/plan/index.ts';
+import { ownerMarker, planDeletion, planMachines, planTopology, planWork, ruleAssociationName, scopedResourceName } from '../src/plan/index.ts';
 import type { Plan, PlanInput } from '../src/plan/types.ts';
 import { benchSpec, ids } from './estate.ts';
 
@@ -43,6 +44,12 @@ export interface LoopFigures {
   maxCodeCpuMs: number;
   /** The longest garbage-collection pause (PerformanceObserver 'gc'). */
   maxGcMs: number;
+  /** All garbage-collection pauses of the pass, added up. */
+  totalGcMs: number;
+  /** The process's CPU time (user + system) over the pass. */
+  cpuMs: number;
+  /** The most heap in use seen during the pass (sampled with the 1 ms timer), MiB. */
+  peakHeapMiB: number;
   /** Wall time of each stretch of the pass, between the hooks the reconciler calls. */
   steps: Record<string, { ms: number; block: number; cpu: number }>;
   totalMs: number;
@@ -55,13 +62,20 @@ function machineId(g: number, i: number): string {
   return `${ids.group(g)}/providers/Microsoft.Compute/virtualMachines/vm-${g}-${i}`;
 }
 
+// Shared as observe's pools share them (src/model/intern.ts): one identity, tag set and extension settings for all.
+const IDENTITY: ObservedMachine['identity'] = { type: 'UserAssigned', userAssignedIdentities: [ids.identity] };
+const TAGS: Record<string, string> = {};
+const SETTINGS = { authentication: { managedIdentity: { 'identifier-name': 'mi_res_id', 'identifier-value': ids.identity } } };
+const MARKER = ownerMarker(OWNER);
+const ASSOCIATIONS = '/providers/Microsoft.Insights/dataCollectionRuleAssociations/';
+
 function machine(id: string): ObservedMachine {
   return {
     id,
     kind: 'VirtualMachine',
     osType: 'Linux',
-    identity: { type: 'UserAssigned', userAssignedIdentities: [ids.identity] },
-    tags: {},
+    identity: IDENTITY,
+    tags: TAGS,
     agentExtension: {
       id: `${id}/extensions/AzureMonitorLinuxAgent`,
       name: 'AzureMonitorLinuxAgent',
@@ -69,7 +83,7 @@ function machine(id: string): ObservedMachine {
       publisher: 'Microsoft.Azure.Monitor',
       typeHandlerVersion: '1.33',
       provisioningState: 'Succeeded',
-      settings: { authentication: { managedIdentity: { 'identifier-name': 'mi_res_id', 'identifier-value': ids.identity } } },
+      settings: SETTINGS,
     },
     selectedBy: 'resourceGroups',
   };
@@ -77,12 +91,12 @@ function machine(id: string): ObservedMachine {
 
 function association(machineId: string, name: string, target: { rule?: string; endpoint?: string }): ObservedAssociation {
   return {
-    id: `${machineId}/providers/Microsoft.Insights/dataCollectionRuleAssociations/${name}`,
+    id: `${machineId}${ASSOCIATIONS}${name}`,
     name,
     resourceId: machineId,
     ...(target.rule ? { dataCollectionRuleId: target.rule } : {}),
     ...(target.endpoint ? { dataCollectionEndpointId: target.endpoint } : {}),
-    description: ownerMarker(OWNER),
+    description: MARKER,
   };
 }
 
@@ -218,6 +232,7 @@ function harness(snapshot: Snapshot, spec: MonitoringTopologySpec): Harness {
   const reconciler = new Reconciler({
     gateway,
     plan: planTopology,
+    planMachines,
     planWork: function* (input: PlanInput): Work<Plan> {
       if (!full(input)) return yield* planWork(input);
       marks.push({ name: 'plan', at: performance.now() });
@@ -287,11 +302,14 @@ const cpuMs = (): number => {
 };
 
 /** Stretches between two turns of a 1 ms timer, less the timer's own delay: when each began, how long, how much CPU. */
-function gapWatch(): { stop: () => Gap[] } {
+function gapWatch(): { stop: () => Gap[]; peakHeap: () => number } {
   let last = performance.now();
   let lastCpu = cpuMs();
+  let peak = 0;
+  let ticks = 0;
   const gaps: Gap[] = [];
   const tick = (): void => {
+    if (++ticks % 16 === 0) peak = Math.max(peak, getHeapStatistics().used_heap_size);
     const now = performance.now();
     const cpu = cpuMs();
     const ms = now - last - 1;
@@ -306,6 +324,7 @@ function gapWatch(): { stop: () => Gap[] } {
       tick();
       return gaps;
     },
+    peakHeap: () => peak,
   };
 }
 
@@ -322,8 +341,10 @@ async function measuredPass(h: Harness, scenario: LoopFigures['scenario']): Prom
   });
   gcWatch.observe({ entryTypes: ['gc'] });
   const start = performance.now();
+  const cpuStart = cpuMs();
   await h.reconciler.reconcile(`${OWNER.namespace}/${OWNER.name}`);
   const end = performance.now();
+  const cpu = cpuMs() - cpuStart;
   loop.disable();
   const gapList = gaps.stop();
   gcWatch.disconnect();
@@ -353,6 +374,9 @@ async function measuredPass(h: Harness, scenario: LoopFigures['scenario']): Prom
     maxGapCpuMs: Math.round(maxGapCpuMs),
     maxCodeCpuMs: Math.round(maxCodeCpuMs),
     maxGcMs: Math.round(maxGcMs),
+    totalGcMs: Math.round(gcs.reduce((n, c) => n + c.ms, 0)),
+    cpuMs: Math.round(cpu),
+    peakHeapMiB: Math.round(gaps.peakHeap() / 2 ** 20),
     p99BlockMs: Math.round(loop.percentile(99) / 1e6),
     steps: stepsOf(start, end, h.marks, gapList),
     totalMs: Math.round(end - start),
@@ -365,17 +389,23 @@ async function measuredPass(h: Harness, scenario: LoopFigures['scenario']): Prom
  * One pass per scenario at `machines` (cold, then its confirming pass over the converged estate; 10% drift;
  * converged), each through a fresh reconciler. Returns the figures; the longest block is the goal's measure.
  */
-export async function benchControllerLoop(machines = 100_000, scenarios: LoopScenario[] = ['cold', 'drift', 'converged', 'audit']): Promise<LoopFigures[]> {
+export async function benchControllerLoop(
+  machines = 100_000,
+  scenarios: LoopScenario[] = ['cold', 'drift', 'converged', 'audit'],
+  onPass?: (f: LoopFigures) => void,
+): Promise<LoopFigures[]> {
   const enforce = benchSpec(Math.ceil(machines / GROUP));
   const out: LoopFigures[] = [];
   for (const scenario of scenarios) {
     const spec: MonitoringTopologySpec = scenario === 'audit' ? { ...enforce, mode: 'Audit' } : enforce;
     const h = harness(loopSnapshot(machines, scenario), spec);
     out.push(await measuredPass(h, scenario));
+    onPass?.(out[out.length - 1] as LoopFigures);
     if (scenario === 'cold') {
       // The confirming pass: the same reconciler (previous findings remembered) over the estate the writes made.
       h.gateway.load(loopSnapshot(machines, 'converged'));
       out.push(await measuredPass(h, 'confirming'));
+      onPass?.(out[out.length - 1] as LoopFigures);
     }
   }
   return out;
@@ -385,7 +415,7 @@ export function printLoopFigures(figures: LoopFigures[]): void {
   const fmt = (n: number): string => n.toLocaleString('en-US');
   for (const f of figures) {
     process.stdout.write(
-      `${f.scenario.padEnd(10)} ${fmt(f.machines)} machines, ${fmt(f.actions)} writes, ${fmt(f.findings)} findings: longest block ${f.maxBlockMs} ms (p99 ${f.p99BlockMs} ms, timer gap ${f.maxGapMs} ms, ${f.maxGapCpuMs} ms of CPU; without GC ${f.maxCodeCpuMs} ms of CPU; longest GC ${f.maxGcMs} ms), pass ${fmt(f.totalMs)} ms, status ${fmt(f.statusBytes)} B, ${f.events} events\n`,
+      `${f.scenario.padEnd(10)} ${fmt(f.machines)} machines, ${fmt(f.actions)} writes, ${fmt(f.findings)} findings: longest block ${f.maxBlockMs} ms (p99 ${f.p99BlockMs} ms, timer gap ${f.maxGapMs} ms, ${f.maxGapCpuMs} ms of CPU; without GC ${f.maxCodeCpuMs} ms of CPU; longest GC ${f.maxGcMs} ms, GC ${fmt(f.totalGcMs)} ms in all), pass ${fmt(f.totalMs)} ms (${fmt(f.cpuMs)} ms of CPU), peak heap ${fmt(f.peakHeapMiB)} MiB, status ${fmt(f.statusBytes)} B, ${f.events} events\n`,
     );
     for (const [step, { ms, block, cpu }] of Object.entries(f.steps)) {
       process.stdout.write(`    ${step.padEnd(40)} ${fmt(ms).padStart(8)} ms, longest block ${fmt(block).padStart(6)} ms (${fmt(cpu).padStart(4)} ms of CPU)\n`);
@@ -395,6 +425,8 @@ export function printLoopFigures(figures: LoopFigures[]): void {
 
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
   const machines = Number(process.argv[2] ?? 100_000);
-  const only = process.argv[3] as LoopScenario | undefined;
-  printLoopFigures(await benchControllerLoop(machines, only ? [only] : undefined));
+  // A comma-separated list of scenarios, e.g. `drift,converged`; all of them by default.
+  const only = process.argv[3]?.split(',') as LoopScenario[] | undefined;
+  // Printed as each pass ends: a run that dies of a capped heap still shows the passes before.
+  await benchControllerLoop(machines, only, (f) => printLoopFigures([f]));
 }

@@ -4,9 +4,11 @@
 import type { Logger } from 'pino';
 import type { MonitoringTopology } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
-import { idKey } from '../model/index.ts';
 import { durationOr } from './duration.ts';
+import type { HashSet, KeySet } from './keys.ts';
+import { hashSetWork, keySetWork, missingWork } from './keys.ts';
 import { DEFAULT_DISCOVERY_MS } from './reconciler.ts';
+import { runSliced } from './slices.ts';
 
 export interface TargetDiscoveryOptions {
   gateway: ArmGateway;
@@ -26,18 +28,16 @@ interface Tracked {
   timer?: NodeJS.Timeout;
 }
 
-function sameSet(a: Set<string>, b: Set<string>): boolean {
-  return a.size === b.size && [...a].every((x) => b.has(x));
-}
 
 export class TargetDiscovery {
   readonly #options: TargetDiscoveryOptions;
   readonly #tracked = new Map<string, Tracked>();
   // Targets the last full observe saw, and the last listing: a change between listings triggers a reconcile.
-  readonly #observed = new Map<string, Set<string>>();
-  readonly #listed = new Map<string, Set<string>>();
-  // Associations the last pass saw or made through the spec's rules and endpoint.
-  readonly #associations = new Map<string, Set<string>>();
+  // Sets of 100,000s of keys are built in slices: what a pass hands over is awaited when discovery next compares.
+  readonly #observed = new Map<string, Promise<KeySet>>();
+  readonly #listed = new Map<string, KeySet>();
+  // Associations the last pass saw or made through the spec's rules and endpoint, as hashes (only looked up).
+  readonly #associations = new Map<string, Promise<HashSet>>();
   #stopped = false;
 
   constructor(options: TargetDiscoveryOptions) {
@@ -65,14 +65,14 @@ export class TargetDiscovery {
     this.#associations.delete(key);
   }
 
-  /** The associations a full pass saw (and made) through the spec's rules and endpoint. */
-  observedAssociations(key: string, ids: string[]): void {
-    this.#associations.set(key, new Set(ids.map(idKey)));
+  /** The associations a full pass saw (and made) through the spec's rules and endpoint (an id may repeat). */
+  observedAssociations(key: string, ids: readonly string[]): void {
+    this.#associations.set(key, runSliced(hashSetWork(ids)));
   }
 
   /** The targets a full reconcile saw. */
-  observed(key: string, machineIds: string[]): void {
-    this.#observed.set(key, new Set(machineIds.map(idKey)));
+  observed(key: string, machineIds: readonly string[]): void {
+    this.#observed.set(key, runSliced(keySetWork(machineIds)));
   }
 
   stop(): void {
@@ -86,12 +86,13 @@ export class TargetDiscovery {
     const topology = this.#options.get(key);
     if (!topology || topology.metadata.deletionTimestamp) return false;
     const ids = await this.#options.gateway.listTargets(topology.spec);
-    const current = new Set(ids.map(idKey));
-    const previous = this.#listed.get(key) ?? this.#observed.get(key);
+    const current = await runSliced(keySetWork(ids));
+    const previous = this.#listed.get(key) ?? (await this.#observed.get(key));
     this.#listed.set(key, current);
-    if (previous === undefined || sameSet(previous, current)) return this.#associationsGone(key, topology);
-    const added = [...current].filter((x) => !previous.has(x)).length;
-    const gone = [...previous].filter((x) => !current.has(x));
+    if (previous === undefined) return this.#associationsGone(key, topology);
+    const added = (await runSliced(missingWork(current, previous))).length;
+    const gone = await runSliced(missingWork(previous, current));
+    if (added === 0 && gone.length === 0) return this.#associationsGone(key, topology);
     // Machines that left the estate leave the extension refresh schedule too.
     if (gone.length > 0) this.#options.gateway.forgetMachines?.(gone);
     this.#options.logger.info({ topology: key, added, removed: gone.length }, DISCOVERY_SAW_CHANGE);
@@ -102,18 +103,19 @@ export class TargetDiscovery {
 
   /** True (and a reconcile asked for) when an association the last pass saw is no longer listed. */
   async #associationsGone(key: string, topology: MonitoringTopology): Promise<boolean> {
-    const expected = this.#associations.get(key);
+    const pending = this.#associations.get(key);
     const { gateway } = this.#options;
-    if (!expected || expected.size === 0 || !gateway.listAssociations) return false;
+    if (!pending || !gateway.listAssociations) return false;
+    const expected = await pending;
+    if (expected.size === 0) return false;
     const ids = await gateway.listAssociations(topology.spec);
     // A failed list says nothing about what exists.
-    if (ids === undefined || this.#associations.get(key) !== expected) return false;
-    const listed = new Set(ids.map(idKey));
-    const missing = [...expected].filter((id) => !listed.has(id));
+    if (ids === undefined || this.#associations.get(key) !== pending) return false;
+    const missing = await runSliced(missingWork(expected, await runSliced(hashSetWork(ids))));
     if (missing.length === 0) return false;
-    // One reconcile per loss: the pass that follows says what it expects next.
+    // One reconcile per loss: the pass that follows says what it expects next (and names what it re-creates).
     this.#associations.delete(key);
-    this.#options.logger.info({ topology: key, missing: missing.length, example: missing[0] }, 'associations gone; reconciling');
+    this.#options.logger.info({ topology: key, missing: missing.length }, 'associations gone; reconciling');
     this.#options.triggered?.('associations');
     this.#options.enqueue(key);
     return true;

@@ -14,8 +14,20 @@ export function actionKey(a: Action): string {
   return `${a.kind}|${idKey(actionTarget(a))}`;
 }
 
+type MachineAction = Extract<Action, { resourceId: string }>;
+
+/** Same action kind on the same target (`actionKey` equal), for two actions on one machine: no key strings built when the ids agree. */
+function sameWrite(a: MachineAction, b: MachineAction): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind) return false;
+  if (a.resourceId !== b.resourceId) return actionKey(a) === actionKey(b);
+  if (a.kind === 'RepairExtensionIdentity' && b.kind === 'RepairExtensionIdentity') return a.extensionName.toLowerCase() === b.extensionName.toLowerCase();
+  if ('name' in a && 'name' in b) return a.name.toLowerCase() === b.name.toLowerCase();
+  return actionKey(a) === actionKey(b);
+}
+
 export interface EarlyWritesOptions {
-  /** The pure plan of a partial snapshot (every topology-wide part, some machines): its actions. */
+  /** The pure plan of a partial snapshot (some machines): its actions; only per-machine creates of those machines start. */
   plan(partial: Snapshot): readonly Action[];
   /** Starts writes; never rejects (one outcome per action). */
   act(actions: Action[]): Promise<ActionOutcome[]>;
@@ -27,7 +39,9 @@ export interface EarlyWritesOptions {
  */
 export class EarlyWrites {
   readonly #options: EarlyWritesOptions;
-  readonly #started = new Set<string>();
+  // Started writes per machine (a few each): no key string per write, one per machine.
+  readonly #started = new Map<string, MachineAction[]>();
+  #count = 0;
   readonly #pending: Promise<ActionOutcome[]>[] = [];
   // While the pass records its claims (in slices), offers wait here; then they are planned a few per turn.
   #gated = false;
@@ -40,7 +54,7 @@ export class EarlyWrites {
 
   /** How many writes started early. */
   get started(): number {
-    return this.#started.size;
+    return this.#count;
   }
 
   /** Offers made until `ready` settles wait for it: no early write before the pass has claimed its machines. */
@@ -72,23 +86,33 @@ export class EarlyWrites {
   }
 
   #offerNow(partial: Snapshot): void {
+    // The chunk's machines, by key: a handful per offer.
     const machines = new Set(partial.machines.map((m) => idKey(m.id)));
     const actions: Action[] = [];
     for (const a of this.#options.plan(partial)) {
-      if (!EARLY_KINDS.has(a.kind) || !('resourceId' in a) || !machines.has(idKey(a.resourceId))) continue;
-      const key = actionKey(a);
-      if (this.#started.has(key)) continue;
-      this.#started.add(key);
+      if (!EARLY_KINDS.has(a.kind) || !('resourceId' in a)) continue;
+      const machine = idKey(a.resourceId);
+      if (!machines.has(machine)) continue;
+      const list = this.#started.get(machine);
+      if (list?.some((b) => sameWrite(a, b))) continue;
+      if (list) list.push(a);
+      else this.#started.set(machine, [a]);
+      this.#count++;
       actions.push(a);
     }
     if (actions.length > 0) this.#pending.push(this.#options.act(actions));
+  }
+
+  #wasStarted(a: Action): boolean {
+    if (!EARLY_KINDS.has(a.kind) || !('resourceId' in a)) return false;
+    return this.#started.get(idKey(a.resourceId))?.some((b) => sameWrite(a, b)) === true;
   }
 
   /** The full plan's actions not started early, and the outcomes of those that were (awaited). */
   async settle(actions: readonly Action[]): Promise<{ rest: Action[]; outcomes: ActionOutcome[] }> {
     // Offers still behind the gate add to what was started: wait for them before deciding what is left.
     await this.#drained;
-    const rest = await runSliced(filterWork(actions, (a) => !this.#started.has(actionKey(a))));
+    const rest = this.#count === 0 ? [...actions] : await runSliced(filterWork(actions, (a) => !this.#wasStarted(a)));
     const outcomes = (await Promise.all(this.#pending)).flat();
     return { rest, outcomes };
   }

@@ -11,7 +11,7 @@ import { createEventRecorder, noEvents } from '../kube/events.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import { createFinalizerWriter } from '../kube/finalizer.ts';
 import { createStatusWriter } from '../kube/status.ts';
-import { planDeletion, planTopology, planWork } from '../plan/index.ts';
+import { planDeletion, planMachines, planTopology, planWork } from '../plan/index.ts';
 import { TargetDiscovery } from './discovery.ts';
 import { TopologyInformer, topologyKey } from './informer.ts';
 import { createControllerMetrics } from './metrics.ts';
@@ -127,6 +127,7 @@ export function createController(opts: ControllerOptions): Controller {
     gateway: opts.gateway,
     plan: planTopology,
     planWork,
+    planMachines,
     planDeletion,
     get: (namespace, name) => informer.get(namespace, name),
     list: () => informer.list(),

@@ -5,7 +5,11 @@ import type { Work } from '../findings/index.ts';
 import { idKey } from '../model/index.ts';
 import type { ActionOutcome, Snapshot } from '../model/index.ts';
 
-/** Associations through the given rules and endpoints after a pass: those observed, plus those created, minus those deleted. */
+/**
+ * Associations through the given rules and endpoints after a pass: those observed, plus those created, minus those
+ * deleted. Ids as observed or written (an id may repeat, in any case): the caller keys them, so no set of every
+ * association is built here.
+ */
 export function expectedAssociations(snapshot: Snapshot, sources: string[], outcomes: ActionOutcome[]): string[] {
   return runSync(expectedAssociationsWork(snapshot, sources, outcomes));
 }
@@ -13,19 +17,38 @@ export function expectedAssociations(snapshot: Snapshot, sources: string[], outc
 /** `expectedAssociations` in slices: it reads every association and every outcome of the pass. */
 export function* expectedAssociationsWork(snapshot: Snapshot, sources: string[], outcomes: ActionOutcome[]): Work<string[]> {
   const wanted = new Set(sources.map(idKey));
-  const out = new Set<string>();
+  // A few sources, each the same string on every association: compared once per distinct string.
+  const via = new Map<string, boolean>();
+  const through = (id: string | undefined): boolean => {
+    if (id === undefined) return false;
+    let v = via.get(id);
+    if (v === undefined) {
+      v = wanted.has(idKey(id));
+      via.set(id, v);
+    }
+    return v;
+  };
+  const out: string[] = [];
+  // Deletions are few (what the pass removed): the only map built here. Each key's last deletion, as a position in
+  // `out`: what was added before it is gone, what was created after it stays.
+  const deleted = new Map<string, number>();
   yield* eachWork(snapshot.associations, (a) => {
-    const via = a.dataCollectionRuleId ?? a.dataCollectionEndpointId;
-    if (via !== undefined && wanted.has(idKey(via))) out.add(idKey(a.id));
+    if (through(a.dataCollectionRuleId ?? a.dataCollectionEndpointId)) out.push(a.id);
   });
   yield* eachWork(outcomes, ({ action, ok }) => {
     if (!ok) return;
-    if (action.kind === 'DeleteAssociation') out.delete(idKey(action.associationId));
+    if (action.kind === 'DeleteAssociation') deleted.set(idKey(action.associationId), out.length);
     if (action.kind !== 'CreateRuleAssociation' && action.kind !== 'CreateEndpointAssociation') return;
-    const via = action.kind === 'CreateRuleAssociation' ? action.dataCollectionRuleId : action.dataCollectionEndpointId;
-    if (wanted.has(idKey(via))) out.add(idKey(`${action.resourceId}/providers/Microsoft.Insights/dataCollectionRuleAssociations/${action.name}`));
+    if (through(action.kind === 'CreateRuleAssociation' ? action.dataCollectionRuleId : action.dataCollectionEndpointId)) {
+      out.push(`${action.resourceId}/providers/Microsoft.Insights/dataCollectionRuleAssociations/${action.name}`);
+    }
   });
-  return [...out];
+  if (deleted.size === 0) return out;
+  const kept: string[] = [];
+  yield* eachWork(out, (id, i) => {
+    if ((deleted.get(idKey(id)) ?? -1) <= i) kept.push(id);
+  });
+  return kept;
 }
 
 /** The inventory after a pass: what was added is recorded, what was removed is forgotten. */

@@ -5,6 +5,7 @@ import type { DeliveryState } from '../model/evidence.ts';
 import type { DnsBoundaryStatus, Finding, MonitoringTopology, OwnedScopedResource } from '../api/types.ts';
 import type { ActionOutcome, Owner, Snapshot } from '../model/index.ts';
 import type { Plan } from '../plan/types.ts';
+import type { MachinePlans } from '../plan/reuse.ts';
 import type { AssociationSources } from '../azure/gateway.ts';
 import type { EarlyWrites } from './early.ts';
 
@@ -23,6 +24,8 @@ export interface Pass {
   snapshot?: Snapshot;
   /** Per-machine writes started while observe still read the estate (Enforce only). */
   early?: EarlyWrites;
+  /** Machines planned for early writes, reused by the full plan where nothing they were planned from changed. */
+  planned?: MachinePlans;
   plan?: Plan;
   outcomes: ActionOutcome[];
   findings: Finding[];

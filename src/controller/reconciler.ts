@@ -6,24 +6,25 @@ import type { Logger } from 'pino';
 import type { MonitoringTopology, MonitoringTopologyStatus } from '../api/types.ts';
 import { ConditionType, RECONCILE_REQUESTED_AT } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
-import { checkDnsBoundary, countStates, deliveriesWork, deliveryFindingsWork, deliveryRulesOf, evidenceAsks, outcomeFindings, stallingFindings } from '../findings/index.ts';
+import { checkDnsBoundary, outcomeFindings, stallingFindings } from '../findings/index.ts';
 import type { EvidenceSource } from '../azure/evidence.ts';
-import type { WorkspaceEvidence } from '../model/evidence.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { FinalizerWriter } from '../kube/finalizer.ts';
 import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
 import type { ConditionInput, StatusWriter } from '../kube/status.ts';
 import { mergeConditions } from '../kube/status.ts';
 import { isTransientError } from '../model/index.ts';
-import type { Action, ActionOutcome, OsType, Snapshot } from '../model/index.ts';
-import { specLinks } from '../plan/index.ts';
+import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
+import { MachinePlans } from '../plan/index.ts';
 import { nextSources, nextSourcesWork } from '../plan/prune.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
-import { eachWork, filterWork, runSync } from '../findings/index.ts';
+import { eachWork, filterWork } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
 import { durationOr } from './duration.ts';
 import { runSliced } from './slices.ts';
 import { EarlyWrites } from './early.ts';
+import { EvidenceStep } from './evidence-step.ts';
+import { machinesInput, planInput, planInputWork } from './plan-input.ts';
 import { expectedAssociationsWork, updateInventory } from './inventory.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import { networkStep } from './network.ts';
@@ -37,12 +38,18 @@ export const DEFAULT_RESYNC_MS = 10 * 60_000;
 export const DEFAULT_DISCOVERY_MS = 30_000;
 
 export type { ReconcileResult } from './pass.ts';
+export { DEFAULT_EVIDENCE_INTERVAL_MS, DEFAULT_EVIDENCE_WINDOW_MS } from './evidence-step.ts';
 
 export interface ReconcilerDeps {
   gateway: ArmGateway;
   plan: (input: PlanInput) => Plan;
   /** The same plan as sliceable work: the pass's full plan runs in slices so a large estate never blocks the event loop. */
   planWork?: (input: PlanInput) => Work<Plan>;
+  /**
+   * The per-machine part of the plan alone, for a chunk's early writes; it keeps each machine's outcome in
+   * `input.planned`, which the pass's full plan reuses. Without it a chunk is planned with `plan`.
+   */
+  planMachines?: (input: PlanInput) => Action[];
   /** Actions that remove what the topology created (only what carries its marker or is in its inventory). */
   planDeletion: (input: PlanInput) => Action[] | Plan;
   /** The informer cache. */
@@ -74,20 +81,6 @@ export interface ReconcilerDeps {
   minEvidenceIntervalMs?: number;
 }
 
-export const DEFAULT_EVIDENCE_INTERVAL_MS = 5 * 60_000;
-export const DEFAULT_EVIDENCE_WINDOW_MS = 15 * 60_000;
-// How far back the last heartbeat of a machine that stopped is looked for.
-const EVIDENCE_LOOKBACK_MS = 24 * 3_600_000;
-
-interface EvidenceRead {
-  at: number;
-  asks: string;
-  evidence: WorkspaceEvidence[];
-  queries: number;
-  /** The reconcile request (annotation) it answered: a new request reads again at once. */
-  requested?: string;
-}
-
 interface Progress {
   pass: Pass;
   done?: boolean;
@@ -108,12 +101,12 @@ export class Reconciler {
   readonly #requests = new Map<string, string>();
   /** Status writes a pass made while running (Reconciling=True): the report waits for them, so it lands last. */
   readonly #progress = new WeakMap<Pass, Progress>();
-  /** The last evidence read per topology: reused between reads, which come every evidence.interval. */
-  readonly #evidenceReads = new Map<string, EvidenceRead>();
+  readonly #evidence: EvidenceStep;
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
     this.#reporter = new Reporter(deps);
+    this.#evidence = new EvidenceStep(deps);
     this.#steps = [
       { name: 'finalizer', run: (p) => this.#finalizer(p) },
       { name: 'progress', run: (p) => this.#progressStep(p) },
@@ -121,7 +114,7 @@ export class Reconciler {
       { name: 'coordinate', run: (p) => this.#coordinate(p) },
       { name: 'plan', run: (p) => this.#plan(p) },
       { name: 'act', run: (p) => this.#act(p) },
-      { name: 'evidence', run: (p) => this.#evidence(p) },
+      { name: 'evidence', run: (p) => this.#evidence.run(p) },
       { name: 'network', run: (p) => this.#network(p) },
     ];
   }
@@ -237,7 +230,7 @@ export class Reconciler {
   #forget(key: string): void {
     this.#written.delete(key);
     this.#requests.delete(key);
-    this.#evidenceReads.delete(key);
+    this.#evidence.forget(key);
     this.#reporter.forget(key);
   }
 
@@ -265,7 +258,7 @@ export class Reconciler {
         await this.#deletionCondition(pass, Reason.DeletionBlocked, text);
         throw new Error(`deletion blocked: ${why}`);
       }
-      const planned = this.#deps.planDeletion(this.#planInput(pass, snapshot));
+      const planned = this.#deps.planDeletion(planInput(this.#deps, pass, snapshot));
       const actions = Array.isArray(planned) ? planned : planned.actions;
       const outcomes = actions.length > 0 ? await this.#deps.gateway.act(actions) : [];
       // Only what this pass removed is counted as removed; what someone else removed first is said apart.
@@ -316,13 +309,7 @@ export class Reconciler {
     const { spec } = pass.topology;
     // Enforce: each chunk of machines is planned and written as soon as it is read, after the machines are claimed
     // (cross-topology endpoint agreement needs every target id, which discovery gives before any per-machine read).
-    const early =
-      spec.mode === 'Audit' || this.#deps.pipelined === false
-        ? undefined
-        : new EarlyWrites({
-            plan: (partial) => this.#deps.plan(this.#planInput(pass, partial)).actions,
-            act: (actions) => this.#deps.gateway.act(actions),
-          });
+    const early = spec.mode === 'Audit' || this.#deps.pipelined === false ? undefined : this.#earlyWrites(pass);
     if (early) pass.early = early;
     let claimed: Promise<void> | undefined;
     pass.snapshot = await this.#deps.gateway.observe(spec, undefined, {
@@ -340,6 +327,16 @@ export class Reconciler {
     if (requested !== undefined) this.#requests.set(pass.key, requested);
     this.#deps.observedTargets?.(pass.key, pass.snapshot.machines.map((m) => m.id));
     return next();
+  }
+
+  /** Early writes of a pass: each chunk's machines planned alone, their outcomes kept for the full plan. */
+  #earlyWrites(pass: Pass): EarlyWrites {
+    const planMachines = this.#deps.planMachines;
+    if (planMachines) pass.planned = new MachinePlans();
+    return new EarlyWrites({
+      plan: (partial) => (planMachines ? planMachines(machinesInput(this.#deps, pass, partial)) : this.#deps.plan(planInput(this.#deps, pass, partial)).actions),
+      act: (actions) => this.#deps.gateway.act(actions),
+    });
   }
 
   // Cross-topology agreement: configuration endpoints per machine and one scope per DNS boundary.
@@ -382,9 +379,11 @@ export class Reconciler {
 
   async #plan(pass: Pass): Promise<StepOutcome> {
     if (!pass.snapshot) return stop();
-    const input = await runSliced(this.#planInputWork(pass, pass.snapshot));
+    const input = await runSliced(planInputWork(this.#deps, pass, pass.snapshot));
     const plan = this.#deps.planWork ? await runSliced(this.#deps.planWork(input)) : this.#deps.plan(input);
     pass.plan = plan;
+    // Every reusable outcome was taken: what is left would only hold memory.
+    delete pass.planned;
     pass.sources = await runSliced(nextSourcesWork(pass.topology.status?.inventory, pass.topology.spec, pass.snapshot, pass.owner));
     this.#deps.registry.claimLinks(pass.key, plan.desiredScopedResources, pass.topology.spec.mode === 'Audit');
     await runSliced(eachWork(plan.findings, (f) => pass.findings.push(f)));
@@ -440,51 +439,6 @@ export class Reconciler {
     report(pass.key, await runSliced(expectedAssociationsWork(pass.snapshot, sources, pass.outcomes)));
   }
 
-  /**
-   * Reads delivery evidence when due (every evidence.interval, or at once when the workspaces to read change),
-   * then judges every machine against it. Unreadable evidence makes machines Unknown, never errors.
-   */
-  async #evidence(pass: Pass): Promise<StepOutcome> {
-    const spec = pass.topology.spec.evidence;
-    const snapshot = pass.snapshot;
-    if (spec === undefined || snapshot === undefined) {
-      this.#evidenceReads.delete(pass.key);
-      return next();
-    }
-    const intervalMs = Math.max(durationOr(spec.interval, DEFAULT_EVIDENCE_INTERVAL_MS, 1000), this.#deps.minEvidenceIntervalMs ?? 30_000);
-    const windowMs = durationOr(spec.window, DEFAULT_EVIDENCE_WINDOW_MS, 1000);
-    const rules = deliveryRulesOf(snapshot.rules);
-    const asks = evidenceAsks(rules);
-    const asksKey = JSON.stringify(asks).toLowerCase();
-    const now = Date.now();
-    const requested = pass.topology.metadata.annotations?.[RECONCILE_REQUESTED_AT];
-    let read = this.#evidenceReads.get(pass.key);
-    const source = this.#deps.evidence;
-    if (source === undefined) {
-      read = { at: now, asks: asksKey, queries: 0, evidence: asks.map((a) => ({ workspaceId: a.workspaceId, ok: false, failure: 'Failed', message: 'no Log Analytics query endpoint is configured' })) };
-    } else if (read === undefined || read.asks !== asksKey || read.requested !== requested || now - read.at >= intervalMs) {
-      const got = await source.read(asks, { freshMs: windowMs, lookbackMs: EVIDENCE_LOOKBACK_MS });
-      read = { at: now, asks: asksKey, evidence: got.evidence, queries: got.queries, ...(requested !== undefined ? { requested } : {}) };
-      this.#evidenceReads.set(pass.key, read);
-    }
-    const machines = await runSliced(deliveriesWork(snapshot.machines, rules, read.evidence));
-    const osTypes = new Map<string, OsType | undefined>();
-    await runSliced(eachWork(snapshot.machines, (m) => osTypes.set(m.id.toLowerCase(), m.osType)));
-    const found = await runSliced(deliveryFindingsWork({ deliveries: machines, configuration: pass.findings, osTypes }));
-    await runSliced(eachWork(found, (f) => pass.findings.push(f)));
-    const failed = read.evidence.find((e) => !e.ok);
-    pass.delivery = {
-      machines,
-      counts: countStates(machines),
-      workspaces: asks.length,
-      queries: read.queries,
-      nextInMs: Math.max(1000, intervalMs - (now - read.at)),
-      ...(failed === undefined ? { readAt: new Date(read.at).toISOString() } : {}),
-      ...(failed !== undefined && !failed.ok ? { unreadable: `${failed.failure} reading ${failed.workspaceId}: ${failed.message}` } : {}),
-    };
-    return next();
-  }
-
   // Read after acting, so that records written because a resource was just linked are seen. Never writes.
   async #network(pass: Pass): Promise<StepOutcome> {
     if (!pass.snapshot || !pass.plan) return next();
@@ -496,33 +450,6 @@ export class Reconciler {
     return next(stallers.length > 0 ? new StepError('Stalling', stallers[0]?.message ?? '', { findings: stallers }) : undefined);
   }
 
-  #planInput(pass: Pass, snapshot: Snapshot): PlanInput {
-    return runSync(this.#planInputWork(pass, snapshot));
-  }
-
-  *#planInputWork(pass: Pass, snapshot: Snapshot): Work<PlanInput> {
-    const spec = pass.topology.spec;
-    const { registry } = this.#deps;
-    const machines = snapshot.machines.map((m) => m.id);
-    return {
-      spec,
-      owner: pass.owner,
-      snapshot,
-      ownedScopedResources: pass.inventory,
-      competingEndpoints: yield* registry.competingEndpointsWork(pass.key, machines, spec.configurationEndpoint.resourceId),
-      sharedDeclarations: registry.sharedDeclarations(pass.key),
-      competingIdentities: yield* registry.competingIdentitiesWork(pass.key, machines, spec.agent?.userAssignedIdentity),
-      linksNeededByOthers: this.#linksNeededByOthers(pass.key),
-    };
-  }
-
-  /** What the other Enforce topologies' last plans wanted, and what their specs name (for those that have not run a pass yet). */
-  #linksNeededByOthers(key: string): { scopeId: string; linkedResourceId: string }[] {
-    const fromSpecs = (this.#deps.list?.() ?? []).flatMap((t) =>
-      t.metadata.namespace === undefined || `${t.metadata.namespace}/${t.metadata.name ?? ''}` === key || isDeleting(t) || t.spec.mode === 'Audit' ? [] : specLinks(t.spec),
-    );
-    return [...this.#deps.registry.linksNeededByOthers(key), ...fromSpecs];
-  }
 }
 
 /** Throttling, server errors, conflicts and network failures are retried; 4xx answers about the spec are not. */

@@ -21,11 +21,24 @@ export interface BoundaryConflict {
   scopeId: string;
 }
 
+/** The same ids in the same order (each compared as given, not keyed), in slices. */
+function* sameIds(a: readonly string[], b: readonly string[]): Work<boolean> {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  let same = true;
+  yield* eachWork(a, (id, i) => {
+    if (same && id !== b[i]) same = false;
+  });
+  return same;
+}
+
 export class TopologyRegistry {
   // machine key -> topology key -> configuration endpoint id
   readonly #machines = new Map<string, Map<string, string>>();
   // topology key -> machine keys it claims
   readonly #claims = new Map<string, Set<string>>();
+  // topology key -> the ids and endpoint of its last claim, as given: the same claim again changes nothing.
+  readonly #lastClaim = new Map<string, { ids: readonly string[]; endpointId: string }>();
   readonly #boundaries = new Map<string, DnsBoundaryMember>();
   readonly #declarations = new Map<string, Declared>();
   // topology key -> the scope links its last plan wanted (and whether it is an Audit topology)
@@ -105,6 +118,11 @@ export class TopologyRegistry {
    * claiming never looks unclaimed to a pass of another topology that runs between two slices.
    */
   *claimMachinesWork(topology: string, machineIds: Iterable<string>, endpointId: string): Work<string[]> {
+    // A pass claims its machines twice (before its early writes and after observing), and every resync the same
+    // ones: the same ids and endpoint leave every claim and conflict as it is, so nothing is keyed again.
+    const last = this.#lastClaim.get(topology);
+    if (Array.isArray(machineIds) && last !== undefined && last.endpointId === endpointId && (yield* sameIds(last.ids, machineIds))) return [];
+    this.#lastClaim.delete(topology);
     const before = yield* this.#conflictingTopologies(topology);
     const old = this.#claims.get(topology) ?? new Set<string>();
     const keys = new Set<string>();
@@ -122,6 +140,7 @@ export class TopologyRegistry {
       wanted?.delete(topology);
       if (wanted?.size === 0) this.#machines.delete(m);
     });
+    if (Array.isArray(machineIds)) this.#lastClaim.set(topology, { ids: (machineIds as readonly string[]).slice(), endpointId });
     const after = yield* this.#conflictingTopologies(topology);
     return symmetricDifference(before, after);
   }
@@ -178,6 +197,7 @@ export class TopologyRegistry {
     ]);
     for (const m of this.#claims.get(topology) ?? []) this.#machines.get(m)?.delete(topology);
     this.#claims.delete(topology);
+    this.#lastClaim.delete(topology);
     this.#boundaries.delete(topology);
     this.#declarations.delete(topology);
     this.#links.delete(topology);

@@ -36,12 +36,27 @@ interface SortKey {
   second: string;
 }
 
-function sortKey(a: Action): SortKey {
+/** The name an action's target has under its machine (association or extension name). */
+function nameUnderMachine(a: Action): string {
+  return (a.kind === 'RepairExtensionIdentity' ? a.extensionName : 'name' in a ? a.name : '').toLowerCase();
+}
+
+/**
+ * `machines` shares one key per machine among its actions. Within a machine the kind, then the name under it decide:
+ * the targets of one kind on one machine differ only there, so the whole target id need not be copied per action.
+ */
+function sortKey(a: Action, machines?: Map<string, string>): SortKey {
   const phase = PHASE[a.kind];
   const rank = KIND_RANK[a.kind];
-  const target = idKey(actionTarget(a));
-  if ('resourceId' in a && phase === 1) return { phase, first: idKey(a.resourceId), second: `${rank}|${target}` };
-  return { phase, first: rank, second: target };
+  if ('resourceId' in a && phase === 1) {
+    let first = machines?.get(a.resourceId);
+    if (first === undefined) {
+      first = idKey(a.resourceId);
+      machines?.set(a.resourceId, first);
+    }
+    return { phase, first, second: `${rank}|${nameUnderMachine(a)}` };
+  }
+  return { phase, first: rank, second: idKey(actionTarget(a)) };
 }
 
 function cmp(a: string, b: string): number {
@@ -67,7 +82,8 @@ function compareKeyed(x: KeyedAction, y: KeyedAction): number {
 /** The actions in plan order, in slices (a cold estate of 100,000 machines plans 300,000 writes). */
 export function* sortActionsWork(actions: readonly Action[]): Work<Action[]> {
   // Keys computed once: plans for thousands of machines sort thousands of actions.
-  const keyed = yield* mapWork(actions, (a) => ({ a, k: sortKey(a) }));
+  const machines = new Map<string, string>();
+  const keyed = yield* mapWork(actions, (a) => ({ a, k: sortKey(a, machines) }));
   const sorted = yield* sortWork(keyed, compareKeyed);
   return yield* mapWork(sorted, (k) => k.a);
 }

@@ -5,7 +5,7 @@ import { idKey } from '../model/index.ts';
 import { arcUserAssignedIdentityUnsupported, checkScaleSetProfile, eachWork, mapWork, primaryFindingsWork, readErrorFindings, runSync, sortFindingsWork, sortWork } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
 import { sortActionsWork } from './actions.ts';
-import { indexMachinesWork, planMachine } from './machines.ts';
+import { indexMachinesWork, planMachine, stateOf } from './machines.ts';
 import type { MachineOutcome } from './machines.ts';
 import type { Action, ObservedMachine } from '../model/index.ts';
 import type { Plan, PlanInput } from './types.ts';
@@ -31,6 +31,8 @@ export {
   scopedResourceName,
 } from './ownership.ts';
 export type { MachineState } from './machines.ts';
+export { planMachines, planMachinesWork } from './machines.ts';
+export { MachinePlans } from './reuse.ts';
 
 /** Flexible scale-set models that start every new instance with the wrong identity (repaired per instance). */
 function flexibleProfileFindings(input: PlanInput, machines: readonly ObservedMachine[]): Finding[] {
@@ -57,18 +59,23 @@ export function* planWork(input: PlanInput): Work<Plan> {
   const targets = yield* withinTargetsWork(input.spec.targets, snapshot.machines);
   const keyed = yield* sortWork(yield* mapWork(targets.inside, (m) => ({ m, key: idKey(m.id) })), compareKeys);
   const machines: ObservedMachine[] = [];
+  const keys: string[] = [];
   yield* eachWork(keyed, ({ m, key }) => {
     if (seen.has(key)) return;
     seen.add(key);
     machines.push(m);
+    keys.push(key);
   });
 
   const actions: Action[] = [...scope.actions];
   const machineFindings: Finding[] = [];
   const awaiting: string[] = [];
   const counts = { compliant: 0, pending: 0, failing: 0 };
-  yield* eachWork(machines, (m) => {
-    const outcome: MachineOutcome = planMachine(m, ix);
+  yield* eachWork(machines, (m, i) => {
+    const key = keys[i] ?? idKey(m.id);
+    const kept = input.planned?.take(m, key, ix);
+    // A machine planned early from the same inputs keeps its outcome; its state depends on the whole scope, so is decided here.
+    const outcome: MachineOutcome = kept ? { ...kept, state: stateOf(m, ix, kept, key) } : planMachine(m, ix, key);
     for (const a of outcome.actions) actions.push(a);
     for (const f of outcome.findings) machineFindings.push(f.finding);
     if (outcome.awaitingFullListing) awaiting.push(m.id);

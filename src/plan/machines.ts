@@ -2,7 +2,7 @@
 import type { Finding } from '../api/types.ts';
 import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, sameId } from '../model/index.ts';
 import type { EndpointGap } from '../findings/index.ts';
-import type { AssessedFinding, Action, ObservedAssociation, ObservedMachine, ObservedRule, ObservedScaleSet } from '../model/index.ts';
+import type { Action, ObservedAssociation, ObservedMachine, ObservedRule, ObservedScaleSet } from '../model/index.ts';
 import {
   arcAgentNotConnected,
   arcPrivateLinkScopeMissing,
@@ -24,44 +24,12 @@ import {
 import { eachWork, runSync } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
 import type { PlanInput } from './types.ts';
+import type { MachineIndex, MachineOutcome, MachineState } from './machine-types.ts';
 import { isOwnedBy, ownerMarker, ruleAssociationName } from './ownership.ts';
+import { sortActionsWork } from './actions.ts';
+import { withinTargetsWork } from './targets.ts';
 
-export type MachineState = 'compliant' | 'pending' | 'failing';
-
-export interface MachineOutcome {
-  actions: Action[];
-  findings: AssessedFinding[];
-  state: MachineState;
-  /** The machine lacks a configuration endpoint association in the bulk view and was not listed in full. */
-  awaitingFullListing: boolean;
-}
-
-/** Everything the per-machine planning looks up, indexed once so each machine costs O(rules + its associations). */
-export interface MachineIndex {
-  endpointId: string;
-  endpointReadable: boolean;
-  description: string;
-  /** Declared rules that were read, in spec order. */
-  rules: ObservedRule[];
-  /** The association name of each rule, computed once. */
-  associationNames: IdMap<string>;
-  /** Declared rules that could not be read. */
-  unavailableRules: string[];
-  associations: IdMap<ObservedAssociation[]>;
-  fullyListed: Set<string>;
-  scaleSets: IdMap<ObservedScaleSet>;
-  competing: IdMap<string[]>;
-  competingIdentities: IdMap<{ topology: string; identity: string }[]>;
-  unreadable: Set<string>;
-  userAssignedIdentity?: string;
-  manageExtension: boolean;
-  identityReadable: boolean;
-  owner: PlanInput['owner'];
-  /** The primary scope still lacks a resource on the data path: no machine is compliant yet. */
-  dataPathIncomplete: boolean;
-  /** The primary scope takes ingestion over private links only. */
-  privateIngestion: boolean;
-}
+export type { MachineIndex, MachineOutcome, MachineState } from './machine-types.ts';
 
 export function indexMachines(input: PlanInput, dataPathIncomplete: boolean): MachineIndex {
   return runSync(indexMachinesWork(input, dataPathIncomplete));
@@ -86,28 +54,38 @@ export function* indexMachinesWork(input: PlanInput, dataPathIncomplete: boolean
   }
   const associationNames = new IdMap<string>();
   for (const r of rules) associationNames.set(r.id, ruleAssociationName(r.id));
-  const associations = new IdMap<ObservedAssociation[]>();
+  const associations = new Map<string, ObservedAssociation[]>();
+  // A machine's associations mostly come one after another, under the same id string: keyed once per run, not per association.
+  let lastId: string | undefined;
+  let list: ObservedAssociation[] = [];
   yield* eachWork(snapshot.associations, (a) => {
-    const list = associations.get(a.resourceId);
-    if (!list) return void associations.set(a.resourceId, [a]);
+    if (a.resourceId !== lastId) {
+      const key = idKey(a.resourceId);
+      lastId = a.resourceId;
+      const known = associations.get(key);
+      if (known) list = known;
+      else associations.set(key, (list = []));
+    }
     // The same association comes from the rule and the endpoint lists: deduplicated per machine (a few each), not in
     // one set of every association, whose growth past 262,144 entries rehashes in one block of ~70 ms.
-    const key = idKey(a.id);
-    if (!list.some((b) => b.id === a.id || idKey(b.id) === key)) list.push(a);
+    // Names first: an association's name is its id's last segment, and ids may be derived on each read (records.ts).
+    if (!list.some((b) => b === a || (sameId(b.name, a.name) && sameId(b.id, a.id)))) list.push(a);
   });
   const scaleSets = new IdMap<ObservedScaleSet>();
   for (const s of snapshot.scaleSets) scaleSets.set(s.id, s);
-  const competing = new IdMap<string[]>();
+  const competing = new Map<string, string[]>();
   for (const [machineId, endpoints] of Object.entries(input.competingEndpoints ?? {})) {
-    const list = competing.get(machineId);
-    if (list) list.push(...endpoints);
-    else competing.set(machineId, [...endpoints]);
+    const key = idKey(machineId);
+    const known = competing.get(key);
+    if (known) known.push(...endpoints);
+    else competing.set(key, [...endpoints]);
   }
-  const competingIdentities = new IdMap<{ topology: string; identity: string }[]>();
+  const competingIdentities = new Map<string, { topology: string; identity: string }[]>();
   for (const [machineId, others] of Object.entries(input.competingIdentities ?? {})) {
-    const list = competingIdentities.get(machineId);
-    if (list) list.push(...others);
-    else competingIdentities.set(machineId, [...others]);
+    const key = idKey(machineId);
+    const known = competingIdentities.get(key);
+    if (known) known.push(...others);
+    else competingIdentities.set(key, [...others]);
   }
   const fullyListed = new Set<string>();
   yield* eachWork(snapshot.fullyListedMachines, (id) => fullyListed.add(idKey(id)));
@@ -134,7 +112,7 @@ export function* indexMachinesWork(input: PlanInput, dataPathIncomplete: boolean
   };
 }
 
-function planRuleAssociations(m: ObservedMachine, existing: ObservedAssociation[], ix: MachineIndex, out: MachineOutcome): void {
+function planRuleAssociations(m: ObservedMachine, key: string, existing: ObservedAssociation[], ix: MachineIndex, out: MachineOutcome): void {
   const present = new Set(existing.flatMap((a) => (a.dataCollectionRuleId ? [idKey(a.dataCollectionRuleId)] : [])));
   const toCreate = ix.rules.filter((r) => ruleFit(r, m.osType) !== 'mismatch' && !present.has(idKey(r.id)));
   const unavailable = ix.unavailableRules.filter((id) => !present.has(idKey(id)));
@@ -146,7 +124,7 @@ function planRuleAssociations(m: ObservedMachine, existing: ObservedAssociation[
     return;
   }
   // A machine seen only through bulk lists may hold an association under the name we would use: never write blind.
-  if (!ix.fullyListed.has(idKey(m.id))) {
+  if (!ix.fullyListed.has(key)) {
     out.awaitingFullListing = true;
     out.findings.push({ finding: ruleAssociationMissing(m.id, toCreate.map((r) => r.id), true), fixable: true });
     return;
@@ -185,7 +163,7 @@ function createEndpointAssociation(m: ObservedMachine, ix: MachineIndex, reason:
   };
 }
 
-function planEndpointAssociation(m: ObservedMachine, existing: ObservedAssociation[], ix: MachineIndex, out: MachineOutcome): void {
+function planEndpointAssociation(m: ObservedMachine, key: string, existing: ObservedAssociation[], ix: MachineIndex, out: MachineOutcome): void {
   const reserved = CONFIGURATION_ACCESS_ENDPOINT.toLowerCase();
   const current = existing.find((a) => a.name.toLowerCase() === reserved);
   for (const a of existing) {
@@ -193,7 +171,7 @@ function planEndpointAssociation(m: ObservedMachine, existing: ObservedAssociati
       out.findings.push({ finding: endpointAssociationMisnamed(m.id, a), fixable: false });
     }
   }
-  const rivals = (ix.competing.get(m.id) ?? []).filter((e) => !sameId(e, ix.endpointId));
+  const rivals = (ix.competing.get(key) ?? []).filter((e) => !sameId(e, ix.endpointId));
   const rivalKeys = [...new Set(rivals.map(idKey))].sort();
   // Two topologies wanting different endpoints for one machine: both report it and neither writes, so nothing flaps.
   if (rivalKeys.length > 0) {
@@ -223,7 +201,7 @@ function planEndpointAssociation(m: ObservedMachine, existing: ObservedAssociati
   }
   if (!ix.endpointReadable) return gap('endpointUnavailable', false);
   // A machine seen only through bulk lists may hold an association to another endpoint we cannot see: never write blind.
-  if (!ix.fullyListed.has(idKey(m.id))) {
+  if (!ix.fullyListed.has(key)) {
     out.awaitingFullListing = true;
     return gap('awaitingFullListing', true);
   }
@@ -238,7 +216,7 @@ function planArcAgent(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome)
   for (const c of checks) if (c) out.findings.push(c);
 }
 
-function planIdentity(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome): void {
+function planIdentity(m: ObservedMachine, key: string, ix: MachineIndex, out: MachineOutcome): void {
   if (m.kind === 'ArcMachine') return planArcAgent(m, ix, out);
   const scaleSet = m.scaleSetId ? ix.scaleSets.get(m.scaleSetId) : undefined;
   const assessment = checkAgentIdentity({
@@ -250,7 +228,7 @@ function planIdentity(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome)
   });
   out.findings.push(...assessment.findings);
   // Another topology wants this agent on another identity: both report it, neither repairs the extension.
-  const contested = ix.userAssignedIdentity ? identityConflict(m.id, ix.userAssignedIdentity, ix.competingIdentities.get(m.id) ?? []) : undefined;
+  const contested = ix.userAssignedIdentity ? identityConflict(m.id, ix.userAssignedIdentity, ix.competingIdentities.get(key) ?? []) : undefined;
   if (contested) out.findings.push({ finding: contested, fixable: false });
   if (assessment.repair && !contested) {
     out.actions.push({
@@ -263,9 +241,9 @@ function planIdentity(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome)
   }
 }
 
-function stateOf(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome): MachineState {
+export function stateOf(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome, key = idKey(m.id)): MachineState {
   const failing =
-    ix.unreadable.has(idKey(m.id)) || out.findings.some((f) => f.finding.severity === 'Error' && !f.fixable);
+    ix.unreadable.has(key) || out.findings.some((f) => f.finding.severity === 'Error' && !f.fixable);
   if (failing) return 'failing';
   if (out.actions.length > 0 || out.awaitingFullListing || out.findings.some((f) => f.fixable) || ix.dataPathIncomplete) {
     return 'pending';
@@ -274,14 +252,36 @@ function stateOf(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome): Mac
 }
 
 /** The plan for one machine (a VM, a Flexible member or a Uniform scale set). */
-export function planMachine(m: ObservedMachine, ix: MachineIndex): MachineOutcome {
+/** The plan for one machine (a VM, a Flexible member or a Uniform scale set); `key` is `idKey(m.id)`. */
+export function planMachine(m: ObservedMachine, ix: MachineIndex, key = idKey(m.id)): MachineOutcome {
   const out: MachineOutcome = { actions: [], findings: [], state: 'compliant', awaitingFullListing: false };
-  const existing = ix.associations.get(m.id) ?? [];
-  planRuleAssociations(m, existing, ix, out);
-  planEndpointAssociation(m, existing, ix, out);
-  planIdentity(m, ix, out);
-  out.state = stateOf(m, ix, out);
+  const existing = ix.associations.get(key) ?? [];
+  planRuleAssociations(m, key, existing, ix, out);
+  planEndpointAssociation(m, key, existing, ix, out);
+  planIdentity(m, key, ix, out);
+  out.state = stateOf(m, ix, out, key);
   return out;
+}
+
+/**
+ * The per-machine actions of the machines `input` holds, for early writes: no topology-wide part, no findings kept.
+ * Each outcome is kept in `input.planned`, so the full plan of the same pass need not plan the machine again.
+ */
+export function* planMachinesWork(input: PlanInput): Work<Action[]> {
+  const ix = yield* indexMachinesWork(input, false);
+  const targets = yield* withinTargetsWork(input.spec.targets, input.snapshot.machines);
+  const out: Action[] = [];
+  yield* eachWork(targets.inside, (m) => {
+    const key = idKey(m.id);
+    const outcome = planMachine(m, ix, key);
+    input.planned?.keep(m, key, ix, outcome);
+    for (const a of outcome.actions) out.push(a);
+  });
+  return yield* sortActionsWork(out);
+}
+
+export function planMachines(input: PlanInput): Action[] {
+  return runSync(planMachinesWork(input));
 }
 
 export function findingsOf(outcomes: Iterable<MachineOutcome>): Finding[] {

@@ -29,8 +29,20 @@ function matchesTags(tags: Record<string, string>, match: Record<string, string>
   return Object.entries(match).every(([k, v]) => lower.get(k.toLowerCase()) === v);
 }
 
+// One filter per spec's targets: every chunk of a pass is filtered by the same spec, and a spec may name thousands of groups.
+const filters = new WeakMap<Targets, (m: ObservedMachine) => boolean>();
+
 /** Decides, from the spec alone, whether a listed machine is one the spec names. */
 export function targetFilter(targets: Targets): (m: ObservedMachine) => boolean {
+  let filter = filters.get(targets);
+  if (filter === undefined) {
+    filter = buildTargetFilter(targets);
+    filters.set(targets, filter);
+  }
+  return filter;
+}
+
+function buildTargetFilter(targets: Targets): (m: ObservedMachine) => boolean {
   const vms = new Set([...(targets.virtualMachines ?? []), ...(targets.arcMachines ?? [])].map(idKey));
   const scaleSets = new Set((targets.virtualMachineScaleSets ?? []).map(idKey));
   const groups = new Set((targets.resourceGroups ?? []).filter(isPlainArmId).flatMap((g) => resourceGroupKey(g) ?? []));

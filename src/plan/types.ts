@@ -2,6 +2,7 @@
 import type { Finding, InstanceCounts, MonitoringTopologySpec } from '../api/types.ts';
 import type { SharedDeclaration } from '../findings/index.ts';
 import type { Action, Owner, Snapshot } from '../model/index.ts';
+import type { MachinePlans } from './reuse.ts';
 
 /** The pure plan: actions that converge Azure toward the spec, plus what cannot be fixed. */
 export interface Plan {
@@ -31,4 +32,6 @@ export interface PlanInput {
   sharedDeclarations?: SharedDeclaration[];
   /** Other topologies' agent identities for machines this topology also targets (machine id -> topology, identity). */
   competingIdentities?: Record<string, { topology: string; identity: string }[]>;
+  /** Machines this pass planned already (for early writes): reused by the full plan where their inputs are unchanged. */
+  planned?: MachinePlans;
 }

@@ -173,10 +173,10 @@ describe('Helm chart', () => {
     const env = async (sets: string[]): Promise<{ name: string; value?: string }[]> =>
       (pod((await renderChart(sets)).objects).spec.containers[0] as unknown as { env: { name: string; value?: string }[] }).env;
     const defaults = await env([]);
-    expect(defaults).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=160 --max-semi-space-size=1' });
+    expect(defaults).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=576 --max-semi-space-size=8' });
     expect(defaults.find((e) => e.name === 'GLIBC_TUNABLES')?.value).toMatch(/^glibc\.malloc\.arena_max=2:/);
-    expect(await env(['resources.limits.memory=1Gi', 'memoryTuning.heapPercent=75'])).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=768 --max-semi-space-size=1' });
-    expect(await env(['resources.limits.memory=500M'])).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-semi-space-size=1' });
+    expect(await env(['resources.limits.memory=1Gi', 'memoryTuning.heapPercent=50'])).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=512 --max-semi-space-size=8' });
+    expect(await env(['resources.limits.memory=500M'])).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-semi-space-size=8' });
     expect((await env(['resources.limits.memory=500M', 'memoryTuning.semiSpaceMiB=null'])).map((e) => e.name)).not.toContain('NODE_OPTIONS');
     expect((await env(['memoryTuning.mallocTunables='])).map((e) => e.name)).not.toContain('GLIBC_TUNABLES');
     const own = await env(['extraEnv[0].name=NODE_OPTIONS', 'extraEnv[0].value=--max-old-space-size=100', 'extraEnv[1].name=GLIBC_TUNABLES', 'extraEnv[1].value=glibc.malloc.arena_max=1']);

@@ -20,6 +20,28 @@ describe('TopologyRegistry', () => {
     expect(r.competingEndpoints('ns/a', [vm('one')], '/dce/A')).toEqual({});
   });
 
+  it('a claim repeated as given changes nothing; a changed one after it is recorded in full', () => {
+    const r = new TopologyRegistry();
+    const ids = [vm('one'), vm('two')];
+    r.claimMachines('ns/a', ids, '/dce/A');
+    expect(r.claimMachines('ns/b', [vm('one')], '/dce/B')).toEqual(['ns/a']);
+    // The same ids again (a copy, and the very array): nothing changes, nobody is woken.
+    expect(r.claimMachines('ns/a', [...ids], '/dce/A')).toEqual([]);
+    ids.push(vm('three'));
+    // The array the first claim was given has grown since: that is a new claim, not a repeat.
+    expect(r.claimMachines('ns/a', ids, '/dce/A')).toEqual([]);
+    expect(r.competingEndpoints('ns/b', [vm('three')], '/dce/B')).toEqual({ [vm('three')]: ['/dce/A'] });
+    expect(r.claimMachines('ns/c', [vm('three')], '/dce/C')).toEqual(['ns/a']);
+    // Same ids, another endpoint: the conflict with b goes (b is woken), the one with c stays.
+    expect(r.claimMachines('ns/a', [...ids], '/dce/B')).toEqual(['ns/b']);
+    expect(r.competingEndpoints('ns/a', ids, '/dce/B')).toEqual({ [vm('three')]: ['/dce/C'] });
+    // Released, then the same claim again: recorded afresh, not skipped as a repeat.
+    r.release('ns/a');
+    expect(r.competingEndpoints('ns/b', [vm('one')], '/dce/B')).toEqual({});
+    expect(r.claimMachines('ns/a', [...ids], '/dce/B')).toEqual(['ns/c']);
+    expect(r.competingEndpoints('ns/c', [vm('three')], '/dce/C')).toEqual({ [vm('three')]: ['/dce/B'] });
+  });
+
   it('allows two scopes in one DNS boundary only when each links to the other', () => {
     const r = new TopologyRegistry();
     r.claimBoundary('ns/a', 'corp', '/scope/A');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdMap, idHash, idKey, isType, parseArmId, resourceGroupId, sameId } from '../../src/model/index.ts';
+import { IdMap, idHash, idHash53, idKey, isType, parseArmId, resourceGroupId, sameId } from '../../src/model/index.ts';
 
 const vm = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-1';
 
@@ -66,7 +66,20 @@ describe('ARM ids', () => {
   });
 
   it('hashes ids that idKey makes equal alike', () => {
-    fc.assert(fc.property(anyId, anyId, (a, b) => idKey(a) !== idKey(b) || idHash(a) === idHash(b)));
+    fc.assert(fc.property(anyId, anyId, (a, b) => idKey(a) !== idKey(b) || (idHash(a) === idHash(b) && idHash53(a) === idHash53(b))));
+  });
+
+  it('gives 300,000 distinct association ids 300,000 distinct 53-bit hashes', () => {
+    const hashes = new Set<number>();
+    let safe = true;
+    for (let i = 0; i < 100_000; i++) {
+      for (const name of ['configurationAccessEndpoint', 'dcr-perf-assoc', 'dcr-syslog-assoc']) {
+        const h = idHash53(`/subscriptions/00000000-0000-0000-0000-${String(i % 100).padStart(12, '0')}/resourceGroups/rg-${Math.floor(i / 100)}/providers/Microsoft.Compute/virtualMachines/vm-${i}/providers/Microsoft.Insights/dataCollectionRuleAssociations/${name}`);
+        safe &&= Number.isSafeInteger(h);
+        hashes.add(h);
+      }
+    }
+    expect([safe, hashes.size]).toEqual([true, 300_000]);
   });
 
   type Op = { op: 'set' | 'delete'; id: string; v: number };

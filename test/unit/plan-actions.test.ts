@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { actionTarget, idKey } from '../../src/model/index.ts';
 import type { Action } from '../../src/model/index.ts';
 import { sortActions } from '../../src/plan/index.ts';
 
@@ -30,5 +32,23 @@ describe('sortActions', () => {
       'CreateRuleAssociation:b',
       'DeleteAssociation:a',
     ]);
+  });
+
+  it('orders machine-level writes as comparing whole target ids would, with one key per machine', () => {
+    // The order the keys stand for: phase, then the machine, then the kind, then the whole target id.
+    const kinds = ['RepairExtensionIdentity', 'CreateEndpointAssociation', 'CreateRuleAssociation'] as const;
+    const reference = (a: Action): string => `${'resourceId' in a ? idKey(a.resourceId) : ''}|${kinds.indexOf(a.kind as (typeof kinds)[number])}|${idKey(actionTarget(a))}`;
+    const machineAction = fc
+      .tuple(fc.constantFrom('a', 'B', 'b', 'c'), fc.constantFrom(...kinds), fc.constantFrom('dcr', 'DCR-2', 'x', 'AzureMonitorLinuxAgent'))
+      .map(([m, kind, name]): Action => {
+        if (kind === 'RepairExtensionIdentity') return { kind, resourceId: vm(m), extensionName: name, reason: 'r' } as Action;
+        return { ...(kind === 'CreateRuleAssociation' ? rule(m) : endpoint(m)), name } as Action;
+      });
+    fc.assert(
+      fc.property(fc.array(machineAction, { maxLength: 12 }), (actions) => {
+        const sorted = sortActions(actions).map(reference);
+        expect(sorted).toEqual([...sorted].sort());
+      }),
+    );
   });
 });
