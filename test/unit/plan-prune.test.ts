@@ -42,6 +42,24 @@ describe('pruning (spec.prune)', () => {
     expect(reasons.every((r) => r.includes('no longer one of its targets'))).toBe(true);
   });
 
+  it('never prunes the association named configurationAccessEndpoint on a target, even holding a rule the spec dropped', () => {
+    // A person made it with our marker and a rule; the endpoint step re-points it in place, so pruning would race that write.
+    const base = convergedInput(1);
+    const m = base.snapshot.machines[0]!.id;
+    const input: PlanInput = {
+      ...withSnapshot(base, (s) => ({
+        rules: [rule('dcr-new')],
+        associations: [association(m, CONFIGURATION_ACCESS_ENDPOINT, { rule: OLD }, ownerMarker(owner)), ...ownedAssociations(m, [NEW]).slice(1)],
+        fullyListedMachines: [m],
+        endpoint: s.endpoint,
+      })),
+      spec: spec({ prune: true, dataCollectionRules: [{ resourceId: NEW }], targets: { virtualMachines: [m] } }),
+    };
+    const plan = planTopology(input);
+    expect(deletes(plan.actions)).toEqual([]);
+    expect(plan.actions.map((a) => a.kind)).toContain('CreateEndpointAssociation');
+  });
+
   it('removes the association of a replaced rule only once the replacement exists on that machine', () => {
     const base = convergedInput(1);
     const m = base.snapshot.machines[0]!.id;
