@@ -49,7 +49,7 @@ describe('pruning (spec.prune)', () => {
     const input: PlanInput = {
       ...withSnapshot(base, (s) => ({
         rules: [rule('dcr-new')],
-        associations: [association(m, CONFIGURATION_ACCESS_ENDPOINT, { rule: OLD }, ownerMarker(owner)), ...ownedAssociations(m, [NEW]).slice(1)],
+        associations: [association(m, CONFIGURATION_ACCESS_ENDPOINT, { rule: OLD }, ownerMarker(owner)), ...ownedAssociations(m, [NEW]).filter((a) => a.dataCollectionRuleId !== undefined)],
         fullyListedMachines: [m],
         endpoint: s.endpoint,
       })),
