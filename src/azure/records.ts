@@ -4,6 +4,11 @@
 import { ownString } from '../model/index.ts';
 import type { MachineKind, ObservedAgentExtension, ObservedAssociation, ObservedIdentity, ObservedMachine } from '../model/index.ts';
 
+/** The plain shape of a record, as a log line or a status message shows it: fields never set are left out. */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
 /** How ARM spells the path from a resource's id to one of its associations. */
 export const ASSOCIATION_PATH = '/providers/Microsoft.Insights/dataCollectionRuleAssociations/';
 
@@ -34,16 +39,9 @@ export class AssociationRecord implements ObservedAssociation {
   /** The plain shape, as a log line or a status message would show it. */
   toJSON(): ObservedAssociation {
     const { id, name, resourceId, dataCollectionRuleId, dataCollectionEndpointId, description, etag } = this as ObservedAssociation;
-    return {
-      id,
-      name,
-      resourceId,
-      ...(dataCollectionRuleId !== undefined ? { dataCollectionRuleId } : {}),
-      ...(dataCollectionEndpointId !== undefined ? { dataCollectionEndpointId } : {}),
-      ...(description !== undefined ? { description } : {}),
-      ...(etag !== undefined ? { etag } : {}),
-    };
+    return defined({ id, name, resourceId, dataCollectionRuleId, dataCollectionEndpointId, description, etag });
   }
+
 }
 
 /** How an extension's id continues its machine's (or scale set's) id. */
@@ -89,17 +87,10 @@ export class AgentExtensionRecord implements ObservedAgentExtension {
   }
 
   toJSON(): ObservedAgentExtension {
-    const { id, name, type, publisher, settings, typeHandlerVersion, provisioningState } = this as ObservedAgentExtension;
-    return {
-      id,
-      name,
-      type,
-      publisher,
-      ...(typeHandlerVersion !== undefined ? { typeHandlerVersion } : {}),
-      ...(provisioningState !== undefined ? { provisioningState } : {}),
-      settings,
-    };
+    const { id, name, type, publisher, typeHandlerVersion, provisioningState, settings } = this as ObservedAgentExtension;
+    return defined({ id, name, type, publisher, typeHandlerVersion, provisioningState, settings });
   }
+
 }
 
 export class MachineRecord implements ObservedMachine {

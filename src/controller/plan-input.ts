@@ -20,20 +20,21 @@ export function planInput(deps: PlanInputDeps, pass: Pass, snapshot: Snapshot): 
   return runSync(planInputWork(deps, pass, snapshot));
 }
 
+/** What every plan input holds: the spec, its owner, the snapshot and what earlier passes left. */
+function common(pass: Pass, snapshot: Snapshot): Pick<PlanInput, 'spec' | 'owner' | 'snapshot' | 'ownedScopedResources' | 'planned'> {
+  return { spec: pass.topology.spec, owner: pass.owner, snapshot, ownedScopedResources: pass.inventory, ...(pass.planned ? { planned: pass.planned } : {}) };
+}
+
 export function* planInputWork(deps: PlanInputDeps, pass: Pass, snapshot: Snapshot): Work<PlanInput> {
   const spec = pass.topology.spec;
   const { registry } = deps;
   const machines = snapshot.machines.map((m) => m.id);
   return {
-    spec,
-    owner: pass.owner,
-    snapshot,
-    ownedScopedResources: pass.inventory,
+    ...common(pass, snapshot),
     competingEndpoints: yield* registry.competingEndpointsWork(pass.key, machines, spec.configurationEndpoint.resourceId),
     sharedDeclarations: registry.sharedDeclarations(pass.key),
     competingIdentities: yield* registry.competingIdentitiesWork(pass.key, machines, spec.agent?.userAssignedIdentity),
     linksNeededByOthers: linksNeededByOthers(deps, pass.key),
-    ...(pass.planned ? { planned: pass.planned } : {}),
   };
 }
 
@@ -48,15 +49,10 @@ function linksNeededByOthers(deps: PlanInputDeps, key: string): { scopeId: strin
 /** What planning a chunk's machines needs: their rivals in other topologies, not the topology-wide parts. */
 export function machinesInput(deps: PlanInputDeps, pass: Pass, snapshot: Snapshot): PlanInput {
   const spec = pass.topology.spec;
-  const { registry } = deps;
   const machines = snapshot.machines.map((m) => m.id);
   return {
-    spec,
-    owner: pass.owner,
-    snapshot,
-    ownedScopedResources: pass.inventory,
-    competingEndpoints: registry.competingEndpoints(pass.key, machines, spec.configurationEndpoint.resourceId),
-    competingIdentities: registry.competingIdentities(pass.key, machines, spec.agent?.userAssignedIdentity),
-    ...(pass.planned ? { planned: pass.planned } : {}),
+    ...common(pass, snapshot),
+    competingEndpoints: deps.registry.competingEndpoints(pass.key, machines, spec.configurationEndpoint.resourceId),
+    competingIdentities: deps.registry.competingIdentities(pass.key, machines, spec.agent?.userAssignedIdentity),
   };
 }
