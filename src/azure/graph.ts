@@ -193,7 +193,7 @@ export class GraphReader {
     const subscriptions = targetSubscriptions(targets);
     const sel = selectionOf(targets);
     const classified: Classified[] = [];
-    const extensions = new Map<string, ObservedAgentExtension>();
+    const extensions = new IdMap<ObservedAgentExtension>();
     const associations: ObservedAssociation[] = [];
     const errors: ReadError[] = [];
     // A page is converted after a turn of its own and in slices: three queries' pages arrive together, and parsing a
@@ -214,7 +214,7 @@ export class GraphReader {
         this.#query(subscriptions, machinesQuery(targets), signal, guard((row) => void classified.push(classifyRow(row, sel)))),
         this.#query(subscriptions, agentExtensionsQuery(), signal, guard((row) => {
           const found = toGraphAgentExtension(row);
-          // Keyed by the machine id as the row gives it (a slice of the extension's id): no lower-case copy per machine.
+          // The first agent extension of each machine (an IdMap holds the id given, no lower-case copy of it).
           if (found && !extensions.has(found.machineId)) extensions.set(found.machineId, found.extension);
         })),
         this.#query(subscriptions, associationsQuery(), signal, guard((row) => void associations.push(...toGraphAssociations(row)))),
@@ -242,21 +242,8 @@ function asUnavailable(err: unknown): GraphUnavailable {
   return new GraphUnavailable('failed', `Resource Graph query failed (${e.statusCode ?? e.code ?? 'error'}): ${e.message}`, 60_000);
 }
 
-/**
- * Machines merged in the spec's selector order, exclusions applied, agent extensions attached (looked up by the machine's
- * id as given, then case-insensitively); associations kept on targets.
- */
-export async function assemble(targets: Targets, classified: Classified[], extensions: Map<string, ObservedAgentExtension>, associations: ObservedAssociation[], turns = new Turns()): Promise<GraphView> {
-  let lower: Map<string, ObservedAgentExtension> | undefined;
-  const extensionOf = (machineId: string): ObservedAgentExtension | undefined => {
-    const exact = extensions.get(machineId);
-    if (exact !== undefined) return exact;
-    if (!lower) {
-      lower = new Map();
-      for (const [k, v] of extensions) if (!lower.has(idKey(k))) lower.set(idKey(k), v);
-    }
-    return lower.get(idKey(machineId));
-  };
+/** Machines merged in the spec's selector order, exclusions applied, agent extensions attached; associations kept on targets. */
+export async function assemble(targets: Targets, classified: Classified[], extensions: IdMap<ObservedAgentExtension>, associations: ObservedAssociation[], turns = new Turns()): Promise<GraphView> {
   const excluded = new Set((targets.exclude ?? []).map(idKey));
   // In selector order, stable within each: four buckets, not a sort of the whole estate in one block.
   const buckets: ObservedMachine[][] = [[], [], [], []];
@@ -272,7 +259,7 @@ export async function assemble(targets: Targets, classified: Classified[], exten
       return;
     }
     if (machines.has(m.id)) return;
-    if (m.kind !== 'UniformScaleSet') attachAgent(m, extensionOf(m.id) ?? null);
+    if (m.kind !== 'UniformScaleSet') attachAgent(m, extensions.get(m.id) ?? null);
     machines.set(m.id, m);
   });
   const scaleSets = new IdMap<ObservedScaleSet>();

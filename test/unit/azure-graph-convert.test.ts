@@ -8,6 +8,8 @@ import { assemble, missingNamed } from '../../src/azure/graph.ts';
 import type { Targets } from '../../src/api/types.ts';
 import { catalogOf, runQuery } from '../../src/kql/index.ts';
 import type { KqlValue } from '../../src/kql/index.ts';
+import { IdMap } from '../../src/model/index.ts';
+import type { ObservedAgentExtension } from '../../src/model/index.ts';
 
 const SUB = '11111111-1111-1111-1111-111111111111';
 const RG = `/subscriptions/${SUB}/resourceGroups/rg-a`;
@@ -109,7 +111,7 @@ describe('Resource Graph rows to the snapshot', () => {
     const ext = toGraphAgentExtension({ id: `${vmId(RG, 'vm1')}/extensions/ama`, type: 'microsoft.compute/virtualmachines/extensions', properties: { publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent', settings: agentSettings } });
     const onVm = toGraphAssociation({ id: `${vmId(RG, 'vm1')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/a`, properties: { dataCollectionRuleId: DCR } });
     const elsewhere = toGraphAssociation({ id: `${vmId(RG, 'other')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/a`, properties: { dataCollectionRuleId: DCR } });
-    const view = await assemble(targets, rows.map((r) => classifyRow(r, sel)), new Map(ext ? [[vmId(RG, 'vm1').toLowerCase(), ext.extension]] : []), [onVm, elsewhere].filter((a) => a !== undefined));
+    const view = await assemble(targets, rows.map((r) => classifyRow(r, sel)), ext ? new IdMap<ObservedAgentExtension>().set(vmId(RG, 'vm1').toLowerCase(), ext.extension) : new IdMap<ObservedAgentExtension>(), [onVm, elsewhere].filter((a) => a !== undefined));
     expect([...view.targets.machines.values()].map((m) => m.id)).toEqual([vmId(RG, 'vm1'), vmId(OTHER_RG, 'member')]);
     expect(view.targets.excludedCount).toBe(1);
     expect(view.targets.scaleSets.map((s) => s.id)).toEqual([FLEX]);

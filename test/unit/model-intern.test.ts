@@ -8,7 +8,7 @@ import { assemble } from '../../src/azure/graph.ts';
 import { classifyRow, selectionOf } from '../../src/azure/graph-convert.ts';
 import type { GraphRow } from '../../src/azure/graph-convert.ts';
 import type { Targets } from '../../src/api/types.ts';
-import { Interner, stableJson } from '../../src/model/index.ts';
+import { IdMap, Interner, stableJson } from '../../src/model/index.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedMachine } from '../../src/model/index.ts';
 
 const rule = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Insights/dataCollectionRules/dcr';
@@ -144,10 +144,7 @@ describe('assemble', () => {
     const view = await assemble(
       targets,
       [vm(1), vm(2), vm(3)].map((id) => classifyRow(row(id), selectionOf(targets))),
-      new Map([
-        [vm(1), ext(vm(1))],
-        [vm(2).toUpperCase(), ext(vm(2))],
-      ]),
+      new IdMap<ObservedAgentExtension>().set(vm(1), ext(vm(1))).set(vm(2).toUpperCase(), ext(vm(2))),
       [],
     );
     expect(view.targets.machines.get(vm(1))?.agentExtension?.settings).toEqual({ n: vm(1) });
