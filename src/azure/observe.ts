@@ -191,7 +191,8 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   const addAssociations = (listed: { list: ObservedAssociation[]; malformed: ReadError[] }, retired = false): void => {
     errors.push(...listed.malformed);
     for (const a of listed.list) {
-      if (!retired && machines.has(a.resourceId)) keep(a);
+      const m = retired ? undefined : machines.get(a.resourceId);
+      if (m) associations.add(m, a);
       else if (a.description?.includes(MARKER_KEY)) elsewhere.set(a.id, a);
     }
   };
