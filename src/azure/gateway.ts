@@ -1,6 +1,6 @@
 // The controller's view of Azure: observe a topology's estate in bulk, list its targets cheaply, act on a plan.
 import type { MonitoringTopologySpec } from '../api/types.ts';
-import type { Action, ActionOutcome, NetworkSnapshot, Snapshot } from '../model/index.ts';
+import type { Action, ActionOutcome, GraphFingerprint, NetworkSnapshot, Snapshot } from '../model/index.ts';
 
 export type { ActionError, ActionOutcome } from '../model/index.ts';
 
@@ -40,6 +40,11 @@ export interface ArmGateway {
    * each); undefined when a list could not be read, so a failed read never looks like a deletion.
    */
   listAssociations?(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[] | undefined>;
+  /**
+   * The light discovery pass of a topology whose passes read through Resource Graph: its summary there (two small
+   * queries). Undefined when its passes read through ARM or Resource Graph is unavailable: discovery then lists.
+   */
+  fingerprint?(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<GraphFingerprint | undefined>;
   /** One GET through the shared budget, for resources no SDK here covers (a workspace's customerId). */
   readResource?(resourceId: string, apiVersion: string): Promise<Record<string, unknown>>;
   /** Forgets what is remembered about machines that left a topology's targets (their agent extension settings). */

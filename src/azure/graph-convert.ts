@@ -18,13 +18,15 @@ export const VMSS_TYPE = 'microsoft.compute/virtualmachinescalesets';
 export const ARC_TYPE = 'microsoft.hybridcompute/machines';
 const EXTENSION_TYPES = ['microsoft.compute/virtualmachines/extensions', 'microsoft.hybridcompute/machines/extensions'];
 const ASSOCIATION_TYPE = 'microsoft.insights/datacollectionruleassociations';
+/** The table and filter of `associationsQuery`, for queries that must select exactly the same rows. */
+export const ASSOCIATION_ROWS: readonly string[] = ['insightsresources', `| where type =~ ${kqlString(ASSOCIATION_TYPE)}`];
 
 /** A KQL string literal. */
 export function kqlString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-const list = (xs: string[]): string => `(${xs.map(kqlString).join(', ')})`;
+export const kqlList = (xs: string[]): string => `(${xs.map(kqlString).join(', ')})`;
 
 /** The subscriptions a topology's targets live in (Resource Graph is asked about these only). */
 export function targetSubscriptions(targets: Targets): string[] {
@@ -44,11 +46,16 @@ export function targetSubscriptions(targets: Targets): string[] {
  * groups, and (for a tag selector) whole subscriptions, whose tags are then matched here as ARM's path does.
  */
 export function machinesQuery(targets: Targets): string {
+  return [...machineRows(targets), '| project id, name, type, location, tags, identity, properties', '| order by id asc'].join('\n');
+}
+
+/** The table and filters of `machinesQuery`, for queries that must select exactly the same rows. */
+export function machineRows(targets: Targets): string[] {
   const ors: string[] = [];
   const named = dedupe([...(targets.virtualMachines ?? []), ...(targets.virtualMachineScaleSets ?? []), ...(targets.arcMachines ?? [])]).map((id) => id.toLowerCase());
-  if (named.length > 0) ors.push(`tolower(id) in~ ${list(named)}`);
+  if (named.length > 0) ors.push(`tolower(id) in~ ${kqlList(named)}`);
   const sets = dedupe(targets.virtualMachineScaleSets ?? []).map((id) => id.toLowerCase());
-  if (sets.length > 0) ors.push(`tolower(tostring(properties.virtualMachineScaleSet.id)) in~ ${list(sets)}`);
+  if (sets.length > 0) ors.push(`tolower(tostring(properties.virtualMachineScaleSet.id)) in~ ${kqlList(sets)}`);
   for (const g of dedupe(targets.resourceGroups ?? [])) {
     const p = parseArmId(g);
     if (p?.resourceGroup) ors.push(`(subscriptionId =~ ${kqlString(p.subscriptionId)} and resourceGroup =~ ${kqlString(p.resourceGroup)})`);
@@ -56,23 +63,17 @@ export function machinesQuery(targets: Targets): string {
   const selector = targets.tagSelector;
   if (selector && Object.keys(selector.matchTags).length > 0) {
     const subs = selector.subscriptions.map((s) => parseArmId(s)?.subscriptionId ?? s.replace(/^\/?subscriptions\//i, ''));
-    if (subs.length > 0) ors.push(`subscriptionId in~ ${list(subs)}`);
+    if (subs.length > 0) ors.push(`subscriptionId in~ ${kqlList(subs)}`);
   }
   const where = ors.length > 0 ? ors.join(' or ') : 'false';
-  return [
-    'resources',
-    `| where type in~ ${list([VM_TYPE, VMSS_TYPE, ARC_TYPE])}`,
-    `| where ${where}`,
-    '| project id, name, type, location, tags, identity, properties',
-    '| order by id asc',
-  ].join('\n');
+  return ['resources', `| where type in~ ${kqlList([VM_TYPE, VMSS_TYPE, ARC_TYPE])}`, `| where ${where}`];
 }
 
 /** The Azure Monitor Agent extensions of VMs and Arc machines (their public settings name the agent's identity). */
 export function agentExtensionsQuery(): string {
   return [
     'resources',
-    `| where type in~ ${list(EXTENSION_TYPES)}`,
+    `| where type in~ ${kqlList(EXTENSION_TYPES)}`,
     "| where tostring(properties.publisher) =~ 'Microsoft.Azure.Monitor'",
     "| where tostring(properties.type) in~ ('AzureMonitorLinuxAgent', 'AzureMonitorWindowsAgent')",
     '| project id, name, type, properties',
@@ -86,8 +87,7 @@ export function agentExtensionsQuery(): string {
  */
 export function associationsQuery(): string {
   return [
-    'insightsresources',
-    `| where type =~ ${kqlString(ASSOCIATION_TYPE)}`,
+    ...ASSOCIATION_ROWS,
     "| extend machineId = tostring(split(tolower(id), '/providers/microsoft.insights/datacollectionruleassociations/')[0])",
     "| summarize associations = make_list(pack('id', id, 'name', name, 'properties', properties)) by machineId",
     '| order by machineId asc',

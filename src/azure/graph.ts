@@ -6,13 +6,14 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { RestError } from '@azure/core-rest-pipeline';
 import type { Logger } from 'pino';
 import type { Targets } from '../api/types.ts';
-import type { ObservedAgentExtension, ObservedAssociation, ObservedMachine, ObservedScaleSet, ReadError } from '../model/index.ts';
+import type { GraphFingerprint, ObservedAgentExtension, ObservedAssociation, ObservedMachine, ObservedScaleSet, ReadError } from '../model/index.ts';
 import { IdMap, idKey, parseArmId } from '../model/index.ts';
 import { GraphQuota } from './budget.ts';
 import type { ArmClientCache } from './clients.ts';
 import { describeError, toReadError } from './errors.ts';
 import { agentExtensionsQuery, associationsQuery, classifyRow, machinesQuery, selectionOf, targetSubscriptions, toGraphAgentExtension, toGraphAssociations } from './graph-convert.ts';
 import type { Classified, GraphRow } from './graph-convert.ts';
+import { associationsFingerprintQuery, FingerprintOfRows, fingerprintOfAnswers, targetsFingerprintQuery } from './graph-fingerprint.ts';
 import { loadSdk } from './lazy.ts';
 import type { DiscoveredTargets } from './targets.ts';
 import { requestTimeoutPolicy } from './timeouts.ts';
@@ -76,6 +77,8 @@ export interface GraphView {
   targets: DiscoveredTargets;
   /** Every association on a target, as Resource Graph shows it. */
   associations: ObservedAssociation[];
+  /** The rows read, summarized as discovery's queries summarize them (associations through `sources` of `read`). */
+  fingerprint: GraphFingerprint;
 }
 
 export class GraphReader {
@@ -188,14 +191,35 @@ export class GraphReader {
     return all;
   }
 
-  /** The topology's targets, their agent extensions and associations; throws GraphUnavailable to fall back to ARM. */
-  async read(targets: Targets, signal?: AbortSignal): Promise<GraphView> {
+  /**
+   * Discovery's look: what the pass's machine query selects (count, newest creation time) and how many associations
+   * point to the sources, in one small answer per query and subscription batch. Throws GraphUnavailable.
+   */
+  async fingerprint(targets: Targets, sources: string[], signal?: AbortSignal): Promise<GraphFingerprint> {
+    const subscriptions = targetSubscriptions(targets);
+    try {
+      const [machines, associations] = await Promise.all([
+        this.#query(subscriptions, targetsFingerprintQuery(targets), signal),
+        this.#query(subscriptions, associationsFingerprintQuery(sources), signal),
+      ]);
+      return fingerprintOfAnswers(machines, associations);
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+  }
+
+  /**
+   * The topology's targets, their agent extensions and associations; throws GraphUnavailable to fall back to ARM.
+   * `sources` (the spec's rules and endpoint) are what the view's fingerprint counts associations through.
+   */
+  async read(targets: Targets, signal?: AbortSignal, sources: string[] = []): Promise<GraphView> {
     const subscriptions = targetSubscriptions(targets);
     const sel = selectionOf(targets);
     const classified: Classified[] = [];
     const extensions = new IdMap<ObservedAgentExtension>();
     const associations: ObservedAssociation[] = [];
     const errors: ReadError[] = [];
+    const fingerprint = new FingerprintOfRows(sources);
     // A page is converted after a turn of its own and in slices: three queries' pages arrive together, and parsing a
     // page then converting it in the same turn would hold timers for the whole of each.
     const turns = new Turns();
@@ -211,19 +235,26 @@ export class GraphReader {
     };
     try {
       await Promise.all([
-        this.#query(subscriptions, machinesQuery(targets), signal, guard((row) => void classified.push(classifyRow(row, sel)))),
+        this.#query(subscriptions, machinesQuery(targets), signal, guard((row) => {
+          fingerprint.machine(row);
+          classified.push(classifyRow(row, sel));
+        })),
         this.#query(subscriptions, agentExtensionsQuery(), signal, guard((row) => {
           const found = toGraphAgentExtension(row);
           // The first agent extension of each machine (an IdMap holds the id given, no lower-case copy of it).
           if (found && !extensions.has(found.machineId)) extensions.set(found.machineId, found.extension);
         })),
-        this.#query(subscriptions, associationsQuery(), signal, guard((row) => void associations.push(...toGraphAssociations(row)))),
+        this.#query(subscriptions, associationsQuery(), signal, guard((row) => {
+          fingerprint.associationsOf(row);
+          associations.push(...toGraphAssociations(row));
+        })),
       ]);
     } catch (err) {
       throw this.unavailable(err);
     }
     this.#lastReason = undefined;
-    const view = await assemble(targets, classified, extensions, associations, turns);
+    const assembled = await assemble(targets, classified, extensions, associations, turns);
+    const view: GraphView = { ...assembled, fingerprint: fingerprint.result(fingerprint.onTargets(assembled.associations)) };
     view.targets.errors.push(...errors);
     this.sized(targets, view.targets.machines.size);
     return view;
@@ -243,7 +274,7 @@ function asUnavailable(err: unknown): GraphUnavailable {
 }
 
 /** Machines merged in the spec's selector order, exclusions applied, agent extensions attached; associations kept on targets. */
-export async function assemble(targets: Targets, classified: Classified[], extensions: IdMap<ObservedAgentExtension>, associations: ObservedAssociation[], turns = new Turns()): Promise<GraphView> {
+export async function assemble(targets: Targets, classified: Classified[], extensions: IdMap<ObservedAgentExtension>, associations: ObservedAssociation[], turns = new Turns()): Promise<Omit<GraphView, 'fingerprint'>> {
   const excluded = new Set((targets.exclude ?? []).map(idKey));
   // In selector order, stable within each: four buckets, not a sort of the whole estate in one block.
   const buckets: ObservedMachine[][] = [[], [], [], []];
@@ -287,7 +318,7 @@ export async function assemble(targets: Targets, classified: Classified[], exten
 }
 
 /** Named targets Resource Graph did not return (new, or not yet visible): ARM is asked about these. */
-export function missingNamed(targets: Targets, view: GraphView): Targets {
+export function missingNamed(targets: Targets, view: Pick<GraphView, 'targets'>): Targets {
   if (!targets.virtualMachines?.length && !targets.virtualMachineScaleSets?.length && !targets.arcMachines?.length) return {};
   const seen = new Set([...view.targets.machines.values()].map((m) => idKey(m.id)));
   for (const ss of view.targets.scaleSets) seen.add(idKey(ss.id));

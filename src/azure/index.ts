@@ -2,7 +2,7 @@
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { MonitoringTopologySpec } from '../api/types.ts';
-import type { Action, NetworkSnapshot, Snapshot } from '../model/index.ts';
+import type { Action, GraphFingerprint, NetworkSnapshot, Snapshot } from '../model/index.ts';
 import { act } from './act.ts';
 import type { SubscriptionBudgets } from './budget.ts';
 import { READ_PRIORITY } from './budget.ts';
@@ -10,7 +10,7 @@ import { ArmClientCache, armScopeFor } from './clients.ts';
 import type { CredentialSource } from './credential.ts';
 import type { ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';
 import type { ArmMetrics } from './metrics.ts';
-import { listAssociationIds, observe } from './observe.ts';
+import { associationSources, listAssociationIds, observe, readsThroughGraph } from './observe.ts';
 import { observeNetwork } from './network.ts';
 import { armBudgetPolicy } from './policy.ts';
 import { ExtensionCache } from './extensions.ts';
@@ -126,6 +126,15 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
     },
     forgetMachines(machineIds: string[]): void {
       for (const id of machineIds) extensions.invalidate(id);
+    },
+    async fingerprint(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<GraphFingerprint | undefined> {
+      // The same decision as observe's: a topology whose passes read through ARM is discovered through ARM.
+      if (!graph || !(await readsThroughGraph(graph, spec, signal))) return undefined;
+      try {
+        return await graph.fingerprint(spec.targets, associationSources(spec), signal);
+      } catch {
+        return undefined; // the reader logged why; this discovery pass lists through ARM
+      }
     },
     async listAssociations(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[] | undefined> {
       const found = await listAssociationIds(spec, { clients, queue: reads, ...(signal ? { signal } : {}) });

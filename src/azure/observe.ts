@@ -147,7 +147,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     Promise.all([Promise.all(ruleIds.map(listByRule)), listByEndpoint(endpointId), discoverTargets(spec.targets, discovery)]);
   const graphBulk = async (reader: GraphReader): Promise<GraphView | undefined> => {
     try {
-      const view = await reader.read(spec.targets, signal);
+      const view = await reader.read(spec.targets, signal, associationSources(spec));
       const missing = missingNamed(spec.targets, view);
       if (missing.virtualMachines || missing.virtualMachineScaleSets || missing.arcMachines) {
         const found = await discoverTargets(missing, discovery);
@@ -160,8 +160,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
       return undefined; // the reader logged why; this pass reads through ARM
     }
   };
-  // Pruning needs the marked associations on machines that left the targets: only ARM's lists by rule show those.
-  const useGraph = ctx.graph !== undefined && spec.prune !== true && (await ctx.graph.use(spec.targets, signal));
+  const useGraph = ctx.graph !== undefined && (await readsThroughGraph(ctx.graph, spec, signal));
 
   const [scope, alsoLinkScopes, workspaces, rules, endpoint, bulk, retiredRuleLists, retiredEndpointLists] = await Promise.all([
     readScope(scopeSpec.resourceId),
@@ -249,6 +248,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     markedElsewhere: [...elsewhere.values()].filter((a) => !associations.has(machines.get(a.resourceId), a.id)),
     listedSources,
     errors: uniqueErrors(errors),
+    ...(graphView ? { graphFingerprint: graphView.fingerprint } : {}),
   });
 
   // Resource Graph planned; ARM confirms each machine a write may touch, and disagreement holds its writes. Confirmations
@@ -354,6 +354,17 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   ctx.graph?.sized(spec.targets, machines.size);
 
   return whole();
+}
+
+/** Whether a pass over this spec reads its targets and associations through Resource Graph (discovery asks the same). */
+export async function readsThroughGraph(graph: GraphReader, spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<boolean> {
+  // Pruning needs the marked associations on machines that left the targets: only ARM's lists by rule show those.
+  return spec.prune !== true && (await graph.use(spec.targets, signal));
+}
+
+/** The rules and endpoint a spec's associations point to (what discovery watches). */
+export function associationSources(spec: MonitoringTopologySpec): string[] {
+  return [...dedupe(spec.dataCollectionRules.map((r) => r.resourceId)), spec.configurationEndpoint.resourceId];
 }
 
 /**

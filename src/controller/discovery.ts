@@ -1,9 +1,13 @@
 // The light discovery pass: every discoveryInterval, list a topology's targets and the associations of its rules and
 // endpoint (one paged list each), and ask for a full reconcile when the targets changed (a Flexible scale set scaled
 // out) or an association the last pass saw is gone, so both are mended in seconds rather than at the next resync.
+// A topology whose passes read through Resource Graph is not listed: two summarizing queries there are compared with
+// the summary of what its last pass read (see graph-fingerprint.ts), whatever the number of machines.
 import type { Logger } from 'pino';
 import type { MonitoringTopology } from '../api/types.ts';
 import type { ArmGateway } from '../azure/gateway.ts';
+import { fingerprintChanges } from '../azure/graph-fingerprint.ts';
+import type { GraphFingerprint } from '../model/index.ts';
 import { durationOr } from './duration.ts';
 import type { HashSet, KeySet } from './keys.ts';
 import { hashSetWork, keySetWork, missingWork } from './keys.ts';
@@ -38,6 +42,8 @@ export class TargetDiscovery {
   readonly #listed = new Map<string, KeySet>();
   // Associations the last pass saw or made through the spec's rules and endpoint, as hashes (only looked up).
   readonly #associations = new Map<string, Promise<HashSet>>();
+  // What the last pass read through Resource Graph, summarized (absent when it read through ARM).
+  readonly #fingerprints = new Map<string, GraphFingerprint>();
   #stopped = false;
 
   constructor(options: TargetDiscoveryOptions) {
@@ -63,6 +69,7 @@ export class TargetDiscovery {
     this.#observed.delete(key);
     this.#listed.delete(key);
     this.#associations.delete(key);
+    this.#fingerprints.delete(key);
   }
 
   /** The associations a full pass saw (and made) through the spec's rules and endpoint (an id may repeat). */
@@ -70,9 +77,27 @@ export class TargetDiscovery {
     this.#associations.set(key, runSliced(hashSetWork(ids)));
   }
 
-  /** The targets a full reconcile saw. */
-  observed(key: string, machineIds: readonly string[]): void {
-    this.#observed.set(key, runSliced(keySetWork(machineIds)));
+  /** The targets a full reconcile saw and, when it read through Resource Graph, the summary of what it read there. */
+  observed(key: string, machineIds: readonly string[], fingerprint?: GraphFingerprint): void {
+    const previous = this.#observed.get(key);
+    const current = runSliced(keySetWork(machineIds));
+    this.#observed.set(key, current);
+    if (fingerprint === undefined) {
+      this.#fingerprints.delete(key);
+      return;
+    }
+    this.#fingerprints.set(key, fingerprint);
+    // A summary does not say which machines left: the pass does, from what it observed, for the extension refresh schedule.
+    if (previous !== undefined) void this.#forgetGone(previous, current);
+  }
+
+  async #forgetGone(previous: Promise<KeySet>, current: Promise<KeySet>): Promise<void> {
+    try {
+      const gone = await runSliced(missingWork(await previous, await current));
+      if (gone.length > 0) this.#options.gateway.forgetMachines?.(gone);
+    } catch (err) {
+      this.#options.logger.warn({ err }, 'could not compare the targets of two passes');
+    }
   }
 
   stop(): void {
@@ -85,6 +110,12 @@ export class TargetDiscovery {
   async discover(key: string): Promise<boolean> {
     const topology = this.#options.get(key);
     if (!topology || topology.metadata.deletionTimestamp) return false;
+    const pass = this.#fingerprints.get(key);
+    if (pass !== undefined && this.#options.gateway.fingerprint) {
+      const now = await this.#options.gateway.fingerprint(topology.spec);
+      // Undefined: the topology's passes read through ARM now, or Resource Graph is unavailable: list, as below.
+      if (now !== undefined) return this.#fingerprintChanged(key, pass, now);
+    }
     const ids = await this.#options.gateway.listTargets(topology.spec);
     const current = await runSliced(keySetWork(ids));
     const previous = this.#listed.get(key) ?? (await this.#observed.get(key));
@@ -97,6 +128,25 @@ export class TargetDiscovery {
     if (gone.length > 0) this.#options.gateway.forgetMachines?.(gone);
     this.#options.logger.info({ topology: key, added, removed: gone.length }, DISCOVERY_SAW_CHANGE);
     this.#options.triggered?.('targets');
+    this.#options.enqueue(key);
+    return true;
+  }
+
+  /** True (and a reconcile asked for) when Resource Graph's summary moved away from what the last pass read. */
+  async #fingerprintChanged(key: string, pass: GraphFingerprint, now: GraphFingerprint): Promise<boolean> {
+    // A pass handed over a newer summary meanwhile: it read after this look began.
+    if (this.#fingerprints.get(key) !== pass) return false;
+    // A later fallback to listing compares with what the passes observed, not with a listing from before.
+    this.#listed.delete(key);
+    const expected = this.#associations.get(key);
+    const changed = fingerprintChanges(pass, now, expected ? (await expected).size : undefined);
+    if (!changed.targets && !changed.associations) return false;
+    // One reconcile per change: the pass that follows hands over its own summary.
+    if (this.#fingerprints.get(key) === pass) this.#fingerprints.set(key, now);
+    const reason = changed.targets ? 'targets' : 'associations';
+    if (changed.targets) this.#options.logger.info({ topology: key, machines: now.machines, before: pass.machines }, DISCOVERY_SAW_CHANGE);
+    else this.#options.logger.info({ topology: key, associations: now.associations, before: pass.associations }, 'associations changed; reconciling');
+    this.#options.triggered?.(reason);
     this.#options.enqueue(key);
     return true;
   }

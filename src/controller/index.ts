@@ -138,7 +138,7 @@ export function createController(opts: ControllerOptions): Controller {
     logger,
     metrics,
     enqueue: (key) => queue.add(key),
-    observedTargets: (key, ids) => discovery.observed(key, ids),
+    observedTargets: (key, ids, fingerprint) => discovery.observed(key, ids, fingerprint),
     observedAssociations: (key, ids) => discovery.observedAssociations(key, ids),
     confirmAfterMs: opts.confirmAfterMs,
     ...(opts.longPassMs !== undefined ? { longPassMs: opts.longPassMs } : {}),

@@ -14,7 +14,7 @@ import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
 import type { ConditionInput, StatusWriter } from '../kube/status.ts';
 import { mergeConditions } from '../kube/status.ts';
 import { isTransientError } from '../model/index.ts';
-import type { Action, ActionOutcome, Snapshot } from '../model/index.ts';
+import type { Action, ActionOutcome, GraphFingerprint, Snapshot } from '../model/index.ts';
 import { MachinePlans } from '../plan/index.ts';
 import { nextSources, nextSourcesWork } from '../plan/prune.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
@@ -64,8 +64,8 @@ export interface ReconcilerDeps {
   metrics?: ControllerMetrics;
   /** Called with other topologies whose cross-topology conflicts changed. */
   enqueue?: (key: string) => void;
-  /** Called after observe with the target machine ids (seeds the discovery pass). */
-  observedTargets?: (key: string, machineIds: string[]) => void;
+  /** Called after observe with the target machine ids and, if it read through Resource Graph, its fingerprint (seeds discovery). */
+  observedTargets?: (key: string, machineIds: string[], fingerprint?: GraphFingerprint) => void;
   /** Plan and write each chunk of machines as soon as it is read (default true; Enforce only). */
   pipelined?: boolean;
   /** Called after act with the associations through the spec's rules and endpoint that now exist (seeds discovery). */
@@ -325,7 +325,7 @@ export class Reconciler {
     // The next step claims again: never two claims of one topology in flight.
     await claimed;
     if (requested !== undefined) this.#requests.set(pass.key, requested);
-    this.#deps.observedTargets?.(pass.key, pass.snapshot.machines.map((m) => m.id));
+    this.#deps.observedTargets?.(pass.key, pass.snapshot.machines.map((m) => m.id), pass.snapshot.graphFingerprint);
     return next();
   }
 

@@ -25,6 +25,7 @@ export type {
   ReadError,
   ReadErrorCode,
   Snapshot,
+  GraphFingerprint,
 } from './snapshot.ts';
 export type {
   NetworkSnapshot,

@@ -183,4 +183,19 @@ export interface Snapshot {
   /** Rules and endpoints whose association lists were read in full (a 404 counts: nothing can be associated with it). */
   listedSources?: string[];
   errors: ReadError[];
+  /** What Resource Graph showed the pass, summarized (present when the pass read through it): discovery compares it. */
+  graphFingerprint?: GraphFingerprint;
+}
+
+/**
+ * A small summary of what Resource Graph shows of a topology, cheap to ask for again: the machine query's rows (count,
+ * newest creation time) and the associations through the spec's rules and endpoint in the target subscriptions.
+ */
+export interface GraphFingerprint {
+  machines: number;
+  /** Newest `properties.timeCreated` among the machine rows, in epoch milliseconds (null when none carries one). */
+  newestMs: number | null;
+  associations: number;
+  /** Of `associations`, those on the pass's targets (a pass's own writes replace these; set by the pass only). */
+  onTargets?: number;
 }
