@@ -90,6 +90,7 @@ export async function resyncFigures(machines: number, speed: number, goal?: numb
     const r = await requests(em);
     const n = fmt(again.machines.length);
     const split = (x: { arm: number; graph: number }): string => (x.graph > 0 ? ` (${fmt(x.arm)} ARM + ${fmt(x.graph)} Resource Graph)` : ' (ARM)');
+    const d = await discoveryPass(em, gateway, spec, again.graphFingerprint !== undefined);
     return [
       {
         measure: `no-drift resync requests, ${n} machines, ${pathName(path)}`,
@@ -105,10 +106,28 @@ export async function resyncFigures(machines: number, speed: number, goal?: numb
         model: fmt(2 * firstCount),
         met: machines >= 100_000 ? pacedMs <= 300_000 : undefined,
       },
+      {
+        measure: `discovery pass requests (every discoveryInterval, 30 s by default), ${n} machines, ${pathName(path)}`,
+        figure: `${fmt(d.arm + d.graph)} (${fmt(d.arm)} ARM + ${fmt(d.graph)} Resource Graph)`,
+        goal: path === 'auto' ? '0 ARM, ≤ 10 whatever the size' : '-',
+        model: '-',
+        met: path === 'auto' ? d.arm === 0 && d.arm + d.graph <= 10 : undefined,
+      },
     ];
   } finally {
     await em.close();
   }
+}
+
+/**
+ * One discovery pass as TargetDiscovery makes it after such a pass: Resource Graph's summary when the pass read through
+ * it, the lists of targets and associations through ARM otherwise.
+ */
+async function discoveryPass(em: RemoteEmulator, gateway: ArmGateway, spec: MonitoringTopologySpec, throughGraph: boolean): Promise<{ arm: number; graph: number }> {
+  await em.resetCounters();
+  const summary = throughGraph ? await gateway.fingerprint?.(spec) : undefined;
+  if (summary === undefined) await Promise.all([gateway.listTargets(spec), gateway.listAssociations?.(spec)]);
+  return requests(em);
 }
 
 /**
