@@ -447,7 +447,11 @@ export class Reconciler {
     pass.findings.push(...result.findings);
     pass.dnsBoundaries = result.boundaries;
     const stallers = stallingFindings(result.findings);
-    return next(stallers.length > 0 ? new StepError('Stalling', stallers[0]?.message ?? '', { findings: stallers }) : undefined);
+    // Like observe's: a network read that failed transiently is retried with backoff, not left until the next resync.
+    return next(
+      result.failedRead && new StepError('Generic', `network: ${result.failedRead.message}`),
+      stallers.length > 0 ? new StepError('Stalling', stallers[0]?.message ?? '', { findings: stallers }) : undefined,
+    );
   }
 
 }
