@@ -35,7 +35,7 @@ import { Reporter } from './report.ts';
 import { Reason, areaOfAction, summarizeWork } from './summarize.ts';
 
 export const DEFAULT_RESYNC_MS = 10 * 60_000;
-export const DEFAULT_DISCOVERY_MS = 30_000;
+export const DEFAULT_DISCOVERY_MS = 20_000;
 
 export type { ReconcileResult } from './pass.ts';
 export { DEFAULT_EVIDENCE_INTERVAL_MS, DEFAULT_EVIDENCE_WINDOW_MS } from './evidence-step.ts';
