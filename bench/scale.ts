@@ -108,7 +108,7 @@ export async function resyncFigures(machines: number, speed: number, goal?: numb
         met: machines >= 100_000 ? pacedMs <= 300_000 : undefined,
       },
       {
-        measure: `discovery pass requests (every discoveryInterval, 30 s by default), ${n} machines, ${pathName(path)}`,
+        measure: `discovery pass requests (every discoveryInterval, ${DEFAULT_DISCOVERY_MS / 1000} s by default), ${n} machines, ${pathName(path)}`,
         figure: `${fmt(d.arm + d.graph)} (${fmt(d.arm)} ARM + ${fmt(d.graph)} Resource Graph)`,
         goal: path === 'auto' ? '0 ARM, ≤ 10 whatever the size' : '-',
         model: '-',

@@ -3,7 +3,8 @@
 //
 // Why count and newest creation time catch a machine deleted and another created between two looks: the count alone
 // would not move, but the new machine was created after every machine the last look saw, so the newest creation time
-// moves. A machine Resource Graph shows late (eventual consistency) moves the count or the newest time when it appears.
+// moves. A machine Resource Graph shows late (eventual consistency) moves the count or the newest time when it appears,
+// unless a newer one was shown first and another machine vanishes in the same look (left to the next resync).
 import type { Targets } from '../api/types.ts';
 import type { GraphFingerprint, ObservedAssociation } from '../model/index.ts';
 import { isRecord } from '../model/index.ts';
