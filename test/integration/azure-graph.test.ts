@@ -124,7 +124,7 @@ async function start(): Promise<Pair & { auto(threshold: number): ArmGateway }> 
 /** Flexible members get random names per emulator: one placeholder for all of them. */
 const neutral = (s: string): string => s.replace(/flex_[0-9a-z]+/gi, 'flex_*').toLowerCase();
 
-function normalise({ listedSources: _sources, markedElsewhere: _elsewhere, ...s }: Snapshot): unknown {
+function normalise({ listedSources: _sources, markedElsewhere: _elsewhere, graphFingerprint: _summary, ...s }: Snapshot): unknown {
   // What ARM's lists by rule and endpoint add for pruning (sources listed, marked associations off the targets) is not read through Resource Graph.
   const byId = <T extends { id: string }>(xs: T[]): T[] => [...xs].sort((a, b) => idKey(a.id).localeCompare(idKey(b.id)));
   return {
@@ -165,6 +165,16 @@ describe('observe through Resource Graph', () => {
     expect(c.byOperation['POST Microsoft.ResourceGraph/resources']?.['200']).toBe(3);
     expect(c.byOperation['LIST Microsoft.Compute/virtualMachines']).toBeUndefined();
     expect(c.byOperation['LIST Microsoft.Insights/dataCollectionRuleAssociations/byRule']).toBeUndefined();
+
+    // Discovery's two summarizing queries answer what the pass computed from its rows (ARM's path computes none).
+    expect(viaArm.graphFingerprint).toBeUndefined();
+    const { onTargets, ...summary } = viaGraph.graphFingerprint ?? { machines: -1, newestMs: null, associations: -1 };
+    const sources = [...spec.dataCollectionRules.map((r) => idKey(r.resourceId)), idKey(spec.configurationEndpoint.resourceId)];
+    expect(onTargets).toBe(viaGraph.associations.filter((a) => sources.includes(idKey(a.dataCollectionRuleId ?? a.dataCollectionEndpointId ?? ''))).length);
+    expect(summary.machines).toBeGreaterThanOrEqual(viaGraph.machines.length);
+    pair.em.resetCounters();
+    expect(await pair.graph.fingerprint?.(spec)).toEqual(summary);
+    expect(pair.em.counters().byOperation).toEqual({ 'POST Microsoft.ResourceGraph/resources': { '200': 2 } });
   });
 });
 
