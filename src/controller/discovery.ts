@@ -111,10 +111,12 @@ export class TargetDiscovery {
     const topology = this.#options.get(key);
     if (!topology || topology.metadata.deletionTimestamp) return false;
     const pass = this.#fingerprints.get(key);
-    if (pass !== undefined && this.#options.gateway.fingerprint) {
+    // Asked too before the first pass is done: a topology read through Resource Graph is not listed meanwhile (at
+    // 100,000 machines a first pass spans several intervals, each listing thousands of ARM reads).
+    if (this.#options.gateway.fingerprint && (pass !== undefined || !this.#observed.has(key))) {
       const now = await this.#options.gateway.fingerprint(topology.spec);
       // Undefined: the topology's passes read through ARM now, or Resource Graph is unavailable: list, as below.
-      if (now !== undefined) return this.#fingerprintChanged(key, pass, now);
+      if (now !== undefined) return pass === undefined ? false : this.#fingerprintChanged(key, pass, now);
     }
     const ids = await this.#options.gateway.listTargets(topology.spec);
     const current = await runSliced(keySetWork(ids));

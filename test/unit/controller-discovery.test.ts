@@ -147,6 +147,19 @@ describe('TargetDiscovery', () => {
       expect(enqueued).toEqual(['ns/prod']);
     });
 
+    it('lists nothing before the first pass is done, when the topology reads through Resource Graph', async () => {
+      let listings = 0;
+      let now: GraphFingerprint | undefined = fp(2, 1, 0);
+      const { discovery, enqueued } = setup(() => (listings++, ['/vm/a']), () => [], () => now);
+      expect(await discovery.discover('ns/prod')).toBe(false);
+      expect(listings).toBe(0);
+      // A topology whose passes read through ARM is listed before its first pass, as before.
+      now = undefined;
+      expect(await discovery.discover('ns/prod')).toBe(false);
+      expect(listings).toBe(1);
+      expect(enqueued).toEqual([]);
+    });
+
     it('drops machines that left from the refresh schedule through what the passes observed', async () => {
       const { discovery, forgotten } = setup(() => [], undefined, () => fp(1, 1, 0));
       discovery.observed('ns/prod', ['/vm/a', '/vm/b', '/vm/c'], fp(3, 1, 0, 0));
