@@ -149,6 +149,13 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     try {
       const view = await reader.read(spec.targets, signal);
       const missing = missingNamed(spec.targets, view);
+      // A named Flexible scale set's members are listed through ARM as well (two reads a set): instances a scale-out
+      // just created reach Resource Graph late, and they are the machines that need associations soonest.
+      const flexible = (spec.targets.virtualMachineScaleSets ?? []).filter((id) => view.targets.scaleSets.some((ss) => ss.orchestrationMode === 'Flexible' && sameId(ss.id, id)));
+      if (flexible.length > 0) {
+        missing.virtualMachineScaleSets = [...(missing.virtualMachineScaleSets ?? []), ...flexible];
+        if (spec.targets.exclude) missing.exclude = spec.targets.exclude;
+      }
       if (missing.virtualMachines || missing.virtualMachineScaleSets || missing.arcMachines) {
         const found = await discoverTargets(missing, discovery);
         view.targets.errors.push(...found.errors);
