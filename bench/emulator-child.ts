@@ -4,7 +4,7 @@ import type { RunningEmulator } from '../src/emulator/types.ts';
 import type { EmulatorRequest } from './emulator-process.ts';
 import { benchEstate, flexibleEstate, flexibleSpec, flexScaleSetId } from './estate.ts';
 
-type Message = { id: number; op: 'counters' | 'reset' | 'rss' } | { id: number; op: 'scale'; scaleSetId: string; capacity: number };
+type Message = { id: number; op: 'counters' | 'reset' | 'rss' } | { id: number; op: 'scale'; scaleSetId: string; capacity: number } | { id: number; op: 'graphLag'; ms: number };
 
 let em: RunningEmulator | undefined;
 
@@ -42,6 +42,7 @@ process.on('message', (m: EmulatorRequest | Message) => {
       else if (m.op === 'reset') em.resetCounters();
       else if (m.op === 'rss') value = process.resourceUsage().maxRSS / 1024;
       else if (m.op === 'scale') em.store.scaleVmss(m.scaleSetId, m.capacity);
+      else if (m.op === 'graphLag') em.resourceGraph.setLagMs(m.ms);
       process.send?.({ id: m.id, value });
     } catch (err) {
       process.send?.({ id: m.id, error: String(err) });

@@ -26,13 +26,15 @@ export interface Connection {
   caCertPem: string;
 }
 
-type Op = { op: 'counters' } | { op: 'reset' } | { op: 'scale'; scaleSetId: string; capacity: number } | { op: 'rss' };
+type Op = { op: 'counters' } | { op: 'reset' } | { op: 'scale'; scaleSetId: string; capacity: number } | { op: 'rss' } | { op: 'graphLag'; ms: number };
 type Reply = { id: number; value?: unknown; error?: string };
 
 export interface RemoteEmulator extends Connection {
   counters(): Promise<RequestCounters>;
   resetCounters(): Promise<void>;
   scaleVmss(id: string, capacity: number): Promise<void>;
+  /** Resource Graph shows ARM's writes this many ms late (wall time). */
+  setGraphLagMs(ms: number): Promise<void>;
   rssMiB(): Promise<number>;
   close(): Promise<void>;
 }
@@ -66,6 +68,7 @@ export function spawnEmulator(request: EmulatorRequest): Promise<RemoteEmulator>
           counters: async () => (await call({ op: 'counters' })) as RequestCounters,
           resetCounters: async () => void (await call({ op: 'reset' })),
           scaleVmss: async (scaleSetId, capacity) => void (await call({ op: 'scale', scaleSetId, capacity })),
+          setGraphLagMs: async (ms) => void (await call({ op: 'graphLag', ms })),
           rssMiB: async () => (await call({ op: 'rss' })) as number,
           close: () =>
             new Promise<void>((done) => {

@@ -67,6 +67,8 @@ function readBoundMs(armReads: number, graph: number): number {
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
+/** How late Resource Graph shows ARM's writes in the scale-out figures (paced). */
+const GRAPH_LAG_MS = 30_000;
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const groupsOf = (machines: number, cold = false): EstateRequest => ({ kind: 'groups', groups: Math.ceil(machines / GROUP), machinesPerGroup: GROUP, cold });
 
@@ -211,6 +213,9 @@ export async function scaleOutFigures(capacity: number, by: number, speed: numbe
   try {
     await gateway.observe(spec);
     const before = new Set((await gateway.listTargets(spec)).map(idKey));
+    // Resource Graph shows the new instances late, as Azure's does (its team: 95% of changes within 30 s): the pass
+    // must find them through ARM. The lag is paced like the budgets.
+    await em.setGraphLagMs(GRAPH_LAG_MS / speed);
     await em.scaleVmss(flexScaleSetId, capacity + by);
     await em.resetCounters();
     watchLoop();

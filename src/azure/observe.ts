@@ -145,14 +145,27 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   // Resource Graph answers targets and every association on them at once; ARM needs the lists by rule and endpoint.
   const armBulk = (): Promise<[Listed[], Listed, Awaited<ReturnType<typeof discoverTargets>>]> =>
     Promise.all([Promise.all(ruleIds.map(listByRule)), listByEndpoint(endpointId), discoverTargets(spec.targets, discovery)]);
+  // Machines this pass took from ARM beside Resource Graph's view: their confirmation can only find ARM fresher.
+  const fromArm = new Set<ObservedMachine>();
   const graphBulk = async (reader: GraphReader): Promise<GraphView | undefined> => {
     try {
       const view = await reader.read(spec.targets, signal, associationSources(spec));
       const missing = missingNamed(spec.targets, view);
+      // A named Flexible scale set's members are listed through ARM as well (two reads a set): instances a scale-out
+      // just created reach Resource Graph late, and they are the machines that need associations soonest.
+      const flexible = (spec.targets.virtualMachineScaleSets ?? []).filter((id) => view.targets.scaleSets.some((ss) => ss.orchestrationMode === 'Flexible' && sameId(ss.id, id)));
+      if (flexible.length > 0) {
+        missing.virtualMachineScaleSets = [...(missing.virtualMachineScaleSets ?? []), ...flexible];
+        if (spec.targets.exclude) missing.exclude = spec.targets.exclude;
+      }
       if (missing.virtualMachines || missing.virtualMachineScaleSets || missing.arcMachines) {
         const found = await discoverTargets(missing, discovery);
         view.targets.errors.push(...found.errors);
-        for (const m of found.machines.values()) if (!view.targets.machines.has(m.id)) view.targets.machines.set(m.id, m);
+        for (const m of found.machines.values()) {
+          if (view.targets.machines.has(m.id)) continue;
+          view.targets.machines.set(m.id, m);
+          fromArm.add(m);
+        }
         view.targets.scaleSets.push(...found.scaleSets.filter((ss) => !view.targets.scaleSets.some((x) => sameId(x.id, ss.id))));
       }
       return view;
@@ -281,10 +294,12 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
           }
           associations.replace(m, c.associations, c.state === 'stale' ? c.machine : m);
           seenByArm.set(idKey(m.id), c.associations);
-          if (c.state === 'confirmed') listed.push(m.id);
-          else {
+          // A machine ARM listed this pass differs from its GET only by what the list leaves out (its extensions).
+          const fresher = c.state === 'stale' && fromArm.has(m);
+          if (c.state === 'confirmed' || fresher) listed.push(m.id);
+          if (c.state === 'stale') {
             machines.set(m.id, c.machine);
-            stale.push(m.id);
+            if (!fresher) stale.push(m.id);
           }
         });
       return Promise.all(these.map(confirm)).then(() => {
