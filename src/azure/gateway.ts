@@ -22,6 +22,12 @@ export interface AssociationSources {
   dataCollectionEndpoints: string[];
 }
 
+/** Discovery's look through Resource Graph, and the members of the named scale sets as ARM lists them (two reads a set). */
+export type DiscoveryLook = GraphFingerprint & {
+  /** Scale-out instances reach Resource Graph late: compared with the machines the last pass observed. */
+  members?: string[];
+};
+
 export interface ArmGateway {
   /**
    * Full read of the Azure state the spec touches, in bulk (lists per rule, per endpoint, per resource group, per scale set).
@@ -44,7 +50,7 @@ export interface ArmGateway {
    * The light discovery pass of a topology whose passes read through Resource Graph: its summary there (two small
    * queries). Undefined when its passes read through ARM or Resource Graph is unavailable: discovery then lists.
    */
-  fingerprint?(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<GraphFingerprint | undefined>;
+  fingerprint?(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<DiscoveryLook | undefined>;
   /** One GET through the shared budget, for resources no SDK here covers (a workspace's customerId). */
   readResource?(resourceId: string, apiVersion: string): Promise<Record<string, unknown>>;
   /** Forgets what is remembered about machines that left a topology's targets (their agent extension settings). */

@@ -8,7 +8,7 @@ import type { SubscriptionBudgets } from './budget.ts';
 import { READ_PRIORITY } from './budget.ts';
 import { ArmClientCache, armScopeFor } from './clients.ts';
 import type { CredentialSource } from './credential.ts';
-import type { ActionOutcome, ArmGateway, ObserveOptions } from './gateway.ts';
+import type { ActionOutcome, ArmGateway, DiscoveryLook, ObserveOptions } from './gateway.ts';
 import type { ArmMetrics } from './metrics.ts';
 import { associationSources, listAssociationIds, observe, readsThroughGraph } from './observe.ts';
 import { observeNetwork } from './network.ts';
@@ -127,14 +127,20 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
     forgetMachines(machineIds: string[]): void {
       for (const id of machineIds) extensions.invalidate(id);
     },
-    async fingerprint(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<GraphFingerprint | undefined> {
+    async fingerprint(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<DiscoveryLook | undefined> {
       // The same decision as observe's: a topology whose passes read through ARM is discovered through ARM.
       if (!graph || !(await readsThroughGraph(graph, spec, signal))) return undefined;
+      let look: GraphFingerprint;
       try {
-        return await graph.fingerprint(spec.targets, associationSources(spec), signal);
+        look = await graph.fingerprint(spec.targets, associationSources(spec), signal);
       } catch {
         return undefined; // the reader logged why; this discovery pass lists through ARM
       }
+      // Named scale sets' members through ARM too, as the passes list them: a scale-out is seen before Resource Graph shows it.
+      const sets = spec.targets.virtualMachineScaleSets ?? [];
+      if (sets.length === 0) return look;
+      const found = await discoverTargets({ virtualMachineScaleSets: sets, ...(spec.targets.exclude ? { exclude: spec.targets.exclude } : {}) }, { clients, queue: reads, service, priority: READ_PRIORITY.discovery, ...(signal ? { signal } : {}) });
+      return { ...look, members: [...found.machines.values()].map((m) => m.id) };
     },
     async listAssociations(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[] | undefined> {
       const found = await listAssociationIds(spec, { clients, queue: reads, ...(signal ? { signal } : {}) });
@@ -164,4 +170,4 @@ export type { ArmMetrics } from './metrics.ts';
 export { armBudgetPolicy } from './policy.ts';
 export { armScopeFor } from './clients.ts';
 export type { ResourceGraphMode } from './graph.ts';
-export type { ActionError, ActionOutcome, ArmGateway, AssociationSources, ObserveOptions } from './gateway.ts';
+export type { ActionError, ActionOutcome, ArmGateway, AssociationSources, DiscoveryLook, ObserveOptions } from './gateway.ts';

@@ -5,7 +5,7 @@
 // the summary of what its last pass read (see graph-fingerprint.ts), whatever the number of machines.
 import type { Logger } from 'pino';
 import type { MonitoringTopology } from '../api/types.ts';
-import type { ArmGateway } from '../azure/gateway.ts';
+import type { ArmGateway, DiscoveryLook } from '../azure/gateway.ts';
 import { fingerprintChanges } from '../azure/graph-fingerprint.ts';
 import type { GraphFingerprint } from '../model/index.ts';
 import { durationOr } from './duration.ts';
@@ -135,9 +135,18 @@ export class TargetDiscovery {
   }
 
   /** True (and a reconcile asked for) when Resource Graph's summary moved away from what the last pass read. */
-  async #fingerprintChanged(key: string, pass: GraphFingerprint, now: GraphFingerprint): Promise<boolean> {
+  async #fingerprintChanged(key: string, pass: GraphFingerprint, now: DiscoveryLook): Promise<boolean> {
     // A pass handed over a newer summary meanwhile: it read after this look began.
     if (this.#fingerprints.get(key) !== pass) return false;
+    // Scale-set members ARM lists that the last pass did not observe: a scale-out Resource Graph may not show yet.
+    const observed = await this.#observed.get(key);
+    const added = now.members && observed ? (await runSliced(missingWork(await runSliced(keySetWork(now.members)), observed))).length : 0;
+    if (added > 0) {
+      this.#options.logger.info({ topology: key, added, removed: 0 }, DISCOVERY_SAW_CHANGE);
+      this.#options.triggered?.('targets');
+      this.#options.enqueue(key);
+      return true;
+    }
     // A later fallback to listing compares with what the passes observed, not with a listing from before.
     this.#listed.delete(key);
     const expected = this.#associations.get(key);

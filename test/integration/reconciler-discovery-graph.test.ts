@@ -1,7 +1,8 @@
 // Discovery of a topology whose passes read through Resource Graph: each discovery pass asks Resource Graph two
 // summarizing queries and ARM nothing (counted exactly around each pass), and still finds a Flexible scale-out, a
 // machine deleted while another is created, and an association deleted behind the controller's back, with Resource
-// Graph lagging behind ARM. When Resource Graph refuses, discovery lists through ARM again and still finds a scale-out.
+// Graph lagging behind ARM (the scale set's resource group is the target: a named set's members are listed through ARM
+// as well, two reads a look). When Resource Graph refuses, discovery lists through ARM again and still finds a scale-out.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MonitoringTopologySpec } from '../../src/api/types.ts';
 import type { RequestCounters } from '../../src/emulator/types.ts';
@@ -28,8 +29,8 @@ const flexible = () =>
       },
     ],
   });
-const spec = (): MonitoringTopologySpec =>
-  estateSpec({ virtualMachineScaleSets: [scaleSet] }, { discoveryInterval: '10s', resyncInterval: '1h', agent: { userAssignedIdentity: estateIds.identity } });
+const spec = (targets: MonitoringTopologySpec['targets']): MonitoringTopologySpec =>
+  estateSpec(targets, { discoveryInterval: '10s', resyncInterval: '1h', agent: { userAssignedIdentity: estateIds.identity } });
 
 function members(env: TestController): string[] {
   return env.emulator.store
@@ -92,7 +93,7 @@ describe('discovery through Resource Graph', () => {
 
   it('costs two Resource Graph queries and no ARM request a pass, and finds a scale-out, a replaced machine and a deleted association', async () => {
     const looks = watchLooks(env);
-    await createTopology(ns.name, 'flex', spec());
+    await createTopology(ns.name, 'flex', spec({ resourceGroups: [estateIds.appResourceGroup] }));
     await waitForReady(ns.name, 'flex', 120_000);
     await vi.waitFor(() => everyMemberAssociated(env), { timeout: 30_000, interval: 200 });
 
@@ -161,7 +162,7 @@ describe('discovery when Resource Graph refuses', () => {
 
   it('lists through ARM again and still finds a scale-out', async () => {
     const looks = watchLooks(env);
-    await createTopology(ns.name, 'flex', spec());
+    await createTopology(ns.name, 'flex', spec({ virtualMachineScaleSets: [scaleSet] }));
     await waitForReady(ns.name, 'flex', 120_000);
     await vi.waitFor(() => expect(looks.filter((l) => l.answered).length).toBeGreaterThanOrEqual(1), { timeout: 3 * DISCOVERY_MS, interval: 200 });
 

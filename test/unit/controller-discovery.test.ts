@@ -147,6 +147,16 @@ describe('TargetDiscovery', () => {
       expect(enqueued).toEqual(['ns/prod']);
     });
 
+    it("asks for a reconcile when ARM lists a scale set's member the last pass did not observe (Resource Graph may lag)", async () => {
+      let members = ['/vm/a'];
+      const { discovery, reasons } = setup(() => [], () => [], () => ({ ...fp(1, 1, 0), members }));
+      discovery.observed('ns/prod', ['/VM/A'], fp(1, 1, 0, 0));
+      expect(await discovery.discover('ns/prod')).toBe(false);
+      members = ['/vm/a', '/vm/new'];
+      expect(await discovery.discover('ns/prod')).toBe(true);
+      expect(reasons).toEqual(['targets']);
+    });
+
     it('lists nothing before the first pass is done, when the topology reads through Resource Graph', async () => {
       let listings = 0;
       let now: GraphFingerprint | undefined = fp(2, 1, 0);
