@@ -3,7 +3,7 @@
 // answers at once, under monitorEventLoopDelay. Runnable alone: `node --experimental-strip-types bench/controller-loop.ts [machines]`.
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { pino } from 'pino';
 import { API_VERSION, KIND } from '../src/api/types.ts';
 import type { MonitoringTopology, MonitoringTopologySpec, MonitoringTopologyStatus } from '../src/api/types.ts';
@@ -161,6 +161,8 @@ function mark(marks: Mark[], name: string): void {
   heapCollect();
   heapCollect();
   marks.push({ name, at: performance.now(), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) });
+  const dir = process.env['LOOP_HEAP_SNAPSHOT'];
+  if (dir) writeHeapSnapshot(`${dir}/${name}-${marks.length}.heapsnapshot`);
 }
 
 const EMPTY_NETWORK: NetworkSnapshot = { connections: [], endpoints: [], zones: [], networks: [], machines: [], otherScopes: [], requiredRecords: [], errors: [] };

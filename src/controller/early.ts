@@ -95,8 +95,8 @@ export class EarlyWrites {
       if (!machines.has(a.resourceId)) continue;
       const list = this.#started.get(a.resourceId);
       if (list?.some((b) => sameWrite(a, b))) continue;
-      if (list) list.push(a);
-      else this.#started.set(a.resourceId, [a]);
+      // A new list, not a push: a list grown by push holds room for 16 more, for each of 100,000 machines.
+      this.#started.set(a.resourceId, list ? [...list, a] : [a]);
       this.#count++;
       actions.push(a);
     }

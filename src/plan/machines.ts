@@ -1,6 +1,6 @@
 // The per-machine part of the plan: rule and endpoint associations, agent identity, and the machine's state.
 import type { Finding } from '../api/types.ts';
-import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, IdSet, idKey, sameId } from '../model/index.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, IdSet, flatString, idKey, sameId } from '../model/index.ts';
 import type { EndpointGap } from '../findings/index.ts';
 import type { Action, ObservedAssociation, ObservedMachine, ObservedRule, ObservedScaleSet } from '../model/index.ts';
 import {
@@ -144,7 +144,7 @@ function planRuleAssociations(m: ObservedMachine, existing: ObservedAssociation[
       name,
       dataCollectionRuleId: rule.id,
       description: ix.description,
-      reason: `${describe(m.id)} has no association with ${describe(rule.id)}`,
+      reason: flatString(`${describe(m.id)} has no association with ${describe(rule.id)}`),
     });
   }
   if (created.length > 0) out.findings.push({ finding: ruleAssociationMissing(m.id, created.map((r) => r.id), true), fixable: true });
@@ -157,7 +157,7 @@ function createEndpointAssociation(m: ObservedMachine, ix: MachineIndex, reason:
     name: CONFIGURATION_ACCESS_ENDPOINT,
     dataCollectionEndpointId: ix.endpointId,
     description: ix.description,
-    reason,
+    reason: flatString(reason),
   };
 }
 
@@ -234,7 +234,7 @@ function planIdentity(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome)
       resourceId: m.id,
       extensionName: assessment.repair.extensionName,
       settings: assessment.repair.settings,
-      reason: `the agent extension on ${describe(m.id)} does not name ${describe(ix.userAssignedIdentity ?? '')} in authentication.managedIdentity`,
+      reason: flatString(`the agent extension on ${describe(m.id)} does not name ${describe(ix.userAssignedIdentity ?? '')} in authentication.managedIdentity`),
     });
   }
 }
@@ -257,6 +257,9 @@ export function planMachine(m: ObservedMachine, ix: MachineIndex): MachineOutcom
   planEndpointAssociation(m, existing, ix, out);
   planIdentity(m, ix, out);
   out.state = stateOf(m, ix, out);
+  // Kept until the pass ends: a list grown by push holds room for 16 more (150 bytes), a copy holds its items.
+  if (out.actions.length > 0) out.actions = out.actions.slice();
+  if (out.findings.length > 0) out.findings = out.findings.slice();
   return out;
 }
 
