@@ -5,6 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ARM_LIMITS } from '../src/azure/index.ts';
 import type { ArmGateway } from '../src/azure/index.ts';
 import { EarlyWrites } from '../src/controller/early.ts';
+import { DEFAULT_DISCOVERY_MS } from '../src/controller/reconciler.ts';
 import type { Action, ActionOutcome, Snapshot } from '../src/model/index.ts';
 import { idKey } from '../src/model/index.ts';
 import { planTopology } from '../src/plan/index.ts';
@@ -182,7 +183,8 @@ function percentile(values: number[], p: number): number {
 
 /**
  * A converged Flexible scale set of `capacity` scales out by `by`: from the discovery pass that sees the new
- * instances to each one's last association write (discovery itself runs every discoveryInterval, 30 s by default).
+ * instances to each one's last association write. A scale-out waits up to one discoveryInterval for that pass: the
+ * figure for 20 adds the default interval whole (the worst phase), which the goal of 30 s counts.
  */
 export async function scaleOutFigures(capacity: number, by: number, speed: number): Promise<Row> {
   const { em, gateway } = await open({ kind: 'flexible', capacity }, speed);
@@ -204,13 +206,19 @@ export async function scaleOutFigures(capacity: number, by: number, speed: numbe
     const c = await requests(em);
     const boundMs = (Math.max(0, c.writes - ARM_LIMITS.writes.burst) / ARM_LIMITS.writes.perSecond) * 1000;
     const p99 = percentile(latencies, 0.99);
-    const goalMs = by <= 20 ? 30_000 : boundMs + 10_000;
+    const small = by <= 20;
+    const worst = small ? p99 + DEFAULT_DISCOVERY_MS : p99;
+    const interval = `${DEFAULT_DISCOVERY_MS / 1000} s`;
     return {
-      measure: `Flexible scale-out by ${by} (of ${fmt(capacity)}): discovery → both associations, p99 (${latencies.length}/${found.length} converged, ${c.writes} writes, ${c.throttled} × 429)`,
-      figure: `${secs(p99)} paced (write bucket's bound ${secs(boundMs)}), + up to one discoveryInterval (30 s)`,
-      goal: by <= 20 ? '≤ 30 s' : `≤ bound + 10 s`,
+      measure: small
+        ? `Flexible scale-out by ${by} (of ${fmt(capacity)}): scale-out → both associations, p99 at the default discoveryInterval (${latencies.length}/${found.length} converged, ${c.writes} writes, ${c.throttled} × 429)`
+        : `Flexible scale-out by ${by} (of ${fmt(capacity)}): discovery → both associations, p99 (${latencies.length}/${found.length} converged, ${c.writes} writes, ${c.throttled} × 429)`,
+      figure: small
+        ? `${secs(worst)} paced: ${interval} waiting for discovery at worst + ${secs(p99)} from discovery (write bucket's bound ${secs(boundMs)})`
+        : `${secs(p99)} paced (write bucket's bound ${secs(boundMs)}), + up to one discoveryInterval (${interval} by default)`,
+      goal: small ? '≤ 30 s' : `≤ bound + 10 s`,
       model: '-',
-      met: p99 <= goalMs && latencies.length === by,
+      met: (small ? worst <= 30_000 : p99 <= boundMs + 10_000) && latencies.length === by,
     };
   } finally {
     await em.close();

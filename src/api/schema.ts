@@ -299,7 +299,7 @@ export const specSchema = {
     discoveryInterval: duration(
       'How often targets are listed to find new machines and scale-set instances (Go duration, at least 10s).',
       '10s',
-      '30s',
+      '20s',
     ),
     evidence: {
       type: 'object',

@@ -7,11 +7,13 @@ import { assessNetwork, readErrorFindings } from '../findings/index.ts';
 import type { Finding } from '../api/types.ts';
 import type { ActionOutcome } from '../azure/gateway.ts';
 import type { MonitoringTopologySpec } from '../api/types.ts';
-import type { Snapshot } from '../model/index.ts';
+import type { ReadError, Snapshot } from '../model/index.ts';
 
 export interface NetworkResult {
   findings: Finding[];
   boundaries: DnsBoundaryStatus[];
+  /** A read that failed for a reason worth retrying (throttled, server error): the pass is retried with backoff. */
+  failedRead?: ReadError;
 }
 
 /** What the scope links once this pass's changes are in: what was read, plus what was linked, minus what was unlinked. */
@@ -39,5 +41,6 @@ export async function networkStep(gateway: ArmGateway, spec: MonitoringTopologyS
   });
   // A missing resource is reported by the main read already; permissions and failures are reported here.
   const errors = readErrorFindings(network.errors.filter((e) => e.code !== 'NotFound'));
-  return { findings: [...assessment.findings, ...errors], boundaries: assessment.boundaries };
+  const failedRead = network.errors.find((e) => e.code === 'Failed');
+  return { findings: [...assessment.findings, ...errors], boundaries: assessment.boundaries, ...(failedRead ? { failedRead } : {}) };
 }

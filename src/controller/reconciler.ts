@@ -35,7 +35,7 @@ import { Reporter } from './report.ts';
 import { Reason, areaOfAction, summarizeWork } from './summarize.ts';
 
 export const DEFAULT_RESYNC_MS = 10 * 60_000;
-export const DEFAULT_DISCOVERY_MS = 30_000;
+export const DEFAULT_DISCOVERY_MS = 20_000;
 
 export type { ReconcileResult } from './pass.ts';
 export { DEFAULT_EVIDENCE_INTERVAL_MS, DEFAULT_EVIDENCE_WINDOW_MS } from './evidence-step.ts';
@@ -447,7 +447,11 @@ export class Reconciler {
     pass.findings.push(...result.findings);
     pass.dnsBoundaries = result.boundaries;
     const stallers = stallingFindings(result.findings);
-    return next(stallers.length > 0 ? new StepError('Stalling', stallers[0]?.message ?? '', { findings: stallers }) : undefined);
+    // Like observe's: a network read that failed transiently is retried with backoff, not left until the next resync.
+    return next(
+      result.failedRead && new StepError('Generic', `network: ${result.failedRead.message}`),
+      stallers.length > 0 ? new StepError('Stalling', stallers[0]?.message ?? '', { findings: stallers }) : undefined,
+    );
   }
 
 }

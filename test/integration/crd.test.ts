@@ -65,7 +65,7 @@ describe('MonitoringTopology CRD', () => {
     expect(got.spec).toMatchObject({
       mode: 'Enforce',
       resyncInterval: '10m',
-      discoveryInterval: '30s',
+      discoveryInterval: '20s',
       deletionPolicy: 'Orphan',
       agent: { userAssignedIdentity: ids.identity, manageExtension: false },
     });

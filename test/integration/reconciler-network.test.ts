@@ -75,4 +75,19 @@ describe('reconciler: the network, read from Azure', () => {
     expect(t.status?.dnsBoundaries?.[0]?.virtualNetworks).toHaveLength(2);
     expect(condition(t, 'DnsBoundaryReady')?.status).toBe('True');
   });
+
+  it('a network read that fails with 503 is retried with backoff, not left for the next resync (10 minutes here)', async () => {
+    // Every private DNS read answers 503 (after the SDK's own retries): the pass reports it and fails.
+    env.emulator.setFaults({ pathPattern: 'Microsoft\\.Network/privateDnsZones', serverErrorRate: 1, serverErrorStatus: 503 });
+    await kubectl(['patch', 'mtopo', 'net', '--type=merge', '-p', JSON.stringify({ spec: { discoveryInterval: '15s' } })], { namespace: ns.name, check: true });
+    await waitForTopology(ns.name, 'net', (t) => {
+      expect(t.status?.observedGeneration).toBe(t.metadata?.generation);
+      expect((t.status?.findings ?? []).some((f) => f.code === 'ArmRequestFailed' && f.resourceId.includes('privateDnsZones'))).toBe(true);
+      expect(condition(t, 'Ready')?.status).not.toBe('True');
+    }, 90_000);
+    env.emulator.setFaults({});
+    // Nothing else changes: only a retry of the failed pass can make the topology Ready before the resync.
+    const t = await waitForReady(ns.name, 'net', 90_000);
+    expect((t.status?.findings ?? []).map((f) => f.code)).not.toContain('ArmRequestFailed');
+  }, 200_000);
 });
