@@ -177,7 +177,13 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   const [ruleLists, endpointList, targets] = graphView ? [[], { list: [], malformed: [] }, graphView.targets] : await armBulk();
   errors.push(...targets.errors);
   const machines = targets.machines;
-  ctx.onTargets?.([...machines.values()].map((m) => m.id));
+  const turns = new Turns();
+  const listed = async <T>(items: Iterable<T>): Promise<T[]> => {
+    const out: T[] = [];
+    await turns.each(items, (x) => void out.push(x));
+    return out;
+  };
+  if (ctx.onTargets) ctx.onTargets((await listed(machines.values())).map((m) => m.id));
 
   // Keep only associations on targets: a rule may be associated with thousands of machines we do not manage.
   // Marked ones elsewhere are kept apart, for deletion and pruning.
@@ -203,7 +209,6 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   });
   addAssociations(endpointList);
   if (endpointList.error && endpoint !== undefined) errors.push(endpointList.error);
-  const turns = new Turns();
   await turns.each(graphView?.associations ?? [], keep);
   if (!endpointList.error && !graphView) listedSources.push(endpointId);
   // A rule or endpoint since deleted has nothing associated with it (404); any other failure may hide what we made.
@@ -241,9 +246,10 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     listedSources,
     errors: uniqueErrors([...topologyErrors, ...sink]),
   });
-  const whole = (): Snapshot => ({
+  // The estate's lists are gathered in slices too: at 100,000 machines one spread of the map holds the loop for tens of ms.
+  const whole = async (): Promise<Snapshot> => ({
     ...global(),
-    machines: [...machines.values()],
+    machines: await listed(machines.values()),
     associations: associations.values(),
     fullyListedMachines,
     markedElsewhere: [...elsewhere.values()].filter((a) => !associations.has(machines.get(a.resourceId), a.id)),
@@ -294,13 +300,12 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     const confirmations: Promise<void>[] = [];
     for (let i = 0; i < toList.length; i += MACHINE_CHUNK) confirmations.push(confirmChunk(toList.slice(i, i + MACHINE_CHUNK)));
     const runMachine = guardedReads(queue, errors, READ_PRIORITY.perMachine);
-    await Promise.all([
-      ...confirmations,
-      ...[...machines.values()].flatMap((m) => {
-        const read = extensionRead(m, clients, opts, ctx.extensions, allowance, refresh);
-        return read ? [(read.refresh ? guardedReads(queue, errors, READ_PRIORITY.refresh) : runMachine)(m.id, read.fn)] : [];
-      }),
-    ]);
+    const extensionReads: Promise<unknown>[] = [];
+    await turns.each(machines.values(), (m) => {
+      const read = extensionRead(m, clients, opts, ctx.extensions, allowance, refresh);
+      if (read) extensionReads.push((read.refresh ? guardedReads(queue, errors, READ_PRIORITY.refresh) : runMachine)(m.id, read.fn));
+    });
+    await Promise.all([...confirmations, ...extensionReads]);
     ctx.graph?.sized(spec.targets, machines.size);
     ctx.graph?.observed(machines.size, toList.length, stale);
     return whole();
@@ -344,10 +349,10 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
       }),
     );
   };
-  for (const m of machines.values()) {
+  await turns.each(machines.values(), (m) => {
     chunk.push(m);
     if (chunk.length >= MACHINE_CHUNK) flush();
-  }
+  });
   if (chunk.length > 0) flush();
   await Promise.all(chunks);
   // Either path tells `auto` how large the topology is now, so a growing one moves to Resource Graph.
