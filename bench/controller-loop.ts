@@ -3,7 +3,7 @@
 // answers at once, under monitorEventLoopDelay. Runnable alone: `node --experimental-strip-types bench/controller-loop.ts [machines]`.
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { pino } from 'pino';
 import { API_VERSION, KIND } from '../src/api/types.ts';
 import type { MonitoringTopology, MonitoringTopologySpec, MonitoringTopologyStatus } from '../src/api/types.ts';
@@ -52,6 +52,8 @@ export interface LoopFigures {
   peakHeapMiB: number;
   /** Wall time of each stretch of the pass, between the hooks the reconciler calls. */
   steps: Record<string, { ms: number; block: number; cpu: number }>;
+  /** With LOOP_HEAP=1 (and --expose-gc): the heap retained at each hook, MiB, after a full collection. */
+  retainedMiB?: Record<string, number>;
   totalMs: number;
   /** Size of the status written to the kube-apiserver (JSON bytes). */
   statusBytes: number;
@@ -142,12 +144,33 @@ export function loopSnapshot(machines: number, scenario: LoopScenario): Snapshot
   };
 }
 
+/** A point of the pass the reconciler's hooks reach; with LOOP_HEAP=1 and --expose-gc, the heap retained there (after a full collection). */
+interface Mark {
+  name: string;
+  at: number;
+  heapMiB?: number;
+}
+
+const heapCollect = process.env['LOOP_HEAP'] ? (globalThis as { gc?: () => void }).gc : undefined;
+
+function mark(marks: Mark[], name: string): void {
+  if (heapCollect === undefined) {
+    marks.push({ name, at: performance.now() });
+    return;
+  }
+  heapCollect();
+  heapCollect();
+  marks.push({ name, at: performance.now(), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) });
+  const dir = process.env['LOOP_HEAP_SNAPSHOT'];
+  if (dir) writeHeapSnapshot(`${dir}/${name}-${marks.length}.heapsnapshot`);
+}
+
 const EMPTY_NETWORK: NetworkSnapshot = { connections: [], endpoints: [], zones: [], networks: [], machines: [], otherScopes: [], requiredRecords: [], errors: [] };
 
 /** A gateway that hands out the snapshot chunk by chunk (as observe does) and answers every write with success. */
 class MemoryGateway implements ArmGateway {
   snapshot!: Snapshot;
-  readonly marks: { name: string; at: number }[] = [];
+  readonly marks: Mark[] = [];
   actions = 0;
   // Built before the pass: observe's own grouping is not the work measured here.
   #byMachine = new Map<string, ObservedAssociation[]>();
@@ -184,11 +207,11 @@ class MemoryGateway implements ArmGateway {
         });
       }
     }
-    this.marks.push({ name: 'observed', at: performance.now() });
+    mark(this.marks, 'observed');
     return s;
   }
   observeNetwork(): Promise<NetworkSnapshot> {
-    this.marks.push({ name: 'network', at: performance.now() });
+    mark(this.marks, 'network');
     return Promise.resolve(EMPTY_NETWORK);
   }
   listTargets(): Promise<string[]> {
@@ -213,7 +236,7 @@ function topologyOf(spec: MonitoringTopologySpec): MonitoringTopology {
 interface Harness {
   reconciler: Reconciler;
   gateway: MemoryGateway;
-  marks: { name: string; at: number }[];
+  marks: Mark[];
   topology: () => MonitoringTopology;
   written: () => { bytes: number; events: number };
 }
@@ -235,9 +258,9 @@ function harness(snapshot: Snapshot, spec: MonitoringTopologySpec): Harness {
     planMachines,
     planWork: function* (input: PlanInput): Work<Plan> {
       if (!full(input)) return yield* planWork(input);
-      marks.push({ name: 'plan', at: performance.now() });
+      mark(marks, 'plan');
       const plan = yield* planWork(input);
-      marks.push({ name: 'planned', at: performance.now() });
+      mark(marks, 'planned');
       return plan;
     },
     planDeletion,
@@ -245,7 +268,7 @@ function harness(snapshot: Snapshot, spec: MonitoringTopologySpec): Harness {
     list: () => [topology],
     status: {
       patchStatus: (_t, status: MonitoringTopologyStatus) => {
-        marks.push({ name: 'status', at: performance.now() });
+        mark(marks, 'status');
         bytes = JSON.stringify(status).length;
         topology = { ...topology, status };
         return Promise.resolve();
@@ -331,6 +354,7 @@ function gapWatch(): { stop: () => Gap[]; peakHeap: () => number } {
 async function measuredPass(h: Harness, scenario: LoopFigures['scenario']): Promise<LoopFigures> {
   h.marks.length = 0;
   h.gateway.actions = 0;
+  mark(h.marks, 'start');
   const loop = monitorEventLoopDelay({ resolution: 10 });
   await nextTurn();
   loop.enable();
@@ -379,6 +403,7 @@ async function measuredPass(h: Harness, scenario: LoopFigures['scenario']): Prom
     peakHeapMiB: Math.round(gaps.peakHeap() / 2 ** 20),
     p99BlockMs: Math.round(loop.percentile(99) / 1e6),
     steps: stepsOf(start, end, h.marks, gapList),
+    ...(heapCollect ? { retainedMiB: Object.fromEntries(h.marks.flatMap((m) => (m.heapMiB === undefined ? [] : [[m.name, m.heapMiB]]))) } : {}),
     totalMs: Math.round(end - start),
     statusBytes: written.bytes,
     events: written.events,
@@ -420,6 +445,7 @@ export function printLoopFigures(figures: LoopFigures[]): void {
     for (const [step, { ms, block, cpu }] of Object.entries(f.steps)) {
       process.stdout.write(`    ${step.padEnd(40)} ${fmt(ms).padStart(8)} ms, longest block ${fmt(block).padStart(6)} ms (${fmt(cpu).padStart(4)} ms of CPU)\n`);
     }
+    if (f.retainedMiB) process.stdout.write(`    heap retained at ${Object.entries(f.retainedMiB).map(([k, v]) => `${k} ${fmt(v)} MiB`).join(', ')}\n`);
   }
 }
 

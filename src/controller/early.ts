@@ -4,7 +4,7 @@
 import type { Action, ActionKind, ActionOutcome, Snapshot } from '../model/index.ts';
 import { filterWork } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
-import { actionTarget, idKey } from '../model/index.ts';
+import { IdMap, IdSet, actionTarget, idKey } from '../model/index.ts';
 import { runSliced } from './slices.ts';
 
 /** Actions a chunk's plan may start before the pass has read every machine. */
@@ -39,8 +39,8 @@ export interface EarlyWritesOptions {
  */
 export class EarlyWrites {
   readonly #options: EarlyWritesOptions;
-  // Started writes per machine (a few each): no key string per write, one per machine.
-  readonly #started = new Map<string, MachineAction[]>();
+  // Started writes per machine (a few each), by the machine's id as given: no key string per write or per machine.
+  readonly #started = new IdMap<MachineAction[]>();
   #count = 0;
   readonly #pending: Promise<ActionOutcome[]>[] = [];
   // While the pass records its claims (in slices), offers wait here; then they are planned a few per turn.
@@ -86,17 +86,17 @@ export class EarlyWrites {
   }
 
   #offerNow(partial: Snapshot): void {
-    // The chunk's machines, by key: a handful per offer.
-    const machines = new Set(partial.machines.map((m) => idKey(m.id)));
+    // The chunk's machines: a handful per offer.
+    const machines = new IdSet();
+    for (const m of partial.machines) machines.add(m.id);
     const actions: Action[] = [];
     for (const a of this.#options.plan(partial)) {
       if (!EARLY_KINDS.has(a.kind) || !('resourceId' in a)) continue;
-      const machine = idKey(a.resourceId);
-      if (!machines.has(machine)) continue;
-      const list = this.#started.get(machine);
+      if (!machines.has(a.resourceId)) continue;
+      const list = this.#started.get(a.resourceId);
       if (list?.some((b) => sameWrite(a, b))) continue;
-      if (list) list.push(a);
-      else this.#started.set(machine, [a]);
+      // A new list, not a push: a list grown by push holds room for 16 more, for each of 100,000 machines.
+      this.#started.set(a.resourceId, list ? [...list, a] : [a]);
       this.#count++;
       actions.push(a);
     }
@@ -105,7 +105,7 @@ export class EarlyWrites {
 
   #wasStarted(a: Action): boolean {
     if (!EARLY_KINDS.has(a.kind) || !('resourceId' in a)) return false;
-    return this.#started.get(idKey(a.resourceId))?.some((b) => sameWrite(a, b)) === true;
+    return this.#started.get(a.resourceId)?.some((b) => sameWrite(a, b)) === true;
   }
 
   /** The full plan's actions not started early, and the outcomes of those that were (awaited). */

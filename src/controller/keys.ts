@@ -1,8 +1,8 @@
-// Sets of id keys that stay cheap at hundreds of thousands of entries: built in slices, and held in parts of at most
+// Sets of ids that stay cheap at hundreds of thousands of entries: built in slices, and held in parts of at most
 // PART entries, since one Set growing past ~262,144 entries rehashes in a single block of tens of milliseconds.
 import { eachWork } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
-import { idHash53, idKey } from '../model/index.ts';
+import { IdSet, idHash53, idKey } from '../model/index.ts';
 
 /** Largest part: its rehash, the longest step of an add, takes a few milliseconds. */
 export const PART = 1 << 15;
@@ -43,8 +43,15 @@ export class PartSet<T> implements Iterable<T> {
   }
 }
 
-/** A set of id keys (`idKey`). */
-export class KeySet extends PartSet<string> {}
+/**
+ * A set of ids, case-insensitive (`idKey`): it holds each id as given and finds it by hash, so 100,000 machine ids cost
+ * no lower-case copies; it iterates keys as `idKey` gives them.
+ */
+export class KeySet extends IdSet {
+  constructor(part = PART) {
+    super({ part });
+  }
+}
 
 /**
  * A set of id hashes (`idHash53`), for ids that are only looked up: at 300,000 associations, a number each instead of
@@ -52,10 +59,10 @@ export class KeySet extends PartSet<string> {}
  */
 export class HashSet extends PartSet<number> {}
 
-/** The keys (`idKey`) of `ids`, each once, in slices. */
+/** `ids`, each once by `idKey`, in slices. */
 export function* keySetWork(ids: Iterable<string>, part = PART): Work<KeySet> {
   const out = new KeySet(part);
-  yield* eachWork(ids, (id) => void out.add(idKey(id)));
+  yield* eachWork(ids, (id) => void out.add(id));
   return out;
 }
 
@@ -66,9 +73,17 @@ export function* hashSetWork(ids: Iterable<string>, part = PART): Work<HashSet> 
   return out;
 }
 
-/** The members of `a` that `b` lacks, in slices. */
-export function* missingWork<T>(a: PartSet<T>, b: PartSet<T>): Work<T[]> {
+/** The members of `a` that `b` lacks, in slices (of a KeySet: keys as `idKey` gives them, copied only for those). */
+export function* missingWork<T>(a: Iterable<T>, b: { has(member: T): boolean }): Work<T[]> {
   const out: T[] = [];
+  if (a instanceof KeySet) {
+    const keys = out as string[];
+    const has = b as { has(member: string): boolean };
+    yield* eachWork(a.ids(), (id) => {
+      if (!has.has(id)) keys.push(idKey(id));
+    });
+    return out;
+  }
   yield* eachWork(a, (k) => {
     if (!b.has(k)) out.push(k);
   });

@@ -5,6 +5,7 @@ import type { DnsBoundaryMember, SharedDeclaration } from '../findings/index.ts'
 import { eachWork, runSync } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
 import { idKey } from '../model/index.ts';
+import { KeySet } from './keys.ts';
 
 export interface ScopeLink {
   scopeId: string;
@@ -32,11 +33,15 @@ function* sameIds(a: readonly string[], b: readonly string[]): Work<boolean> {
   return same;
 }
 
+/** The machines a topology claims (ids as given, found case-insensitively) for the one endpoint it wants. */
+interface Claim {
+  machines: KeySet;
+  endpointId: string;
+}
+
 export class TopologyRegistry {
-  // machine key -> topology key -> configuration endpoint id
-  readonly #machines = new Map<string, Map<string, string>>();
-  // topology key -> machine keys it claims
-  readonly #claims = new Map<string, Set<string>>();
+  // topology key -> its machines and endpoint: one set per topology, not a map per machine (100,000 of them).
+  readonly #claims = new Map<string, Claim>();
   // topology key -> the ids and endpoint of its last claim, as given: the same claim again changes nothing.
   readonly #lastClaim = new Map<string, { ids: readonly string[]; endpointId: string }>();
   readonly #boundaries = new Map<string, DnsBoundaryMember>();
@@ -74,17 +79,30 @@ export class TopologyRegistry {
   *competingIdentitiesWork(topology: string, machineIds: Iterable<string>, identity: string | undefined): Work<Record<string, { topology: string; identity: string }[]>> {
     const out: Record<string, { topology: string; identity: string }[]> = {};
     if (identity === undefined) return out;
-    // Only topologies that declare an identity can compete on one: with none, no machine is read.
-    if (![...this.#declarations.values()].some((d) => d.topology !== topology && d.identity !== undefined)) return out;
+    // Only claiming topologies that declare another identity can compete on one: with none, no machine is read.
+    const rivals = this.#identityRivals(topology, identity);
+    if (rivals.length === 0) return out;
     yield* eachWork(machineIds, (id) => {
       const others: { topology: string; identity: string }[] = [];
-      for (const t of this.#machines.get(idKey(id))?.keys() ?? []) {
-        const theirs = t === topology ? undefined : this.#declarations.get(t)?.identity;
-        if (theirs !== undefined && idKey(theirs) !== idKey(identity)) others.push({ topology: t, identity: theirs });
-      }
+      for (const { topology: t, identity: theirs, machines } of rivals) if (machines.has(id)) others.push({ topology: t, identity: theirs });
       if (others.length > 0) out[id] = others;
     });
     return out;
+  }
+
+  /** The other claiming topologies whose declared agent identity differs from `identity`. */
+  #identityRivals(topology: string, identity: string): { topology: string; identity: string; machines: KeySet }[] {
+    const out: { topology: string; identity: string; machines: KeySet }[] = [];
+    for (const [t, claim] of this.#claims) {
+      const theirs = t === topology ? undefined : this.#declarations.get(t)?.identity;
+      if (theirs !== undefined && idKey(theirs) !== idKey(identity)) out.push({ topology: t, identity: theirs, machines: claim.machines });
+    }
+    return out;
+  }
+
+  /** The other topologies' claims whose endpoint differs from `endpointId`. */
+  #endpointRivals(topology: string, endpointId: string): [string, Claim][] {
+    return [...this.#claims].filter(([t, c]) => t !== topology && idKey(c.endpointId) !== idKey(endpointId));
   }
 
   /** Records the scope links a topology's plan wants (deletion and pruning of the others keep them). */
@@ -114,7 +132,7 @@ export class TopologyRegistry {
   }
 
   /**
-   * `claimMachines` in slices. New claims are recorded before old ones are dropped, so a machine the topology keeps
+   * `claimMachines` in slices. The new claim replaces the old one once built, so a machine the topology keeps
    * claiming never looks unclaimed to a pass of another topology that runs between two slices.
    */
   *claimMachinesWork(topology: string, machineIds: Iterable<string>, endpointId: string): Work<string[]> {
@@ -124,22 +142,9 @@ export class TopologyRegistry {
     if (Array.isArray(machineIds) && last !== undefined && last.endpointId === endpointId && (yield* sameIds(last.ids, machineIds))) return [];
     this.#lastClaim.delete(topology);
     const before = yield* this.#conflictingTopologies(topology);
-    const old = this.#claims.get(topology) ?? new Set<string>();
-    const keys = new Set<string>();
-    yield* eachWork(machineIds, (id) => {
-      const k = idKey(id);
-      keys.add(k);
-      let wanted = this.#machines.get(k);
-      if (!wanted) this.#machines.set(k, (wanted = new Map<string, string>()));
-      wanted.set(topology, endpointId);
-    });
-    this.#claims.set(topology, keys);
-    yield* eachWork(old, (m) => {
-      if (keys.has(m)) return;
-      const wanted = this.#machines.get(m);
-      wanted?.delete(topology);
-      if (wanted?.size === 0) this.#machines.delete(m);
-    });
+    const machines = new KeySet();
+    yield* eachWork(machineIds, (id) => void machines.add(id));
+    this.#claims.set(topology, { machines, endpointId });
     if (Array.isArray(machineIds)) this.#lastClaim.set(topology, { ids: (machineIds as readonly string[]).slice(), endpointId });
     const after = yield* this.#conflictingTopologies(topology);
     return symmetricDifference(before, after);
@@ -152,13 +157,12 @@ export class TopologyRegistry {
 
   *competingEndpointsWork(topology: string, machineIds: Iterable<string>, endpointId: string): Work<Record<string, string[]>> {
     const out: Record<string, string[]> = {};
-    // Only another topology's claims can compete: alone, no machine is read.
-    if (![...this.#claims.keys()].some((t) => t !== topology)) return out;
+    // Only another topology's claim for another endpoint can compete: without one, no machine is read.
+    const rivals = this.#endpointRivals(topology, endpointId);
+    if (rivals.length === 0) return out;
     yield* eachWork(machineIds, (id) => {
-      const wanted = this.#machines.get(idKey(id));
-      if (!wanted) return;
       const others = new Map<string, string>();
-      for (const [t, e] of wanted) if (t !== topology && idKey(e) !== idKey(endpointId)) others.set(idKey(e), e);
+      for (const [, c] of rivals) if (c.machines.has(id)) others.set(idKey(c.endpointId), c.endpointId);
       if (others.size > 0) out[id] = [...others.values()];
     });
     return out;
@@ -195,23 +199,22 @@ export class TopologyRegistry {
       ...runSync(this.#declarationConflicts(topology)),
       ...this.sharingScopes(topology),
     ]);
-    for (const m of this.#claims.get(topology) ?? []) this.#machines.get(m)?.delete(topology);
     this.#claims.delete(topology);
     this.#lastClaim.delete(topology);
     this.#boundaries.delete(topology);
     this.#declarations.delete(topology);
     this.#links.delete(topology);
-    this.#prune();
     return [...affected];
   }
 
   *#conflictingTopologies(topology: string): Work<Set<string>> {
     const out = new Set<string>();
-    yield* eachWork(this.#claims.get(topology) ?? [], (m) => {
-      const wanted = this.#machines.get(m);
-      const mine = wanted?.get(topology);
-      if (!wanted || wanted.size < 2 || mine === undefined) return;
-      for (const [t, e] of wanted) if (t !== topology && idKey(e) !== idKey(mine)) out.add(t);
+    const mine = this.#claims.get(topology);
+    if (!mine) return out;
+    const rivals = this.#endpointRivals(topology, mine.endpointId);
+    if (rivals.length === 0) return out;
+    yield* eachWork(mine.machines.ids(), (m) => {
+      for (const [t, c] of rivals) if (!out.has(t) && c.machines.has(m)) out.add(t);
     });
     return out;
   }
@@ -228,20 +231,15 @@ export class TopologyRegistry {
       }
     }
     const identity = mine.identity;
-    // Only another topology declaring an identity can conflict on one: with none, no machine is read.
-    if (identity !== undefined && [...this.#declarations.values()].some((d) => d.topology !== topology && d.identity !== undefined)) {
-      yield* eachWork(this.#claims.get(topology) ?? [], (m) => {
-        for (const t of this.#machines.get(m)?.keys() ?? []) {
-          const theirs = t === topology ? undefined : this.#declarations.get(t)?.identity;
-          if (theirs !== undefined && idKey(theirs) !== idKey(identity)) out.add(t);
-        }
+    const claim = this.#claims.get(topology);
+    // Only another claiming topology declaring another identity can conflict on one: with none, no machine is read.
+    const rivals = identity === undefined || !claim ? [] : this.#identityRivals(topology, identity);
+    if (rivals.length > 0 && claim) {
+      yield* eachWork(claim.machines.ids(), (m) => {
+        for (const r of rivals) if (!out.has(r.topology) && r.machines.has(m)) out.add(r.topology);
       });
     }
     return out;
-  }
-
-  #prune(): void {
-    for (const [m, wanted] of this.#machines) if (wanted.size === 0) this.#machines.delete(m);
   }
 }
 

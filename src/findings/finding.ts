@@ -1,6 +1,6 @@
 // Building blocks for findings: one constructor and the wording helpers every check shares.
 import type { Finding, FindingCode, LifecycleStage, Severity } from '../api/types.ts';
-import { ResourceTypes } from '../model/index.ts';
+import { ResourceTypes, flatString } from '../model/index.ts';
 
 export function finding(
   code: FindingCode,
@@ -9,8 +9,9 @@ export function finding(
   stage: LifecycleStage,
   message: string,
 ): Finding {
-  // Messages often open with a resource description ("virtual machine …"): make them read as sentences.
-  return { code, severity, resourceId, stage, message: message.charAt(0).toUpperCase() + message.slice(1) };
+  // Messages often open with a resource description ("virtual machine …"): make them read as sentences. Flat: a
+  // large fleet keeps a finding or two per machine until the pass ends.
+  return { code, severity, resourceId, stage, message: flatString(message.charAt(0).toUpperCase() + message.slice(1)) };
 }
 
 /** The last name segment of an ARM id, for messages (the full id is in `resourceId`). */

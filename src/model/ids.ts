@@ -226,6 +226,93 @@ export class IdMap<V> {
   }
 }
 
+export interface IdSetOptions {
+  /** Only tests give another, to make ids collide. */
+  hash?: (id: string) => number;
+  /** Largest part: a Map growing past ~262,144 entries rehashes in one block of tens of milliseconds. */
+  part?: number;
+}
+
+/**
+ * A Set of ARM ids, case-insensitive as IdMap is: found by a hash of the id, holding the id it was given, not a
+ * lower-case copy. An id whose hash another id already holds (or beyond ASCII) is kept apart, under its `idKey`.
+ * Held in parts of at most `part` ids, so that no single add rehashes a large table.
+ */
+export class IdSet implements Iterable<string> {
+  readonly #parts: Map<number, string>[] = [];
+  #apart: Map<string, string> | undefined;
+  readonly #hash: (id: string) => number;
+  readonly #part: number;
+  #size = 0;
+
+  constructor(options: IdSetOptions = {}) {
+    this.#hash = options.hash ?? idHash;
+    this.#part = options.part ?? Infinity;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The part holding hash `h`, if any. */
+  #partOf(h: number): Map<number, string> | undefined {
+    if (h === -1) return undefined;
+    for (const p of this.#parts) if (p.has(h)) return p;
+    return undefined;
+  }
+
+  has(id: string): boolean {
+    const h = this.#hash(id);
+    const held = this.#partOf(h)?.get(h);
+    if (held !== undefined && sameId(held, id)) return true;
+    return this.#apart?.has(idKey(id)) === true;
+  }
+
+  add(id: string): this {
+    const h = this.#hash(id);
+    const held = this.#partOf(h)?.get(h);
+    if (held !== undefined && sameId(held, id)) return this;
+    const key = this.#apart !== undefined || held !== undefined || h === -1 ? idKey(id) : undefined;
+    if (key !== undefined && this.#apart?.has(key)) return this;
+    this.#size++;
+    if (held === undefined && h !== -1) {
+      let last = this.#parts[this.#parts.length - 1];
+      if (last === undefined || last.size >= this.#part) {
+        last = new Map();
+        this.#parts.push(last);
+      }
+      last.set(h, id);
+      return this;
+    }
+    (this.#apart ??= new Map()).set(key ?? idKey(id), id);
+    return this;
+  }
+
+  delete(id: string): boolean {
+    const h = this.#hash(id);
+    const part = this.#partOf(h);
+    const held = part?.get(h);
+    const gone = held !== undefined && sameId(held, id) ? part?.delete(h) === true : this.#apart?.delete(idKey(id)) === true;
+    if (gone) this.#size--;
+    return gone;
+  }
+
+  /** The ids as they were given, in the order first added (those kept apart last). */
+  *ids(): IterableIterator<string> {
+    for (const p of this.#parts) yield* p.values();
+    if (this.#apart) yield* this.#apart.values();
+  }
+
+  /** Keys as `idKey` gives them (a copy each). */
+  *keys(): IterableIterator<string> {
+    for (const id of this.ids()) yield idKey(id);
+  }
+
+  [Symbol.iterator](): IterableIterator<string> {
+    return this.keys();
+  }
+}
+
 export const ResourceTypes = {
   privateLinkScope: 'Microsoft.Insights/privateLinkScopes',
   scopedResource: 'Microsoft.Insights/privateLinkScopes/scopedResources',

@@ -3,10 +3,10 @@
 export type { Action, ActionError, ActionKind, ActionOutcome } from './actions.ts';
 export { actionTarget, CHANGED_SINCE_OBSERVED, isTransientError } from './actions.ts';
 export type { AssessedFinding, Finding, FindingCode, LifecycleStage, Severity } from './finding.ts';
-export type { ArmId } from './ids.ts';
+export type { ArmId, IdSetOptions } from './ids.ts';
 export { isRecord } from './json.ts';
-export { Interner, ownString, shared as sharedInterner, stableJson } from './intern.ts';
-export { CONFIGURATION_ACCESS_ENDPOINT, IdMap, ResourceTypes, idHash, idHash53, idKey, isType, parseArmId, resourceGroupId, sameId } from './ids.ts';
+export { Interner, flatString, ownString, shared as sharedInterner, stableJson } from './intern.ts';
+export { CONFIGURATION_ACCESS_ENDPOINT, IdMap, IdSet, ResourceTypes, idHash, idHash53, idKey, isType, parseArmId, resourceGroupId, sameId } from './ids.ts';
 export type { Owner } from './owner.ts';
 export type {
   MachineKind,

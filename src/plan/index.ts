@@ -59,23 +59,20 @@ export function* planWork(input: PlanInput): Work<Plan> {
   const targets = yield* withinTargetsWork(input.spec.targets, snapshot.machines);
   const keyed = yield* sortWork(yield* mapWork(targets.inside, (m) => ({ m, key: idKey(m.id) })), compareKeys);
   const machines: ObservedMachine[] = [];
-  const keys: string[] = [];
   yield* eachWork(keyed, ({ m, key }) => {
     if (seen.has(key)) return;
     seen.add(key);
     machines.push(m);
-    keys.push(key);
   });
 
   const actions: Action[] = [...scope.actions];
   const machineFindings: Finding[] = [];
   const awaiting: string[] = [];
   const counts = { compliant: 0, pending: 0, failing: 0 };
-  yield* eachWork(machines, (m, i) => {
-    const key = keys[i] ?? idKey(m.id);
-    const kept = input.planned?.take(m, key, ix);
+  yield* eachWork(machines, (m) => {
+    const kept = input.planned?.take(m, ix);
     // A machine planned early from the same inputs keeps its outcome; its state depends on the whole scope, so is decided here.
-    const outcome: MachineOutcome = kept ? { ...kept, state: stateOf(m, ix, kept, key) } : planMachine(m, ix, key);
+    const outcome: MachineOutcome = kept ? { ...kept, state: stateOf(m, ix, kept) } : planMachine(m, ix);
     for (const a of outcome.actions) actions.push(a);
     for (const f of outcome.findings) machineFindings.push(f.finding);
     if (outcome.awaitingFullListing) awaiting.push(m.id);

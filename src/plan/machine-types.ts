@@ -1,6 +1,6 @@
 // What per-machine planning works from and gives: apart from machines.ts so the plan's input can name the outcomes it reuses.
 import type { AssessedFinding, Action, ObservedAssociation, ObservedRule, ObservedScaleSet, Owner } from '../model/index.ts';
-import type { IdMap } from '../model/index.ts';
+import type { IdMap, IdSet } from '../model/index.ts';
 
 export type MachineState = 'compliant' | 'pending' | 'failing';
 
@@ -23,13 +23,13 @@ export interface MachineIndex {
   associationNames: IdMap<string>;
   /** Declared rules that could not be read. */
   unavailableRules: string[];
-  /** Per machine, by `idKey` of its id (computed once per machine by the caller). */
-  associations: Map<string, ObservedAssociation[]>;
-  fullyListed: Set<string>;
+  /** Per machine id: hashed, so 100,000 machines cost no lower-case copy of their ids. */
+  associations: IdMap<ObservedAssociation[]>;
+  fullyListed: IdSet;
   scaleSets: IdMap<ObservedScaleSet>;
-  competing: Map<string, string[]>;
-  competingIdentities: Map<string, { topology: string; identity: string }[]>;
-  unreadable: Set<string>;
+  competing: IdMap<string[]>;
+  competingIdentities: IdMap<{ topology: string; identity: string }[]>;
+  unreadable: IdSet;
   userAssignedIdentity?: string;
   manageExtension: boolean;
   identityReadable: boolean;

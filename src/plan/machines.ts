@@ -1,6 +1,6 @@
 // The per-machine part of the plan: rule and endpoint associations, agent identity, and the machine's state.
 import type { Finding } from '../api/types.ts';
-import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, sameId } from '../model/index.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, IdSet, flatString, idKey, sameId } from '../model/index.ts';
 import type { EndpointGap } from '../findings/index.ts';
 import type { Action, ObservedAssociation, ObservedMachine, ObservedRule, ObservedScaleSet } from '../model/index.ts';
 import {
@@ -38,7 +38,8 @@ export function indexMachines(input: PlanInput, dataPathIncomplete: boolean): Ma
 /** The index, in slices: a large estate holds several associations per machine. */
 export function* indexMachinesWork(input: PlanInput, dataPathIncomplete: boolean): Work<MachineIndex> {
   const { spec, snapshot } = input;
-  const unreadable = new Set(snapshot.errors.map((e) => idKey(e.resourceId)));
+  const unreadable = new IdSet();
+  for (const e of snapshot.errors) unreadable.add(e.resourceId);
   const observedRules = new IdMap<ObservedRule>();
   for (const r of snapshot.rules) observedRules.set(r.id, r);
   const rules: ObservedRule[] = [];
@@ -49,22 +50,21 @@ export function* indexMachinesWork(input: PlanInput, dataPathIncomplete: boolean
     if (seen.has(key)) continue;
     seen.add(key);
     const rule = observedRules.get(ref.resourceId);
-    if (rule && !unreadable.has(key)) rules.push(rule);
+    if (rule && !unreadable.has(ref.resourceId)) rules.push(rule);
     else unavailableRules.push(ref.resourceId);
   }
   const associationNames = new IdMap<string>();
   for (const r of rules) associationNames.set(r.id, ruleAssociationName(r.id));
-  const associations = new Map<string, ObservedAssociation[]>();
-  // A machine's associations mostly come one after another, under the same id string: keyed once per run, not per association.
+  const associations = new IdMap<ObservedAssociation[]>();
+  // A machine's associations mostly come one after another, under the same id string: looked up once per run, not per association.
   let lastId: string | undefined;
   let list: ObservedAssociation[] = [];
   yield* eachWork(snapshot.associations, (a) => {
     if (a.resourceId !== lastId) {
-      const key = idKey(a.resourceId);
       lastId = a.resourceId;
-      const known = associations.get(key);
+      const known = associations.get(a.resourceId);
       if (known) list = known;
-      else associations.set(key, (list = []));
+      else associations.set(a.resourceId, (list = []));
     }
     // The same association comes from the rule and the endpoint lists: deduplicated per machine (a few each), not in
     // one set of every association, whose growth past 262,144 entries rehashes in one block of ~70 ms.
@@ -73,26 +73,24 @@ export function* indexMachinesWork(input: PlanInput, dataPathIncomplete: boolean
   });
   const scaleSets = new IdMap<ObservedScaleSet>();
   for (const s of snapshot.scaleSets) scaleSets.set(s.id, s);
-  const competing = new Map<string, string[]>();
+  const competing = new IdMap<string[]>();
   for (const [machineId, endpoints] of Object.entries(input.competingEndpoints ?? {})) {
-    const key = idKey(machineId);
-    const known = competing.get(key);
+    const known = competing.get(machineId);
     if (known) known.push(...endpoints);
-    else competing.set(key, [...endpoints]);
+    else competing.set(machineId, [...endpoints]);
   }
-  const competingIdentities = new Map<string, { topology: string; identity: string }[]>();
+  const competingIdentities = new IdMap<{ topology: string; identity: string }[]>();
   for (const [machineId, others] of Object.entries(input.competingIdentities ?? {})) {
-    const key = idKey(machineId);
-    const known = competingIdentities.get(key);
+    const known = competingIdentities.get(machineId);
     if (known) known.push(...others);
-    else competingIdentities.set(key, [...others]);
+    else competingIdentities.set(machineId, [...others]);
   }
-  const fullyListed = new Set<string>();
-  yield* eachWork(snapshot.fullyListedMachines, (id) => fullyListed.add(idKey(id)));
+  const fullyListed = new IdSet();
+  yield* eachWork(snapshot.fullyListedMachines, (id) => void fullyListed.add(id));
   const uami = spec.agent?.userAssignedIdentity;
   return {
     endpointId: spec.configurationEndpoint.resourceId,
-    endpointReadable: !unreadable.has(idKey(spec.configurationEndpoint.resourceId)),
+    endpointReadable: !unreadable.has(spec.configurationEndpoint.resourceId),
     description: ownerMarker(input.owner),
     rules,
     associationNames,
@@ -105,14 +103,14 @@ export function* indexMachinesWork(input: PlanInput, dataPathIncomplete: boolean
     unreadable,
     ...(uami ? { userAssignedIdentity: uami } : {}),
     manageExtension: spec.agent?.manageExtension === true,
-    identityReadable: uami === undefined || !unreadable.has(idKey(uami)),
+    identityReadable: uami === undefined || !unreadable.has(uami),
     owner: input.owner,
     dataPathIncomplete,
     privateIngestion: snapshot.scope?.ingestionAccessMode === 'PrivateOnly',
   };
 }
 
-function planRuleAssociations(m: ObservedMachine, key: string, existing: ObservedAssociation[], ix: MachineIndex, out: MachineOutcome): void {
+function planRuleAssociations(m: ObservedMachine, existing: ObservedAssociation[], ix: MachineIndex, out: MachineOutcome): void {
   const present = new Set(existing.flatMap((a) => (a.dataCollectionRuleId ? [idKey(a.dataCollectionRuleId)] : [])));
   const toCreate = ix.rules.filter((r) => ruleFit(r, m.osType) !== 'mismatch' && !present.has(idKey(r.id)));
   const unavailable = ix.unavailableRules.filter((id) => !present.has(idKey(id)));
@@ -124,7 +122,7 @@ function planRuleAssociations(m: ObservedMachine, key: string, existing: Observe
     return;
   }
   // A machine seen only through bulk lists may hold an association under the name we would use: never write blind.
-  if (!ix.fullyListed.has(key)) {
+  if (!ix.fullyListed.has(m.id)) {
     out.awaitingFullListing = true;
     out.findings.push({ finding: ruleAssociationMissing(m.id, toCreate.map((r) => r.id), true), fixable: true });
     return;
@@ -146,7 +144,7 @@ function planRuleAssociations(m: ObservedMachine, key: string, existing: Observe
       name,
       dataCollectionRuleId: rule.id,
       description: ix.description,
-      reason: `${describe(m.id)} has no association with ${describe(rule.id)}`,
+      reason: flatString(`${describe(m.id)} has no association with ${describe(rule.id)}`),
     });
   }
   if (created.length > 0) out.findings.push({ finding: ruleAssociationMissing(m.id, created.map((r) => r.id), true), fixable: true });
@@ -159,11 +157,11 @@ function createEndpointAssociation(m: ObservedMachine, ix: MachineIndex, reason:
     name: CONFIGURATION_ACCESS_ENDPOINT,
     dataCollectionEndpointId: ix.endpointId,
     description: ix.description,
-    reason,
+    reason: flatString(reason),
   };
 }
 
-function planEndpointAssociation(m: ObservedMachine, key: string, existing: ObservedAssociation[], ix: MachineIndex, out: MachineOutcome): void {
+function planEndpointAssociation(m: ObservedMachine, existing: ObservedAssociation[], ix: MachineIndex, out: MachineOutcome): void {
   const reserved = CONFIGURATION_ACCESS_ENDPOINT.toLowerCase();
   const current = existing.find((a) => a.name.toLowerCase() === reserved);
   for (const a of existing) {
@@ -171,7 +169,7 @@ function planEndpointAssociation(m: ObservedMachine, key: string, existing: Obse
       out.findings.push({ finding: endpointAssociationMisnamed(m.id, a), fixable: false });
     }
   }
-  const rivals = (ix.competing.get(key) ?? []).filter((e) => !sameId(e, ix.endpointId));
+  const rivals = (ix.competing.get(m.id) ?? []).filter((e) => !sameId(e, ix.endpointId));
   const rivalKeys = [...new Set(rivals.map(idKey))].sort();
   // Two topologies wanting different endpoints for one machine: both report it and neither writes, so nothing flaps.
   if (rivalKeys.length > 0) {
@@ -201,7 +199,7 @@ function planEndpointAssociation(m: ObservedMachine, key: string, existing: Obse
   }
   if (!ix.endpointReadable) return gap('endpointUnavailable', false);
   // A machine seen only through bulk lists may hold an association to another endpoint we cannot see: never write blind.
-  if (!ix.fullyListed.has(key)) {
+  if (!ix.fullyListed.has(m.id)) {
     out.awaitingFullListing = true;
     return gap('awaitingFullListing', true);
   }
@@ -216,7 +214,7 @@ function planArcAgent(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome)
   for (const c of checks) if (c) out.findings.push(c);
 }
 
-function planIdentity(m: ObservedMachine, key: string, ix: MachineIndex, out: MachineOutcome): void {
+function planIdentity(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome): void {
   if (m.kind === 'ArcMachine') return planArcAgent(m, ix, out);
   const scaleSet = m.scaleSetId ? ix.scaleSets.get(m.scaleSetId) : undefined;
   const assessment = checkAgentIdentity({
@@ -228,7 +226,7 @@ function planIdentity(m: ObservedMachine, key: string, ix: MachineIndex, out: Ma
   });
   out.findings.push(...assessment.findings);
   // Another topology wants this agent on another identity: both report it, neither repairs the extension.
-  const contested = ix.userAssignedIdentity ? identityConflict(m.id, ix.userAssignedIdentity, ix.competingIdentities.get(key) ?? []) : undefined;
+  const contested = ix.userAssignedIdentity ? identityConflict(m.id, ix.userAssignedIdentity, ix.competingIdentities.get(m.id) ?? []) : undefined;
   if (contested) out.findings.push({ finding: contested, fixable: false });
   if (assessment.repair && !contested) {
     out.actions.push({
@@ -236,14 +234,14 @@ function planIdentity(m: ObservedMachine, key: string, ix: MachineIndex, out: Ma
       resourceId: m.id,
       extensionName: assessment.repair.extensionName,
       settings: assessment.repair.settings,
-      reason: `the agent extension on ${describe(m.id)} does not name ${describe(ix.userAssignedIdentity ?? '')} in authentication.managedIdentity`,
+      reason: flatString(`the agent extension on ${describe(m.id)} does not name ${describe(ix.userAssignedIdentity ?? '')} in authentication.managedIdentity`),
     });
   }
 }
 
-export function stateOf(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome, key = idKey(m.id)): MachineState {
+export function stateOf(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome): MachineState {
   const failing =
-    ix.unreadable.has(key) || out.findings.some((f) => f.finding.severity === 'Error' && !f.fixable);
+    ix.unreadable.has(m.id) || out.findings.some((f) => f.finding.severity === 'Error' && !f.fixable);
   if (failing) return 'failing';
   if (out.actions.length > 0 || out.awaitingFullListing || out.findings.some((f) => f.fixable) || ix.dataPathIncomplete) {
     return 'pending';
@@ -252,14 +250,16 @@ export function stateOf(m: ObservedMachine, ix: MachineIndex, out: MachineOutcom
 }
 
 /** The plan for one machine (a VM, a Flexible member or a Uniform scale set). */
-/** The plan for one machine (a VM, a Flexible member or a Uniform scale set); `key` is `idKey(m.id)`. */
-export function planMachine(m: ObservedMachine, ix: MachineIndex, key = idKey(m.id)): MachineOutcome {
+export function planMachine(m: ObservedMachine, ix: MachineIndex): MachineOutcome {
   const out: MachineOutcome = { actions: [], findings: [], state: 'compliant', awaitingFullListing: false };
-  const existing = ix.associations.get(key) ?? [];
-  planRuleAssociations(m, key, existing, ix, out);
-  planEndpointAssociation(m, key, existing, ix, out);
-  planIdentity(m, key, ix, out);
-  out.state = stateOf(m, ix, out, key);
+  const existing = ix.associations.get(m.id) ?? [];
+  planRuleAssociations(m, existing, ix, out);
+  planEndpointAssociation(m, existing, ix, out);
+  planIdentity(m, ix, out);
+  out.state = stateOf(m, ix, out);
+  // Kept until the pass ends: a list grown by push holds room for 16 more (150 bytes), a copy holds its items.
+  if (out.actions.length > 0) out.actions = out.actions.slice();
+  if (out.findings.length > 0) out.findings = out.findings.slice();
   return out;
 }
 
@@ -272,9 +272,8 @@ export function* planMachinesWork(input: PlanInput): Work<Action[]> {
   const targets = yield* withinTargetsWork(input.spec.targets, input.snapshot.machines);
   const out: Action[] = [];
   yield* eachWork(targets.inside, (m) => {
-    const key = idKey(m.id);
-    const outcome = planMachine(m, ix, key);
-    input.planned?.keep(m, key, ix, outcome);
+    const outcome = planMachine(m, ix);
+    input.planned?.keep(m, ix, outcome);
     for (const a of outcome.actions) out.push(a);
   });
   return yield* sortActionsWork(out);

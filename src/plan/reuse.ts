@@ -75,8 +75,9 @@ const sameRival = (x: { topology: string; identity: string }, y: { topology: str
  * `planMachine` for that machine is the same object or value as when it was kept; otherwise the caller plans again.
  */
 export class MachinePlans {
-  // Keyed by the machine object: no key string per machine, and gone with the pass.
-  readonly #entries = new WeakMap<ObservedMachine, Entry>();
+  // Keyed by the machine object: no key string per machine, and gone with the pass (which drops this after its plan).
+  // Not a WeakMap: the collector marks 100,000 weak entries in its final pause (ephemerons: 190 ms of a 217 ms pause).
+  readonly #entries = new Map<ObservedMachine, Entry>();
   // Each chunk's index has its own globals; compared once per pair, not once per machine.
   readonly #globals = new WeakMap<MachineIndex, Globals>();
   readonly #verdicts = new WeakMap<Globals, WeakMap<Globals, boolean>>();
@@ -114,7 +115,7 @@ export class MachinePlans {
     return verdict;
   }
 
-  keep(m: ObservedMachine, key: string, ix: MachineIndex, outcome: MachineOutcome): void {
+  keep(m: ObservedMachine, ix: MachineIndex, outcome: MachineOutcome): void {
     let keys = Object.keys(m);
     if (sameList(keys, this.#shape)) keys = this.#shape;
     else this.#shape = keys;
@@ -123,17 +124,17 @@ export class MachinePlans {
       globals: this.#globalsOf(ix),
       keys,
       fields: keys.map((k) => m[k as keyof ObservedMachine]),
-      associations: ix.associations.get(key),
-      fullyListed: ix.fullyListed.has(key),
-      competing: ix.competing.get(key),
-      competingIdentities: ix.competingIdentities.get(key),
+      associations: ix.associations.get(m.id),
+      fullyListed: ix.fullyListed.has(m.id),
+      competing: ix.competing.get(m.id),
+      competingIdentities: ix.competingIdentities.get(m.id),
       scaleSet: m.scaleSetId === undefined ? undefined : ix.scaleSets.get(m.scaleSetId),
     });
     this.#kept++;
   }
 
-  /** The outcome kept for `m` (`key` its idKey) if planned from the same inputs `ix` gives now (its state still to be decided). */
-  take(m: ObservedMachine, key: string, ix: MachineIndex): MachineOutcome | undefined {
+  /** The outcome kept for `m` if planned from the same inputs `ix` gives now (its state still to be decided). */
+  take(m: ObservedMachine, ix: MachineIndex): MachineOutcome | undefined {
     const e = this.#entries.get(m);
     if (e === undefined) return undefined;
     const keys = Object.keys(m);
@@ -141,10 +142,10 @@ export class MachinePlans {
       this.#sameGlobals(e.globals, this.#globalsOf(ix)) &&
       sameList(keys, e.keys) &&
       keys.every((k, i) => m[k as keyof ObservedMachine] === e.fields[i]) &&
-      sameList(ix.associations.get(key), e.associations) &&
-      ix.fullyListed.has(key) === e.fullyListed &&
-      sameList(ix.competing.get(key), e.competing) &&
-      sameList(ix.competingIdentities.get(key), e.competingIdentities, sameRival) &&
+      sameList(ix.associations.get(m.id), e.associations) &&
+      ix.fullyListed.has(m.id) === e.fullyListed &&
+      sameList(ix.competing.get(m.id), e.competing) &&
+      sameList(ix.competingIdentities.get(m.id), e.competingIdentities, sameRival) &&
       (m.scaleSetId === undefined ? undefined : ix.scaleSets.get(m.scaleSetId)) === e.scaleSet;
     // Once: a machine listed twice is planned (and its writes deduplicated) as before.
     this.#entries.delete(m);

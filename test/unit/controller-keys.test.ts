@@ -33,6 +33,14 @@ describe('KeySet', () => {
     expect(runSync(missingWork(a, b))).toEqual(['x', 'z']);
     expect(runSync(missingWork(b, a))).toEqual([]);
   });
+
+  it('holds ids as given and finds them in any case; what one set lacks comes out as idKey gives it', () => {
+    const a = runSync(keySetWork(['/Sub/VM-1', '/sub/vm-2/', '/SUB/VM-3'], 2));
+    const b = runSync(keySetWork(['/sub/vm-1', '/SUB/VM-2'], 2));
+    expect([...a.ids()]).toEqual(['/Sub/VM-1', '/sub/vm-2/', '/SUB/VM-3']);
+    expect(runSync(missingWork(a, b))).toEqual(['/sub/vm-3']);
+    expect(runSync(missingWork(b, a))).toEqual([]);
+  });
 });
 
 describe('expectedAssociations', () => {

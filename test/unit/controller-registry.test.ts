@@ -42,6 +42,26 @@ describe('TopologyRegistry', () => {
     expect(r.competingEndpoints('ns/c', [vm('three')], '/dce/C')).toEqual({ [vm('three')]: ['/dce/B'] });
   });
 
+  it('finds a machine claimed by another topology in any case, and forgets it when the claim drops it', () => {
+    const r = new TopologyRegistry();
+    r.claimMachines('ns/a', [vm('One/'), vm('two')], '/dce/A');
+    expect(r.claimMachines('ns/b', [vm('ONE'), vm('three')], '/dce/B')).toEqual(['ns/a']);
+    expect(r.claimMachines('ns/c', [vm('one')], '/DCE/B')).toEqual(['ns/a']);
+    // One entry per endpoint, in any case: the last claim's spelling.
+    expect(r.competingEndpoints('ns/a', [vm('one'), vm('TWO')], '/dce/A')).toEqual({ [vm('one')]: ['/DCE/B'] });
+    r.declare({ topology: 'ns/a', scopeId: '/scope', identity: '/id/a' }, false);
+    expect(r.declare({ topology: 'ns/c', scopeId: '/scope', identity: '/ID/A' }, false)).toEqual([]);
+    // b shares machine one with a and with c, whose identities (one, in two spellings) differ from b's.
+    expect(r.declare({ topology: 'ns/b', scopeId: '/scope', identity: '/id/b' }, false)).toEqual(['ns/a', 'ns/c']);
+    expect(r.competingIdentities('ns/a', [vm('one'), vm('two')], '/id/a')).toEqual({ [vm('one')]: [{ topology: 'ns/b', identity: '/id/b' }] });
+    // b drops the machine: its conflict with a goes (a is woken); c still wants another endpoint for it.
+    expect(r.claimMachines('ns/b', [vm('three')], '/dce/B')).toEqual(['ns/a']);
+    expect(r.competingEndpoints('ns/a', [vm('one')], '/dce/A')).toEqual({ [vm('one')]: ['/DCE/B'] });
+    expect(r.competingIdentities('ns/a', [vm('one')], '/id/a')).toEqual({});
+    expect(r.release('ns/c')).toEqual(['ns/a']);
+    expect(r.competingEndpoints('ns/a', [vm('one')], '/dce/A')).toEqual({});
+  });
+
   it('allows two scopes in one DNS boundary only when each links to the other', () => {
     const r = new TopologyRegistry();
     r.claimBoundary('ns/a', 'corp', '/scope/A');

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Finding, MonitoringTopology } from '../../src/api/types.ts';
 import type { Pass } from '../../src/controller/pass.ts';
-import { groupBy, Reporter } from '../../src/controller/report.ts';
+import { findingHash, groupBy, Reporter } from '../../src/controller/report.ts';
+import { findingKey } from '../../src/kube/status.ts';
 import type { EventRecorder } from '../../src/kube/events.ts';
 import type { Action } from '../../src/model/index.ts';
 
@@ -17,6 +19,19 @@ function topology(): MonitoringTopology {
     spec: { privateLinkScope: { resourceId: `${SUB}/providers/Microsoft.Insights/privateLinkScopes/ampls` }, configurationEndpoint: { resourceId: ENDPOINT }, dataCollectionRules: [], targets: {} },
   };
 }
+
+describe('findingHash', () => {
+  // Ids in any case, with trailing slashes and spaces and letters beyond ASCII, so that equal keys are frequent.
+  const anyId = fc
+    .tuple(fc.array(fc.tuple(fc.constantFrom('a', 'B', '/', ' ', 'İ', 'ß', 'Σ', '|'), fc.boolean()), { maxLength: 6 }), fc.constantFrom('', '/', ' ', '//'))
+    .map(([cs, tail]) => cs.map(([c, upper]) => (upper ? c.toUpperCase() : c.toLowerCase())).join('') + tail);
+  const anyFinding = fc.record({ code: fc.constantFrom('EndpointAssociationMissing', 'RuleAssociationMissing', 'AuthorizationFailed'), resourceId: anyId });
+
+  it('tells findings apart exactly as findingKey does', () => {
+    fc.assert(fc.property(anyFinding, anyFinding, (a, b) => (findingHash(a) === findingHash(b)) === (findingKey(a) === findingKey(b))), { numRuns: 2000 });
+    expect(findingHash({ code: 'AuthorizationFailed', resourceId: '/a/' })).not.toBe(findingHash({ code: 'AuthorizationFailed', resourceId: '/a' }));
+  });
+});
 
 describe('groupBy', () => {
   it('groups in first-seen order and grows each group in place', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdMap, idHash, idHash53, idKey, isType, parseArmId, resourceGroupId, sameId } from '../../src/model/index.ts';
+import { IdMap, IdSet, idHash, idHash53, idKey, isType, parseArmId, resourceGroupId, sameId } from '../../src/model/index.ts';
 
 const vm = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-1';
 
@@ -118,5 +118,42 @@ describe('ARM ids', () => {
   it('an IdMap behaves as a Map keyed by idKey, whether ids collide or not', () => {
     fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), agrees(undefined)));
     fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), agrees((id) => (idHash(id) === -1 ? -1 : idHash(id) % 3))), { numRuns: 500 });
+  });
+
+  // A reference set of idKeys; the IdSet with its own hash or colliding ones, in one part or in parts of a few ids.
+  const setAgrees = (hash: ((id: string) => number) | undefined, part: number | undefined) => (steps: Op[], probes: string[]): boolean => {
+    const ref = new Set<string>();
+    const s = new IdSet({ ...(hash ? { hash } : {}), ...(part ? { part } : {}) });
+    for (const step of steps) {
+      if (step.op === 'set') {
+        ref.add(idKey(step.id));
+        s.add(step.id);
+      } else expect(s.delete(step.id)).toBe(ref.delete(idKey(step.id)));
+    }
+    expect(s.size).toBe(ref.size);
+    for (const id of [...probes, ...steps.map((x) => x.id)]) expect(s.has(id)).toBe(ref.has(idKey(id)));
+    expect([...s].sort()).toEqual([...ref].sort());
+    // Each id is held as it was given: one given id per key.
+    expect([...s.ids()].map(idKey).sort()).toEqual([...ref].sort());
+    for (const id of s.ids()) expect(steps.some((x) => x.id === id)).toBe(true);
+    return true;
+  };
+
+  it('an IdSet behaves as a Set of idKeys, whether ids collide or not, in one part or many', () => {
+    const colliding = (id: string): number => (idHash(id) === -1 ? -1 : idHash(id) % 3);
+    for (const part of [undefined, 1, 2]) {
+      fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), setAgrees(undefined, part)));
+      fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), setAgrees(colliding, part)), { numRuns: 300 });
+    }
+  });
+
+  it('an id kept apart in an IdSet stays one member when the id that held its hash is deleted', () => {
+    const s = new IdSet({ hash: () => 7, part: 1 });
+    s.add('/a').add('/B');
+    s.delete('/A');
+    s.add('/b');
+    expect([s.size, [...s.ids()]]).toEqual([1, ['/B']]);
+    s.delete('/b');
+    expect([s.size, s.has('/B')]).toEqual([0, false]);
   });
 });

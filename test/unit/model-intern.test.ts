@@ -1,6 +1,7 @@
 import type { VirtualMachine, VirtualMachineExtension } from '@azure/arm-compute';
 import { describe, expect, it } from 'vitest';
 import { AssociationIndex } from '../../src/azure/association-index.ts';
+import { flatString } from '../../src/model/index.ts';
 import { idsKey } from '../../src/azure/extensions.ts';
 import { toAssociation, toVmAgentExtension, toVmMachine } from '../../src/azure/convert.ts';
 import { slimVm } from '../../src/azure/targets.ts';
@@ -150,5 +151,16 @@ describe('assemble', () => {
     expect(view.targets.machines.get(vm(1))?.agentExtension?.settings).toEqual({ n: vm(1) });
     expect(view.targets.machines.get(vm(2))?.agentExtension?.settings).toEqual({ n: vm(2) });
     expect(view.targets.machines.get(vm(3))?.agentExtension).toBeNull();
+  });
+});
+
+describe('flatString', () => {
+  it('keeps the text exactly, decomposed letters included (it flattens, it does not normalize)', () => {
+    const name = 'caf\u0065\u0301-vm';
+    const built = `virtual machine ${name.slice(0)} has no association with ${'data collection rule'} dcr-\u00e9`;
+    const flat = flatString(built);
+    expect(flat).toBe(built);
+    expect(flat.length).toBe(built.length);
+    expect(flat).not.toBe(built.normalize('NFC'));
   });
 });
