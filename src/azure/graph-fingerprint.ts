@@ -67,7 +67,19 @@ export class FingerprintOfRows {
   }
 
   #through(rule: unknown, endpoint: unknown): boolean {
-    return (typeof rule === 'string' && this.#sources.has(rule.toLowerCase())) || (typeof endpoint === 'string' && this.#sources.has(endpoint.toLowerCase()));
+    return this.#source(rule) || this.#source(endpoint);
+  }
+
+  // A few rule and endpoint ids repeat on 300,000 associations: each is lower-cased once, not once per association.
+  readonly #known = new Map<string, boolean>();
+  #source(id: unknown): boolean {
+    if (typeof id !== 'string') return false;
+    let is = this.#known.get(id);
+    if (is === undefined) {
+      is = this.#sources.has(id.toLowerCase());
+      if (this.#known.size < 10_000) this.#known.set(id, is);
+    }
+    return is;
   }
 }
 
