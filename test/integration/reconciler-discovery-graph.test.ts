@@ -8,7 +8,7 @@ import type { MonitoringTopologySpec } from '../../src/api/types.ts';
 import type { RequestCounters } from '../../src/emulator/types.ts';
 import type { GraphFingerprint } from '../../src/model/index.ts';
 import { useTestNamespace } from '../support/kube.ts';
-import { AMA_EXTENSION, associationsOf, createTopology, estate, estateIds, estateSpec, isMarked, startTestController, waitForReady, waitForTopology } from '../support/controller.ts';
+import { associationsOf, createTopology, estate, estateIds, estateSpec, flexibleScaleSet, isMarked, scaleSetMembers, startTestController, waitForReady, waitForTopology } from '../support/controller.ts';
 import type { TestController } from '../support/controller.ts';
 
 const GRAPH = 'POST Microsoft.ResourceGraph/resources';
@@ -16,28 +16,11 @@ const scaleSet = estateIds.scaleSet('vmss-api');
 const DISCOVERY_MS = 10_000;
 const LAG_MS = 1_500;
 
-const flexible = () =>
-  estate({
-    virtualMachineScaleSets: [
-      {
-        name: 'vmss-api',
-        orchestrationMode: 'Flexible',
-        capacity: 3,
-        osType: 'Linux',
-        identity: { userAssigned: [estateIds.identity] },
-        extensions: [{ ...AMA_EXTENSION, settings: { authentication: { managedIdentity: { 'identifier-name': 'mi_res_id', 'identifier-value': estateIds.identity } } } }],
-      },
-    ],
-  });
+const flexible = () => estate({ virtualMachineScaleSets: [flexibleScaleSet('vmss-api', 3)] });
 const spec = (targets: MonitoringTopologySpec['targets']): MonitoringTopologySpec =>
   estateSpec(targets, { discoveryInterval: '10s', resyncInterval: '1h', agent: { userAssignedIdentity: estateIds.identity } });
 
-function members(env: TestController): string[] {
-  return env.emulator.store
-    .list(`/subscriptions/${scaleSet.split('/')[2]}/resourceGroups/rg-app`, 'Microsoft.Compute/virtualMachines')
-    .filter((vm) => String((vm.properties as { virtualMachineScaleSet?: { id?: string } }).virtualMachineScaleSet?.id ?? '').toLowerCase() === scaleSet.toLowerCase())
-    .map((vm) => String(vm.id));
-}
+const members = (env: TestController): string[] => scaleSetMembers(env.emulator, scaleSet);
 const associated = (env: TestController, vm: string): string[] => associationsOf(env.emulator, vm).map((a) => a.name).sort();
 const everyMemberAssociated = (env: TestController): void => {
   for (const vm of members(env)) expect(associated(env, vm)).toHaveLength(2);

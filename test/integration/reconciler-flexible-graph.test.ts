@@ -2,19 +2,14 @@
 // new instances are found and associated through ARM's list of the set's members, not when Resource Graph shows them.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestNamespace } from '../support/kube.ts';
-import { AMA_EXTENSION, associationsOf, createTopology, estate, estateIds, estateSpec, startTestController, waitForReady } from '../support/controller.ts';
+import { associationsOf, createTopology, estate, estateIds, estateSpec, flexibleScaleSet, scaleSetMembers, startTestController, waitForReady } from '../support/controller.ts';
 import type { TestController } from '../support/controller.ts';
 
 const ns = useTestNamespace('reconcile-flex-graph');
 let env: TestController;
 const scaleSet = estateIds.scaleSet('vmss-web');
 
-function members(): string[] {
-  return env.emulator.store
-    .list(`/subscriptions/${scaleSet.split('/')[2]}/resourceGroups/rg-app`, 'Microsoft.Compute/virtualMachines')
-    .filter((vm) => String((vm.properties as { virtualMachineScaleSet?: { id?: string } }).virtualMachineScaleSet?.id ?? '').toLowerCase() === scaleSet.toLowerCase())
-    .map((vm) => String(vm.id));
-}
+const members = (): string[] => scaleSetMembers(env.emulator, scaleSet);
 
 const associated = (vm: string): boolean => {
   const names = associationsOf(env.emulator, vm).map((a) => a.name);
@@ -25,18 +20,7 @@ beforeAll(async () => {
   env = await startTestController({
     namespace: ns.name,
     emulator: {
-      estate: estate({
-        virtualMachineScaleSets: [
-          {
-            name: 'vmss-web',
-            orchestrationMode: 'Flexible',
-            capacity: 3,
-            osType: 'Linux',
-            identity: { userAssigned: [estateIds.identity] },
-            extensions: [{ ...AMA_EXTENSION, settings: { authentication: { managedIdentity: { 'identifier-name': 'mi_res_id', 'identifier-value': estateIds.identity } } } }],
-          },
-        ],
-      }),
+      estate: estate({ virtualMachineScaleSets: [flexibleScaleSet('vmss-web', 3)] }),
     },
     gateway: { resourceGraph: { mode: 'always', threshold: 1 } },
   });

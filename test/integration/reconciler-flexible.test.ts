@@ -3,13 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestNamespace } from '../support/kube.ts';
 import {
-  AMA_EXTENSION,
   associationsOf,
   condition,
   createTopology,
   estate,
   estateIds,
   estateSpec,
+  flexibleScaleSet,
+  scaleSetMembers,
   startTestController,
   waitForReady,
   waitForTopology,
@@ -21,35 +22,13 @@ let env: TestController;
 const scaleSet = estateIds.scaleSet('vmss-api');
 const DISCOVERY_MS = 10_000;
 
-function members(): string[] {
-  return env.emulator.store
-    .list(`/subscriptions/${estateIds.scaleSet('x').split('/')[2]}/resourceGroups/rg-app`, 'Microsoft.Compute/virtualMachines')
-    .filter((vm) => String((vm.properties as { virtualMachineScaleSet?: { id?: string } }).virtualMachineScaleSet?.id ?? '').toLowerCase() === scaleSet.toLowerCase())
-    .map((vm) => String(vm.id));
-}
+const members = (): string[] => scaleSetMembers(env.emulator, scaleSet);
 
 beforeAll(async () => {
   env = await startTestController({
     namespace: ns.name,
     emulator: {
-      estate: estate({
-        virtualMachineScaleSets: [
-          {
-            name: 'vmss-api',
-            orchestrationMode: 'Flexible',
-            capacity: 3,
-            osType: 'Linux',
-            // Flexible members cannot have a system identity: the agent uses the scale set's user-assigned one.
-            identity: { userAssigned: [estateIds.identity] },
-            extensions: [
-              {
-                ...AMA_EXTENSION,
-                settings: { authentication: { managedIdentity: { 'identifier-name': 'mi_res_id', 'identifier-value': estateIds.identity } } },
-              },
-            ],
-          },
-        ],
-      }),
+      estate: estate({ virtualMachineScaleSets: [flexibleScaleSet('vmss-api', 3)] }),
     },
   });
 });

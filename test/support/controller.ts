@@ -331,6 +331,26 @@ export function estateSpec(targets: MonitoringTopologySpec['targets'], overrides
   };
 }
 
+/** A Flexible scale set whose agent uses the set's user-assigned identity (Flexible members cannot have a system one). */
+export function flexibleScaleSet(name: string, capacity: number): EstateScaleSet {
+  return {
+    name,
+    orchestrationMode: 'Flexible',
+    capacity,
+    osType: 'Linux',
+    identity: { userAssigned: [estateIds.identity] },
+    extensions: [{ ...AMA_EXTENSION, settings: { authentication: { managedIdentity: { 'identifier-name': 'mi_res_id', 'identifier-value': estateIds.identity } } } }],
+  };
+}
+
+/** The ids of a Flexible scale set's members in rg-app, as the emulator holds them. */
+export function scaleSetMembers(emulator: RunningEmulator, scaleSetId: string): string[] {
+  return emulator.store
+    .list(`/subscriptions/${scaleSetId.split('/')[2]}/resourceGroups/rg-app`, 'Microsoft.Compute/virtualMachines')
+    .filter((vm) => String((vm.properties as { virtualMachineScaleSet?: { id?: string } }).virtualMachineScaleSet?.id ?? '').toLowerCase() === scaleSetId.toLowerCase())
+    .map((vm) => String(vm.id));
+}
+
 /** Associations on a resource, as ARM lists them. */
 export function associationsOf(emulator: RunningEmulator, resourceId: string): { name: string; properties: Record<string, unknown> }[] {
   return emulator.store
