@@ -7,7 +7,7 @@
 // unless a newer one was shown first and another machine vanishes in the same look (left to the next resync).
 import type { Targets } from '../api/types.ts';
 import type { GraphFingerprint, ObservedAssociation } from '../model/index.ts';
-import { isRecord } from '../model/index.ts';
+import { idMatcher, isRecord } from '../model/index.ts';
 import { ASSOCIATION_ROWS, kqlList, machineRows } from './graph-convert.ts';
 import type { GraphRow } from './graph-convert.ts';
 
@@ -37,10 +37,11 @@ export class FingerprintOfRows {
   machines = 0;
   newestMs: number | null = null;
   associations = 0;
-  readonly #sources: Set<string>;
+  // A few rule and endpoint ids repeat on 300,000 associations: each is lower-cased once, not once per association.
+  readonly #source: (id: unknown) => boolean;
 
   constructor(sources: string[]) {
-    this.#sources = new Set(sources.map((s) => s.toLowerCase()));
+    this.#source = idMatcher(sources);
   }
 
   /** A row of the machine query. */
@@ -68,18 +69,6 @@ export class FingerprintOfRows {
 
   #through(rule: unknown, endpoint: unknown): boolean {
     return this.#source(rule) || this.#source(endpoint);
-  }
-
-  // A few rule and endpoint ids repeat on 300,000 associations: each is lower-cased once, not once per association.
-  readonly #known = new Map<string, boolean>();
-  #source(id: unknown): boolean {
-    if (typeof id !== 'string') return false;
-    let is = this.#known.get(id);
-    if (is === undefined) {
-      is = this.#sources.has(id.toLowerCase());
-      if (this.#known.size < 10_000) this.#known.set(id, is);
-    }
-    return is;
   }
 }
 

@@ -17,7 +17,7 @@ import { ExtensionCache } from './extensions.ts';
 import { discoverTargets } from './targets.ts';
 import { GraphReader } from './graph.ts';
 import type { ResourceGraphMode } from './graph.ts';
-import type { ServiceTraits } from './targets.ts';
+import type { DiscoveryContext, ServiceTraits } from './targets.ts';
 
 export interface ArmGatewayOptions {
   /** ARM base URL, e.g. https://management.azure.com or the emulator's URL. */
@@ -79,6 +79,8 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
     ...(options.extensionMaxAgeMs !== undefined ? { maxAgeMs: options.extensionMaxAgeMs } : {}),
     ...(options.extensionRefreshPerPass !== undefined ? { refreshPerPass: options.extensionRefreshPerPass } : {}),
   });
+  // Discovery's target lists go ahead of every other read in the queue.
+  const discovering = (signal?: AbortSignal): DiscoveryContext => ({ clients, queue: reads, service, priority: READ_PRIORITY.discovery, ...(signal ? { signal } : {}) });
 
   return {
     async observe(spec: MonitoringTopologySpec, signal?: AbortSignal, observeOptions?: ObserveOptions): Promise<Snapshot> {
@@ -119,7 +121,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
       return network;
     },
     async listTargets(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[]> {
-      const found = await discoverTargets(spec.targets, { clients, queue: reads, service, priority: READ_PRIORITY.discovery, ...(signal ? { signal } : {}) });
+      const found = await discoverTargets(spec.targets, discovering(signal));
       signal?.throwIfAborted();
       if (found.errors.length > 0) logger.debug({ errors: found.errors }, 'target discovery had read errors');
       return [...found.machines.values()].map((m) => m.id);
@@ -139,7 +141,7 @@ export function createArmGateway(options: ArmGatewayOptions): ArmGateway {
       // Named scale sets' members through ARM too, as the passes list them: a scale-out is seen before Resource Graph shows it.
       const sets = spec.targets.virtualMachineScaleSets ?? [];
       if (sets.length === 0) return look;
-      const found = await discoverTargets({ virtualMachineScaleSets: sets, ...(spec.targets.exclude ? { exclude: spec.targets.exclude } : {}) }, { clients, queue: reads, service, priority: READ_PRIORITY.discovery, ...(signal ? { signal } : {}) });
+      const found = await discoverTargets({ virtualMachineScaleSets: sets, ...(spec.targets.exclude ? { exclude: spec.targets.exclude } : {}) }, discovering(signal));
       return { ...look, members: [...found.machines.values()].map((m) => m.id) };
     },
     async listAssociations(spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<string[] | undefined> {

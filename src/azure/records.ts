@@ -41,7 +41,6 @@ export class AssociationRecord implements ObservedAssociation {
     const { id, name, resourceId, dataCollectionRuleId, dataCollectionEndpointId, description, etag } = this as ObservedAssociation;
     return defined({ id, name, resourceId, dataCollectionRuleId, dataCollectionEndpointId, description, etag });
   }
-
 }
 
 /** How an extension's id continues its machine's (or scale set's) id. */
@@ -90,7 +89,6 @@ export class AgentExtensionRecord implements ObservedAgentExtension {
     const { id, name, type, publisher, typeHandlerVersion, provisioningState, settings } = this as ObservedAgentExtension;
     return defined({ id, name, type, publisher, typeHandlerVersion, provisioningState, settings });
   }
-
 }
 
 export class MachineRecord implements ObservedMachine {

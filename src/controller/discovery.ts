@@ -128,8 +128,13 @@ export class TargetDiscovery {
     if (added === 0 && gone.length === 0) return this.#associationsGone(key, topology);
     // Machines that left the estate leave the extension refresh schedule too.
     if (gone.length > 0) this.#options.gateway.forgetMachines?.(gone);
-    this.#options.logger.info({ topology: key, added, removed: gone.length }, DISCOVERY_SAW_CHANGE);
-    this.#options.triggered?.('targets');
+    return this.#reconcile(key, 'targets', { added, removed: gone.length }, DISCOVERY_SAW_CHANGE);
+  }
+
+  /** Asks for a full reconcile, saying why in the log and the trigger metric; true, as a discovery pass reports it. */
+  #reconcile(key: string, reason: 'targets' | 'associations', details: Record<string, number>, message: string): true {
+    this.#options.logger.info({ topology: key, ...details }, message);
+    this.#options.triggered?.(reason);
     this.#options.enqueue(key);
     return true;
   }
@@ -141,12 +146,7 @@ export class TargetDiscovery {
     // Scale-set members ARM lists that the last pass did not observe: a scale-out Resource Graph may not show yet.
     const observed = await this.#observed.get(key);
     const added = now.members && observed ? (await runSliced(missingWork(await runSliced(keySetWork(now.members)), observed))).length : 0;
-    if (added > 0) {
-      this.#options.logger.info({ topology: key, added, removed: 0 }, DISCOVERY_SAW_CHANGE);
-      this.#options.triggered?.('targets');
-      this.#options.enqueue(key);
-      return true;
-    }
+    if (added > 0) return this.#reconcile(key, 'targets', { added, removed: 0 }, DISCOVERY_SAW_CHANGE);
     // A later fallback to listing compares with what the passes observed, not with a listing from before.
     this.#listed.delete(key);
     const expected = this.#associations.get(key);
@@ -154,12 +154,8 @@ export class TargetDiscovery {
     if (!changed.targets && !changed.associations) return false;
     // One reconcile per change: the pass that follows hands over its own summary.
     if (this.#fingerprints.get(key) === pass) this.#fingerprints.set(key, now);
-    const reason = changed.targets ? 'targets' : 'associations';
-    if (changed.targets) this.#options.logger.info({ topology: key, machines: now.machines, before: pass.machines }, DISCOVERY_SAW_CHANGE);
-    else this.#options.logger.info({ topology: key, associations: now.associations, before: pass.associations }, 'associations changed; reconciling');
-    this.#options.triggered?.(reason);
-    this.#options.enqueue(key);
-    return true;
+    if (changed.targets) return this.#reconcile(key, 'targets', { machines: now.machines, before: pass.machines }, DISCOVERY_SAW_CHANGE);
+    return this.#reconcile(key, 'associations', { associations: now.associations, before: pass.associations }, 'associations changed; reconciling');
   }
 
   /** True (and a reconcile asked for) when an association the last pass saw is no longer listed. */
@@ -176,10 +172,7 @@ export class TargetDiscovery {
     if (missing.length === 0) return false;
     // One reconcile per loss: the pass that follows says what it expects next (and names what it re-creates).
     this.#associations.delete(key);
-    this.#options.logger.info({ topology: key, missing: missing.length }, 'associations gone; reconciling');
-    this.#options.triggered?.('associations');
-    this.#options.enqueue(key);
-    return true;
+    return this.#reconcile(key, 'associations', { missing: missing.length }, 'associations gone; reconciling');
   }
 
   #arm(key: string, tracked: Tracked): void {

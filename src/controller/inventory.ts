@@ -2,7 +2,7 @@
 import type { OwnedScopedResource } from '../api/types.ts';
 import { eachWork, runSync } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
-import { idKey } from '../model/index.ts';
+import { idKey, idMatcher } from '../model/index.ts';
 import type { ActionOutcome, Snapshot } from '../model/index.ts';
 
 /**
@@ -16,18 +16,8 @@ export function expectedAssociations(snapshot: Snapshot, sources: string[], outc
 
 /** `expectedAssociations` in slices: it reads every association and every outcome of the pass. */
 export function* expectedAssociationsWork(snapshot: Snapshot, sources: string[], outcomes: ActionOutcome[]): Work<string[]> {
-  const wanted = new Set(sources.map(idKey));
   // A few sources, each the same string on every association: compared once per distinct string.
-  const via = new Map<string, boolean>();
-  const through = (id: string | undefined): boolean => {
-    if (id === undefined) return false;
-    let v = via.get(id);
-    if (v === undefined) {
-      v = wanted.has(idKey(id));
-      via.set(id, v);
-    }
-    return v;
-  };
+  const through = idMatcher(sources);
   const out: string[] = [];
   // Deletions are few (what the pass removed): the only map built here. Each key's last deletion, as a position in
   // `out`: what was added before it is gone, what was created after it stays.

@@ -98,6 +98,25 @@ export function idHash(id: string): number {
   return h & 0x3fffffff;
 }
 
+/**
+ * A test of whether an id is one of `ids` (case-insensitive) for hundreds of thousands of calls over a few distinct
+ * strings (the rule and endpoint ids every association repeats): each string asked about is lower-cased once.
+ */
+export function idMatcher(ids: readonly string[]): (id: unknown) => boolean {
+  const wanted = new Set(ids.map(idKey));
+  const known = new Map<string, boolean>();
+  return (id) => {
+    if (typeof id !== 'string') return false;
+    let is = known.get(id);
+    if (is === undefined) {
+      is = wanted.has(idKey(id));
+      // Bounded: ids that do not repeat are not worth remembering.
+      if (known.size < 10_000) known.set(id, is);
+    }
+    return is;
+  };
+}
+
 /** True when `id` is a resource of the given full type (case-insensitive), e.g. `Microsoft.Compute/virtualMachines`. */
 export function isType(id: string, type: string): boolean {
   const p = parseArmId(id);

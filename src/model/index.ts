@@ -6,7 +6,7 @@ export type { AssessedFinding, Finding, FindingCode, LifecycleStage, Severity } 
 export type { ArmId, IdSetOptions } from './ids.ts';
 export { isRecord } from './json.ts';
 export { Interner, flatString, ownString, shared as sharedInterner, stableJson } from './intern.ts';
-export { CONFIGURATION_ACCESS_ENDPOINT, IdMap, IdSet, ResourceTypes, idHash, idHash53, idKey, isType, parseArmId, resourceGroupId, sameId } from './ids.ts';
+export { CONFIGURATION_ACCESS_ENDPOINT, IdMap, IdSet, ResourceTypes, idHash, idHash53, idKey, idMatcher, isType, parseArmId, resourceGroupId, sameId } from './ids.ts';
 export type { Owner } from './owner.ts';
 export type {
   MachineKind,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdMap, IdSet, idHash, idHash53, idKey, isType, parseArmId, resourceGroupId, sameId } from '../../src/model/index.ts';
+import { IdMap, IdSet, idHash, idHash53, idKey, idMatcher, isType, parseArmId, resourceGroupId, sameId } from '../../src/model/index.ts';
 
 const vm = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-1';
 
@@ -155,5 +155,19 @@ describe('ARM ids', () => {
     expect([s.size, [...s.ids()]]).toEqual([1, ['/B']]);
     s.delete('/b');
     expect([s.size, s.has('/B')]).toEqual([0, false]);
+  });
+});
+
+describe('idMatcher', () => {
+  it('answers case-insensitively, the same on every call, and false for what is not a string', () => {
+    const rule = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/dataCollectionRules/dcr';
+    const is = idMatcher([rule]);
+    for (let i = 0; i < 3; i++) {
+      expect(is(rule)).toBe(true);
+      expect(is(rule.toUpperCase())).toBe(true);
+      expect(is(`${rule}-other`)).toBe(false);
+    }
+    expect(is(undefined)).toBe(false);
+    expect(is(42)).toBe(false);
   });
 });
