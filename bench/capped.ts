@@ -1,22 +1,26 @@
-// A resync measurement in a process of its own whose V8 heap is capped as the Helm chart caps the controller's
-// (three quarters of the chart's default memory limit), so its peak RSS is what the chart's default must hold. The
-// child runs the controller compiled to JavaScript, as the container does: type stripping would add its own memory.
+// Measurements in a process of their own whose V8 heap is capped as the Helm chart caps the controller's (its
+// memoryTuning flags), so that their peak RSS is what the chart's default must hold and their event-loop blocks include
+// the garbage-collection pauses the container's heap has. The child runs the controller compiled to JavaScript, as the
+// container does: type stripping would add its own memory and first-call costs.
 import { execFile, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { LoopFigures } from './controller-loop.ts';
 import type { ReadPath, Row } from './scale.ts';
 
-export interface CappedRequest {
-  machines: number;
-  speed: number;
-  goal?: number;
-  path: ReadPath;
-}
+/** What the child measures: a resync, a cold convergence, a Flexible scale-out, or the controller's own pass. */
+export type CappedRequest =
+  | { kind: 'resync'; machines: number; speed: number; goal?: number; path: ReadPath }
+  | { kind: 'cold'; machines: number; speed: number; path: ReadPath }
+  | { kind: 'scaleOut'; capacity: number; by: number; speed: number }
+  | { kind: 'loop'; machines: number };
 
 export interface CappedResult {
   rows: Row[];
+  /** The controller's passes (`loop`). */
+  loop?: LoopFigures[];
   maxDelayMs: number;
   p99DelayMs: number;
   maxRssMiB: number;
@@ -76,8 +80,8 @@ export function compileBench(): Promise<string> {
   return compiled;
 }
 
-/** Runs `resyncFigures` compiled, in a child tuned as the chart tunes the container; an out-of-memory death is reported, not thrown. */
-export async function resyncCapped(request: CappedRequest, memory: Pick<ChartMemory, 'heapMiB' | 'semiSpaceMiB' | 'mallocTunables'>): Promise<CappedResult> {
+/** Runs `request` compiled, in a child tuned as the chart tunes the container; an out-of-memory death is reported, not thrown. */
+export async function runCapped(request: CappedRequest, memory: Pick<ChartMemory, 'heapMiB' | 'semiSpaceMiB' | 'mallocTunables'>): Promise<CappedResult> {
   // As the chart runs the container: `node dist/runtime/main.js` with its NODE_OPTIONS and GLIBC_TUNABLES.
   const child = fork(await compileBench(), [], {
     execArgv: ['--no-warnings', `--max-old-space-size=${memory.heapMiB}`, ...(memory.semiSpaceMiB !== undefined ? [`--max-semi-space-size=${memory.semiSpaceMiB}`] : [])],
@@ -106,8 +110,24 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.send) {
       // Every module the container's entry loads (the Kubernetes client among them), so the baseline is the container's;
       // importing it starts nothing.
       await import('../src/runtime/main.ts');
-      const { resyncFigures, watched } = await import('./scale.ts');
-      const run = await watched(() => resyncFigures(request.machines, request.speed, request.goal, request.path));
+      const { coldFigures, resyncFigures, scaleOutFigures, watched } = await import('./scale.ts');
+      if (request.kind === 'loop') {
+        const { benchControllerLoop } = await import('./controller-loop.ts');
+        const loop = await benchControllerLoop(request.machines);
+        const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+        process.send?.({ rows: [], loop, maxDelayMs: 0, p99DelayMs: 0, maxRssMiB } satisfies CappedResult, () => process.exit(0));
+        return;
+      }
+      const run = await watched(async () => {
+        switch (request.kind) {
+          case 'resync':
+            return resyncFigures(request.machines, request.speed, request.goal, request.path);
+          case 'cold':
+            return coldFigures(request.machines, request.speed, request.path);
+          case 'scaleOut':
+            return [await scaleOutFigures(request.capacity, request.by, request.speed)];
+        }
+      });
       process.send?.({ rows: run.value, maxDelayMs: run.maxDelayMs, p99DelayMs: run.p99DelayMs, maxRssMiB: run.maxRssMiB } satisfies CappedResult, () => process.exit(0));
     })();
   });

@@ -13,6 +13,7 @@ import { ArmCredential } from './credential.ts';
 import type { CredentialSource } from './credential.ts';
 import { loadSdk } from './lazy.ts';
 import { expiredTokenPolicy, requestTimeoutPolicy } from './timeouts.ts';
+import { turnTakingPolicy } from './policy-turns.ts';
 
 /** Default time one ARM request attempt or one token request may take. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -112,7 +113,7 @@ export class ArmClientCache {
       this.#clients.clear();
       this.#optional.clear();
     };
-    this.#policies = [options.policy, expiredTokenPolicy(this.#credential, this.#scope, renew), requestTimeoutPolicy(timeoutMs)];
+    this.#policies = [options.policy, expiredTokenPolicy(this.#credential, this.#scope, renew), requestTimeoutPolicy(timeoutMs), turnTakingPolicy()];
   }
 
   get credential(): TokenCredential {

@@ -17,6 +17,7 @@ import { associationsFingerprintQuery, FingerprintOfRows, fingerprintOfAnswers, 
 import { loadSdk } from './lazy.ts';
 import type { DiscoveredTargets } from './targets.ts';
 import { requestTimeoutPolicy } from './timeouts.ts';
+import { turnTakingPolicy } from './policy-turns.ts';
 import { Turns } from './turns.ts';
 import { AgentExtensionRecord, attachAgent } from './records.ts';
 
@@ -98,7 +99,7 @@ export class GraphReader {
     this.quota = new GraphQuota();
     this.#options = options;
     this.#logger = logger;
-    const policies: PipelinePolicy[] = [quotaPolicy(this.quota, options.maxQuotaWaitMs ?? 10_000), requestTimeoutPolicy(options.requestTimeoutMs ?? 60_000)];
+    const policies: PipelinePolicy[] = [quotaPolicy(this.quota, options.maxQuotaWaitMs ?? 10_000), requestTimeoutPolicy(options.requestTimeoutMs ?? 60_000), turnTakingPolicy()];
     this.#connect = async () => {
       const { ResourceGraphClient } = await loadSdk('@azure/arm-resourcegraph', () => import('@azure/arm-resourcegraph'));
       return new ResourceGraphClient(clients.credential, {

@@ -348,24 +348,26 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     return out;
   };
   const chunks: Promise<void>[] = [];
+  // Each chunk collects its own read errors, so a partial snapshot costs its chunk, not the whole estate. Its machines'
+  // reads are queued one machine at a time, taking turns as they fall due (a whole chunk at once blocked 200 ms).
   let chunk: ObservedMachine[] = [];
+  let chunkErrors: ReadError[] = [];
+  let chunkListed: string[] = [];
+  let chunkReads: Promise<unknown>[] = [];
   const flush = (): void => {
-    const these = chunk;
-    chunk = [];
-    // Each chunk collects its own read errors, so a partial snapshot costs its chunk, not the whole estate.
-    const sink: ReadError[] = [];
-    const listed: string[] = [];
-    const reads = these.flatMap((m) => perMachine(m, sink, listed));
+    const [these, theseErrors, theseListed, theseReads] = [chunk, chunkErrors, chunkListed, chunkReads];
+    [chunk, chunkErrors, chunkListed, chunkReads] = [[], [], [], []];
     const onReady = ctx.onMachinesRead;
     chunks.push(
-      Promise.all(reads).then(() => {
-        errors.push(...sink);
-        onReady?.(partial(these, these.flatMap((m) => associations.of(m)), listed, sink));
+      Promise.all(theseReads).then(() => {
+        errors.push(...theseErrors);
+        onReady?.(partial(these, these.flatMap((m) => associations.of(m)), theseListed, theseErrors));
       }),
     );
   };
   await turns.each(machines.values(), (m) => {
     chunk.push(m);
+    for (const r of perMachine(m, chunkErrors, chunkListed)) chunkReads.push(r);
     if (chunk.length >= MACHINE_CHUNK) flush();
   });
   if (chunk.length > 0) flush();

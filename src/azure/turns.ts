@@ -8,9 +8,9 @@ export class Turns {
   #start = performance.now();
   #items = 0;
 
-  /** Cheap per item: true once every 256 items when the current slice has run its ~20 ms. */
+  /** Cheap per item: true once every 32 items when the current slice has run its ~20 ms (an item may queue reads). */
   due(): boolean {
-    if ((++this.#items & 255) !== 0) return false;
+    if ((++this.#items & 31) !== 0) return false;
     return performance.now() - this.#start >= TURN_MS;
   }
 

@@ -2,7 +2,7 @@
 // Only what one machine's plan decides alone starts early (its agent identity, endpoint and rule associations):
 // scope links, access modes and deletions wait for the whole snapshot, as do all findings.
 import type { Action, ActionKind, ActionOutcome, Snapshot } from '../model/index.ts';
-import { filterWork } from '../findings/index.ts';
+import { eachWork, filterWork } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
 import { IdMap, IdSet, actionTarget, idKey } from '../model/index.ts';
 import { runSliced } from './slices.ts';
@@ -12,6 +12,11 @@ const EARLY_KINDS: ReadonlySet<ActionKind> = new Set<ActionKind>(['RepairExtensi
 
 export function actionKey(a: Action): string {
   return `${a.kind}|${idKey(actionTarget(a))}`;
+}
+
+/** Every item of every list, in order. */
+function* each<T>(lists: readonly (readonly T[])[]): Generator<T> {
+  for (const list of lists) yield* list;
 }
 
 type MachineAction = Extract<Action, { resourceId: string }>;
@@ -113,7 +118,10 @@ export class EarlyWrites {
     // Offers still behind the gate add to what was started: wait for them before deciding what is left.
     await this.#drained;
     const rest = this.#count === 0 ? [...actions] : await runSliced(filterWork(actions, (a) => !this.#wasStarted(a)));
-    const outcomes = (await Promise.all(this.#pending)).flat();
+    const lists = await Promise.all(this.#pending);
+    // Joined in slices: 300,000 outcomes in one `flat` is one block of tens of milliseconds.
+    const outcomes: ActionOutcome[] = [];
+    await runSliced(eachWork(each(lists), (o) => outcomes.push(o)));
     return { rest, outcomes };
   }
 }

@@ -1,55 +1,16 @@
-// Sets of ids that stay cheap at hundreds of thousands of entries: built in slices, and held in parts of at most
-// PART entries, since one Set growing past ~262,144 entries rehashes in a single block of tens of milliseconds.
+// Sets of ids that stay cheap at hundreds of thousands of entries: built in slices, and held in shards past SPLIT
+// entries (src/model/sharded.ts), since one Set growing past ~262,144 entries rehashes in a single block of 170 ms.
 import { eachWork } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
-import { IdSet, idHash53, idKey } from '../model/index.ts';
-
-/** Largest part: its rehash, the longest step of an add, takes a few milliseconds. */
-export const PART = 1 << 15;
-
-/** A set held in parts of at most `part` entries; a lookup asks each part (a handful at 300,000 entries). */
-export class PartSet<T> implements Iterable<T> {
-  readonly #parts: Set<T>[] = [];
-  readonly #part: number;
-  #size = 0;
-
-  constructor(part = PART) {
-    this.#part = part;
-  }
-
-  get size(): number {
-    return this.#size;
-  }
-
-  has(key: T): boolean {
-    for (const p of this.#parts) if (p.has(key)) return true;
-    return false;
-  }
-
-  add(key: T): this {
-    if (this.has(key)) return this;
-    let last = this.#parts[this.#parts.length - 1];
-    if (last === undefined || last.size >= this.#part) {
-      last = new Set();
-      this.#parts.push(last);
-    }
-    last.add(key);
-    this.#size++;
-    return this;
-  }
-
-  *[Symbol.iterator](): Iterator<T> {
-    for (const p of this.#parts) yield* p;
-  }
-}
+import { IdSet, ShardedSet, SPLIT, idHash53, idKey } from '../model/index.ts';
 
 /**
  * A set of ids, case-insensitive (`idKey`): it holds each id as given and finds it by hash, so 100,000 machine ids cost
- * no lower-case copies; it iterates keys as `idKey` gives them.
+ * no lower-case copies; it iterates keys as `idKey` gives them. `split`: only tests give another.
  */
 export class KeySet extends IdSet {
-  constructor(part = PART) {
-    super({ part });
+  constructor(split = SPLIT) {
+    super({ split });
   }
 }
 
@@ -57,18 +18,18 @@ export class KeySet extends IdSet {
  * A set of id hashes (`idHash53`), for ids that are only looked up: at 300,000 associations, a number each instead of
  * a lower-case copy of a 200-character id.
  */
-export class HashSet extends PartSet<number> {}
+export class HashSet extends ShardedSet {}
 
 /** `ids`, each once by `idKey`, in slices. */
-export function* keySetWork(ids: Iterable<string>, part = PART): Work<KeySet> {
-  const out = new KeySet(part);
+export function* keySetWork(ids: Iterable<string>, split = SPLIT): Work<KeySet> {
+  const out = new KeySet(split);
   yield* eachWork(ids, (id) => void out.add(id));
   return out;
 }
 
 /** The hashes (`idHash53`) of `ids`, each once, in slices. */
-export function* hashSetWork(ids: Iterable<string>, part = PART): Work<HashSet> {
-  const out = new HashSet(part);
+export function* hashSetWork(ids: Iterable<string>, split = SPLIT): Work<HashSet> {
+  const out = new HashSet(split);
   yield* eachWork(ids, (id) => void out.add(idHash53(id)));
   return out;
 }

@@ -28,6 +28,8 @@ export interface Pass {
   planned?: MachinePlans;
   plan?: Plan;
   outcomes: ActionOutcome[];
+  /** The outcomes of scope writes (access modes, links) that succeeded: what the network step reads of the act step. */
+  scopeOutcomes?: ActionOutcome[];
   findings: Finding[];
   inventory: OwnedScopedResource[];
   /** Rules and endpoints whose associations are listed (status.inventory): the spec's, and earlier ones still holding ours. */

@@ -18,7 +18,7 @@ import type { Action, ActionOutcome, GraphFingerprint, Snapshot } from '../model
 import { MachinePlans } from '../plan/index.ts';
 import { nextSources, nextSourcesWork } from '../plan/prune.ts';
 import type { Plan, PlanInput } from '../plan/types.ts';
-import { eachWork, filterWork } from '../findings/index.ts';
+import { eachWork } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
 import { durationOr } from './duration.ts';
 import { runSliced } from './slices.ts';
@@ -415,14 +415,25 @@ export class Reconciler {
     pass.outcomes = outcomes;
     await runSliced(eachWork(late, (o) => pass.outcomes.push(o)));
     await this.#expectAssociations(pass);
-    const findings = outcomeFindings(await runSliced(filterWork(pass.outcomes, (o) => !o.ok)));
+    // One pass over the outcomes (300,000 for a cold estate of 100,000 machines), in slices: the failures, and the
+    // few scope changes, which are all the inventory and the network step need.
+    const failed: ActionOutcome[] = [];
+    const scope: ActionOutcome[] = [];
+    await runSliced(
+      eachWork(pass.outcomes, (o) => {
+        if (!o.ok) failed.push(o);
+        else if (areaOfAction(o.action) === 'scope') scope.push(o);
+      }),
+    );
+    pass.scopeOutcomes = scope;
+    const findings = outcomeFindings(failed);
     for (const f of findings) pass.findings.push(f);
-    pass.inventory = updateInventory(pass.inventory, pass.outcomes);
+    pass.inventory = updateInventory(pass.inventory, scope);
     // A scope changed under the topologies that share it: they look again now, not at their next resync.
-    if (pass.outcomes.some((o) => o.ok && areaOfAction(o.action) === 'scope')) {
+    if (scope.length > 0) {
       for (const other of this.#deps.registry.sharingScopes(pass.key)) this.#deps.enqueue?.(other);
     }
-    const transient = pass.outcomes.find((o) => !o.ok && isTransient(o));
+    const transient = failed.find((o) => isTransient(o));
     const stallers = stallingFindings(findings);
     return next(
       transient && new StepError('Generic', `act: ${transient.error?.message ?? 'unknown error'}`),
@@ -442,7 +453,7 @@ export class Reconciler {
   // Read after acting, so that records written because a resource was just linked are seen. Never writes.
   async #network(pass: Pass): Promise<StepOutcome> {
     if (!pass.snapshot || !pass.plan) return next();
-    const result = await networkStep(this.#deps.gateway, pass.topology.spec, pass.snapshot, pass.outcomes);
+    const result = await networkStep(this.#deps.gateway, pass.topology.spec, pass.snapshot, pass.scopeOutcomes ?? []);
     if (!result) return next();
     pass.findings.push(...result.findings);
     pass.dnsBoundaries = result.boundaries;

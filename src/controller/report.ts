@@ -5,7 +5,7 @@ import type { Work } from '../findings/index.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import { boundStatusFindingsWork, mergeConditions, nextSyncTime, statusChanged } from '../kube/status.ts';
 import type { StatusWriter } from '../kube/status.ts';
-import { actionTarget, idHash53 } from '../model/index.ts';
+import { actionTarget, joinedHash53 } from '../model/index.ts';
 import type { Action, ActionOutcome } from '../model/index.ts';
 import { summarizePlanWork } from '../plan/index.ts';
 import { HashSet } from './keys.ts';
@@ -34,11 +34,10 @@ const EVENT_REASON: Record<Action['kind'], string> = {
 
 /**
  * `findingKey` (code and resource id, case-insensitive) as a 53-bit hash: an Audit topology over 100,000 machines
- * remembers 100,000 findings between passes, a number each instead of a lower-case copy of the id. The closing `|`
- * keeps the hash from trimming a trailing slash of the id, which `findingKey` keeps.
+ * remembers 100,000 findings between passes, a number each instead of a lower-case copy of the id.
  */
 export function findingHash(f: Pick<Finding, 'code' | 'resourceId'>): number {
-  return idHash53(`${f.code}|${f.resourceId}|`);
+  return joinedHash53([f.code, f.resourceId], 0b10);
 }
 
 /** Events of one pass, in slices: one per action kind that succeeded, one for failures, one per finding code that gained resources. */

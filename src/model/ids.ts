@@ -1,5 +1,7 @@
 // ARM resource ids: parsing and case-insensitive comparison (ARM treats ids case-insensitively).
 
+import { ShardedMap } from './sharded.ts';
+
 export interface ArmId {
   /** The id as given, trimmed of a trailing slash. */
   id: string;
@@ -163,163 +165,221 @@ function hashKey(key: string): number {
 }
 
 /**
- * A Map keyed case-insensitively by ARM id. Entries are found by a hash of the id and hold the id they were set with,
- * not a lower-case copy of it: a map of 100,000 machines would otherwise keep 15 MB of copies. An id whose hash
- * another id already holds (or beyond ASCII) is kept apart, by its `idKey`.
+ * A 53-bit hash (as idHash53 mixes) of `parts` joined by `|`, without the joined copy: a finding's code, resource id
+ * and message would otherwise be copied into one string per finding, 100,000 of them a pass. Bit i of `folded` lowers
+ * the case of part i (a part beyond ASCII is hashed by its `toLowerCase` copy, whose case only it knows).
  */
-export class IdMap<V> {
-  readonly #ids = new Map<number, string>();
-  readonly #values = new Map<number, V>();
-  #apart: Map<string, V> | undefined;
-  readonly #hash: (id: string) => number;
-
-  /** `hash`: only tests give another, to make ids collide. */
-  constructor(hash: (id: string) => number = idHash) {
-    this.#hash = hash;
-  }
-
-  get size(): number {
-    return this.#values.size + (this.#apart?.size ?? 0);
-  }
-
-  get(id: string): V | undefined {
-    const h = this.#hash(id);
-    const held = h === -1 ? undefined : this.#ids.get(h);
-    if (held !== undefined && sameId(held, id)) return this.#values.get(h);
-    return this.#apart?.get(idKey(id));
-  }
-
-  has(id: string): boolean {
-    const h = this.#hash(id);
-    const held = h === -1 ? undefined : this.#ids.get(h);
-    if (held !== undefined && sameId(held, id)) return true;
-    return this.#apart?.has(idKey(id)) === true;
-  }
-
-  set(id: string, v: V): this {
-    const h = this.#hash(id);
-    const held = h === -1 ? undefined : this.#ids.get(h);
-    if (held !== undefined && sameId(held, id)) {
-      this.#values.set(h, v);
-      return this;
+export function joinedHash53(parts: readonly string[], folded = 0): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let p = 0; p < parts.length; p++) {
+    let part = parts[p] as string;
+    const fold = (folded & (1 << p)) !== 0;
+    if (fold && !ascii(part)) part = part.toLowerCase();
+    if (p > 0) {
+      a = Math.imul(a ^ 124, 0x01000193);
+      b = Math.imul(b ^ 124, 0x5bd1e995);
     }
-    const key = this.#apart !== undefined || held !== undefined || h === -1 ? idKey(id) : undefined;
-    if (key !== undefined && this.#apart?.has(key)) {
-      this.#apart.set(key, v);
-      return this;
+    for (let i = 0; i < part.length; i++) {
+      let c = part.charCodeAt(i);
+      if (fold && c >= 65 && c <= 90) c += 32;
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
     }
-    if (held === undefined && h !== -1) {
-      this.#ids.set(h, id);
-      this.#values.set(h, v);
-      return this;
-    }
-    (this.#apart ??= new Map()).set(key ?? idKey(id), v);
-    return this;
   }
-
-  delete(id: string): boolean {
-    const h = this.#hash(id);
-    const held = h === -1 ? undefined : this.#ids.get(h);
-    if (held !== undefined && sameId(held, id)) {
-      this.#ids.delete(h);
-      return this.#values.delete(h);
-    }
-    return this.#apart?.delete(idKey(id)) === true;
-  }
-
-  /** Values in the order their ids were first set (those kept apart last). */
-  *values(): IterableIterator<V> {
-    yield* this.#values.values();
-    if (this.#apart) yield* this.#apart.values();
-  }
-
-  /** Keys as `idKey` gives them. */
-  *keys(): IterableIterator<string> {
-    for (const id of this.#ids.values()) yield idKey(id);
-    if (this.#apart) yield* this.#apart.keys();
-  }
-
-  *entries(): IterableIterator<[string, V]> {
-    for (const [h, id] of this.#ids) yield [idKey(id), this.#values.get(h) as V];
-    if (this.#apart) yield* this.#apart.entries();
-  }
+  return (a >>> 0) * 2 ** 21 + ((b >>> 0) >>> 11);
 }
 
 export interface IdSetOptions {
   /** Only tests give another, to make ids collide. */
   hash?: (id: string) => number;
-  /** Largest part: a Map growing past ~262,144 entries rehashes in one block of tens of milliseconds. */
-  part?: number;
+  /** Entries before the hash index splits into shards (ShardedMap); only tests give another. */
+  split?: number;
+}
+
+/** Holes (deleted slots) tolerated before an append compacts the slots: more than this and more than the live entries. */
+const HOLES = 1024;
+
+/**
+ * Ids in slots, in the order first added, found by a hash of the id (a ShardedMap from hash to slot, so no insert
+ * rehashes a large table). Each slot holds the id as given, not a lower-case copy. An id whose hash another id
+ * already holds (or beyond ASCII) is found apart, by its `idKey`. A deleted slot is a hole until enough of them make
+ * an append compact the slots (`moved` hears each move).
+ */
+class IdSlots {
+  readonly ids: (string | undefined)[] = [];
+  readonly #index: ShardedMap<number>;
+  #apart: Map<string, number> | undefined;
+  readonly #hash: (id: string) => number;
+  #holes = 0;
+  size = 0;
+
+  constructor(options: IdSetOptions) {
+    this.#hash = options.hash ?? idHash;
+    this.#index = new ShardedMap<number>(options.split);
+  }
+
+  find(id: string): number | undefined {
+    const h = this.#hash(id);
+    const slot = h === -1 ? undefined : this.#index.get(h);
+    if (slot !== undefined && sameId(this.ids[slot], id)) return slot;
+    return this.#apart?.get(idKey(id));
+  }
+
+  /** The slot of `id`, or a new one at the end (its index: the length before the call). */
+  add(id: string, moved?: (from: number, to: number) => void): number {
+    const h = this.#hash(id);
+    const held = h === -1 ? undefined : this.#index.get(h);
+    if (held !== undefined && sameId(this.ids[held], id)) return held;
+    const key = this.#apart !== undefined || held !== undefined || h === -1 ? idKey(id) : undefined;
+    const apart = key === undefined ? undefined : this.#apart?.get(key);
+    if (apart !== undefined) return apart;
+    if (this.#holes > HOLES && this.#holes > this.size) this.#compact(moved);
+    const slot = this.ids.length;
+    this.ids.push(id);
+    this.size++;
+    if (h !== -1 && held === undefined) this.#index.set(h, slot);
+    else (this.#apart ??= new Map()).set(key ?? idKey(id), slot);
+    return slot;
+  }
+
+  /** Frees the slot of `id`; returns it, or undefined when `id` is not held. */
+  remove(id: string): number | undefined {
+    const h = this.#hash(id);
+    const held = h === -1 ? undefined : this.#index.get(h);
+    let slot: number | undefined;
+    if (held !== undefined && sameId(this.ids[held], id)) {
+      this.#index.delete(h);
+      slot = held;
+    } else {
+      const key = idKey(id);
+      slot = this.#apart?.get(key);
+      if (slot === undefined) return undefined;
+      this.#apart?.delete(key);
+    }
+    this.ids[slot] = undefined;
+    this.size--;
+    this.#holes++;
+    return slot;
+  }
+
+  /** Live slots moved to the front, in order; the index re-pointed (no table grows: every key is there already). */
+  #compact(moved?: (from: number, to: number) => void): void {
+    let to = 0;
+    for (let from = 0; from < this.ids.length; from++) {
+      const id = this.ids[from];
+      if (id === undefined) continue;
+      if (from !== to) {
+        this.ids[to] = id;
+        const h = this.#hash(id);
+        if (h !== -1 && this.#index.get(h) === from) this.#index.set(h, to);
+        else this.#apart?.set(idKey(id), to);
+        moved?.(from, to);
+      }
+      to++;
+    }
+    this.ids.length = to;
+    this.#holes = 0;
+  }
+}
+
+/**
+ * A Map keyed case-insensitively by ARM id. Entries are found by a hash of the id and hold the id they were set with,
+ * not a lower-case copy of it: a map of 100,000 machines would otherwise keep 15 MB of copies. No insert rehashes
+ * more than a shard of the index (see ShardedMap). Iterates in the order ids were first set, as a Map does.
+ */
+export class IdMap<V> {
+  readonly #slots: IdSlots;
+  readonly #values: (V | undefined)[] = [];
+
+  /** `hash`, `split`: only tests give others, to make ids collide or the index split early. */
+  constructor(hash?: (id: string) => number, split?: number) {
+    this.#slots = new IdSlots({ ...(hash ? { hash } : {}), ...(split !== undefined ? { split } : {}) });
+  }
+
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  get(id: string): V | undefined {
+    const slot = this.#slots.find(id);
+    return slot === undefined ? undefined : this.#values[slot];
+  }
+
+  has(id: string): boolean {
+    return this.#slots.find(id) !== undefined;
+  }
+
+  set(id: string, v: V): this {
+    const slot = this.#slots.add(id, this.#move);
+    // A compaction leaves values beyond the slots: cut them.
+    if (this.#values.length > this.#slots.ids.length) this.#values.length = this.#slots.ids.length;
+    this.#values[slot] = v;
+    return this;
+  }
+
+  readonly #move = (from: number, to: number): void => {
+    this.#values[to] = this.#values[from];
+  };
+
+  delete(id: string): boolean {
+    const slot = this.#slots.remove(id);
+    if (slot === undefined) return false;
+    this.#values[slot] = undefined;
+    return true;
+  }
+
+  /** Values in the order their ids were first set. */
+  *values(): IterableIterator<V> {
+    const { ids } = this.#slots;
+    for (let i = 0; i < ids.length; i++) if (ids[i] !== undefined) yield this.#values[i] as V;
+  }
+
+  /** Keys as `idKey` gives them. */
+  *keys(): IterableIterator<string> {
+    for (const id of this.#slots.ids) if (id !== undefined) yield idKey(id);
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    const { ids } = this.#slots;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (id !== undefined) yield [idKey(id), this.#values[i] as V];
+    }
+  }
 }
 
 /**
  * A Set of ARM ids, case-insensitive as IdMap is: found by a hash of the id, holding the id it was given, not a
- * lower-case copy. An id whose hash another id already holds (or beyond ASCII) is kept apart, under its `idKey`.
- * Held in parts of at most `part` ids, so that no single add rehashes a large table.
+ * lower-case copy. No add rehashes more than a shard of the index (see ShardedMap).
  */
 export class IdSet implements Iterable<string> {
-  readonly #parts: Map<number, string>[] = [];
-  #apart: Map<string, string> | undefined;
-  readonly #hash: (id: string) => number;
-  readonly #part: number;
-  #size = 0;
+  readonly #slots: IdSlots;
 
   constructor(options: IdSetOptions = {}) {
-    this.#hash = options.hash ?? idHash;
-    this.#part = options.part ?? Infinity;
+    this.#slots = new IdSlots(options);
   }
 
   get size(): number {
-    return this.#size;
-  }
-
-  /** The part holding hash `h`, if any. */
-  #partOf(h: number): Map<number, string> | undefined {
-    if (h === -1) return undefined;
-    for (const p of this.#parts) if (p.has(h)) return p;
-    return undefined;
+    return this.#slots.size;
   }
 
   has(id: string): boolean {
-    const h = this.#hash(id);
-    const held = this.#partOf(h)?.get(h);
-    if (held !== undefined && sameId(held, id)) return true;
-    return this.#apart?.has(idKey(id)) === true;
+    return this.#slots.find(id) !== undefined;
   }
 
   add(id: string): this {
-    const h = this.#hash(id);
-    const held = this.#partOf(h)?.get(h);
-    if (held !== undefined && sameId(held, id)) return this;
-    const key = this.#apart !== undefined || held !== undefined || h === -1 ? idKey(id) : undefined;
-    if (key !== undefined && this.#apart?.has(key)) return this;
-    this.#size++;
-    if (held === undefined && h !== -1) {
-      let last = this.#parts[this.#parts.length - 1];
-      if (last === undefined || last.size >= this.#part) {
-        last = new Map();
-        this.#parts.push(last);
-      }
-      last.set(h, id);
-      return this;
-    }
-    (this.#apart ??= new Map()).set(key ?? idKey(id), id);
+    this.#slots.add(id);
     return this;
   }
 
   delete(id: string): boolean {
-    const h = this.#hash(id);
-    const part = this.#partOf(h);
-    const held = part?.get(h);
-    const gone = held !== undefined && sameId(held, id) ? part?.delete(h) === true : this.#apart?.delete(idKey(id)) === true;
-    if (gone) this.#size--;
-    return gone;
+    return this.#slots.remove(id) !== undefined;
   }
 
-  /** The ids as they were given, in the order first added (those kept apart last). */
+  /** The ids as they were given, in the order first added. */
   *ids(): IterableIterator<string> {
-    for (const p of this.#parts) yield* p.values();
-    if (this.#apart) yield* this.#apart.values();
+    for (const id of this.#slots.ids) if (id !== undefined) yield id;
   }
 
   /** Keys as `idKey` gives them (a copy each). */

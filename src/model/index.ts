@@ -6,7 +6,8 @@ export type { AssessedFinding, Finding, FindingCode, LifecycleStage, Severity } 
 export type { ArmId, IdSetOptions } from './ids.ts';
 export { isRecord } from './json.ts';
 export { Interner, flatString, ownString, shared as sharedInterner, stableJson } from './intern.ts';
-export { CONFIGURATION_ACCESS_ENDPOINT, IdMap, IdSet, ResourceTypes, idHash, idHash53, idKey, idMatcher, isType, parseArmId, resourceGroupId, sameId } from './ids.ts';
+export { SHARDS, SPLIT, ShardedMap, ShardedSet } from './sharded.ts';
+export { CONFIGURATION_ACCESS_ENDPOINT, IdMap, IdSet, ResourceTypes, idHash, idHash53, idKey, idMatcher, joinedHash53, isType, parseArmId, resourceGroupId, sameId } from './ids.ts';
 export type { Owner } from './owner.ts';
 export type {
   MachineKind,

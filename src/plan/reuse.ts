@@ -1,5 +1,6 @@
 // Per-machine plans kept for the rest of one pass: a machine planned for its early writes is not planned again by the
 // full plan when nothing it was planned from has changed since (same machine fields, associations, listing, rivals).
+import { IdMap } from '../model/index.ts';
 import type { ObservedAssociation, ObservedMachine, ObservedRule, ObservedScaleSet } from '../model/index.ts';
 import type { MachineIndex, MachineOutcome } from './machine-types.ts';
 
@@ -19,6 +20,7 @@ interface Globals {
 
 /** What one machine's outcome was computed from; `state` aside, which the full plan always decides afresh. */
 interface Entry {
+  machine: ObservedMachine;
   outcome: MachineOutcome;
   globals: Globals;
   /** The machine's own fields at planning time: observe fills some in place (its agent extension). */
@@ -75,9 +77,10 @@ const sameRival = (x: { topology: string; identity: string }, y: { topology: str
  * `planMachine` for that machine is the same object or value as when it was kept; otherwise the caller plans again.
  */
 export class MachinePlans {
-  // Keyed by the machine object: no key string per machine, and gone with the pass (which drops this after its plan).
+  // Keyed by the machine's id (an IdMap: no key string per machine, and no rehash of a 100,000-entry Map in one block);
+  // an entry serves only the machine object it was kept for. Gone with the pass (which drops this after its plan).
   // Not a WeakMap: the collector marks 100,000 weak entries in its final pause (ephemerons: 190 ms of a 217 ms pause).
-  readonly #entries = new Map<ObservedMachine, Entry>();
+  readonly #entries = new IdMap<Entry>();
   // Each chunk's index has its own globals; compared once per pair, not once per machine.
   readonly #globals = new WeakMap<MachineIndex, Globals>();
   readonly #verdicts = new WeakMap<Globals, WeakMap<Globals, boolean>>();
@@ -119,7 +122,8 @@ export class MachinePlans {
     let keys = Object.keys(m);
     if (sameList(keys, this.#shape)) keys = this.#shape;
     else this.#shape = keys;
-    this.#entries.set(m, {
+    this.#entries.set(m.id, {
+      machine: m,
       outcome,
       globals: this.#globalsOf(ix),
       keys,
@@ -135,8 +139,8 @@ export class MachinePlans {
 
   /** The outcome kept for `m` if planned from the same inputs `ix` gives now (its state still to be decided). */
   take(m: ObservedMachine, ix: MachineIndex): MachineOutcome | undefined {
-    const e = this.#entries.get(m);
-    if (e === undefined) return undefined;
+    const e = this.#entries.get(m.id);
+    if (e === undefined || e.machine !== m) return undefined;
     const keys = Object.keys(m);
     const same =
       this.#sameGlobals(e.globals, this.#globalsOf(ix)) &&
@@ -148,7 +152,7 @@ export class MachinePlans {
       sameList(ix.competingIdentities.get(m.id), e.competingIdentities, sameRival) &&
       (m.scaleSetId === undefined ? undefined : ix.scaleSets.get(m.scaleSetId)) === e.scaleSet;
     // Once: a machine listed twice is planned (and its writes deduplicated) as before.
-    this.#entries.delete(m);
+    this.#entries.delete(m.id);
     if (!same) return undefined;
     this.#reused++;
     return e.outcome;

@@ -1,22 +1,24 @@
 // Rule-level findings across the fleet: OS kind fit and overlapping data sources, counted per rule (pair), not per machine.
 import type { Finding } from '../api/types.ts';
 import { idKey } from '../model/index.ts';
-import { combinedOsRule, dataSourceOverlaps, osKindMismatch, overlappingDataSources, ruleFit } from '../findings/index.ts';
+import { combinedOsRule, dataSourceOverlaps, eachWork, osKindMismatch, overlappingDataSources, ruleFit } from '../findings/index.ts';
+import type { Work } from '../findings/index.ts';
 import type { ObservedMachine, ObservedRule, OsType } from '../model/index.ts';
 
-/** Machines (sorted by id) grouped by OS: rule applicability depends only on it, so the fleet-wide checks cost O(rules² + machines). */
-function byOs(machines: readonly ObservedMachine[]): Map<OsType | undefined, string[]> {
+/** Machines (sorted by id) grouped by OS, in slices: rule applicability depends only on it, so the fleet-wide checks cost O(rules² + machines). */
+function* byOsWork(machines: readonly ObservedMachine[]): Work<Map<OsType | undefined, string[]>> {
   const out = new Map<OsType | undefined, string[]>();
-  for (const m of machines) {
-    const list = out.get(m.osType) ?? [];
-    list.push(m.id);
-    out.set(m.osType, list);
-  }
+  yield* eachWork(machines, (m) => {
+    const list = out.get(m.osType);
+    if (list) list.push(m.id);
+    else out.set(m.osType, [m.id]);
+  });
   return out; // callers pass machines already sorted by id
 }
 
-export function ruleFindings(rules: readonly ObservedRule[], machines: readonly ObservedMachine[]): Finding[] {
-  const groups = byOs(machines);
+/** Rule-level findings, in slices (the grouping reads every machine). */
+export function* ruleFindingsWork(rules: readonly ObservedRule[], machines: readonly ObservedMachine[]): Work<Finding[]> {
+  const groups = yield* byOsWork(machines);
   const out: Finding[] = [];
   for (const rule of rules) {
     const mismatched: string[] = [];

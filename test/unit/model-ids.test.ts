@@ -85,9 +85,9 @@ describe('ARM ids', () => {
   type Op = { op: 'set' | 'delete'; id: string; v: number };
   const ops = fc.array(fc.record({ op: fc.constantFrom<Op['op']>('set', 'set', 'delete'), id: anyId, v: fc.integer() }), { maxLength: 40 });
   // A reference map keyed by idKey; the IdMap with its own hash and with one that makes most ids collide.
-  const agrees = (hash: ((id: string) => number) | undefined) => (steps: Op[], probes: string[]): boolean => {
+  const agrees = (hash: ((id: string) => number) | undefined, split?: number) => (steps: Op[], probes: string[]): boolean => {
     const ref = new Map<string, number>();
-    const m = new IdMap<number>(hash);
+    const m = new IdMap<number>(hash, split);
     for (const s of steps) {
       if (s.op === 'set') {
         ref.set(idKey(s.id), s.v);
@@ -99,9 +99,10 @@ describe('ARM ids', () => {
       expect(m.get(id)).toBe(ref.get(idKey(id)));
       expect(m.has(id)).toBe(ref.has(idKey(id)));
     }
-    expect(new Map(m.entries())).toEqual(ref);
-    expect([...m.keys()].sort()).toEqual([...ref.keys()].sort());
-    expect([...m.values()].sort()).toEqual([...ref.values()].sort());
+    // In the order first set, as the Map keyed by idKey iterates.
+    expect([...m.entries()]).toEqual([...ref.entries()]);
+    expect([...m.keys()]).toEqual([...ref.keys()]);
+    expect([...m.values()]).toEqual([...ref.values()]);
     return true;
   };
 
@@ -115,15 +116,39 @@ describe('ARM ids', () => {
     expect([m.size, m.has('/b')]).toEqual([0, false]);
   });
 
-  it('an IdMap behaves as a Map keyed by idKey, whether ids collide or not', () => {
-    fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), agrees(undefined)));
-    fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), agrees((id) => (idHash(id) === -1 ? -1 : idHash(id) % 3))), { numRuns: 500 });
+  it('an IdMap behaves as a Map keyed by idKey, whether ids collide or not, its index split into shards or not', () => {
+    for (const split of [undefined, 2]) {
+      fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), agrees(undefined, split)));
+      fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), agrees((id) => (idHash(id) === -1 ? -1 : idHash(id) % 3), split)), { numRuns: 500 });
+    }
+  });
+
+  it('an IdMap that deleted most of its entries compacts its slots and keeps every entry and their order', () => {
+    const m = new IdMap<number>(undefined, 64);
+    const ref = new Map<string, number>();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 3000; i++) {
+        const id = `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/VM-${round}-${i}`;
+        m.set(id, i);
+        ref.set(idKey(id), i);
+      }
+      // Most of them go: more holes than entries, so the next sets compact.
+      for (const k of [...ref.keys()]) {
+        if (Number(k.split('-').at(-1)) % 10 !== 0) {
+          expect(m.delete(k.toUpperCase())).toBe(true);
+          ref.delete(k);
+        }
+      }
+    }
+    expect(m.size).toBe(ref.size);
+    expect([...m.entries()]).toEqual([...ref.entries()]);
+    for (const k of ref.keys()) expect(m.get(k)).toBe(ref.get(k));
   });
 
   // A reference set of idKeys; the IdSet with its own hash or colliding ones, in one part or in parts of a few ids.
-  const setAgrees = (hash: ((id: string) => number) | undefined, part: number | undefined) => (steps: Op[], probes: string[]): boolean => {
+  const setAgrees = (hash: ((id: string) => number) | undefined, split: number | undefined) => (steps: Op[], probes: string[]): boolean => {
     const ref = new Set<string>();
-    const s = new IdSet({ ...(hash ? { hash } : {}), ...(part ? { part } : {}) });
+    const s = new IdSet({ ...(hash ? { hash } : {}), ...(split ? { split } : {}) });
     for (const step of steps) {
       if (step.op === 'set') {
         ref.add(idKey(step.id));
@@ -132,23 +157,23 @@ describe('ARM ids', () => {
     }
     expect(s.size).toBe(ref.size);
     for (const id of [...probes, ...steps.map((x) => x.id)]) expect(s.has(id)).toBe(ref.has(idKey(id)));
-    expect([...s].sort()).toEqual([...ref].sort());
-    // Each id is held as it was given: one given id per key.
-    expect([...s.ids()].map(idKey).sort()).toEqual([...ref].sort());
+    expect([...s]).toEqual([...ref]);
+    // Each id is held as it was given: one given id per key, in the order first added.
+    expect([...s.ids()].map(idKey)).toEqual([...ref]);
     for (const id of s.ids()) expect(steps.some((x) => x.id === id)).toBe(true);
     return true;
   };
 
-  it('an IdSet behaves as a Set of idKeys, whether ids collide or not, in one part or many', () => {
+  it('an IdSet behaves as a Set of idKeys, whether ids collide or not, its index split into shards or not', () => {
     const colliding = (id: string): number => (idHash(id) === -1 ? -1 : idHash(id) % 3);
-    for (const part of [undefined, 1, 2]) {
-      fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), setAgrees(undefined, part)));
-      fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), setAgrees(colliding, part)), { numRuns: 300 });
+    for (const split of [undefined, 1, 2]) {
+      fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), setAgrees(undefined, split)));
+      fc.assert(fc.property(ops, fc.array(anyId, { maxLength: 5 }), setAgrees(colliding, split)), { numRuns: 300 });
     }
   });
 
   it('an id kept apart in an IdSet stays one member when the id that held its hash is deleted', () => {
-    const s = new IdSet({ hash: () => 7, part: 1 });
+    const s = new IdSet({ hash: () => 7, split: 1 });
     s.add('/a').add('/B');
     s.delete('/A');
     s.add('/b');
