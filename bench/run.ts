@@ -21,12 +21,12 @@ const rows: Row[] = [];
 // container's: its RSS and event-loop blocks (garbage-collection pauses included) are the container's.
 const memory = chartMemory();
 const capped: { machines: number; result: CappedResult }[] = [];
-const blocks: CappedResult[] = [];
+const blocks: { name: string; result: CappedResult }[] = [];
 // Their code is compiled first (tsc, emit only), so that the children run JavaScript as the container does.
 await compileBench();
 const measure = async (request: Exclude<CappedRequest, { kind: 'loop' }>, name: string, goal?: number): Promise<Row[]> => {
   const result = await runCapped(request, memory);
-  blocks.push(result);
+  blocks.push({ name, result });
   if (request.kind === 'resync') capped.push({ machines: request.machines, result });
   if (result.error === undefined) return result.rows;
   return [{ measure: name, figure: `failed: ${result.error}`, goal: goal === undefined ? '-' : `≤ ${goal}`, model: '-', met: false }];
@@ -57,9 +57,15 @@ rows.push({
   model: '-',
   met: largest >= 100_000 ? peak <= 256 && !capped.some((c) => c.result.error !== undefined) : undefined,
 });
-const maxDelayMs = Math.max(...blocks.map((b) => b.maxDelayMs));
-const p99DelayMs = Math.max(...blocks.map((b) => b.p99DelayMs));
-rows.push({ measure: 'longest event-loop block during observe/plan/act (monitorEventLoopDelay; p99 of the worst run beside it)', figure: `${maxDelayMs.toFixed(0)} ms (p99 ${p99DelayMs.toFixed(0)} ms)`, goal: '≤ 100 ms', model: '-', met: maxDelayMs <= 100 });
+const worstRun = blocks.reduce((a, b) => (b.result.maxDelayMs > a.result.maxDelayMs ? b : a));
+const maxDelayMs = worstRun.result.maxDelayMs;
+rows.push({
+  measure: 'longest event-loop block during observe/plan/act, each run in a chart-tuned child (monitorEventLoopDelay; its run and p99 beside it)',
+  figure: `${maxDelayMs.toFixed(0)} ms in ${worstRun.name} (p99 ${worstRun.result.p99DelayMs.toFixed(0)} ms)`,
+  goal: '≤ 100 ms',
+  model: '-',
+  met: maxDelayMs <= 100,
+});
 // The controller's own pass (coordinate → plan → act bookkeeping → summarize → report) at 100,000 machines, Azure
 // answering at once: its longest block is the event-loop goal's other half. In a chart-tuned child too.
 const { printLoopFigures } = await import('./controller-loop.ts');
