@@ -8,7 +8,9 @@ import { EarlyWrites } from '../src/controller/early.ts';
 import { DEFAULT_DISCOVERY_MS } from '../src/controller/reconciler.ts';
 import type { Action, ActionOutcome, Snapshot } from '../src/model/index.ts';
 import { idKey } from '../src/model/index.ts';
-import { planTopology } from '../src/plan/index.ts';
+import { planMachines, planWork } from '../src/plan/index.ts';
+import type { PlanInput } from '../src/plan/types.ts';
+import { runSliced } from '../src/controller/slices.ts';
 import type { MonitoringTopologySpec } from '../src/api/types.ts';
 import { benchGateway } from './gateway.ts';
 import { spawnEmulator } from './emulator-process.ts';
@@ -159,10 +161,11 @@ async function pipelinedPass(
     );
     return all.flat();
   };
-  const plan = (snapshot: Snapshot): Action[] => planTopology({ spec, owner: OWNER, snapshot, ownedScopedResources: [] }).actions;
-  const early = new EarlyWrites({ plan, act: actPerMachine });
+  // As the reconciler plans: each chunk at once (a hundred machines), the whole snapshot in slices.
+  const input = (snapshot: Snapshot): PlanInput => ({ spec, owner: OWNER, snapshot, ownedScopedResources: [] });
+  const early = new EarlyWrites({ plan: (partial) => planMachines(input(partial)), act: actPerMachine });
   const snapshot = await gateway.observe(spec, undefined, { onMachinesRead: (p) => early.offer(p) });
-  const settled = await early.settle(plan(snapshot));
+  const settled = await early.settle((await runSliced(planWork(input(snapshot)))).actions);
   const rest = settled.rest.length > 0 ? await actPerMachine(settled.rest) : [];
   return { outcomes: [...settled.outcomes, ...rest], early: early.started };
 }
