@@ -23,6 +23,8 @@ export interface CappedResult {
   loop?: LoopFigures[];
   maxDelayMs: number;
   p99DelayMs: number;
+  /** The longest block in the controller thread's CPU time (see `watched`). */
+  maxCpuBlockMs: number;
   maxRssMiB: number;
   /** The process died (out of memory at the cap, or a failure): its last words. */
   error?: string;
@@ -98,7 +100,7 @@ export async function runCapped(request: CappedRequest, memory: Pick<ChartMemory
       result = m;
     });
     child.on('exit', (code) => {
-      resolve(result ?? { rows: [], maxDelayMs: 0, p99DelayMs: 0, maxRssMiB: 0, error: `exited ${String(code)}: ${stderr.trim().split('\n').slice(-3).join(' ')}` });
+      resolve(result ?? { rows: [], maxDelayMs: 0, p99DelayMs: 0, maxCpuBlockMs: 0, maxRssMiB: 0, error: `exited ${String(code)}: ${stderr.trim().split('\n').slice(-3).join(' ')}` });
     });
     child.send(request);
   });
@@ -115,7 +117,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.send) {
         const { benchControllerLoop } = await import('./controller-loop.ts');
         const loop = await benchControllerLoop(request.machines);
         const maxRssMiB = process.resourceUsage().maxRSS / 1024;
-        process.send?.({ rows: [], loop, maxDelayMs: 0, p99DelayMs: 0, maxRssMiB } satisfies CappedResult, () => process.exit(0));
+        process.send?.({ rows: [], loop, maxDelayMs: 0, p99DelayMs: 0, maxCpuBlockMs: 0, maxRssMiB } satisfies CappedResult, () => process.exit(0));
         return;
       }
       const run = await watched(async () => {
@@ -128,7 +130,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.send) {
             return [await scaleOutFigures(request.capacity, request.by, request.speed)];
         }
       });
-      process.send?.({ rows: run.value, maxDelayMs: run.maxDelayMs, p99DelayMs: run.p99DelayMs, maxRssMiB: run.maxRssMiB } satisfies CappedResult, () => process.exit(0));
+      process.send?.({ rows: run.value, maxDelayMs: run.maxDelayMs, p99DelayMs: run.p99DelayMs, maxCpuBlockMs: run.maxCpuBlockMs, maxRssMiB: run.maxRssMiB } satisfies CappedResult, () => process.exit(0));
     })();
   });
 }

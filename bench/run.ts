@@ -59,9 +59,11 @@ rows.push({
 });
 const worstRun = blocks.reduce((a, b) => (b.result.maxDelayMs > a.result.maxDelayMs ? b : a));
 const maxDelayMs = worstRun.result.maxDelayMs;
+const worstCpu = blocks.reduce((a, b) => (b.result.maxCpuBlockMs > a.result.maxCpuBlockMs ? b : a));
 rows.push({
-  measure: 'longest event-loop block during observe/plan/act, each run in a chart-tuned child (monitorEventLoopDelay; its run and p99 beside it)',
-  figure: `${maxDelayMs.toFixed(0)} ms in ${worstRun.name} (p99 ${worstRun.result.p99DelayMs.toFixed(0)} ms)`,
+  measure:
+    "longest event-loop block during observe/plan/act, each run in a chart-tuned child (monitorEventLoopDelay, its run and p99; then the longest in the controller thread's CPU time: the rest of a block is time the machine gave the emulator)",
+  figure: `${maxDelayMs.toFixed(0)} ms in ${worstRun.name} (p99 ${worstRun.result.p99DelayMs.toFixed(0)} ms); ${worstCpu.result.maxCpuBlockMs.toFixed(0)} ms of CPU in ${worstCpu.name}`,
   goal: '≤ 100 ms',
   model: '-',
   met: maxDelayMs <= 100,
