@@ -206,31 +206,32 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
     const m = machines.get(a.resourceId);
     if (m) associations.add(m, a);
   };
-  const addAssociations = (listed: { list: ObservedAssociation[]; malformed: ReadError[] }, retired = false): void => {
+  // In turns: a rule's list holds an association per machine it serves (100,000 at that scale).
+  const addAssociations = async (listed: { list: ObservedAssociation[]; malformed: ReadError[] }, retired = false): Promise<void> => {
     errors.push(...listed.malformed);
-    for (const a of listed.list) {
+    await turns.each(listed.list, (a) => {
       const m = retired ? undefined : machines.get(a.resourceId);
       if (m) associations.add(m, a);
       else if (a.description?.includes(MARKER_KEY)) elsewhere.set(a.id, a);
-    }
+    });
   };
-  ruleLists.forEach((listed, i) => {
-    addAssociations(listed);
+  for (const [i, listed] of ruleLists.entries()) {
+    await addAssociations(listed);
     if (listed.error && rules[i] !== undefined) errors.push(listed.error);
     if (!listed.error && ruleIds[i] !== undefined) listedSources.push(ruleIds[i]);
-  });
-  addAssociations(endpointList);
+  }
+  await addAssociations(endpointList);
   if (endpointList.error && endpoint !== undefined) errors.push(endpointList.error);
   await turns.each(graphView?.associations ?? [], keep);
   if (!endpointList.error && !graphView) listedSources.push(endpointId);
   // A rule or endpoint since deleted has nothing associated with it (404); any other failure may hide what we made.
-  const retiredListed = (listed: Listed, id: string): void => {
-    addAssociations(listed, true);
+  const retiredListed = async (listed: Listed, id: string): Promise<void> => {
+    await addAssociations(listed, true);
     if (listed.error && listed.error.code !== 'NotFound') errors.push(listed.error);
     else listedSources.push(id);
   };
-  retiredRuleLists.forEach((listed, i) => retiredListed(listed, retiredRules[i] ?? ''));
-  retiredEndpointLists.forEach((listed, i) => retiredListed(listed, retiredEndpoints[i] ?? ''));
+  for (const [i, listed] of retiredRuleLists.entries()) await retiredListed(listed, retiredRules[i] ?? '');
+  for (const [i, listed] of retiredEndpointLists.entries()) await retiredListed(listed, retiredEndpoints[i] ?? '');
 
   const observedRules = rules.filter((r): r is ObservedRule => r !== undefined);
   const fullyListedMachines: string[] = [];
@@ -337,7 +338,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
         runMachine(m.id, async () => {
           const own = { list: [] as ObservedAssociation[], malformed: [] as ReadError[] };
           await convertAssociations(clients.for(parseArmId(m.id)?.subscriptionId ?? '').monitor.dataCollectionRuleAssociations.listByResource(resourceUri(m.id), opts), m.id, own.list, own.malformed);
-          addAssociations(own);
+          await addAssociations(own);
           fullyListedMachines.push(m.id);
           listed.push(m.id);
         }),

@@ -11,7 +11,8 @@ import { toArcMachine } from './arc.ts';
 import { matchesTags, toScaleSet, toVmMachine, uniformScaleSetMachine } from './convert.ts';
 import { toReadError } from './errors.ts';
 import { READ_PRIORITY } from './budget.ts';
-import { IdMap, idKey, parseArmId } from '../model/index.ts';
+import { IdMap, IdSet, idKey, parseArmId } from '../model/index.ts';
+import { Turns } from './turns.ts';
 
 export interface DiscoveryContext {
   clients: ArmClientCache;
@@ -299,21 +300,26 @@ export async function discoverTargets(targets: Targets, ctx: DiscoveryContext): 
 
   await Promise.all(tasks);
 
-  const excluded = new Set((targets.exclude ?? []).map(idKey));
+  const excluded = new IdSet();
+  for (const id of targets.exclude ?? []) excluded.add(id);
   const machines = new IdMap<ObservedMachine>();
-  const excludedIds = new Set<string>();
-  for (const m of [...explicit, ...fromScaleSets, ...fromGroups, ...fromTags]) {
-    if (excluded.has(idKey(m.id)) || (m.scaleSetId !== undefined && excluded.has(idKey(m.scaleSetId)))) {
-      excludedIds.add(idKey(m.id));
-      continue;
-    }
-    if (!machines.has(m.id)) machines.set(m.id, m);
+  const excludedIds = new IdSet();
+  // In turns: a hundred thousand machines merged at once are one block of well over 100 ms.
+  const turns = new Turns();
+  for (const bucket of [explicit, fromScaleSets, fromGroups, fromTags]) {
+    await turns.each(bucket, (m) => {
+      if (excluded.size > 0 && (excluded.has(m.id) || (m.scaleSetId !== undefined && excluded.has(m.scaleSetId)))) {
+        excludedIds.add(m.id);
+        return;
+      }
+      if (!machines.has(m.id)) machines.set(m.id, m);
+    });
   }
-  for (const m of machines.values()) {
+  await turns.each(machines.values(), (m) => {
     const owner = m.scaleSetId ? memberOwners.get(m.scaleSetId) : undefined;
     if (owner && !scaleSets.has(owner.id)) scaleSets.set(owner.id, owner);
-  }
-  const kept = [...scaleSets.values()].filter((ss) => !excluded.has(idKey(ss.id)));
+  });
+  const kept = [...scaleSets.values()].filter((ss) => !excluded.has(ss.id));
   return { machines, excludedCount: excludedIds.size, scaleSets: kept, errors };
 }
 
