@@ -12,101 +12,112 @@ export const SHARDS = 64;
 /** The shard of integer `k`: its low bits (a key above 2^31 counts its low 32 bits, as `&` does). */
 const shardOf = (k: number): number => k & (SHARDS - 1);
 
-/** A Map with integer keys, split into shards past `split` entries. Iterates shard by shard once split. */
-export class ShardedMap<V> {
-  #one: Map<number, V> | undefined = new Map();
-  #shards: Map<number, V>[] = [];
+/** One table until it holds more than `split` entries, then SHARDS tables; `refill` moves the one table's entries. */
+class Tables<T extends { readonly size: number }> {
+  #one: T | undefined;
+  #shards: T[] = [];
   readonly #split: number;
+  readonly #make: () => T;
+  readonly #refill: (from: T, into: (k: number) => T) => void;
 
-  constructor(split = SPLIT) {
+  constructor(split: number, make: () => T, refill: (from: T, into: (k: number) => T) => void) {
     this.#split = split;
+    this.#make = make;
+    this.#refill = refill;
+    this.#one = make();
   }
 
-  #table(k: number): Map<number, V> {
-    return this.#one ?? (this.#shards[shardOf(k)] as Map<number, V>);
+  /** The table that holds (or would hold) key `k`. */
+  of(k: number): T {
+    return this.#one ?? (this.#shards[shardOf(k)] as T);
+  }
+
+  /** After an insert: past `split` entries, the one table becomes SHARDS (`split` inserts, once). */
+  grew(): void {
+    const one = this.#one;
+    if (one === undefined || one.size <= this.#split) return;
+    this.#one = undefined;
+    this.#shards = Array.from({ length: SHARDS }, this.#make);
+    this.#refill(one, (k) => this.of(k));
+  }
+
+  get all(): readonly T[] {
+    return this.#one ? [this.#one] : this.#shards;
   }
 
   get size(): number {
-    if (this.#one) return this.#one.size;
     let n = 0;
-    for (const s of this.#shards) n += s.size;
+    for (const t of this.all) n += t.size;
     return n;
+  }
+}
+
+/** A Map with integer keys, split into shards past `split` entries. Iterates shard by shard once split. */
+export class ShardedMap<V> {
+  readonly #tables: Tables<Map<number, V>>;
+
+  constructor(split = SPLIT) {
+    this.#tables = new Tables(split, () => new Map<number, V>(), (from, into) => {
+      for (const [k, v] of from) into(k).set(k, v);
+    });
+  }
+
+  get size(): number {
+    return this.#tables.size;
   }
 
   get(k: number): V | undefined {
-    return this.#table(k).get(k);
+    return this.#tables.of(k).get(k);
   }
 
   has(k: number): boolean {
-    return this.#table(k).has(k);
+    return this.#tables.of(k).has(k);
   }
 
   set(k: number, v: V): this {
-    this.#table(k).set(k, v);
-    if (this.#one && this.#one.size > this.#split) this.#divide();
+    this.#tables.of(k).set(k, v);
+    this.#tables.grew();
     return this;
   }
 
   delete(k: number): boolean {
-    return this.#table(k).delete(k);
+    return this.#tables.of(k).delete(k);
   }
 
   *entries(): IterableIterator<[number, V]> {
-    if (this.#one) yield* this.#one;
-    else for (const s of this.#shards) yield* s;
-  }
-
-  /** One table's entries into SHARDS tables: `split` inserts, once. */
-  #divide(): void {
-    const one = this.#one as Map<number, V>;
-    this.#one = undefined;
-    this.#shards = Array.from({ length: SHARDS }, () => new Map<number, V>());
-    for (const [k, v] of one) this.#table(k).set(k, v);
+    for (const t of this.#tables.all) yield* t;
   }
 }
 
 /** A Set of integers, split into shards past `split` members. Iterates shard by shard once split. */
 export class ShardedSet implements Iterable<number> {
-  #one: Set<number> | undefined = new Set();
-  #shards: Set<number>[] = [];
-  readonly #split: number;
+  readonly #tables: Tables<Set<number>>;
 
   constructor(split = SPLIT) {
-    this.#split = split;
-  }
-
-  #table(k: number): Set<number> {
-    return this.#one ?? (this.#shards[shardOf(k)] as Set<number>);
+    this.#tables = new Tables(split, () => new Set<number>(), (from, into) => {
+      for (const k of from) into(k).add(k);
+    });
   }
 
   get size(): number {
-    if (this.#one) return this.#one.size;
-    let n = 0;
-    for (const s of this.#shards) n += s.size;
-    return n;
+    return this.#tables.size;
   }
 
   has(k: number): boolean {
-    return this.#table(k).has(k);
+    return this.#tables.of(k).has(k);
   }
 
   add(k: number): this {
-    this.#table(k).add(k);
-    if (this.#one && this.#one.size > this.#split) {
-      const one = this.#one;
-      this.#one = undefined;
-      this.#shards = Array.from({ length: SHARDS }, () => new Set<number>());
-      for (const x of one) this.#table(x).add(x);
-    }
+    this.#tables.of(k).add(k);
+    this.#tables.grew();
     return this;
   }
 
   delete(k: number): boolean {
-    return this.#table(k).delete(k);
+    return this.#tables.of(k).delete(k);
   }
 
   *[Symbol.iterator](): Iterator<number> {
-    if (this.#one) yield* this.#one;
-    else for (const s of this.#shards) yield* s;
+    for (const t of this.#tables.all) yield* t;
   }
 }
