@@ -1,38 +1,29 @@
 // Rule-level findings across the fleet: OS kind fit and overlapping data sources, counted per rule (pair), not per machine.
 import type { Finding } from '../api/types.ts';
 import { idKey } from '../model/index.ts';
-import { combinedOsRule, dataSourceOverlaps, eachWork, osKindMismatch, overlappingDataSources, ruleFit } from '../findings/index.ts';
+import { combinedOsRule, dataSourceOverlaps, groupByWork, osKindMismatch, overlappingDataSources, ruleFit } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
-import type { ObservedMachine, ObservedRule, OsType } from '../model/index.ts';
-
-/** Machines (sorted by id) grouped by OS, in slices: rule applicability depends only on it, so the fleet-wide checks cost O(rules² + machines). */
-function* byOsWork(machines: readonly ObservedMachine[]): Work<Map<OsType | undefined, string[]>> {
-  const out = new Map<OsType | undefined, string[]>();
-  yield* eachWork(machines, (m) => {
-    const list = out.get(m.osType);
-    if (list) list.push(m.id);
-    else out.set(m.osType, [m.id]);
-  });
-  return out; // callers pass machines already sorted by id
-}
+import type { ObservedMachine, ObservedRule } from '../model/index.ts';
 
 /** Rule-level findings, in slices (the grouping reads every machine). */
 export function* ruleFindingsWork(rules: readonly ObservedRule[], machines: readonly ObservedMachine[]): Work<Finding[]> {
-  const groups = yield* byOsWork(machines);
+  // Machines (sorted by id) grouped by OS: rule applicability depends only on it, so the fleet-wide checks cost
+  // O(rules² + machines).
+  const groups = yield* groupByWork(machines, (m) => m.osType);
   const out: Finding[] = [];
   for (const rule of rules) {
     const mismatched: string[] = [];
     const uncovered: string[] = [];
     const others = new Set<string>();
     let combined = 0;
-    for (const [os, ids] of groups) {
+    for (const [os, group] of groups) {
       const fit = ruleFit(rule, os);
-      if (fit === 'combined') combined += ids.length;
+      if (fit === 'combined') combined += group.length;
       if (fit !== 'mismatch') continue;
-      for (const id of ids) mismatched.push(id); // no spread: 100,000 arguments overflow the stack
+      for (const m of group) mismatched.push(m.id); // no spread: 100,000 arguments overflow the stack
       // Every machine of one OS gets the same rules, so coverage is decided per OS group.
       const fitting = rules.filter((r) => ruleFit(r, os) !== 'mismatch');
-      if (fitting.length === 0) for (const id of ids) uncovered.push(id);
+      if (fitting.length === 0) for (const m of group) uncovered.push(m.id);
       for (const r of fitting) others.add(r.id);
     }
     if (mismatched.length > 0) out.push(osKindMismatch(rule, mismatched, uncovered, [...others]));
@@ -45,8 +36,8 @@ export function* ruleFindingsWork(rules: readonly ObservedRule[], machines: read
       const overlaps = dataSourceOverlaps(a, b);
       if (overlaps.length === 0) continue;
       let count = 0;
-      for (const [os, ids] of groups) {
-        if (ruleFit(a, os) !== 'mismatch' && ruleFit(b, os) !== 'mismatch') count += ids.length;
+      for (const [os, group] of groups) {
+        if (ruleFit(a, os) !== 'mismatch' && ruleFit(b, os) !== 'mismatch') count += group.length;
       }
       if (count > 0) out.push(overlappingDataSources(a, b, overlaps, count));
     }
