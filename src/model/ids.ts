@@ -144,20 +144,8 @@ export function idHash53(id: string): number {
   for (let i = start; i < end; i++) {
     let c = id.charCodeAt(i);
     // Beyond ASCII only idKey knows the lower case: hash its copy.
-    if (c >= 128) return hashKey(idKey(id));
+    if (c >= 128) return joinedHash53([idKey(id)]);
     if (c >= 65 && c <= 90) c += 32;
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-  }
-  return (a >>> 0) * 2 ** 21 + ((b >>> 0) >>> 11);
-}
-
-/** idHash53 of an id already in `idKey` form. */
-function hashKey(key: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
   }
