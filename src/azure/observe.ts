@@ -351,27 +351,25 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   const chunks: Promise<void>[] = [];
   // Each chunk collects its own read errors, so a partial snapshot costs its chunk, not the whole estate. Its machines'
   // reads are queued one machine at a time, taking turns as they fall due (a whole chunk at once blocked 200 ms).
-  let chunk: ObservedMachine[] = [];
-  let chunkErrors: ReadError[] = [];
-  let chunkListed: string[] = [];
-  let chunkReads: Promise<unknown>[] = [];
+  const newChunk = (): { machines: ObservedMachine[]; errors: ReadError[]; listed: string[]; reads: Promise<unknown>[] } => ({ machines: [], errors: [], listed: [], reads: [] });
+  let chunk = newChunk();
   const flush = (): void => {
-    const [these, theseErrors, theseListed, theseReads] = [chunk, chunkErrors, chunkListed, chunkReads];
-    [chunk, chunkErrors, chunkListed, chunkReads] = [[], [], [], []];
+    const these = chunk;
+    chunk = newChunk();
     const onReady = ctx.onMachinesRead;
     chunks.push(
-      Promise.all(theseReads).then(() => {
-        errors.push(...theseErrors);
-        onReady?.(partial(these, these.flatMap((m) => associations.of(m)), theseListed, theseErrors));
+      Promise.all(these.reads).then(() => {
+        errors.push(...these.errors);
+        onReady?.(partial(these.machines, these.machines.flatMap((m) => associations.of(m)), these.listed, these.errors));
       }),
     );
   };
   await turns.each(machines.values(), (m) => {
-    chunk.push(m);
-    for (const r of perMachine(m, chunkErrors, chunkListed)) chunkReads.push(r);
-    if (chunk.length >= MACHINE_CHUNK) flush();
+    chunk.machines.push(m);
+    for (const r of perMachine(m, chunk.errors, chunk.listed)) chunk.reads.push(r);
+    if (chunk.machines.length >= MACHINE_CHUNK) flush();
   });
-  if (chunk.length > 0) flush();
+  if (chunk.machines.length > 0) flush();
   await Promise.all(chunks);
   // Either path tells `auto` how large the topology is now, so a growing one moves to Resource Graph.
   ctx.graph?.sized(spec.targets, machines.size);
