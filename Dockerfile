@@ -1,25 +1,19 @@
 # syntax=docker/dockerfile:1
 # The ampls-topology-controller image: built with the full toolchain, shipped as Node.js, the C libraries it
-# links, production dependencies and the compiled controller, and nothing else (no shell, no package manager).
+# links and the bundled controller (its dependencies inside), and nothing else (no shell, no package manager,
+# no node_modules).
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
-# Compile TypeScript to dist/ with the dev toolchain.
+# Bundle the controller and its dependencies into dist/ with the dev toolchain (hack/bundle.ts: ES modules,
+# tree-shaken, with source maps and the third-party license notices beside them).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
+COPY hack/bundle.ts ./hack/
 COPY src ./src
 RUN npm run build
-
-# Production dependencies only, without install scripts, less what Node never loads at run time:
-# source maps, type declarations, and the builds that only browser and React Native resolvers select.
-FROM ${NODE_IMAGE} AS deps
-WORKDIR /src
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force \
- && find node_modules -type d \( -path '*/dist/browser' -o -path '*/dist/react-native' \) -prune -exec rm -rf {} + \
- && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete
 
 # The runtime root: the node binary without its symbol tables (a seventh of its size), the shared libraries it
 # links (ldd names them), an /etc/passwd naming the unprivileged user, and an empty /tmp.
@@ -37,10 +31,10 @@ FROM scratch
 COPY --from=runtime /rootfs/ /
 ENV NODE_ENV=production PATH=/usr/local/bin
 WORKDIR /app
-COPY --from=deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# "type": "module", for the bundle's .js files.
 COPY package.json ./
 # The unprivileged "node" user, by number so that runAsNonRoot can verify it.
 USER 1000:1000
 EXPOSE 8080 8081
-ENTRYPOINT ["node", "dist/runtime/main.js"]
+ENTRYPOINT ["node", "dist/main.js"]

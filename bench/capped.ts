@@ -1,12 +1,10 @@
 // Measurements in a process of their own whose V8 heap is capped as the Helm chart caps the controller's (its
 // memoryTuning flags), so that their peak RSS is what the chart's default must hold and their event-loop blocks include
-// the garbage-collection pauses the container's heap has. The child runs the controller compiled to JavaScript, as the
-// container does: type stripping would add its own memory and first-call costs.
-import { execFile, fork } from 'node:child_process';
+// the garbage-collection pauses the container's heap has. The child (`capped-child.ts`) runs the controller bundled, as
+// the container does: type stripping and a tree of node_modules would add their own memory and first-call costs.
+import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { LoopFigures } from './controller-loop.ts';
 import type { ReadPath, Row } from './scale.ts';
 
@@ -60,32 +58,36 @@ export function chartMemory(): ChartMemory {
   };
 }
 
-const REPO = new URL('../', import.meta.url);
-let compiled: Promise<string> | undefined;
+const OUT = '.cache/mtopo-bench';
+let bundled: Promise<string> | undefined;
 
 /**
- * Compiles this file, what it runs and the emulator's child (tsconfig.bench.json, emit only) into .cache/mtopo-bench,
- * once per process; resolves with the compiled child's path. In the worktree, not node_modules/.cache: node_modules
- * may be shared by several checkouts, whose sources differ.
+ * Bundles the child (`capped-child.ts`), the emulator's child and the controller's entry point as the image's build
+ * bundles the controller (`hack/bundle.ts`) into .cache/mtopo-bench, once per process; resolves with the child's
+ * path. In the worktree, not node_modules/.cache: node_modules may be shared by several checkouts, whose sources
+ * differ. The controller's entry and the controller-loop bench are entries of their own, loaded by `import()`: a
+ * module bundled into another would see that module's `import.meta`, and think it was run as the main module.
  */
-export function compileBench(): Promise<string> {
-  compiled ??= (async () => {
-    const tsc = createRequire(import.meta.url).resolve('typescript/lib/tsc.js');
-    try {
-      await promisify(execFile)(process.execPath, [tsc, '-p', fileURLToPath(new URL('tsconfig.bench.json', REPO))], { cwd: fileURLToPath(REPO) });
-    } catch (err) {
-      const out = (err as { stdout?: string }).stdout ?? '';
-      throw new Error(`compiling the bench (tsc -p tsconfig.bench.json) failed: ${out.trim() || String(err)}`, { cause: err });
-    }
-    return fileURLToPath(new URL('.cache/mtopo-bench/bench/capped.js', REPO));
+export function bundleBench(): Promise<string> {
+  bundled ??= (async () => {
+    const { bundle } = await import('../hack/bundle.ts');
+    await bundle({
+      entryPoints: ['bench/capped-child.ts', 'bench/emulator-child.ts', 'bench/controller-loop.ts', 'src/runtime/main.ts'],
+      outdir: OUT,
+      outbase: '.',
+      // Beside the bench's entries: emulator-process.ts finds the emulator's child next to its own module.
+      chunkNames: 'bench/[name]-[hash]',
+    });
+    return fileURLToPath(new URL(`${OUT}/bench/capped-child.js`, new URL('../', import.meta.url)));
   })();
-  return compiled;
+  return bundled;
 }
 
-/** Runs `request` compiled, in a child tuned as the chart tunes the container; an out-of-memory death is reported, not thrown. */
+
+/** Runs `request` bundled, in a child tuned as the chart tunes the container; an out-of-memory death is reported, not thrown. */
 export async function runCapped(request: CappedRequest, memory: Pick<ChartMemory, 'heapMiB' | 'semiSpaceMiB' | 'mallocTunables'>): Promise<CappedResult> {
-  // As the chart runs the container: `node dist/runtime/main.js` with its NODE_OPTIONS and GLIBC_TUNABLES.
-  const child = fork(await compileBench(), [], {
+  // As the chart runs the container: `node dist/main.js` with its NODE_OPTIONS and GLIBC_TUNABLES.
+  const child = fork(await bundleBench(), [], {
     execArgv: ['--no-warnings', `--max-old-space-size=${memory.heapMiB}`, ...(memory.semiSpaceMiB !== undefined ? [`--max-semi-space-size=${memory.semiSpaceMiB}`] : [])],
     env: { ...process.env, ...(memory.mallocTunables !== undefined ? { GLIBC_TUNABLES: memory.mallocTunables } : {}) },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
@@ -106,31 +108,3 @@ export async function runCapped(request: CappedRequest, memory: Pick<ChartMemory
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.send) {
-  process.once('message', (request: CappedRequest) => {
-    void (async () => {
-      // Every module the container's entry loads (the Kubernetes client among them), so the baseline is the container's;
-      // importing it starts nothing.
-      await import('../src/runtime/main.ts');
-      const { coldFigures, resyncFigures, scaleOutFigures, watched } = await import('./scale.ts');
-      if (request.kind === 'loop') {
-        const { benchControllerLoop } = await import('./controller-loop.ts');
-        const loop = await benchControllerLoop(request.machines);
-        const maxRssMiB = process.resourceUsage().maxRSS / 1024;
-        process.send?.({ rows: [], loop, maxDelayMs: 0, p99DelayMs: 0, maxCpuBlockMs: 0, maxRssMiB } satisfies CappedResult, () => process.exit(0));
-        return;
-      }
-      const run = await watched(async () => {
-        switch (request.kind) {
-          case 'resync':
-            return resyncFigures(request.machines, request.speed, request.goal, request.path);
-          case 'cold':
-            return coldFigures(request.machines, request.speed, request.path);
-          case 'scaleOut':
-            return [await scaleOutFigures(request.capacity, request.by, request.speed)];
-        }
-      });
-      process.send?.({ rows: run.value, maxDelayMs: run.maxDelayMs, p99DelayMs: run.p99DelayMs, maxCpuBlockMs: run.maxCpuBlockMs, maxRssMiB: run.maxRssMiB } satisfies CappedResult, () => process.exit(0));
-    })();
-  });
-}

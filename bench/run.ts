@@ -4,7 +4,7 @@ import { benchNetwork, printNetworkFigures } from './network.ts';
 import { benchFlexibleScaleSet, benchHybrid, benchResourceGroups, printFigures } from './resync.ts';
 import { benchEvidence } from './evidence.ts';
 import { coldScenario, convergeWithLro, printLroComparison, REALISTIC_LRO, sandboxScenario } from './lro.ts';
-import { chartMemory, compileBench, runCapped } from './capped.ts';
+import { chartMemory, bundleBench, runCapped } from './capped.ts';
 import type { CappedRequest, CappedResult } from './capped.ts';
 import { printTable } from './scale.ts';
 import type { ReadPath, Row } from './scale.ts';
@@ -22,8 +22,8 @@ const rows: Row[] = [];
 const memory = chartMemory();
 const capped: { machines: number; result: CappedResult }[] = [];
 const blocks: { name: string; result: CappedResult }[] = [];
-// Their code is compiled first (tsc, emit only), so that the children run JavaScript as the container does.
-await compileBench();
+// Their code is bundled first (hack/bundle.ts), so that the children run the controller as the container does.
+await bundleBench();
 const measure = async (request: Exclude<CappedRequest, { kind: 'loop' }>, name: string, goal?: number): Promise<Row[]> => {
   const result = await runCapped(request, memory);
   blocks.push({ name, result });
@@ -51,7 +51,7 @@ if (mode === 'full') {
 const largest = Math.max(...capped.map((c) => c.machines));
 const peak = Math.max(...capped.filter((c) => c.machines === largest).map((c) => c.result.maxRssMiB));
 rows.push({
-  measure: `controller RSS peak tracking ${largest.toLocaleString('en-US')} machines (the compiled controller in a process of its own, as the container runs it; heap capped at ${memory.heapMiB} MiB${memory.semiSpaceMiB !== undefined ? `, semi-space ${memory.semiSpaceMiB} MiB` : ''}${memory.mallocTunables !== undefined ? ', glibc malloc tuned' : ''} as the chart's default limit of ${memory.limitMiB} MiB sets them)`,
+  measure: `controller RSS peak tracking ${largest.toLocaleString('en-US')} machines (the bundled controller in a process of its own, as the container runs it; heap capped at ${memory.heapMiB} MiB${memory.semiSpaceMiB !== undefined ? `, semi-space ${memory.semiSpaceMiB} MiB` : ''}${memory.mallocTunables !== undefined ? ', glibc malloc tuned' : ''} as the chart's default limit of ${memory.limitMiB} MiB sets them)`,
   figure: capped.some((c) => c.machines === largest && c.result.error !== undefined) ? 'out of memory' : `${peak.toFixed(0)} MiB`,
   goal: '≤ 256 MiB at 100,000',
   model: '-',

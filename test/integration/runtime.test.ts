@@ -1,13 +1,11 @@
 // The controller as a process: flags, probes before and after the informer cache syncs, metrics after a
 // reconcile, redacted JSON logs, and a clean SIGTERM that releases the lease.
-import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -16,6 +14,7 @@ import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { createTopology, estate, estateIds, estateSpec, linuxVm, waitForReady } from '../support/controller.ts';
 import { kubeconfigPath, testKubeConfig, useTestNamespace } from '../support/kube.ts';
 import { metricValue, startControllerProcess } from './runtime-process.ts';
+import { bundle } from '../../hack/bundle.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 import type { ControllerProcess } from './runtime-process.ts';
@@ -185,15 +184,21 @@ describe('controller process: probes, metrics, logs, shutdown', () => {
   });
 });
 
-describe('compiled entrypoint (npm start, the image)', () => {
+describe('bundled entrypoint (npm start, the image)', () => {
   const out = join(REPO, '.cache', `dist-${ns.name}`);
 
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it('builds with tsconfig.build.json and runs as node dist/runtime/main.js until SIGTERM', async () => {
-    // The same compiler and config as `npm run build`, into a private directory.
-    await promisify(execFile)(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--outDir', out], { cwd: REPO });
-    const p = startControllerProcess({ name: 'compiled', kubeconfig: kubeconfigPath(), main: join(out, 'runtime', 'main.js'), args: ['--namespaces', ns.name] });
+  it('bundles with hack/bundle.ts and runs as node dist/main.js, without node_modules, until SIGTERM', async () => {
+    // The same bundler and options as `npm run build`, into a private directory.
+    const packages = await bundle({ entryPoints: ['src/runtime/main.ts'], outdir: out });
+    expect(packages).toContain('@kubernetes/client-node');
+    // The image ships no node_modules: a copy of the bundle outside this checkout proves it needs none.
+    const alone = mkdtempSync(join(tmpdir(), 'mtopo-bundle-'));
+    cpSync(out, join(alone, 'dist'), { recursive: true });
+    writeFileSync(join(alone, 'package.json'), JSON.stringify({ type: 'module' }));
+    expect(readFileSync(join(alone, 'dist', 'THIRD-PARTY-NOTICES.txt'), 'utf8')).toMatch(/^@kubernetes\/client-node@[\d.]+ \(Apache-2\.0\)$/m);
+    const p = startControllerProcess({ name: 'bundled', kubeconfig: kubeconfigPath(), main: join(alone, 'dist', 'main.js'), args: ['--namespaces', ns.name] });
     try {
       await vi.waitFor(async () => expect((await p.get('health', '/readyz')).status).toBe(200), { timeout: 30_000, interval: 100 });
       expect((await p.get('metrics', '/metrics')).body).toMatch(/^# TYPE workqueue_depth gauge/m);
@@ -201,6 +206,7 @@ describe('compiled entrypoint (npm start, the image)', () => {
       expect((await p.exit).code).toBe(0);
     } finally {
       await p.kill();
+      rmSync(alone, { recursive: true, force: true });
     }
   }, 120_000);
 });
