@@ -46,8 +46,21 @@ export function targetSubscriptions(targets: Targets): string[] {
  * groups, and (for a tag selector) whole subscriptions, whose tags are then matched here as ARM's path does.
  */
 export function machinesQuery(targets: Targets): string {
-  return [...machineRows(targets), '| project id, name, type, location, tags, identity, properties', '| order by id asc'].join('\n');
+  return [...machineRows(targets), `| project id, name, type, location, tags, identity, properties = ${MACHINE_PROPERTIES}`, '| order by id asc'].join('\n');
 }
+
+/**
+ * The properties the conversions read, per type, under the paths ARM gives them (a page holds up to 1,000 machines,
+ * and a VM's properties in full, with its OS, storage and network profiles, are several times these): VMs their OS
+ * and scale set, scale sets their orchestration mode, OS and extension profile (whose agent names the identity), Arc
+ * machines their status and OS. A path a resource lacks is null in the bag, which the conversions read as absent.
+ */
+const MACHINE_PROPERTIES = [
+  'case(',
+  `type =~ ${kqlString(VM_TYPE)}, pack('timeCreated', properties.timeCreated, 'storageProfile', pack('osDisk', pack('osType', properties.storageProfile.osDisk.osType)), 'virtualMachineScaleSet', properties.virtualMachineScaleSet),`,
+  `type =~ ${kqlString(VMSS_TYPE)}, pack('timeCreated', properties.timeCreated, 'orchestrationMode', properties.orchestrationMode, 'virtualMachineProfile', pack('storageProfile', pack('osDisk', pack('osType', properties.virtualMachineProfile.storageProfile.osDisk.osType)), 'extensionProfile', properties.virtualMachineProfile.extensionProfile)),`,
+  "pack('timeCreated', properties.timeCreated, 'status', properties.status, 'lastStatusChange', properties.lastStatusChange, 'privateLinkScopeResourceId', properties.privateLinkScopeResourceId, 'osType', properties.osType, 'osName', properties.osName))",
+].join(' ');
 
 /** The table and filters of `machinesQuery`, for queries that must select exactly the same rows. */
 export function machineRows(targets: Targets): string[] {
@@ -76,7 +89,8 @@ export function agentExtensionsQuery(): string {
     `| where type in~ ${kqlList(EXTENSION_TYPES)}`,
     "| where tostring(properties.publisher) =~ 'Microsoft.Azure.Monitor'",
     "| where tostring(properties.type) in~ ('AzureMonitorLinuxAgent', 'AzureMonitorWindowsAgent')",
-    '| project id, name, type, properties',
+    // What the conversions read: the agent's identity is in its public settings.
+    "| project id, name, type, properties = pack('publisher', properties.publisher, 'type', properties.type, 'typeHandlerVersion', properties.typeHandlerVersion, 'provisioningState', properties.provisioningState, 'settings', properties.settings)",
     '| order by id asc',
   ].join('\n');
 }

@@ -152,6 +152,60 @@ describe('Resource Graph rows to the snapshot', () => {
     expect(toGraphAssociations(rows[0] ?? {}).map((a) => a.resourceId)).toEqual([vmId(RG, 'a')]);
   });
 
+  it('the queries project only what the conversions read, and the machines and agents they give are the same', () => {
+    // Full rows as ARM shows them, with the profiles the conversions never read.
+    const full: GraphRow[] = [
+      vmRow(vmId(RG, 'vm'), { virtualMachineScaleSet: { id: FLEX }, timeCreated: '2026-01-01T00:00:00Z', hardwareProfile: { vmSize: 'Standard_D2s_v5' }, osProfile: { computerName: 'vm', linuxConfiguration: { provisionVMAgent: true } }, networkProfile: { networkInterfaces: [{ id: `${RG}/providers/Microsoft.Network/networkInterfaces/nic` }] } }),
+      vmRow(vmId(RG, 'bare')),
+      {
+        ...vmRow(UNIFORM),
+        type: 'microsoft.compute/virtualmachinescalesets',
+        properties: {
+          orchestrationMode: 'Uniform',
+          upgradePolicy: { mode: 'Manual' },
+          virtualMachineProfile: {
+            storageProfile: { osDisk: { osType: 'Windows', createOption: 'FromImage' }, imageReference: { offer: 'WindowsServer' } },
+            extensionProfile: { extensions: [{ name: 'ama', properties: { publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorWindowsAgent', typeHandlerVersion: '1.0', settings: agentSettings } }] },
+          },
+        },
+      },
+      { ...vmRow(ARC), type: 'microsoft.hybridcompute/machines', properties: { status: 'Connected', lastStatusChange: '2026-01-02T00:00:00Z', osName: 'linux', agentVersion: '1.40', osProfile: { computerName: 'srv' } } },
+      {
+        id: `${vmId(RG, 'vm')}/extensions/AzureMonitorLinuxAgent`,
+        name: 'AzureMonitorLinuxAgent',
+        type: 'microsoft.compute/virtualmachines/extensions',
+        properties: { publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent', typeHandlerVersion: '1.33', provisioningState: 'Succeeded', autoUpgradeMinorVersion: true, settings: agentSettings },
+      },
+    ];
+    const cols = ['id', 'name', 'type', 'location', 'resourceGroup', 'subscriptionId', 'tags', 'identity', 'properties'];
+    const resources = {
+      columns: cols.map((name) => ({ name, type: ['tags', 'identity', 'properties'].includes(name) ? ('dynamic' as const) : ('string' as const) })),
+      rows: full.map((r) => cols.map((c) => (c === 'resourceGroup' ? 'rg-a' : c === 'subscriptionId' ? SUB : ((r[c] ?? null) as KqlValue)))),
+    };
+    const catalog = catalogOf({ resources, insightsresources: { columns: [{ name: 'id', type: 'string' as const }, { name: 'type', type: 'string' as const }], rows: [] } }, 0);
+    const objects = (q: string): GraphRow[] => {
+      const r = runQuery(q, catalog);
+      return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
+    };
+    const targets: Targets = { resourceGroups: [RG], virtualMachineScaleSets: [UNIFORM] };
+    const sel = selectionOf(targets);
+    const projected = objects(machinesQuery(targets));
+    const byId = new Map(full.map((r) => [r['id'], r]));
+    expect(projected.map((r) => r['id'])).toEqual([vmId(RG, 'bare'), vmId(RG, 'vm'), UNIFORM, ARC].sort());
+    for (const row of projected) {
+      const whole = byId.get(row['id']);
+      if (!whole) throw new Error('no such row');
+      expect(classifyRow(row, sel), String(row['id'])).toEqual(classifyRow(whole, sel));
+    }
+    // A VM's unread profiles stay out of the page; its creation time (the discovery summary's) stays in.
+    const vm = projected.find((r) => r['id'] === vmId(RG, 'vm'));
+    expect(vm?.['properties']).not.toHaveProperty('networkProfile');
+    expect(vm?.['properties']).toHaveProperty('timeCreated', '2026-01-01T00:00:00Z');
+    const [ext] = objects(agentExtensionsQuery());
+    expect(ext?.['properties']).not.toHaveProperty('autoUpgradeMinorVersion');
+    expect(toGraphAgentExtension(ext ?? {})).toEqual(toGraphAgentExtension(full[4] ?? {}));
+  });
+
   it('confirmation compares what the plan reads; a repair-worthy extension is confirmed first', () => {
     const sel = selectionOf({ resourceGroups: [RG] });
     const m = classifyRow(vmRow(vmId(RG, 'vm1')), sel).machine;
