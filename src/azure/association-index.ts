@@ -18,8 +18,9 @@ export class AssociationIndex<M extends { readonly id: string }> {
     const name = a.name.toLowerCase();
     if (list?.some((x) => x.name.toLowerCase() === name)) return false;
     if (a.resourceId === machine.id) a.resourceId = machine.id;
-    if (list) list.push(a);
-    else this.#byMachine.set(machine, [a]);
+    // A copy one longer, not a push: a pushed array keeps room for 17 (136 bytes more per machine, 13 MB at
+    // 100,000 machines), and machines hold a few associations each.
+    this.#byMachine.set(machine, list ? list.concat(a) : [a]);
     this.#order.push(a);
     return true;
   }
