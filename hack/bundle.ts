@@ -43,6 +43,9 @@ export async function bundle(request: BundleRequest): Promise<string[]> {
     platform: 'node',
     format: 'esm',
     target: 'node24',
+    // A package without an `exports` map (`@azure/arm-hybridcompute` 3) is read through its ES module build: its
+    // CommonJS build, bundled apart for the controller's `import()` on first use, would give only a default export.
+    mainFields: ['module', 'main'],
     keepNames: true,
     minifyWhitespace: true,
     minifySyntax: true,

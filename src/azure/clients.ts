@@ -169,15 +169,15 @@ export class ArmClientCache {
     const common = this.#common();
     switch (kind) {
       case 'network': {
-        const { NetworkManagementClient } = await loadSdk('@azure/arm-network', () => import('@azure/arm-network'));
+        const { NetworkManagementClient } = await loadSdk('@azure/arm-network', () => import('@azure/arm-network'), 'NetworkManagementClient');
         return new NetworkManagementClient(this.#credential, subscriptionId, common);
       }
       case 'privateDns': {
-        const { PrivateDnsManagementClient } = await loadSdk('@azure/arm-privatedns', () => import('@azure/arm-privatedns'));
+        const { PrivateDnsManagementClient } = await loadSdk('@azure/arm-privatedns', () => import('@azure/arm-privatedns'), 'PrivateDnsManagementClient');
         return new PrivateDnsManagementClient(this.#credential, subscriptionId, common);
       }
       case 'hybridCompute': {
-        const { HybridComputeManagementClient } = await loadSdk('@azure/arm-hybridcompute', () => import('@azure/arm-hybridcompute'));
+        const { HybridComputeManagementClient } = await loadSdk('@azure/arm-hybridcompute', () => import('@azure/arm-hybridcompute'), 'HybridComputeManagementClient');
         return new HybridComputeManagementClient(this.#credential, subscriptionId, common);
       }
     }

@@ -106,7 +106,7 @@ export class EvidenceReader {
 
   #loaded(): Promise<{ sdk: LogsSdk; client: LogsQueryClient }> {
     if (this.#client) return this.#client;
-    const client = loadSdk('@azure/monitor-query-logs', () => import('@azure/monitor-query-logs')).then((sdk) => ({
+    const client = loadSdk('@azure/monitor-query-logs', () => import('@azure/monitor-query-logs'), 'LogsQueryClient').then((sdk) => ({
       sdk,
       // No SDK retries: evidence is read again at the next interval, and a throttled read must not hold a pass.
       client: new sdk.LogsQueryClient(this.#options.credential, { endpoint: this.#options.endpoint.replace(/\/+$/, ''), retryOptions: { maxRetries: 0 } }),

@@ -101,7 +101,7 @@ export class GraphReader {
     this.#logger = logger;
     const policies: PipelinePolicy[] = [quotaPolicy(this.quota, options.maxQuotaWaitMs ?? 10_000), requestTimeoutPolicy(options.requestTimeoutMs ?? 60_000), turnTakingPolicy()];
     this.#connect = async () => {
-      const { ResourceGraphClient } = await loadSdk('@azure/arm-resourcegraph', () => import('@azure/arm-resourcegraph'));
+      const { ResourceGraphClient } = await loadSdk('@azure/arm-resourcegraph', () => import('@azure/arm-resourcegraph'), 'ResourceGraphClient');
       return new ResourceGraphClient(clients.credential, {
         endpoint: clients.endpoint,
         credentials: { scopes: [scope] },

@@ -13,11 +13,20 @@ export class SdkLoadError extends Error {
   }
 }
 
-/** Runs `load` (a literal `import()` of `packageName`, so bundlers and readers see it) and names the package if it fails. */
-export async function loadSdk<T>(packageName: string, load: () => Promise<T>): Promise<T> {
+/**
+ * Runs `load` (a literal `import()` of `packageName`, so bundlers and readers see it) and names the package if it
+ * fails, or if the module it gives does not export the client class `client` (a module system's interop gone wrong,
+ * e.g. a CommonJS build whose named exports a bundle does not carry, would otherwise fail later as "not a constructor").
+ */
+export async function loadSdk<T extends object>(packageName: string, load: () => Promise<T>, client: keyof T & string): Promise<T> {
+  let sdk: T;
   try {
-    return await load();
+    sdk = await load();
   } catch (err) {
     throw new SdkLoadError(packageName, err);
   }
+  if (typeof sdk[client] !== 'function') {
+    throw new SdkLoadError(packageName, new Error(`it exports no ${client} (it exports ${Object.keys(sdk).join(', ') || 'nothing'})`));
+  }
+  return sdk;
 }

@@ -1,11 +1,13 @@
 // The controller as a process: flags, probes before and after the informer cache syncs, metrics after a
 // reconcile, redacted JSON logs, and a clean SIGTERM that releases the lease.
 import { cpSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -209,4 +211,22 @@ describe('bundled entrypoint (npm start, the image)', () => {
       rmSync(alone, { recursive: true, force: true });
     }
   }, 120_000);
+  it('loads the SDKs the controller imports on first use from the bundle, each with its client class', async () => {
+    // A CommonJS build bundled apart for a dynamic import gives only a default export: the Arc reads would then fail.
+    const alone = mkdtempSync(join(tmpdir(), 'mtopo-bundle-'));
+    try {
+      await bundle({ entryPoints: ['test/support/bundled-sdks.ts'], outdir: alone });
+      writeFileSync(join(alone, 'package.json'), JSON.stringify({ type: 'module' }));
+      const { stdout } = await promisify(execFile)(process.execPath, [join(alone, 'bundled-sdks.js')], { cwd: alone });
+      expect(JSON.parse(stdout)).toEqual({
+        network: 'NetworkManagementClient',
+        privateDns: 'PrivateDnsManagementClient',
+        hybridCompute: 'HybridComputeManagementClient',
+        resourceGraph: 'ResourceGraphClient',
+        logs: 'LogsQueryClient',
+      });
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
