@@ -35,4 +35,11 @@ describe('Turns', () => {
     expect(due.filter(Boolean)).toHaveLength(2);
     expect([due[30], due[31], due[63]]).toEqual([false, true, true]);
   });
+
+  it('dueNow looks at the clock on every call, where due waits for the 32nd', () => {
+    const turns = new Turns();
+    spin(25);
+    expect(turns.due()).toBe(false);
+    expect(turns.dueNow()).toBe(true);
+  });
 });
