@@ -83,7 +83,6 @@ export function bundleBench(): Promise<string> {
   return bundled;
 }
 
-
 /** Runs `request` bundled, in a child tuned as the chart tunes the container; an out-of-memory death is reported, not thrown. */
 export async function runCapped(request: CappedRequest, memory: Pick<ChartMemory, 'heapMiB' | 'semiSpaceMiB' | 'mallocTunables'>): Promise<CappedResult> {
   // As the chart runs the container: `node dist/main.js` with its NODE_OPTIONS and GLIBC_TUNABLES.

@@ -10,7 +10,8 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-export const REPO = fileURLToPath(new URL('..', import.meta.url));
+// Its own, not chart-tools.ts's: the image's build stage copies this file alone.
+const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 export interface BundleRequest {
   /** Entry points, relative to the repository; each becomes `<outdir>/<its path from outbase>.js`. */

@@ -11,7 +11,7 @@ export class Turns {
   /** Cheap per item: true once every 32 items when the current slice has run its ~10 ms (an item may queue reads). */
   due(): boolean {
     if ((++this.#items & 31) !== 0) return false;
-    return performance.now() - this.#start >= TURN_MS;
+    return this.dueNow();
   }
 
   /** True when the current slice has run its ~10 ms: a clock read on every call, for items that each cost a lot. */
