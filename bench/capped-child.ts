@@ -25,6 +25,6 @@ process.once('message', (request: CappedRequest) => {
           return [await scaleOutFigures(request.capacity, request.by, request.speed)];
       }
     });
-    process.send?.({ rows: run.value, maxDelayMs: run.maxDelayMs, p99DelayMs: run.p99DelayMs, maxCpuBlockMs: run.maxCpuBlockMs, maxRssMiB: run.maxRssMiB } satisfies CappedResult, () => process.exit(0));
+    process.send?.({ rows: run.value, maxDelayMs: run.maxDelayMs, p99DelayMs: run.p99DelayMs, maxCpuBlockMs: run.maxCpuBlockMs, maxRssMiB: run.maxRssMiB, gaps: run.gaps } satisfies CappedResult, () => process.exit(0));
   })();
 });

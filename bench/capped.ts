@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LoopFigures } from './controller-loop.ts';
 import type { ReadPath, Row } from './scale.ts';
+import type { ProbeReady, Stall } from './stall-probe.ts';
 
 /** What the child measures: a resync, a cold convergence, a Flexible scale-out, or the controller's own pass. */
 export type CappedRequest =
@@ -24,6 +25,13 @@ export interface CappedResult {
   /** The longest block in the controller thread's CPU time (see `watched`). */
   maxCpuBlockMs: number;
   maxRssMiB: number;
+  /** The child's blocks over 20 ms, [start, end] µs of the shared monotonic clock (see `scale.ts`). */
+  gaps?: Stall[];
+  /**
+   * The longest block once the machine's stalls (`stall-probe.ts`: times in which an idle probe at the highest
+   * priority it may take was not woken either) are taken out of it; with the probe's nice value.
+   */
+  ownDelay?: { ms: number; stalledMs: number; probeNice: number };
   /** The process died (out of memory at the cap, or a failure): its last words. */
   error?: string;
 }
@@ -83,8 +91,49 @@ export function bundleBench(): Promise<string> {
   return bundled;
 }
 
-/** Runs `request` bundled, in a child tuned as the chart tunes the container; an out-of-memory death is reported, not thrown. */
+/**
+ * Of each gap ([start, end] µs), the time outside `stalls`; the longest, with the stalled time inside it. Stalls do not
+ * overlap each other (the probe notes them one after another).
+ */
+export function longestOwnGap(gaps: readonly Stall[], stalls: readonly Stall[]): { ms: number; stalledMs: number } {
+  let longest = { ms: 0, stalledMs: 0 };
+  for (const [a, b] of gaps) {
+    let stalled = 0;
+    for (const [s, e] of stalls) stalled += Math.max(0, Math.min(b, e) - Math.max(a, s));
+    if ((b - a - stalled) / 1000 > longest.ms) longest = { ms: (b - a - stalled) / 1000, stalledMs: stalled / 1000 };
+  }
+  return longest;
+}
+
+/** Starts `stall-probe.ts`; resolves once it runs, with a function that stops it and resolves with the stalls it saw. */
+async function startProbe(): Promise<{ nice: number; stop: () => Promise<Stall[]> }> {
+  const probe = fork(fileURLToPath(new URL('./stall-probe.ts', import.meta.url)), [], { execArgv: ['--no-warnings'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = await new Promise<ProbeReady>((resolve, reject) => {
+    probe.once('message', (m: ProbeReady) => resolve(m));
+    probe.once('exit', (code) => reject(new Error(`the stall probe exited ${String(code)}`)));
+  });
+  return {
+    nice: ready.nice,
+    stop: () =>
+      new Promise((resolve) => {
+        probe.once('message', (stalls: Stall[]) => resolve(stalls));
+        probe.send('stop');
+      }),
+  };
+}
+
+/**
+ * Runs `request` bundled, in a child tuned as the chart tunes the container; an out-of-memory death is reported, not
+ * thrown. A stall probe runs beside it, so that its blocks can be told from the machine's stalls.
+ */
 export async function runCapped(request: CappedRequest, memory: Pick<ChartMemory, 'heapMiB' | 'semiSpaceMiB' | 'mallocTunables'>): Promise<CappedResult> {
+  const probe = await startProbe();
+  const result = await runChild(request, memory);
+  const stalls = await probe.stop();
+  return result.gaps === undefined ? result : { ...result, ownDelay: { ...longestOwnGap(result.gaps, stalls), probeNice: probe.nice } };
+}
+
+async function runChild(request: CappedRequest, memory: Pick<ChartMemory, 'heapMiB' | 'semiSpaceMiB' | 'mallocTunables'>): Promise<CappedResult> {
   // As the chart runs the container: `node dist/main.js` with its NODE_OPTIONS and GLIBC_TUNABLES.
   const child = fork(await bundleBench(), [], {
     execArgv: ['--no-warnings', `--max-old-space-size=${memory.heapMiB}`, ...(memory.semiSpaceMiB !== undefined ? [`--max-semi-space-size=${memory.semiSpaceMiB}`] : [])],

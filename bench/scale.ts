@@ -38,14 +38,20 @@ const threadCpuMs = (): number => {
 };
 let gapTimer: NodeJS.Timeout | undefined;
 let cpuBlockMs = 0;
+// The blocks over 20 ms, [start, end] in µs of the clock every process shares: `capped.ts` takes out of each the time
+// in which the machine ran no process at all (`stall-probe.ts`).
+const gaps: [number, number][] = [];
+const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const watchLoop = (): void => {
   loop.reset();
   loop.enable();
-  let lastWall = performance.now();
+  let lastWall = nowUs();
   let lastCpu = threadCpuMs();
   gapTimer = setInterval(() => {
-    const [wall, cpu] = [performance.now(), threadCpuMs()];
-    if (wall - lastWall > 10) cpuBlockMs = Math.max(cpuBlockMs, Math.min(wall - lastWall, cpu - lastCpu));
+    const [wall, cpu] = [nowUs(), threadCpuMs()];
+    const ms = (wall - lastWall) / 1000;
+    if (ms > 10) cpuBlockMs = Math.max(cpuBlockMs, Math.min(ms, cpu - lastCpu));
+    if (ms > 20) gaps.push([lastWall, wall]);
     [lastWall, lastCpu] = [wall, cpu];
   }, 2);
 };
@@ -270,9 +276,9 @@ export async function scaleOutFigures(capacity: number, by: number, speed: numbe
 }
 
 /** Runs `fn`; returns the longest event-loop block seen while the controller worked (in wall time and in this thread's CPU time) and this process's peak RSS (the controller's: the emulator runs apart). */
-export async function watched<T>(fn: () => Promise<T>): Promise<{ value: T; maxDelayMs: number; p99DelayMs: number; maxCpuBlockMs: number; maxRssMiB: number }> {
+export async function watched<T>(fn: () => Promise<T>): Promise<{ value: T; maxDelayMs: number; p99DelayMs: number; maxCpuBlockMs: number; maxRssMiB: number; gaps: [number, number][] }> {
   const value = await fn();
-  return { value, maxDelayMs: loopMaxNs / 1e6, p99DelayMs: loopP99Ns / 1e6, maxCpuBlockMs: cpuBlockMs, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+  return { value, maxDelayMs: loopMaxNs / 1e6, p99DelayMs: loopP99Ns / 1e6, maxCpuBlockMs: cpuBlockMs, maxRssMiB: process.resourceUsage().maxRSS / 1024, gaps };
 }
 
 export function printTable(rows: Row[]): void {

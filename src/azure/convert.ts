@@ -178,7 +178,8 @@ function association(a: DataCollectionRuleAssociationProxyOnlyResource, withEtag
   const out: ObservedAssociation = new AssociationRecord(a.id, pool.string(a.name ?? a.id.split('/').pop() ?? ''), resourceId);
   if (a.dataCollectionRuleId) out.dataCollectionRuleId = pool.string(a.dataCollectionRuleId);
   if (a.dataCollectionEndpointId) out.dataCollectionEndpointId = pool.string(a.dataCollectionEndpointId);
-  if (a.description !== undefined) out.description = pool.string(a.description);
+  // Resource Graph's projection gives null for an absent description.
+  if (typeof a.description === 'string') out.description = pool.string(a.description);
   if (withEtag && typeof a.etag === 'string' && a.etag !== '') out.etag = a.etag;
   return out;
 }

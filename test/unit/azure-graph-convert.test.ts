@@ -140,7 +140,15 @@ describe('Resource Graph rows to the snapshot', () => {
         row(`${vmId(RG, 'a')}/extensions/cse`, 'microsoft.compute/virtualmachines/extensions', { publisher: 'Microsoft.Azure.Extensions', type: 'CustomScript' }),
       ],
     };
-    const insights = { columns: [{ name: 'id', type: 'string' as const }, { name: 'name', type: 'string' as const }, { name: 'type', type: 'string' as const }, { name: 'properties', type: 'dynamic' as const }], rows: [[`${vmId(RG, 'a')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/x`, 'x', 'microsoft.insights/datacollectionruleassociations', {}]] };
+    const rule = `${RG}/providers/Microsoft.Insights/dataCollectionRules/dcr`;
+    const insights = {
+      columns: [{ name: 'id', type: 'string' as const }, { name: 'name', type: 'string' as const }, { name: 'type', type: 'string' as const }, { name: 'properties', type: 'dynamic' as const }],
+      rows: [
+        [`${vmId(RG, 'a')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/x`, 'x', 'microsoft.insights/datacollectionruleassociations', { dataCollectionRuleId: rule, provisioningState: 'Succeeded', metadata: { provisionedBy: 'policy' } }],
+        // The segment spelled in lower case: the machine's id is still the part before it, as ARM spells it.
+        [`${vmId(RG, 'a')}/providers/microsoft.insights/datacollectionruleassociations/y`, 'y', 'microsoft.insights/datacollectionruleassociations', { description: 'kept' }],
+      ],
+    };
     const catalog = catalogOf({ resources, insightsresources: insights }, 0);
     const ids = (q: string): string[] => runQuery(q, catalog).rows.map((r) => (typeof r[0] === 'string' ? r[0] : ''));
     expect(ids(machinesQuery(targets))).toEqual([vmId(OTHER_RG, 'named'), vmId(RG, 'a')].sort());
@@ -148,8 +156,18 @@ describe('Resource Graph rows to the snapshot', () => {
     const grouped = runQuery(associationsQuery(), catalog);
     const rows = grouped.rows.map((r) => Object.fromEntries(grouped.columns.map((c, i) => [c.name, r[i]])));
     expect(rows).toHaveLength(1);
-    expect(rows[0]?.['machineId']).toBe(vmId(RG, 'a').toLowerCase());
-    expect(toGraphAssociations(rows[0] ?? {}).map((a) => a.resourceId)).toEqual([vmId(RG, 'a')]);
+    // The machine's id once, as ARM spells it; per association only its name and the properties the conversions read.
+    expect(Object.keys(rows[0] ?? {})).toEqual(['id', 'associations']);
+    expect(rows[0]?.['id']).toBe(vmId(RG, 'a'));
+    expect(rows[0]?.['associations']).toEqual([
+      { name: 'x', properties: { dataCollectionRuleId: rule, dataCollectionEndpointId: null, description: null } },
+      { name: 'y', properties: { dataCollectionRuleId: null, dataCollectionEndpointId: null, description: 'kept' } },
+    ]);
+    const associations = toGraphAssociations(rows[0] ?? {});
+    expect(associations.map((a) => [a.id, a.resourceId, a.dataCollectionRuleId, a.description])).toEqual([
+      [`${vmId(RG, 'a')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/x`, vmId(RG, 'a'), rule, undefined],
+      [`${vmId(RG, 'a')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/y`, vmId(RG, 'a'), undefined, 'kept'],
+    ]);
   });
 
   it('the queries project only what the conversions read, and the machines and agents they give are the same', () => {
