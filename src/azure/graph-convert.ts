@@ -4,11 +4,10 @@ import type { VirtualMachine, VirtualMachineExtension, VirtualMachineScaleSet } 
 import type { DataCollectionRuleAssociationProxyOnlyResource } from '@azure/arm-monitor';
 import type { Targets } from '../api/types.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedMachine, ObservedScaleSet } from '../model/index.ts';
-import { idKey, isRecord, ownString, parseArmId } from '../model/index.ts';
+import { dedupe, idKey, isRecord, ownString, parseArmId } from '../model/index.ts';
 import { toArcAgentExtension, toArcMachine } from './arc.ts';
 import { matchesTags, toAssociation, toScaleSet, toVmAgentExtension, toVmMachine, uniformScaleSetMachine } from './convert.ts';
 import { AgentExtensionRecord, ASSOCIATION_PATH } from './records.ts';
-import { dedupe } from './targets.ts';
 
 /** One row of a Resource Graph `objectArray` answer. */
 export type GraphRow = Record<string, unknown>;

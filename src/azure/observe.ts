@@ -10,8 +10,8 @@ import type { ArmClientCache } from './clients.ts';
 import { toListedAssociation, toEndpoint, toRule, toScope, toVmAgentExtension, toWorkspace } from './convert.ts';
 import { guardedReads, toReadError } from './errors.ts';
 import type { AssociationSources } from './gateway.ts';
-import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
-import { dedupe, discoverTargets } from './targets.ts';
+import { associationSources, CONFIGURATION_ACCESS_ENDPOINT, dedupe, IdMap, idKey, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
+import { discoverTargets } from './targets.ts';
 import type { ServiceTraits } from './targets.ts';
 import type { ExtensionCache, RefreshAllowance } from './extensions.ts';
 import { READ_PRIORITY } from './budget.ts';
@@ -386,11 +386,6 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
 export async function readsThroughGraph(graph: GraphReader, spec: MonitoringTopologySpec, signal?: AbortSignal): Promise<boolean> {
   // Pruning needs the marked associations on machines that left the targets: only ARM's lists by rule show those.
   return spec.prune !== true && (await graph.use(spec.targets, signal));
-}
-
-/** The rules and endpoint a spec's associations point to (what discovery watches). */
-export function associationSources(spec: MonitoringTopologySpec): string[] {
-  return [...dedupe(spec.dataCollectionRules.map((r) => r.resourceId)), spec.configurationEndpoint.resourceId];
 }
 
 /**

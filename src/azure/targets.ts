@@ -11,7 +11,7 @@ import { toArcMachine } from './arc.ts';
 import { matchesTags, toScaleSet, toVmMachine, uniformScaleSetMachine } from './convert.ts';
 import { toReadError } from './errors.ts';
 import { READ_PRIORITY } from './budget.ts';
-import { IdMap, IdSet, idKey, parseArmId } from '../model/index.ts';
+import { dedupe, IdMap, IdSet, parseArmId } from '../model/index.ts';
 import { Turns } from './turns.ts';
 
 export interface DiscoveryContext {
@@ -363,12 +363,3 @@ function matchesTagsSafely(tags: unknown, match: Record<string, string>): boolea
   return matchesTags(Object.fromEntries(Object.entries(tags).filter(([, v]) => typeof v === 'string')), match);
 }
 
-export function dedupe(ids: string[]): string[] {
-  const seen = new Set<string>();
-  return ids.filter((id) => {
-    const k = idKey(id);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}

@@ -13,7 +13,7 @@ import type { FinalizerWriter } from '../kube/finalizer.ts';
 import { hasFinalizer, isDeleting } from '../kube/finalizer.ts';
 import type { ConditionInput, StatusWriter } from '../kube/status.ts';
 import { mergeConditions } from '../kube/status.ts';
-import { isTransientError } from '../model/index.ts';
+import { associationSources, isTransientError } from '../model/index.ts';
 import type { Action, ActionOutcome, GraphFingerprint, Snapshot } from '../model/index.ts';
 import { MachinePlans } from '../plan/index.ts';
 import { nextSources, nextSourcesWork } from '../plan/prune.ts';
@@ -446,8 +446,7 @@ export class Reconciler {
     const report = this.#deps.observedAssociations;
     if (!report || !pass.snapshot) return;
     const spec = pass.topology.spec;
-    const sources = [...spec.dataCollectionRules.map((r) => r.resourceId), spec.configurationEndpoint.resourceId];
-    report(pass.key, await runSliced(expectedAssociationsWork(pass.snapshot, sources, pass.outcomes)));
+    report(pass.key, await runSliced(expectedAssociationsWork(pass.snapshot, associationSources(spec), pass.outcomes)));
   }
 
   // Read after acting, so that records written because a resource was just linked are seen. Never writes.

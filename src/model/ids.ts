@@ -53,6 +53,22 @@ export function idKey(id: string): string {
   return (start === 0 && end === id.length ? id : id.slice(start, end)).toLowerCase();
 }
 
+/** `ids` without the ones an earlier id names too (ARM's ids ignore case), in their order. */
+export function dedupe(ids: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return ids.filter((id) => {
+    const k = idKey(id);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** The rules and endpoint a spec's associations point to, each once: what discovery watches and a pass reports. */
+export function associationSources(spec: { dataCollectionRules: readonly { resourceId: string }[]; configurationEndpoint: { resourceId: string } }): string[] {
+  return dedupe([...spec.dataCollectionRules.map((r) => r.resourceId), spec.configurationEndpoint.resourceId]);
+}
+
 export function sameId(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
   if (a === b) return true;
