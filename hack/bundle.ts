@@ -4,8 +4,9 @@
 // module imports every generated API (14 MB of source), of which the controller calls three, and tree shaking keeps
 // only those. The SDKs that `src/azure/lazy.ts` loads on first use stay apart, in chunks of their own.
 //
-//   node hack/bundle.ts [outdir]          the controller's entry point (src/runtime/main.ts), into dist/ by default
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+//   node hack/bundle.ts [outdir]          the controller's entry point (src/runtime/main.ts), into dist/ by default,
+//                                         emptied first
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -87,6 +88,8 @@ function notices(packages: string[]): string {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const outdir = process.argv[2] ?? 'dist';
+  // Emptied first: chunk names carry a hash, and an earlier build's chunks would stay beside this one's.
+  rmSync(resolve(REPO, outdir), { recursive: true, force: true });
   const packages = await bundle({ entryPoints: ['src/runtime/main.ts'], outdir, sourcemap: true });
   process.stdout.write(`bundled src/runtime/main.ts and ${packages.length} packages into ${relative(process.cwd(), resolve(REPO, outdir)) || '.'}/main.js\n`);
 }
