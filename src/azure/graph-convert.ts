@@ -97,15 +97,16 @@ export function agentExtensionsQuery(): string {
 /**
  * Every data collection rule association in the subscriptions, one row per resource they sit on (a page holds up to
  * 1,000 machines, not 1,000 associations); kept only where they sit on targets. A row is the machine's id as ARM spells
- * it (the part of an association's id before the association segment: `tolower` keeps an id's length) and, per
- * association, its name and the properties the conversions read. Its id is the machine's, the segment and its name,
+ * it (the part of an association's id before the association segment; where lower case changes a name's length, as
+ * some Unicode letters a resource group may hold do, its lower-case id, which ARM reads alike) and, per association, its name and the properties the conversions read. Its id is the machine's, the segment and its name,
  * so it does not travel: three associations' ids would spell the machine's id three more times, about half the page.
  */
 export function associationsQuery(): string {
   return [
     ...ASSOCIATION_ROWS,
     "| extend machineId = tostring(split(tolower(id), '/providers/microsoft.insights/datacollectionruleassociations/')[0])",
-    '| extend machine = substring(id, 0, strlen(machineId))',
+    '| extend spelled = substring(id, 0, strlen(machineId))',
+    '| extend machine = iff(tolower(spelled) == machineId, spelled, machineId)',
     "| summarize id = take_any(machine), associations = make_list(pack('name', name, 'properties', pack('dataCollectionRuleId', properties.dataCollectionRuleId, 'dataCollectionEndpointId', properties.dataCollectionEndpointId, 'description', properties.description))) by machineId",
     '| order by machineId asc',
     '| project id, associations',

@@ -147,6 +147,8 @@ describe('Resource Graph rows to the snapshot', () => {
         [`${vmId(RG, 'a')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/x`, 'x', 'microsoft.insights/datacollectionruleassociations', { dataCollectionRuleId: rule, provisioningState: 'Succeeded', metadata: { provisionedBy: 'policy' } }],
         // The segment spelled in lower case: the machine's id is still the part before it, as ARM spells it.
         [`${vmId(RG, 'a')}/providers/microsoft.insights/datacollectionruleassociations/y`, 'y', 'microsoft.insights/datacollectionruleassociations', { description: 'kept' }],
+        // A resource group whose name grows in lower case ('İ' becomes two characters): the row gives the lower-case id.
+        [`${vmId(`${RG}İ`, 'u')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/z`, 'z', 'microsoft.insights/datacollectionruleassociations', {}],
       ],
     };
     const catalog = catalogOf({ resources, insightsresources: insights }, 0);
@@ -155,7 +157,8 @@ describe('Resource Graph rows to the snapshot', () => {
     expect(ids(agentExtensionsQuery())).toEqual([`${vmId(RG, 'a')}/extensions/ama`]);
     const grouped = runQuery(associationsQuery(), catalog);
     const rows = grouped.rows.map((r) => Object.fromEntries(grouped.columns.map((c, i) => [c.name, r[i]])));
-    expect(rows).toHaveLength(1);
+    expect(rows).toHaveLength(2);
+    expect(toGraphAssociations(rows[1] ?? {}).map((a) => [a.resourceId, a.name])).toEqual([[vmId(`${RG}İ`, 'u').toLowerCase(), 'z']]);
     // The machine's id once, as ARM spells it; per association only its name and the properties the conversions read.
     expect(Object.keys(rows[0] ?? {})).toEqual(['id', 'associations']);
     expect(rows[0]?.['id']).toBe(vmId(RG, 'a'));
