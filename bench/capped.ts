@@ -100,7 +100,8 @@ export function longestOwnGap(gaps: readonly Stall[], stalls: readonly Stall[]):
   for (const [a, b] of gaps) {
     let stalled = 0;
     for (const [s, e] of stalls) stalled += Math.max(0, Math.min(b, e) - Math.max(a, s));
-    if ((b - a - stalled) / 1000 > longest.ms) longest = { ms: (b - a - stalled) / 1000, stalledMs: stalled / 1000 };
+    const ms = (b - a - stalled) / 1000;
+    if (ms > longest.ms) longest = { ms, stalledMs: stalled / 1000 };
   }
   return longest;
 }

@@ -16,6 +16,7 @@ import { benchGateway } from './gateway.ts';
 import { spawnEmulator } from './emulator-process.ts';
 import type { EstateRequest, RemoteEmulator } from './emulator-process.ts';
 import { benchSpec, flexibleSpec, flexScaleSetId } from './estate.ts';
+import type { Stall } from './stall-probe.ts';
 
 export interface Row {
   measure: string;
@@ -40,7 +41,7 @@ let gapTimer: NodeJS.Timeout | undefined;
 let cpuBlockMs = 0;
 // The blocks over 20 ms, [start, end] in µs of the clock every process shares: `capped.ts` takes out of each the time
 // in which the machine ran no process at all (`stall-probe.ts`).
-const gaps: [number, number][] = [];
+const gaps: Stall[] = [];
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const watchLoop = (): void => {
   loop.reset();
@@ -276,7 +277,7 @@ export async function scaleOutFigures(capacity: number, by: number, speed: numbe
 }
 
 /** Runs `fn`; returns the longest event-loop block seen while the controller worked (in wall time and in this thread's CPU time) and this process's peak RSS (the controller's: the emulator runs apart). */
-export async function watched<T>(fn: () => Promise<T>): Promise<{ value: T; maxDelayMs: number; p99DelayMs: number; maxCpuBlockMs: number; maxRssMiB: number; gaps: [number, number][] }> {
+export async function watched<T>(fn: () => Promise<T>): Promise<{ value: T; maxDelayMs: number; p99DelayMs: number; maxCpuBlockMs: number; maxRssMiB: number; gaps: Stall[] }> {
   const value = await fn();
   return { value, maxDelayMs: loopMaxNs / 1e6, p99DelayMs: loopP99Ns / 1e6, maxCpuBlockMs: cpuBlockMs, maxRssMiB: process.resourceUsage().maxRSS / 1024, gaps };
 }

@@ -37,4 +37,3 @@ if (process.send !== undefined) {
   });
   process.send({ nice } satisfies ProbeReady);
 }
-

@@ -98,8 +98,9 @@ export function agentExtensionsQuery(): string {
  * Every data collection rule association in the subscriptions, one row per resource they sit on (a page holds up to
  * 1,000 machines, not 1,000 associations); kept only where they sit on targets. A row is the machine's id as ARM spells
  * it (the part of an association's id before the association segment; where lower case changes a name's length, as
- * some Unicode letters a resource group may hold do, its lower-case id, which ARM reads alike) and, per association, its name and the properties the conversions read. Its id is the machine's, the segment and its name,
- * so it does not travel: three associations' ids would spell the machine's id three more times, about half the page.
+ * some Unicode letters a resource group may hold do, its lower-case id, which ARM reads alike) and, per association,
+ * its name and the properties the conversions read. Its id is the machine's, the segment and its name, so it does not
+ * travel: three associations' ids would spell the machine's id three more times, about half the page.
  */
 export function associationsQuery(): string {
   return [
@@ -165,10 +166,12 @@ export function toGraphAssociation(row: GraphRow): ObservedAssociation | undefin
 export function toGraphAssociations(row: GraphRow): ObservedAssociation[] {
   const list = Array.isArray(row['associations']) ? (row['associations'] as unknown[]) : [];
   const machine = str(row['id']);
+  if (machine === undefined) return [];
   const out: ObservedAssociation[] = [];
   for (const a of list) {
-    const name = isRecord(a) ? str(a['name']) : undefined;
-    const o = isRecord(a) && machine !== undefined && name !== undefined ? toGraphAssociation({ ...a, id: `${machine}${ASSOCIATION_PATH}${name}` }) : undefined;
+    if (!isRecord(a)) continue;
+    const name = str(a['name']);
+    const o = name === undefined ? undefined : toGraphAssociation({ ...a, id: `${machine}${ASSOCIATION_PATH}${name}` });
     if (!o) continue;
     // A row is one machine's: its associations share one string of the machine's id.
     const first = out[0];

@@ -362,4 +362,3 @@ function matchesTagsSafely(tags: unknown, match: Record<string, string>): boolea
   if (typeof tags !== 'object' || Array.isArray(tags)) return false;
   return matchesTags(Object.fromEntries(Object.entries(tags).filter(([, v]) => typeof v === 'string')), match);
 }
-
