@@ -1,7 +1,7 @@
 // The associations one observe keeps on its targets, indexed by the machine object (no key string per association):
 // the plan's per-machine lookups, and the snapshot's list in the order the associations were found.
 import type { ObservedAssociation } from '../model/index.ts';
-import { sameId } from '../model/index.ts';
+import { sameId, sameName } from '../model/index.ts';
 
 export class AssociationIndex<M extends { readonly id: string }> {
   readonly #byMachine = new Map<M, ObservedAssociation[]>();
@@ -15,8 +15,7 @@ export class AssociationIndex<M extends { readonly id: string }> {
    */
   add(machine: M, a: ObservedAssociation): boolean {
     const list = this.#byMachine.get(machine);
-    const name = a.name.toLowerCase();
-    if (list?.some((x) => x.name.toLowerCase() === name)) return false;
+    if (list?.some((x) => sameName(x.name, a.name))) return false;
     if (a.resourceId === machine.id) a.resourceId = machine.id;
     // A copy one longer, not a push: a pushed array keeps room for 17 (136 bytes more per machine, 13 MB at
     // 100,000 machines), and machines hold a few associations each.
@@ -41,8 +40,11 @@ export class AssociationIndex<M extends { readonly id: string }> {
     for (const a of list) this.add(now, a);
   }
 
-  /** Every association held, in the order found (a replaced machine's come after the others). */
-  values(): ObservedAssociation[] {
-    return this.#removed.size === 0 ? [...this.#order] : this.#order.filter((a) => !this.#removed.has(a));
+  /**
+   * Every association held, in the order found (a replaced machine's come after the others): the index's own list when
+   * none was replaced, not a copy (300,000 entries at 100,000 machines), so the index is done with once it is taken.
+   */
+  take(): ObservedAssociation[] {
+    return this.#removed.size === 0 ? this.#order : this.#order.filter((a) => !this.#removed.has(a));
   }
 }

@@ -29,10 +29,15 @@ export class MalformedArmResource extends Error {
   readonly code = 'MalformedArmResource';
 }
 
+/** The dotted paths checked, split once: each machine of a bulk read checks the same few. */
+const splitPaths = new Map<string, string[]>();
+
 /** The value at a dotted path of an SDK model (SDK models are plain objects deserialised from ARM's JSON). */
 function at(model: unknown, path: string): unknown {
+  let keys = splitPaths.get(path);
+  if (keys === undefined) splitPaths.set(path, (keys = path.split('.')));
   let v: unknown = model;
-  for (const k of path.split('.')) v = isRecord(v) ? v[k] : undefined;
+  for (const k of keys) v = isRecord(v) ? v[k] : undefined;
   return v;
 }
 
@@ -174,14 +179,28 @@ function association(a: DataCollectionRuleAssociationProxyOnlyResource, withEtag
   if (!target) return undefined;
   // A copy, not a slice: a slice would keep the whole id alive until the association is filed under its machine.
   const resourceId = ownString(target);
-  // Names, rule and endpoint ids and the owner marker repeat on every machine: one copy each.
-  const out: ObservedAssociation = new AssociationRecord(a.id, pool.string(a.name ?? a.id.split('/').pop() ?? ''), resourceId);
-  if (a.dataCollectionRuleId) out.dataCollectionRuleId = pool.string(a.dataCollectionRuleId);
-  if (a.dataCollectionEndpointId) out.dataCollectionEndpointId = pool.string(a.dataCollectionEndpointId);
-  // Resource Graph's projection gives null for an absent description.
-  if (typeof a.description === 'string') out.description = pool.string(a.description);
+  const out = withProperties(new AssociationRecord(a.id, pool.string(a.name ?? a.id.split('/').pop() ?? ''), resourceId), a);
   if (withEtag && typeof a.etag === 'string' && a.etag !== '') out.etag = a.etag;
   return out;
+}
+
+/** The rule, endpoint and description of an association's properties, on its record. */
+function withProperties(out: ObservedAssociation, p: { dataCollectionRuleId?: unknown; dataCollectionEndpointId?: unknown; description?: unknown }): ObservedAssociation {
+  // Names, rule and endpoint ids and the owner marker repeat on every machine: one copy each.
+  if (typeof p.dataCollectionRuleId === 'string' && p.dataCollectionRuleId !== '') out.dataCollectionRuleId = pool.string(p.dataCollectionRuleId);
+  if (typeof p.dataCollectionEndpointId === 'string' && p.dataCollectionEndpointId !== '') out.dataCollectionEndpointId = pool.string(p.dataCollectionEndpointId);
+  // Resource Graph's projection gives null for an absent description.
+  if (typeof p.description === 'string') out.description = pool.string(p.description);
+  return out;
+}
+
+/**
+ * An association of the machine `resourceId` named `name`, with these properties (Resource Graph's rows): its id is the
+ * machine's, the segment and the name, so the record is built without spelling it, and refers to `resourceId` itself.
+ */
+export function toMachineAssociation(resourceId: string, name: string, properties: Record<string, unknown>): ObservedAssociation {
+  expectStrings('an association', properties, ['dataCollectionRuleId', 'dataCollectionEndpointId', 'description']);
+  return withProperties(new AssociationRecord(undefined, pool.string(name), resourceId), properties);
 }
 
 /**

@@ -4,10 +4,10 @@ import type { VirtualMachine, VirtualMachineExtension, VirtualMachineScaleSet } 
 import type { DataCollectionRuleAssociationProxyOnlyResource } from '@azure/arm-monitor';
 import type { Targets } from '../api/types.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedMachine, ObservedScaleSet } from '../model/index.ts';
-import { dedupe, idKey, isRecord, ownString, parseArmId } from '../model/index.ts';
+import { dedupe, groupOf, idKey, isRecord, lastSegment, ownString, parseArmId } from '../model/index.ts';
 import { toArcAgentExtension, toArcMachine } from './arc.ts';
-import { matchesTags, toAssociation, toScaleSet, toVmAgentExtension, toVmMachine, uniformScaleSetMachine } from './convert.ts';
-import { AgentExtensionRecord, ASSOCIATION_PATH } from './records.ts';
+import { matchesTags, toAssociation, toMachineAssociation, toScaleSet, toVmAgentExtension, toVmMachine, uniformScaleSetMachine } from './convert.ts';
+import { AgentExtensionRecord } from './records.ts';
 
 /** One row of a Resource Graph `objectArray` answer. */
 export type GraphRow = Record<string, unknown>;
@@ -147,7 +147,7 @@ export function rowToAssociation(row: GraphRow): DataCollectionRuleAssociationPr
 /** The agent extension a row holds, keyed by the machine it belongs to; undefined when the row is not one. */
 export function toGraphAgentExtension(row: GraphRow): { machineId: string; extension: ObservedAgentExtension } | undefined {
   const id = str(row['id']);
-  const i = id?.toLowerCase().lastIndexOf('/extensions/') ?? -1;
+  const i = id === undefined ? -1 : lastSegment(id, '/extensions/');
   if (id === undefined || i <= 0) return undefined;
   const type = str(row['type'])?.toLowerCase();
   const extension = type === 'microsoft.hybridcompute/machines/extensions' ? toArcAgentExtension(row as unknown as MachineExtension) : toVmAgentExtension(rowToExtension(row));
@@ -166,17 +166,14 @@ export function toGraphAssociation(row: GraphRow): ObservedAssociation | undefin
 export function toGraphAssociations(row: GraphRow): ObservedAssociation[] {
   const list = Array.isArray(row['associations']) ? (row['associations'] as unknown[]) : [];
   const machine = str(row['id']);
-  if (machine === undefined) return [];
+  if (!machine) return [];
   const out: ObservedAssociation[] = [];
   for (const a of list) {
     if (!isRecord(a)) continue;
     const name = str(a['name']);
-    const o = name === undefined ? undefined : toGraphAssociation({ ...a, id: `${machine}${ASSOCIATION_PATH}${name}` });
-    if (!o) continue;
-    // A row is one machine's: its associations share one string of the machine's id.
-    const first = out[0];
-    if (first !== undefined && first.resourceId === o.resourceId) o.resourceId = first.resourceId;
-    out.push(o);
+    // A row is one machine's: its associations share the row's string of the machine's id, and no id is spelled out
+    // (300,000 ids, their lower-case copies and slices were a kilobyte of garbage per association).
+    if (name !== undefined) out.push(toMachineAssociation(machine, name, props(a)));
   }
   return out;
 }
@@ -224,11 +221,10 @@ export function classifyRow(row: GraphRow, sel: Selection): Classified {
   const id = str(row['id']);
   const type = str(row['type'])?.toLowerCase();
   if (id === undefined) return {};
-  const p = parseArmId(id);
-  const group = p?.resourceGroup ? `${p.subscriptionId}/${p.resourceGroup}`.toLowerCase() : '';
+  const { group, subscriptionId } = groupOf(id);
   const inGroup = sel.groups.has(group);
-  const tagged = sel.matchTags !== undefined && sel.tagSubscriptions.has(p?.subscriptionId.toLowerCase() ?? '') && matchesTags(tagsOf(row), sel.matchTags);
-  const named = sel.named.has(idKey(id));
+  const tagged = sel.matchTags !== undefined && sel.tagSubscriptions.has(subscriptionId.toLowerCase()) && matchesTags(tagsOf(row), sel.matchTags);
+  const named = sel.named.size > 0 && sel.named.has(idKey(id));
   if (type === VMSS_TYPE) {
     const ss = rowToScaleSet(row);
     const observed = toScaleSet(ss, id);
@@ -248,7 +244,7 @@ export function classifyRow(row: GraphRow, sel: Selection): Classified {
   }
   if (type === VM_TYPE) {
     const vm = rowToVirtualMachine(row);
-    const member = vm.virtualMachineScaleSet?.id !== undefined && sel.scaleSets.has(idKey(vm.virtualMachineScaleSet.id));
+    const member = vm.virtualMachineScaleSet?.id !== undefined && sel.scaleSets.size > 0 && sel.scaleSets.has(idKey(vm.virtualMachineScaleSet.id));
     const rank = named ? 0 : member ? 1 : inGroup ? 2 : tagged ? 3 : undefined;
     if (rank === undefined) return {};
     const m = toVmMachine(vm, ['virtualMachines', 'virtualMachineScaleSets', 'resourceGroups', 'tagSelector'][rank] ?? '');

@@ -272,6 +272,8 @@ export class GraphReader {
       throw this.unavailable(err);
     }
     this.#lastReason = undefined;
+    // Every id now has its one string: the map of them (100,000 entries) need not live through the assembly.
+    spellings.clear();
     const assembled = await assemble(targets, classified, extensions, associations, turns);
     const view: GraphView = { ...assembled, fingerprint: fingerprint.result(fingerprint.onTargets(assembled.associations)) };
     view.targets.errors.push(...errors);
@@ -292,7 +294,10 @@ function asUnavailable(err: unknown): GraphUnavailable {
   return new GraphUnavailable('failed', `Resource Graph query failed (${e.statusCode ?? e.code ?? 'error'}): ${e.message}`, 60_000);
 }
 
-/** Machines merged in the spec's selector order, exclusions applied, agent extensions attached; associations kept on targets. */
+/**
+ * Machines merged in the spec's selector order, exclusions applied, agent extensions attached; associations kept on
+ * targets (`associations` is filtered in place and becomes the view's list).
+ */
 export async function assemble(targets: Targets, classified: Classified[], extensions: IdMap<ObservedAgentExtension>, associations: ObservedAssociation[], turns = new Turns()): Promise<Omit<GraphView, 'fingerprint'>> {
   const excluded = new Set((targets.exclude ?? []).map(idKey));
   // In selector order, stable within each: four buckets, not a sort of the whole estate in one block.
@@ -300,10 +305,9 @@ export async function assemble(targets: Targets, classified: Classified[], exten
   await turns.each(classified, (c) => {
     if (c.machine !== undefined && c.rank !== undefined) buckets[c.rank]?.push(c.machine);
   });
-  const ranked = buckets.flat();
   const machines = new IdMap<ObservedMachine>();
   const excludedIds = new Set<string>();
-  await turns.each(ranked, (m) => {
+  const admit = (m: ObservedMachine): void => {
     if (excluded.has(idKey(m.id)) || (m.scaleSetId !== undefined && excluded.has(idKey(m.scaleSetId)))) {
       excludedIds.add(idKey(m.id));
       return;
@@ -311,7 +315,9 @@ export async function assemble(targets: Targets, classified: Classified[], exten
     if (machines.has(m.id)) return;
     if (m.kind !== 'UniformScaleSet') attachAgent(m, extensions.get(m.id) ?? null);
     machines.set(m.id, m);
-  });
+  };
+  // Bucket after bucket, not a flat copy of them (an array of every machine, garbage as soon as it is read).
+  for (const bucket of buckets) await turns.each(bucket, admit);
   const scaleSets = new IdMap<ObservedScaleSet>();
   const owners = new IdMap<ObservedScaleSet>();
   await turns.each(classified, (c) => {
@@ -326,13 +332,16 @@ export async function assemble(targets: Targets, classified: Classified[], exten
     const p = parseArmId(id);
     if (!p?.resourceGroup || !p.name) errors.push({ resourceId: id, code: 'Failed', message: 'not a valid ARM id of a target' });
   }
-  const onTargets: ObservedAssociation[] = [];
+  // Those on targets, moved to the front of the list in place: a second list of 300,000 at 100,000 machines would be
+  // garbage as soon as the observe has indexed it.
+  let kept = 0;
   await turns.each(associations, (a) => {
-    if (machines.has(a.resourceId)) onTargets.push(a);
+    if (machines.has(a.resourceId)) associations[kept++] = a;
   });
+  associations.length = kept;
   return {
     targets: { machines, excludedCount: excludedIds.size, scaleSets: [...scaleSets.values()].filter((ss) => !excluded.has(idKey(ss.id))), errors },
-    associations: onTargets,
+    associations,
   };
 }
 

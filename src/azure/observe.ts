@@ -10,7 +10,7 @@ import type { ArmClientCache } from './clients.ts';
 import { toListedAssociation, toEndpoint, toRule, toScope, toVmAgentExtension, toWorkspace } from './convert.ts';
 import { guardedReads, toReadError } from './errors.ts';
 import type { AssociationSources } from './gateway.ts';
-import { associationSources, CONFIGURATION_ACCESS_ENDPOINT, dedupe, IdMap, idKey, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
+import { associationSources, CONFIGURATION_ACCESS_ENDPOINT, dedupe, IdMap, idKey, isType, parseArmId, ResourceTypes, sameId, sameName } from '../model/index.ts';
 import { discoverTargets } from './targets.ts';
 import type { ServiceTraits } from './targets.ts';
 import type { ExtensionCache, RefreshAllowance } from './extensions.ts';
@@ -222,7 +222,11 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   }
   await addAssociations(endpointList);
   if (endpointList.error && endpoint !== undefined) errors.push(endpointList.error);
-  await turns.each(graphView?.associations ?? [], keep);
+  if (graphView) {
+    await turns.each(graphView.associations, keep);
+    // Indexed now; the view's list (an entry per association on the targets) need not live as long as the observe.
+    graphView.associations.length = 0;
+  }
   if (!endpointList.error && !graphView) listedSources.push(endpointId);
   // A rule or endpoint since deleted has nothing associated with it (404); any other failure may hide what we made.
   const retiredListed = async (listed: Listed, id: string): Promise<void> => {
@@ -263,7 +267,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   const whole = async (): Promise<Snapshot> => ({
     ...global(),
     machines: await listed(machines.values()),
-    associations: associations.values(),
+    associations: associations.take(),
     fullyListedMachines,
     markedElsewhere: [...elsewhere.values()].filter((a) => !associations.has(machines.get(a.resourceId), a.id)),
     listedSources,
@@ -463,7 +467,7 @@ export function looksIncomplete(
   mine: ObservedAssociation[],
 ): boolean {
   const hasEndpoint = mine.some(
-    (a) => a.name.toLowerCase() === CONFIGURATION_ACCESS_ENDPOINT.toLowerCase() && (!endpoint || sameId(a.dataCollectionEndpointId, endpoint.id)),
+    (a) => sameName(a.name, CONFIGURATION_ACCESS_ENDPOINT) && (!endpoint || sameId(a.dataCollectionEndpointId, endpoint.id)),
   );
   if (!hasEndpoint) return true;
   return rules.some((r) => ruleApplies(r, machine) && !mine.some((a) => sameId(a.dataCollectionRuleId, r.id)));

@@ -15,14 +15,28 @@ export interface ArmId {
   name?: string;
 }
 
+/** Where `segment` (lower case) last occurs in `id`, in any case; -1 when nowhere. Reads the id in place, no lower-case copy of it. */
+export function lastSegment(id: string, segment: string): number {
+  for (let at = id.length - segment.length; at >= 0; at--) {
+    let k = 0;
+    for (; k < segment.length; k++) {
+      const c = id.charCodeAt(at + k);
+      if ((c >= 65 && c <= 90 ? c + 32 : c) !== segment.charCodeAt(k)) break;
+    }
+    if (k === segment.length) return at;
+  }
+  return -1;
+}
+
 // The part before the last provider segment: a subscription, a resource group, or (extension resources) a resource.
 const SCOPE = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?(?:\/providers\/.+)?$/i;
 
 /** Parses an ARM id of a subscription, resource group or provider resource; undefined when malformed. */
 export function parseArmId(raw: string): ArmId | undefined {
   const id = raw.trim().replace(/\/+$/, '');
-  // Only the last provider segment names the type (extension resources: .../providers/A/x/y/providers/B/z/w).
-  const at = id.toLowerCase().lastIndexOf('/providers/');
+  // Only the last provider segment names the type (extension resources: .../providers/A/x/y/providers/B/z/w). Found in
+  // the id itself: in a lower-case copy, a letter such as 'İ' (two characters in lower case) would shift the index.
+  const at = lastSegment(id, '/providers/');
   const scope = at < 0 ? id : id.slice(0, at);
   const outer = SCOPE.exec(scope);
   if (!outer) return undefined;
@@ -84,6 +98,30 @@ export function sameId(a: string | undefined, b: string | undefined): boolean {
     if ((x | 32) !== (y | 32) || (x | 32) < 97 || (x | 32) > 122) return false;
   }
   return true;
+}
+
+/**
+ * Whether two resource names are one in any case (ARM's names are case-insensitive), without lower-case copies of
+ * names that are one string (pooled) or differ in length; beyond ASCII, where lower case may change a length, the
+ * copies decide.
+ */
+export function sameName(a: string, b: string): boolean {
+  return a === b || ((a.length === b.length || !ascii(a) || !ascii(b)) && a.toLowerCase() === b.toLowerCase());
+}
+
+// One provider, type and name; neither named `providers` (parseArmId would then read the last such segment instead).
+const GROUP_OF_RESOURCE = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/(?!providers\/)[^/]+\/(?!providers\/)[^/]+\/[^/\s]+$/i;
+
+/**
+ * `subscription/resourceGroup` of a resource's id in lower case ('' when the id names none), and its subscription as
+ * spelled. A top-level resource's id (one type and name: a machine, a scale set) is read with one expression; any
+ * other goes through `parseArmId`, whose parts the result is the same as.
+ */
+export function groupOf(id: string): { group: string; subscriptionId: string } {
+  const m = GROUP_OF_RESOURCE.exec(id);
+  if (m?.[1] !== undefined && m[2] !== undefined) return { group: `${m[1]}/${m[2]}`.toLowerCase(), subscriptionId: m[1] };
+  const p = parseArmId(id);
+  return { group: p?.resourceGroup ? `${p.subscriptionId}/${p.resourceGroup}`.toLowerCase() : '', subscriptionId: p?.subscriptionId ?? '' };
 }
 
 function ascii(s: string): boolean {

@@ -7,7 +7,7 @@ export type { ArmId, IdSetOptions } from './ids.ts';
 export { isRecord } from './json.ts';
 export { Interner, flatString, ownString, shared as sharedInterner, stableJson } from './intern.ts';
 export { SHARDS, SPLIT, ShardedMap, ShardedSet } from './sharded.ts';
-export { CONFIGURATION_ACCESS_ENDPOINT, IdMap, IdSet, ResourceTypes, associationSources, dedupe, idHash, idHash53, idKey, idMatcher, joinedHash53, isType, parseArmId, resourceGroupId, sameId } from './ids.ts';
+export { CONFIGURATION_ACCESS_ENDPOINT, IdMap, IdSet, ResourceTypes, associationSources, dedupe, groupOf, idHash, idHash53, idKey, idMatcher, joinedHash53, isType, lastSegment, parseArmId, resourceGroupId, sameId, sameName } from './ids.ts';
 export type { Owner } from './owner.ts';
 export type {
   MachineKind,

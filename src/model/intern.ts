@@ -75,17 +75,26 @@ export class Interner {
     return own;
   }
 
-  /** A frozen object with the content of `v` (plain JSON), the same one for every object of equal content. */
+  /**
+   * A frozen object with the content of `v` (plain JSON), the same one for every object of equal content. Found by its
+   * plain JSON first (one native call: the rows of one read spell their keys in one order); the JSON with sorted keys,
+   * an array and a string per key, is made only for an order not seen yet, and then both texts name the object.
+   */
   object<T extends object>(v: T): T {
+    const plain = JSON.stringify(v);
+    if (plain.length > MAX_OBJECT_JSON) return v;
+    const seen = this.#objects.get(plain);
+    if (seen !== undefined) return seen as T;
     const key = stableJson(v);
-    if (key.length > MAX_OBJECT_JSON) return v;
-    const known = this.#objects.get(key);
-    if (known !== undefined) return known as T;
-    if (this.#objects.size >= this.#maxEntries) this.#objects.clear();
-    // A copy of its own, so the caller's object (and the response it came from) is not kept, nor frozen under it.
-    const own = deepFreeze(JSON.parse(JSON.stringify(v)) as T);
-    this.#objects.set(key, own);
-    return own;
+    if (this.#objects.size >= this.#maxEntries - 1) this.#objects.clear();
+    let own = this.#objects.get(key);
+    if (own === undefined) {
+      // A copy of its own, so the caller's object (and the response it came from) is not kept, nor frozen under it.
+      own = deepFreeze(JSON.parse(plain) as T);
+      this.#objects.set(key, own);
+    }
+    if (plain !== key) this.#objects.set(plain, own);
+    return own as T;
   }
 
   /** Strings and objects pooled now. */

@@ -104,6 +104,27 @@ describe('Resource Graph rows to the snapshot', () => {
     expect(JSON.parse(JSON.stringify(toGraphAssociation({ id, name: 'a1', properties: { dataCollectionRuleId: DCR, description: 'owned' } })))).toEqual({ id, name: 'a1', resourceId: vmId(RG, 'vm1'), dataCollectionRuleId: DCR, description: 'owned' });
   });
 
+  it('a grouped association row: the machine id is the row’s one string, ids are derived, a malformed property skips the row', () => {
+    const machine = vmId(RG, 'vm1');
+    const row = { id: machine, associations: [{ name: 'a', properties: { dataCollectionRuleId: DCR, dataCollectionEndpointId: null, description: null } }, 'junk', { properties: {} }, { name: 'b', properties: { description: 'owned' } }] };
+    const [a, b, ...rest] = toGraphAssociations(row);
+    expect(rest).toEqual([]);
+    expect(a?.resourceId).toBe(machine);
+    expect(b?.resourceId).toBe(machine);
+    expect([a?.id, a?.dataCollectionRuleId, a?.description]).toEqual([`${machine}/providers/Microsoft.Insights/dataCollectionRuleAssociations/a`, DCR, undefined]);
+    expect(JSON.parse(JSON.stringify(b))).toEqual({ id: `${machine}/providers/Microsoft.Insights/dataCollectionRuleAssociations/b`, name: 'b', resourceId: machine, description: 'owned' });
+    expect(() => toGraphAssociations({ id: machine, associations: [{ name: 'a', properties: { dataCollectionRuleId: 7 } }] })).toThrow(/dataCollectionRuleId is number/);
+    expect(toGraphAssociations({ id: '', associations: [{ name: 'a' }] })).toEqual([]);
+  });
+
+  it('an extension row’s machine is found whatever the case of its extensions segment', () => {
+    const upper = toGraphAgentExtension({ id: `${vmId(RG, 'vm1')}/Extensions/ama`, type: 'microsoft.compute/virtualmachines/extensions', properties: { publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent', settings: agentSettings } });
+    expect(upper?.machineId).toBe(vmId(RG, 'vm1'));
+    // A machine named like the segment: the last one counts.
+    const named = toGraphAgentExtension({ id: `${vmId(RG, 'extensions')}/EXTENSIONS/ama`, type: 'microsoft.compute/virtualmachines/extensions', properties: { publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent', settings: agentSettings } });
+    expect(named?.machineId).toBe(vmId(RG, 'extensions'));
+  });
+
   it('assembles targets: exclusions, owners of member targets, no extension row = no agent, associations on targets only', async () => {
     const targets: Targets = { resourceGroups: [RG, OTHER_RG], exclude: [vmId(RG, 'gone')] };
     const sel = selectionOf(targets);

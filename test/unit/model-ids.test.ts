@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdMap, IdSet, idHash, idHash53, idKey, idMatcher, isType, parseArmId, resourceGroupId, sameId } from '../../src/model/index.ts';
+import { IdMap, IdSet, groupOf, idHash, idHash53, idKey, idMatcher, isType, parseArmId, resourceGroupId, sameId, sameName } from '../../src/model/index.ts';
 
 const vm = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-1';
 
@@ -28,6 +28,11 @@ describe('ARM ids', () => {
     expect(parsed?.type).toBe('Microsoft.Insights/dataCollectionRuleAssociations');
     expect(parsed?.name).toBe('configurationAccessEndpoint');
     expect(parsed?.resourceGroup).toBe('rg-app');
+  });
+
+  it('parses an id whose resource group holds a letter that grows in lower case', () => {
+    const id = '/subscriptions/s/resourceGroups/İzmir/providers/Microsoft.Compute/virtualMachines/vm';
+    expect(parseArmId(id)).toEqual({ id, subscriptionId: 's', resourceGroup: 'İzmir', provider: 'Microsoft.Compute', type: 'Microsoft.Compute/virtualMachines', name: 'vm' });
   });
 
   it('rejects malformed ids', () => {
@@ -63,6 +68,28 @@ describe('ARM ids', () => {
 
   it('compares ids as idKey does, without its copies', () => {
     fc.assert(fc.property(anyId, anyId, (a, b) => sameId(a, b) === (idKey(a) === idKey(b))));
+  });
+
+  it('compares names as their lower cases do, Unicode included', () => {
+    fc.assert(fc.property(anyId, anyId, (a, b) => sameName(a, b) === (a.toLowerCase() === b.toLowerCase())));
+    expect(sameName('İx', 'i̇x')).toBe(true);
+  });
+
+  it('reads a resource group from an id as parseArmId does', () => {
+    const segment = fc.constantFrom('rg', 'RG-1', 'providers', 'a b', 'İ', '', ' ', 'x.y');
+    const anyResourceId = fc
+      .tuple(fc.constantFrom('/subscriptions/', '/SUBSCRIPTIONS/', ' /subscriptions/', 'subscriptions/'), segment, fc.constantFrom('/resourceGroups/', '/resourcegroups/', '/'), segment, fc.constantFrom('/providers/', '/'), segment, fc.constantFrom('/', '//'), segment, fc.constantFrom('', '/', '/x', ' ', '/x/y'), segment)
+      .map((parts) => parts.join(''));
+    const expected = (id: string): { group: string; subscriptionId: string } => {
+      const p = parseArmId(id);
+      return { group: p?.resourceGroup ? `${p.subscriptionId}/${p.resourceGroup}`.toLowerCase() : '', subscriptionId: p?.subscriptionId ?? '' };
+    };
+    fc.assert(
+      fc.property(anyResourceId, (id) => JSON.stringify(groupOf(id)) === JSON.stringify(expected(id))),
+      { numRuns: 5000 },
+    );
+    expect(groupOf('/subscriptions/s/resourceGroups/rg/providers/P/providers/x')).toEqual({ group: '', subscriptionId: '' });
+    expect(groupOf(vm)).toEqual({ group: '00000000-0000-0000-0000-000000000001/rg-app', subscriptionId: '00000000-0000-0000-0000-000000000001' });
   });
 
   it('hashes ids that idKey makes equal alike', () => {

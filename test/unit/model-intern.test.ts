@@ -46,6 +46,15 @@ describe('Interner', () => {
     expect(stableJson({ b: [1, { d: 1, c: 2 }], a: undefined })).toBe('{"b":[1,{"c":2,"d":1}]}');
   });
 
+  it('finds an object by its text in the order seen, and by its sorted text in any other', () => {
+    const pool = new Interner();
+    const first = pool.object({ b: 1, a: { d: 2, c: 3 } });
+    expect(pool.object({ b: 1, a: { d: 2, c: 3 } })).toBe(first);
+    expect(pool.object({ a: { c: 3, d: 2 }, b: 1 })).toBe(first);
+    expect(pool.object({ a: { d: 2, c: 3 }, b: 1, e: undefined })).toBe(first);
+    expect(pool.object({ b: 1, a: { d: 2, c: 4 } })).not.toBe(first);
+  });
+
   it('leaves the caller’s object unfrozen', () => {
     const pool = new Interner();
     const mine = { a: { b: 1 } };
@@ -96,7 +105,7 @@ describe('AssociationIndex', () => {
     expect(index.add(m1, a(vm(1).toUpperCase(), 'X'))).toBe(false);
     expect(index.add(m1, a(vm(1), 'y'))).toBe(true);
     expect(index.of(m1).map((x) => x.name)).toEqual(['x', 'y']);
-    expect(index.values().map((x) => `${x.resourceId}|${x.name}`)).toEqual([`${vm(1)}|x`, `${vm(2)}|x`, `${vm(1)}|y`]);
+    expect(index.take().map((x) => `${x.resourceId}|${x.name}`)).toEqual([`${vm(1)}|x`, `${vm(2)}|x`, `${vm(1)}|y`]);
     expect(index.has(m2, a(vm(2), 'x').id.toLowerCase())).toBe(true);
     expect(index.has(undefined, a(vm(2), 'x').id)).toBe(false);
   });
@@ -109,9 +118,9 @@ describe('AssociationIndex', () => {
     index.replace(m1, [a(vm(1), 'z')], m1again);
     expect(index.of(m1)).toEqual([]);
     expect(index.of(m1again).map((x) => x.name)).toEqual(['z']);
-    expect(index.values().map((x) => `${x.resourceId}|${x.name}`)).toEqual([`${vm(2)}|x`, `${vm(1)}|z`]);
+    expect(index.take().map((x) => `${x.resourceId}|${x.name}`)).toEqual([`${vm(2)}|x`, `${vm(1)}|z`]);
     index.replace(m2);
-    expect(index.values().map((x) => x.name)).toEqual(['z']);
+    expect(index.take().map((x) => x.name)).toEqual(['z']);
   });
 });
 
