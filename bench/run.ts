@@ -6,6 +6,7 @@ import { benchEvidence } from './evidence.ts';
 import { coldScenario, convergeWithLro, printLroComparison, REALISTIC_LRO, sandboxScenario } from './lro.ts';
 import { chartMemory, bundleBench, runCapped } from './capped.ts';
 import type { CappedRequest, CappedResult } from './capped.ts';
+import { EMULATOR_NICE } from './emulator-process.ts';
 import { printTable } from './scale.ts';
 import type { ReadPath, Row } from './scale.ts';
 
@@ -69,7 +70,7 @@ const worstOwn = blocks.reduce((a, b) => (ownMs(b.result) > ownMs(a.result) ? b 
 const own = worstOwn.result.ownDelay;
 rows.push({
   measure:
-    "longest event-loop block during observe/plan/act, each run in a chart-tuned child (monitorEventLoopDelay, its run and p99; then the longest once the machine's stalls are taken out: times in which an idle probe process at the highest priority it may take was not woken either; then the longest in the controller thread's CPU time)",
+    `longest event-loop block during observe/plan/act, each run in a chart-tuned child, the emulator at nice ${EMULATOR_NICE} (monitorEventLoopDelay, its run and p99; then the longest once the machine's stalls are taken out: times in which an idle probe process at the highest priority it may take was not woken either; then the longest in the controller thread's CPU time)`,
   figure: `${maxDelayMs.toFixed(0)} ms in ${worstRun.name} (p99 ${worstRun.result.p99DelayMs.toFixed(0)} ms); ${own === undefined ? 'no stall probe' : `${own.ms.toFixed(0)} ms without the machine's stalls in ${worstOwn.name} (${own.stalledMs.toFixed(0)} ms stalled inside it; probe at nice ${own.probeNice})`}; ${worstCpu.result.maxCpuBlockMs.toFixed(0)} ms of CPU in ${worstCpu.name}`,
   goal: '≤ 100 ms',
   model: '-',

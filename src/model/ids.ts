@@ -377,6 +377,15 @@ export class IdMap<V> {
     for (let i = 0; i < ids.length; i++) if (ids[i] !== undefined) yield this.#values[i] as V;
   }
 
+  /**
+   * The values in order, as a new array: one copy of the right length when no entry was deleted (a list pushed one by
+   * one grows through copies of 1.5 times its length, 2.4 MB of garbage for 100,000 entries).
+   */
+  valueList(): V[] {
+    const { ids } = this.#slots;
+    return this.size === ids.length ? (this.#values.slice(0, ids.length) as V[]) : [...this.values()];
+  }
+
   /** Keys as `idKey` gives them. */
   *keys(): IterableIterator<string> {
     for (const id of this.#slots.ids) if (id !== undefined) yield idKey(id);

@@ -130,6 +130,7 @@ describe('ARM ids', () => {
     expect([...m.entries()]).toEqual([...ref.entries()]);
     expect([...m.keys()]).toEqual([...ref.keys()]);
     expect([...m.values()]).toEqual([...ref.values()]);
+    expect(m.valueList()).toEqual([...ref.values()]);
     return true;
   };
 
@@ -169,6 +170,7 @@ describe('ARM ids', () => {
     }
     expect(m.size).toBe(ref.size);
     expect([...m.entries()]).toEqual([...ref.entries()]);
+    expect(m.valueList()).toEqual([...ref.values()]);
     for (const k of ref.keys()) expect(m.get(k)).toBe(ref.get(k));
   });
 
