@@ -197,10 +197,6 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   const associations = new AssociationIndex<ObservedMachine>();
   const elsewhere = new IdMap<ObservedAssociation>();
   const listedSources: string[] = [];
-  const keep = (a: ObservedAssociation): void => {
-    const m = machines.get(a.resourceId);
-    if (m) associations.add(m, a);
-  };
   // In turns: a rule's list holds an association per machine it serves (100,000 at that scale).
   const addAssociations = async (listed: { list: ObservedAssociation[]; malformed: ReadError[] }, retired = false): Promise<void> => {
     errors.push(...listed.malformed);
@@ -217,11 +213,8 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   }
   await addAssociations(endpointList);
   if (endpointList.error && endpoint !== undefined) errors.push(endpointList.error);
-  if (graphView) {
-    await turns.each(graphView.associations, keep);
-    // Indexed now; the view's list (an entry per association on the targets) need not live as long as the observe.
-    graphView.associations.length = 0;
-  }
+  // The view's list becomes the index's (the view is not read after this).
+  if (graphView) await associations.adopt(graphView.associations, (a) => machines.get(a.resourceId), turns);
   if (!endpointList.error && !graphView) listedSources.push(endpointId);
   // A rule or endpoint since deleted has nothing associated with it (404); any other failure may hide what we made.
   const retiredListed = async (listed: Listed, id: string): Promise<void> => {

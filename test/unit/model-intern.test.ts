@@ -1,6 +1,7 @@
 import type { VirtualMachine, VirtualMachineExtension } from '@azure/arm-compute';
 import { describe, expect, it } from 'vitest';
 import { AssociationIndex } from '../../src/azure/association-index.ts';
+import { Turns } from '../../src/azure/turns.ts';
 import { flatString } from '../../src/model/index.ts';
 import { idsKey } from '../../src/azure/extensions.ts';
 import { toAssociation, toVmAgentExtension, toVmMachine } from '../../src/azure/convert.ts';
@@ -121,6 +122,21 @@ describe('AssociationIndex', () => {
     expect(index.take().map((x) => `${x.resourceId}|${x.name}`)).toEqual([`${vm(2)}|x`, `${vm(1)}|z`]);
     index.replace(m2);
     expect(index.take().map((x) => x.name)).toEqual(['z']);
+  });
+
+  it('adopts a list as its order, cut in place to what it files; into a non-empty index it adds', async () => {
+    const [m1, m2] = [{ id: vm(1) }, { id: vm(2) }];
+    const machineOf = (x: ObservedAssociation) => [m1, m2].find((m) => m.id === x.resourceId);
+    const index = new AssociationIndex<{ id: string }>();
+    const list = [a(vm(1), 'x'), a(vm(3), 'x'), a(vm(2), 'x'), a(vm(1), 'X'), a(vm(1), 'y')];
+    await index.adopt(list, machineOf, new Turns());
+    expect(index.take()).toBe(list);
+    expect(list.map((x) => `${x.resourceId}|${x.name}`)).toEqual([`${vm(1)}|x`, `${vm(2)}|x`, `${vm(1)}|y`]);
+    expect(index.of(m1).map((x) => x.name)).toEqual(['x', 'y']);
+    const more = [a(vm(2), 'z'), a(vm(2), 'x')];
+    await index.adopt(more, machineOf, new Turns());
+    expect(index.take().map((x) => `${x.resourceId}|${x.name}`)).toEqual([`${vm(1)}|x`, `${vm(2)}|x`, `${vm(1)}|y`, `${vm(2)}|z`]);
+    expect(more).toHaveLength(2);
   });
 });
 
