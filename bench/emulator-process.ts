@@ -52,8 +52,8 @@ export function spawnEmulator(request: EmulatorRequest): Promise<RemoteEmulator>
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   // The emulator stands in for Azure, whose servers are not the controller's: at a lower priority (nice 10) it takes
-  // the CPU the controller leaves, instead of holding the controller's thread in the run queue (on 2 cores, tens of
-  // ms per block while it evaluated Resource Graph queries or served thousands of GETs at × 10).
+  // the CPU the controller leaves, instead of keeping the controller's thread waiting to run (on 2 cores, a block of
+  // 105 ms held 59 ms of the controller's CPU while the emulator served thousands of GETs at × 10).
   if (child.pid !== undefined) setPriority(child.pid, EMULATOR_NICE);
   let next = 1;
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
