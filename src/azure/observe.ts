@@ -213,7 +213,7 @@ export async function observe(spec: MonitoringTopologySpec, ctx: ObserveContext)
   }
   await addAssociations(endpointList);
   if (endpointList.error && endpoint !== undefined) errors.push(endpointList.error);
-  // The view's list becomes the index's (the view is not read after this).
+  // The view's list of associations becomes the index's: nothing reads it after this.
   if (graphView) await associations.adopt(graphView.associations, (a) => machines.get(a.resourceId), turns);
   if (!endpointList.error && !graphView) listedSources.push(endpointId);
   // A rule or endpoint since deleted has nothing associated with it (404); any other failure may hide what we made.
