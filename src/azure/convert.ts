@@ -15,7 +15,7 @@ import type {
 } from '@azure/arm-monitor';
 import type { AccessMode } from '../api/types.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedDataSource, ObservedEndpoint, ObservedIdentity, ObservedMachine, ObservedRule, ObservedScaleSet, ObservedScope, ObservedScopedResource, ObservedWorkspace, OsType } from '../model/index.ts';
-import { isRecord, ownString, sharedInterner as pool } from '../model/index.ts';
+import { isRecord, lastSegment, ownString, sharedInterner as pool } from '../model/index.ts';
 import { AgentExtensionRecord, AssociationRecord, MachineRecord, attachAgent } from './records.ts';
 import { idKey } from '../model/index.ts';
 
@@ -164,7 +164,8 @@ export function toEndpoint(dce: DataCollectionEndpointResource, fallbackId: stri
 
 /** The resource an association is on: the id before `/providers/Microsoft.Insights/dataCollectionRuleAssociations/`. */
 export function associationTarget(associationId: string): string | undefined {
-  const i = associationId.toLowerCase().lastIndexOf(ASSOCIATION_SEGMENT);
+  // Found in the id itself: in a lower-case copy, a letter such as 'İ' (two characters in lower case) shifts the index.
+  const i = lastSegment(associationId, ASSOCIATION_SEGMENT);
   return i > 0 ? associationId.slice(0, i) : undefined;
 }
 

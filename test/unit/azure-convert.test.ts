@@ -15,6 +15,9 @@ describe('convert', () => {
   it('splits an association id into the resource it is on', () => {
     expect(associationTarget(`${VM}/providers/microsoft.insights/dataCollectionRuleAssociations/a`)).toBe(VM);
     expect(associationTarget('/nonsense')).toBeUndefined();
+    // A resource group whose name grows in lower case: the cut is still at the segment.
+    const unicode = VM.replace(/resourceGroups\/[^/]+/, 'resourceGroups/İzmir');
+    expect(associationTarget(`${unicode}/providers/Microsoft.Insights/dataCollectionRuleAssociations/a`)).toBe(unicode);
     expect(JSON.parse(JSON.stringify(toAssociation({ id: `${VM}/providers/Microsoft.Insights/dataCollectionRuleAssociations/configurationAccessEndpoint`, dataCollectionEndpointId: DCE })))).toEqual({
       id: `${VM}/providers/Microsoft.Insights/dataCollectionRuleAssociations/configurationAccessEndpoint`,
       name: 'configurationAccessEndpoint',
