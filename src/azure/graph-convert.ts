@@ -1,12 +1,11 @@
 // Resource Graph rows to the snapshot's observed shapes, and the queries that select a topology's targets: pure.
 import type { Machine, MachineExtension } from '@azure/arm-hybridcompute';
 import type { VirtualMachine, VirtualMachineExtension, VirtualMachineScaleSet } from '@azure/arm-compute';
-import type { DataCollectionRuleAssociationProxyOnlyResource } from '@azure/arm-monitor';
 import type { Targets } from '../api/types.ts';
 import type { ObservedAgentExtension, ObservedAssociation, ObservedMachine, ObservedScaleSet } from '../model/index.ts';
 import { dedupe, groupOf, idKey, isRecord, lastSegment, ownString, parseArmId } from '../model/index.ts';
 import { toArcAgentExtension, toArcMachine } from './arc.ts';
-import { matchesTags, toAssociation, toMachineAssociation, toScaleSet, toVmAgentExtension, toVmMachine, uniformScaleSetMachine } from './convert.ts';
+import { matchesTags, toMachineAssociation, toScaleSet, toVmAgentExtension, toVmMachine, uniformScaleSetMachine } from './convert.ts';
 import { AgentExtensionRecord } from './records.ts';
 
 /** One row of a Resource Graph `objectArray` answer. */
@@ -140,10 +139,6 @@ export function rowToExtension(row: GraphRow): VirtualMachineExtension {
   return { ...p, id: str(row['id']), name: str(row['name']), typePropertiesType: str(p['type']) } as VirtualMachineExtension;
 }
 
-export function rowToAssociation(row: GraphRow): DataCollectionRuleAssociationProxyOnlyResource {
-  return { ...props(row), id: str(row['id']), name: str(row['name']) };
-}
-
 /** The agent extension a row holds, keyed by the machine it belongs to; undefined when the row is not one. */
 export function toGraphAgentExtension(row: GraphRow): { machineId: string; extension: ObservedAgentExtension } | undefined {
   const id = str(row['id']);
@@ -156,10 +151,6 @@ export function toGraphAgentExtension(row: GraphRow): { machineId: string; exten
   const cut = id.slice(0, i);
   const owner = extension instanceof AgentExtensionRecord ? extension.owner : undefined;
   return { machineId: owner !== undefined && owner === cut ? owner : ownString(cut), extension };
-}
-
-export function toGraphAssociation(row: GraphRow): ObservedAssociation | undefined {
-  return toAssociation(rowToAssociation(row));
 }
 
 /** The associations of one row of the grouped association query; an association's id is the row's, the segment and its name. */
@@ -190,8 +181,8 @@ export interface Selection {
 export function selectionOf(targets: Targets): Selection {
   const groups = new Set<string>();
   for (const g of targets.resourceGroups ?? []) {
-    const p = parseArmId(g);
-    if (p?.resourceGroup) groups.add(`${p.subscriptionId}/${p.resourceGroup}`.toLowerCase());
+    const { group } = groupOf(g);
+    if (group) groups.add(group);
   }
   const selector = targets.tagSelector;
   const tagged = selector && Object.keys(selector.matchTags).length > 0 ? selector : undefined;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQuota, parseResetsAfter } from '../../src/azure/budget.ts';
 import { associationsPrint, machinePrint, wantsRepair } from '../../src/azure/graph-confirm.ts';
-import { agentExtensionsQuery, associationsQuery, classifyRow, kqlString, machinesQuery, selectionOf, targetSubscriptions, toGraphAgentExtension, toGraphAssociation, toGraphAssociations } from '../../src/azure/graph-convert.ts';
+import { agentExtensionsQuery, associationsQuery, classifyRow, kqlString, machinesQuery, selectionOf, targetSubscriptions, toGraphAgentExtension, toGraphAssociations } from '../../src/azure/graph-convert.ts';
 import type { GraphRow } from '../../src/azure/graph-convert.ts';
 import { assemble, missingNamed } from '../../src/azure/graph.ts';
 import type { Targets } from '../../src/api/types.ts';
@@ -101,7 +101,9 @@ describe('Resource Graph rows to the snapshot', () => {
 
   it('an association row names the resource it is on', () => {
     const id = `${vmId(RG, 'vm1')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/a1`;
-    expect(JSON.parse(JSON.stringify(toGraphAssociation({ id, name: 'a1', properties: { dataCollectionRuleId: DCR, description: 'owned' } })))).toEqual({ id, name: 'a1', resourceId: vmId(RG, 'vm1'), dataCollectionRuleId: DCR, description: 'owned' });
+    const [a1, ...rest] = toGraphAssociations({ id: vmId(RG, 'vm1'), associations: [{ name: 'a1', properties: { dataCollectionRuleId: DCR, description: 'owned' } }] });
+    expect(rest).toEqual([]);
+    expect(JSON.parse(JSON.stringify(a1))).toEqual({ id, name: 'a1', resourceId: vmId(RG, 'vm1'), dataCollectionRuleId: DCR, description: 'owned' });
   });
 
   it('a grouped association row: the machine id is the row’s one string, ids are derived, a malformed property skips the row', () => {
@@ -130,8 +132,8 @@ describe('Resource Graph rows to the snapshot', () => {
     const sel = selectionOf(targets);
     const rows = [vmRow(vmId(RG, 'vm1')), vmRow(vmId(RG, 'gone')), vmRow(vmId(OTHER_RG, 'member'), { virtualMachineScaleSet: { id: FLEX } }), { id: FLEX, type: 'microsoft.compute/virtualmachinescalesets', properties: { orchestrationMode: 'Flexible' } }];
     const ext = toGraphAgentExtension({ id: `${vmId(RG, 'vm1')}/extensions/ama`, type: 'microsoft.compute/virtualmachines/extensions', properties: { publisher: 'Microsoft.Azure.Monitor', type: 'AzureMonitorLinuxAgent', settings: agentSettings } });
-    const onVm = toGraphAssociation({ id: `${vmId(RG, 'vm1')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/a`, properties: { dataCollectionRuleId: DCR } });
-    const elsewhere = toGraphAssociation({ id: `${vmId(RG, 'other')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/a`, properties: { dataCollectionRuleId: DCR } });
+    const [onVm] = toGraphAssociations({ id: vmId(RG, 'vm1'), associations: [{ name: 'a', properties: { dataCollectionRuleId: DCR } }] });
+    const [elsewhere] = toGraphAssociations({ id: vmId(RG, 'other'), associations: [{ name: 'a', properties: { dataCollectionRuleId: DCR } }] });
     const view = await assemble(targets, rows.map((r) => classifyRow(r, sel)), ext ? new IdMap<ObservedAgentExtension>().set(vmId(RG, 'vm1').toLowerCase(), ext.extension) : new IdMap<ObservedAgentExtension>(), [onVm, elsewhere].filter((a) => a !== undefined));
     expect([...view.targets.machines.values()].map((m) => m.id)).toEqual([vmId(RG, 'vm1'), vmId(OTHER_RG, 'member')]);
     expect(view.targets.excludedCount).toBe(1);
