@@ -7,7 +7,7 @@ import { collect, resourceUri } from './clients.ts';
 import type { ArmClientCache } from './clients.ts';
 import { describeError, isAbort, isNotFound, toActionError } from './errors.ts';
 import type { ActionOutcome } from './gateway.ts';
-import { CHANGED_SINCE_OBSERVED, idKey, isType, parseArmId, ResourceTypes, sameId } from '../model/index.ts';
+import { CHANGED_SINCE_OBSERVED, idKey, isType, parseArmId, ResourceTypes, sameId, sameName } from '../model/index.ts';
 import type { ObservedAssociation } from '../model/index.ts';
 import { isOwnedBy, parseOwnerMarker } from '../plan/index.ts';
 import { toAssociation } from './convert.ts';
@@ -166,7 +166,7 @@ async function readAssociation(action: AssociationCreate, ctx: ActContext, opts:
     );
     rereads.set(key, listed);
   }
-  return (await listed).find((a) => a.name.toLowerCase() === action.name.toLowerCase());
+  return (await listed).find((a) => sameName(a.name, action.name));
 }
 
 function pointsWhereWanted(found: ObservedAssociation, action: AssociationCreate): boolean {

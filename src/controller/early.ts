@@ -4,7 +4,7 @@
 import type { Action, ActionKind, ActionOutcome, Snapshot } from '../model/index.ts';
 import { eachWork, filterWork } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
-import { IdMap, IdSet, actionTarget, idKey } from '../model/index.ts';
+import { IdMap, IdSet, actionTarget, idKey, sameName } from '../model/index.ts';
 import { runSliced } from './slices.ts';
 
 /** Actions a chunk's plan may start before the pass has read every machine. */
@@ -26,8 +26,8 @@ function sameWrite(a: MachineAction, b: MachineAction): boolean {
   if (a === b) return true;
   if (a.kind !== b.kind) return false;
   if (a.resourceId !== b.resourceId) return actionKey(a) === actionKey(b);
-  if (a.kind === 'RepairExtensionIdentity' && b.kind === 'RepairExtensionIdentity') return a.extensionName.toLowerCase() === b.extensionName.toLowerCase();
-  if ('name' in a && 'name' in b) return a.name.toLowerCase() === b.name.toLowerCase();
+  if (a.kind === 'RepairExtensionIdentity' && b.kind === 'RepairExtensionIdentity') return sameName(a.extensionName, b.extensionName);
+  if ('name' in a && 'name' in b) return sameName(a.name, b.name);
   return actionKey(a) === actionKey(b);
 }
 

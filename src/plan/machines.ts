@@ -1,6 +1,6 @@
 // The per-machine part of the plan: rule and endpoint associations, agent identity, and the machine's state.
 import type { Finding } from '../api/types.ts';
-import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, IdSet, flatString, idKey, sameId } from '../model/index.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, IdSet, flatString, idKey, sameId, sameName } from '../model/index.ts';
 import type { EndpointGap } from '../findings/index.ts';
 import type { Action, ObservedAssociation, ObservedMachine, ObservedRule, ObservedScaleSet } from '../model/index.ts';
 import {
@@ -140,7 +140,7 @@ function planRuleAssociations(m: ObservedMachine, existing: ObservedAssociation[
   for (const rule of toCreate) {
     const name = ix.associationNames.get(rule.id) ?? ruleAssociationName(rule.id);
     // The name is taken by something else (a person's association, or one re-pointed since): never overwrite it.
-    const taken = existing.find((a) => a.name.toLowerCase() === name.toLowerCase());
+    const taken = existing.find((a) => sameName(a.name, name));
     if (taken) {
       out.findings.push({ finding: associationNameTaken(m.id, taken, rule.id), fixable: false });
       continue;
@@ -170,10 +170,9 @@ function createEndpointAssociation(m: ObservedMachine, ix: MachineIndex, reason:
 }
 
 function planEndpointAssociation(m: ObservedMachine, existing: ObservedAssociation[], ix: MachineIndex, out: MachineOutcome): void {
-  const reserved = CONFIGURATION_ACCESS_ENDPOINT.toLowerCase();
-  const current = existing.find((a) => a.name.toLowerCase() === reserved);
+  const current = existing.find((a) => sameName(a.name, CONFIGURATION_ACCESS_ENDPOINT));
   for (const a of existing) {
-    if (a.name.toLowerCase() !== reserved && !a.dataCollectionRuleId && sameId(a.dataCollectionEndpointId, ix.endpointId)) {
+    if (!sameName(a.name, CONFIGURATION_ACCESS_ENDPOINT) && !a.dataCollectionRuleId && sameId(a.dataCollectionEndpointId, ix.endpointId)) {
       out.findings.push({ finding: endpointAssociationMisnamed(m.id, a), fixable: false });
     }
   }

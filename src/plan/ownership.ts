@@ -1,7 +1,7 @@
 // Ownership marks: what the controller writes into what it creates, so it prunes only its own work.
 import { createHash } from 'node:crypto';
 import { GROUP, KIND } from '../api/types.ts';
-import { idKey, parseArmId } from '../model/index.ts';
+import { idKey, parseArmId, sameName } from '../model/index.ts';
 import type { Owner } from '../model/index.ts';
 
 const MARKER_KEY = `${GROUP}/owner`;
@@ -77,5 +77,5 @@ export function scopedResourceName(linkedResourceId: string, owner: Owner): stri
 
 /** True when the scoped resource is provably this topology's: its name is the one only this topology generates. */
 export function isOwnedLink(link: { name: string; linkedResourceId: string }, owner: Owner): boolean {
-  return link.name.toLowerCase() === scopedResourceName(link.linkedResourceId, owner).toLowerCase();
+  return sameName(link.name, scopedResourceName(link.linkedResourceId, owner));
 }

@@ -2,7 +2,7 @@
 // no longer names is removed — only what carries its marker, and for a dropped rule only once the machine holds
 // every rule the spec names now, so a replaced rule never leaves the machine without one.
 import type { MonitoringTopologySpec } from '../api/types.ts';
-import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey } from '../model/index.ts';
+import { CONFIGURATION_ACCESS_ENDPOINT, IdMap, idKey, sameName } from '../model/index.ts';
 import type { Action, ObservedAssociation, ObservedMachine, Owner, Snapshot } from '../model/index.ts';
 import { eachWork, ruleFit, runSync } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
@@ -75,7 +75,7 @@ function reasonToPrune(a: ObservedAssociation, owner: Owner, isTarget: boolean, 
   if (!isTarget) return `${who}: the machine is no longer one of its targets`;
   // The configuration endpoint association is re-pointed in place by the plan (its name is fixed), never pruned on a target:
   // not even when it holds a rule, which the endpoint step overwrites in the same pass.
-  if (a.name.toLowerCase() === CONFIGURATION_ACCESS_ENDPOINT.toLowerCase()) return undefined;
+  if (sameName(a.name, CONFIGURATION_ACCESS_ENDPOINT)) return undefined;
   if (a.dataCollectionRuleId && !specRules.has(idKey(a.dataCollectionRuleId)) && covered()) {
     return `${who}: the spec no longer names the rule, and the machine is associated with every rule it names`;
   }
