@@ -54,7 +54,11 @@ export function* indexMachinesWork(input: PlanInput, dataPathIncomplete: boolean
     else unavailableRules.push(ref.resourceId);
   }
   const associationNames = new IdMap<string>();
-  for (const r of rules) associationNames.set(r.id, ruleAssociationName(r.id));
+  const ruleReasons = new IdMap<string>();
+  for (const r of rules) {
+    associationNames.set(r.id, ruleAssociationName(r.id));
+    ruleReasons.set(r.id, `the machine has no association with ${describe(r.id)}`);
+  }
   const associations = new IdMap<ObservedAssociation[]>();
   // A machine's associations mostly come one after another, under the same id string: looked up once per run, not per association.
   let lastId: string | undefined;
@@ -96,12 +100,18 @@ export function* indexMachinesWork(input: PlanInput, dataPathIncomplete: boolean
   const fullyListed = new IdSet();
   yield* eachWork(snapshot.fullyListedMachines, (id) => void fullyListed.add(id));
   const uami = spec.agent?.userAssignedIdentity;
+  const reasons = {
+    rule: ruleReasons,
+    endpointMissing: `the machine has no ${CONFIGURATION_ACCESS_ENDPOINT} association`,
+    identity: `its agent extension does not name ${describe(uami ?? '')} in authentication.managedIdentity`,
+  };
   return {
     endpointId: spec.configurationEndpoint.resourceId,
     endpointReadable: !unreadable.has(spec.configurationEndpoint.resourceId),
     description: ownerMarker(input.owner),
     rules,
     associationNames,
+    reasons,
     unavailableRules,
     associations,
     fullyListed,
@@ -152,7 +162,7 @@ function planRuleAssociations(m: ObservedMachine, existing: ObservedAssociation[
       name,
       dataCollectionRuleId: rule.id,
       description: ix.description,
-      reason: flatString(`${describe(m.id)} has no association with ${describe(rule.id)}`),
+      reason: ix.reasons.rule.get(rule.id) ?? '',
     });
   }
   if (created.length > 0) out.findings.push({ finding: ruleAssociationMissing(m.id, created.map((r) => r.id), true), fixable: true });
@@ -165,7 +175,7 @@ function createEndpointAssociation(m: ObservedMachine, ix: MachineIndex, reason:
     name: CONFIGURATION_ACCESS_ENDPOINT,
     dataCollectionEndpointId: ix.endpointId,
     description: ix.description,
-    reason: flatString(reason),
+    reason,
   };
 }
 
@@ -199,7 +209,7 @@ function planEndpointAssociation(m: ObservedMachine, existing: ObservedAssociati
     } else {
       out.findings.push({ finding: endpointAssociationStale(m.id, current.dataCollectionEndpointId, ix.endpointId), fixable: true });
       out.actions.push(
-        createEndpointAssociation(m, ix, `${CONFIGURATION_ACCESS_ENDPOINT} on ${describe(m.id)} points to ${describe(elsewhere[0] ?? '')}`),
+        createEndpointAssociation(m, ix, flatString(`its ${CONFIGURATION_ACCESS_ENDPOINT} association points to ${describe(elsewhere[0] ?? '')}`)),
       );
     }
     return;
@@ -211,7 +221,7 @@ function planEndpointAssociation(m: ObservedMachine, existing: ObservedAssociati
     return gap('awaitingFullListing', true);
   }
   gap('willCreate', true);
-  out.actions.push(createEndpointAssociation(m, ix, `${describe(m.id)} has no ${CONFIGURATION_ACCESS_ENDPOINT} association`));
+  out.actions.push(createEndpointAssociation(m, ix, ix.reasons.endpointMissing));
 }
 
 /** An Arc machine: its agent's connection, the extension and its one (system-assigned) identity; no repairs. */
@@ -241,7 +251,7 @@ function planIdentity(m: ObservedMachine, ix: MachineIndex, out: MachineOutcome)
       resourceId: m.id,
       extensionName: assessment.repair.extensionName,
       settings: assessment.repair.settings,
-      reason: flatString(`the agent extension on ${describe(m.id)} does not name ${describe(ix.userAssignedIdentity ?? '')} in authentication.managedIdentity`),
+      reason: ix.reasons.identity,
     });
   }
 }
