@@ -2,7 +2,7 @@
 import type { Finding } from '../api/types.ts';
 import { CONFIGURATION_ACCESS_ENDPOINT } from '../model/index.ts';
 import type { ObservedAssociation } from '../model/index.ts';
-import { describe, finding, listNames } from './finding.ts';
+import { describe, finding, listNames, machineFinding } from './finding.ts';
 
 export type EndpointGap =
   /** Enforce mode creates it. */
@@ -13,15 +13,13 @@ export type EndpointGap =
   | 'awaitingFullListing';
 
 export function endpointAssociationMissing(machineId: string, endpointId: string, gap: EndpointGap): Finding {
-  const base =
-    `${describe(machineId)} has no ${CONFIGURATION_ACCESS_ENDPOINT} association, so its agent cannot fetch configuration ` +
-    `through the private link`;
+  const base = ` has no ${CONFIGURATION_ACCESS_ENDPOINT} association, so its agent cannot fetch configuration through the private link`;
   const next: Record<EndpointGap, string> = {
     willCreate: `Enforce mode creates it with ${describe(endpointId)}.`,
     endpointUnavailable: `the controller creates it once ${describe(endpointId)} can be read.`,
     awaitingFullListing: `the controller lists the machine's associations in full, then creates it.`,
   };
-  return finding('EndpointAssociationMissing', 'Error', machineId, 'ConfigurationEndpoint', `${base}: ${next[gap]}`);
+  return machineFinding('EndpointAssociationMissing', 'Error', machineId, 'ConfigurationEndpoint', `${base}: ${next[gap]}`);
 }
 
 export function endpointAssociationMisnamed(machineId: string, association: ObservedAssociation): Finding {

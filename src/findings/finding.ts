@@ -1,6 +1,6 @@
 // Building blocks for findings: one constructor and the wording helpers every check shares.
 import type { Finding, FindingCode, LifecycleStage, Severity } from '../api/types.ts';
-import { ResourceTypes, flatString } from '../model/index.ts';
+import { Interner, ResourceTypes, flatString } from '../model/index.ts';
 
 export function finding(
   code: FindingCode,
@@ -12,6 +12,20 @@ export function finding(
   // Messages often open with a resource description ("virtual machine …"): make them read as sentences. Flat: a
   // large fleet keeps a finding or two per machine until the pass ends.
   return { code, severity, resourceId, stage, message: flatString(message.charAt(0).toUpperCase() + message.slice(1)) };
+}
+
+/** The texts that follow a machine's description in its findings: a few, each shared by every machine that has it. */
+const tails = new Interner(256);
+
+/**
+ * A finding about one machine, whose message is the machine's description followed by `tail`, a text many machines
+ * share. The message joins the two rather than copying them: a cold estate of 100,000 machines keeps a finding or two
+ * per machine until the pass ends, at about 70 bytes each this way instead of about 200 for a copy. Nothing reads the
+ * messages of every finding (status and events take a bounded few), so the joins are not flattened en masse.
+ */
+export function machineFinding(code: FindingCode, severity: Severity, machineId: string, stage: LifecycleStage, tail: string): Finding {
+  const subject = describe(machineId);
+  return { code, severity, resourceId: machineId, stage, message: flatString(subject.charAt(0).toUpperCase() + subject.slice(1)) + tails.string(tail) };
 }
 
 /** The last name segment of an ARM id, for messages (the full id is in `resourceId`). */

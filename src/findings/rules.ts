@@ -2,7 +2,7 @@
 import type { Finding } from '../api/types.ts';
 import { idKey } from '../model/index.ts';
 import type { ObservedDataSource, ObservedRule, OsType } from '../model/index.ts';
-import { describe, finding, listNames, nameOf } from './finding.ts';
+import { describe, finding, listNames, machineFinding, nameOf } from './finding.ts';
 
 /** The agent's limit on rule associations per machine. */
 export const MAX_RULE_ASSOCIATIONS = 30;
@@ -72,14 +72,14 @@ export function associationLimitExceeded(machineId: string, count: number): Find
 
 export function ruleAssociationMissing(machineId: string, ruleIds: readonly string[], fixable: boolean): Finding {
   const rules = listNames(ruleIds);
-  return finding(
+  return machineFinding(
     'RuleAssociationMissing',
     'Error',
     machineId,
     'Rules',
     fixable
-      ? `${describe(machineId)} has no association with rule(s) ${rules}, so their data is not collected: Enforce mode creates them.`
-      : `${describe(machineId)} has no association with rule(s) ${rules}, and the controller cannot create them until the rule can be read: check the rule ids and the controller's permissions.`,
+      ? ` has no association with rule(s) ${rules}, so their data is not collected: Enforce mode creates them.`
+      : ` has no association with rule(s) ${rules}, and the controller cannot create them until the rule can be read: check the rule ids and the controller's permissions.`,
   );
 }
 

@@ -55,12 +55,14 @@ export function boundStatusFindings(findings: readonly Finding[], max = MAX_FIND
 
 /** `boundStatusFindings` in slices: one pass over a finding per machine, no sort of them all. */
 export function* boundStatusFindingsWork(findings: readonly Finding[], max = MAX_FINDINGS): Work<{ findings: Finding[]; count: number }> {
-  // Found by a hash of `findingKey` and the message, checked in full: a Set of those strings would copy each finding's
-  // id and message (100,000 of them a pass) and rehash in blocks of ~100 ms.
+  // Found by a hash of `findingKey`, checked in full with the message: a Set of those strings would copy each finding's
+  // id and message (100,000 of them a pass) and rehash in blocks of ~100 ms. The message is not hashed: reading it
+  // would flatten each machine's joined message into a copy (`machineFinding`); only findings of one code on one
+  // resource compare their messages.
   const seen = new ShardedMap<Finding | Finding[]>();
   const same = (a: Finding, b: Finding): boolean => a.code === b.code && a.message === b.message && (a.resourceId === b.resourceId || a.resourceId.toLowerCase() === b.resourceId.toLowerCase());
   const unique = yield* filterWork(findings, (f) => {
-    const h = joinedHash53([f.code, f.resourceId, f.message], 0b010);
+    const h = joinedHash53([f.code, f.resourceId], 0b10);
     const held = seen.get(h);
     if (held === undefined) {
       seen.set(h, f);

@@ -3,8 +3,10 @@ import {
   checkDnsBoundary,
   dataSourceOverlaps,
   describe as describeResource,
+  endpointAssociationMissing,
   nameOf,
   readErrorFinding,
+  ruleAssociationMissing,
   ruleFit,
 } from '../../src/findings/index.ts';
 import { planTopology } from '../../src/plan/index.ts';
@@ -81,6 +83,21 @@ describe('resource wording', () => {
     expect(describeResource(ids.vm('vm-a').toLowerCase())).toBe('virtual machine vm-a');
     expect(describeResource(`${ids.scope()}/scopedResources/x`)).toBe('x');
     expect(describeResource(ids.identity())).toBe('user-assigned identity uami-ama');
+  });
+});
+
+describe('a machine\'s findings', () => {
+  it('open with the machine, whatever text follows is shared by other machines', () => {
+    // The message joins the machine's description and a shared text (machineFinding): it must read as one sentence.
+    const endpoint = endpointAssociationMissing(ids.vm('vm-a'), ids.endpoint(), 'willCreate');
+    expect(endpoint.message).toBe(
+      `Virtual machine vm-a has no configurationAccessEndpoint association, so its agent cannot fetch configuration through the private link: Enforce mode creates it with data collection endpoint ${nameOf(ids.endpoint())}.`,
+    );
+    expect(endpointAssociationMissing(ids.vm('vm-b'), ids.endpoint(), 'willCreate').message).toBe(endpoint.message.replace('vm-a', 'vm-b'));
+    const rules = ruleAssociationMissing(ids.vm('vm-a'), [ids.rule('dcr-linux')], false);
+    expect(rules).toMatchObject({ code: 'RuleAssociationMissing', resourceId: ids.vm('vm-a'), stage: 'Rules', severity: 'Error' });
+    expect(rules.message).toMatch(/^Virtual machine vm-a has no association with rule\(s\) dcr-linux, and the controller cannot create them until the rule can be read/);
+    expect(JSON.parse(JSON.stringify(rules))).toEqual(rules);
   });
 });
 

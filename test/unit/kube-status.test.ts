@@ -58,6 +58,24 @@ describe('findings in status', () => {
   });
 });
 
+describe('duplicate findings', () => {
+  it('are those of one code on one resource (in any case) with the same message', () => {
+    const a = f('AgentExtensionMissing', 'Error', '/x/VM', 'Extension');
+    const sameInLowerCase = { ...a, resourceId: '/x/vm' };
+    const otherMessage = { ...a, message: 'another reason' };
+    const otherCode = { ...a, code: 'IdentityNotAssigned' as const };
+    const { findings, count } = boundStatusFindings([a, sameInLowerCase, otherMessage, otherCode, { ...otherMessage }], 50);
+    expect(count).toBe(3);
+    expect(findings.map((x) => [x.code, x.message])).toEqual(
+      expect.arrayContaining([
+        ['AgentExtensionMissing', a.message],
+        ['AgentExtensionMissing', 'another reason'],
+        ['IdentityNotAssigned', a.message],
+      ]),
+    );
+  });
+});
+
 describe('status patch decisions', () => {
   it('ignores lastSyncTime and key order when comparing', () => {
     const a = { observedGeneration: 1, lastSyncTime: t0.toISOString(), findingCount: 0 };
