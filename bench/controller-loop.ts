@@ -8,12 +8,13 @@ import { pino } from 'pino';
 import { API_VERSION, KIND } from '../src/api/types.ts';
 import type { MonitoringTopology, MonitoringTopologySpec, MonitoringTopologyStatus } from '../src/api/types.ts';
 import type { ArmGateway, ObserveOptions } from '../src/azure/gateway.ts';
+import { AgentExtensionRecord, AssociationRecord, MachineRecord, attachAgent } from '../src/azure/records.ts';
 import { createControllerMetrics } from '../src/controller/metrics.ts';
 import { Reconciler } from '../src/controller/reconciler.ts';
 import { TopologyRegistry } from '../src/controller/registry.ts';
 import type { EventRecorder } from '../src/kube/events.ts';
 import { CONFIGURATION_ACCESS_ENDPOINT } from '../src/model/index.ts';
-import type { Action, ActionOutcome, NetworkSnapshot, ObservedAssociation, ObservedMachine, Owner, Snapshot } from '../src/model/index.ts';
+import type { Action, ActionOutcome, NetworkSnapshot, ObservedAgentExtension, ObservedAssociation, ObservedMachine, Owner, Snapshot } from '../src/model/index.ts';
 import type { Work } from '../src/findings/index.ts';
 import { ownerMarker, planDeletion, planMachines, planTopology, planWork, ruleAssociationName, scopedResourceName } from '../src/plan/index.ts';
 import type { Plan, PlanInput } from '../src/plan/types.ts';
@@ -64,42 +65,30 @@ function machineId(g: number, i: number): string {
   return `${ids.group(g)}/providers/Microsoft.Compute/virtualMachines/vm-${g}-${i}`;
 }
 
-// Shared as observe's pools share them (src/model/intern.ts): one identity, tag set and extension settings for all.
+// Records, as observe builds them (src/azure/records.ts: an association's and an extension's id derived from the
+// machine's), and shared as observe's pools share them (src/model/intern.ts): one identity, tag set and extension
+// settings for all. The pass's heap is then the controller's, not a harness's with an id string per association.
 const IDENTITY: ObservedMachine['identity'] = { type: 'UserAssigned', userAssignedIdentities: [ids.identity] };
 const TAGS: Record<string, string> = {};
 const SETTINGS = { authentication: { managedIdentity: { 'identifier-name': 'mi_res_id', 'identifier-value': ids.identity } } };
 const MARKER = ownerMarker(OWNER);
-const ASSOCIATIONS = '/providers/Microsoft.Insights/dataCollectionRuleAssociations/';
 
 function machine(id: string): ObservedMachine {
-  return {
-    id,
-    kind: 'VirtualMachine',
-    osType: 'Linux',
-    identity: IDENTITY,
-    tags: TAGS,
-    agentExtension: {
-      id: `${id}/extensions/AzureMonitorLinuxAgent`,
-      name: 'AzureMonitorLinuxAgent',
-      type: 'AzureMonitorLinuxAgent',
-      publisher: 'Microsoft.Azure.Monitor',
-      typeHandlerVersion: '1.33',
-      provisioningState: 'Succeeded',
-      settings: SETTINGS,
-    },
-    selectedBy: 'resourceGroups',
-  };
+  const m: ObservedMachine = new MachineRecord(id, 'VirtualMachine', IDENTITY, TAGS, 'resourceGroups');
+  m.osType = 'Linux';
+  const agent: ObservedAgentExtension = new AgentExtensionRecord(`${id}/extensions/AzureMonitorLinuxAgent`, 'AzureMonitorLinuxAgent', 'AzureMonitorLinuxAgent', 'Microsoft.Azure.Monitor', SETTINGS);
+  agent.typeHandlerVersion = '1.33';
+  agent.provisioningState = 'Succeeded';
+  attachAgent(m, agent);
+  return m;
 }
 
 function association(machineId: string, name: string, target: { rule?: string; endpoint?: string }): ObservedAssociation {
-  return {
-    id: `${machineId}${ASSOCIATIONS}${name}`,
-    name,
-    resourceId: machineId,
-    ...(target.rule ? { dataCollectionRuleId: target.rule } : {}),
-    ...(target.endpoint ? { dataCollectionEndpointId: target.endpoint } : {}),
-    description: MARKER,
-  };
+  const a: ObservedAssociation = new AssociationRecord(undefined, name, machineId);
+  if (target.rule) a.dataCollectionRuleId = target.rule;
+  if (target.endpoint) a.dataCollectionEndpointId = target.endpoint;
+  a.description = MARKER;
+  return a;
 }
 
 /** What observe would return for `machines` VMs in groups of 100 under the bench spec's two rules and one endpoint. */
