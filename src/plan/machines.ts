@@ -267,6 +267,17 @@ export function stateOf(m: ObservedMachine, ix: MachineIndex, out: MachineOutcom
 }
 
 /** The plan for one machine (a VM, a Flexible member or a Uniform scale set). */
+/** A machine that needs nothing: no write, no finding. */
+function nothingToDo(state: MachineState): MachineOutcome {
+  return Object.freeze({ actions: Object.freeze([]) as unknown as Action[], findings: Object.freeze([]) as unknown as MachineOutcome['findings'], state, awaitingFullListing: false });
+}
+
+/**
+ * The outcome of every machine that needs nothing, one per state, frozen: a pass keeps each machine's outcome until its
+ * plan (`MachinePlans`), and at 100,000 converged machines an object and two empty lists each held 12 MB.
+ */
+const NOTHING_TO_DO: Record<MachineState, MachineOutcome> = { compliant: nothingToDo('compliant'), pending: nothingToDo('pending'), failing: nothingToDo('failing') };
+
 export function planMachine(m: ObservedMachine, ix: MachineIndex): MachineOutcome {
   const out: MachineOutcome = { actions: [], findings: [], state: 'compliant', awaitingFullListing: false };
   const existing = ix.associations.get(m.id) ?? [];
@@ -274,6 +285,7 @@ export function planMachine(m: ObservedMachine, ix: MachineIndex): MachineOutcom
   planEndpointAssociation(m, existing, ix, out);
   planIdentity(m, ix, out);
   out.state = stateOf(m, ix, out);
+  if (out.actions.length === 0 && out.findings.length === 0 && !out.awaitingFullListing) return NOTHING_TO_DO[out.state];
   // Kept until the pass ends: a list grown by push holds room for 16 more (150 bytes), a copy holds its items.
   if (out.actions.length > 0) out.actions = out.actions.slice();
   if (out.findings.length > 0) out.findings = out.findings.slice();

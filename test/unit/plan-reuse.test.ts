@@ -36,6 +36,14 @@ describe('MachinePlans: the full plan reuses what early planning computed', () =
     expect(early.every((a) => full.has(a))).toBe(true);
   });
 
+  it('keeps converged machines and their full plan as a fresh plan does (their outcome is one frozen object)', () => {
+    const { early, plan, fresh, counts } = inChunks(convergedInput(4));
+    expect(early).toEqual([]);
+    expect(counts).toEqual({ kept: 4, reused: 4 });
+    expect(plan).toEqual(fresh);
+    expect(plan.instances.compliant).toBe(4);
+  });
+
   it('decides the state afresh: a scope that lacks a link keeps every machine pending', () => {
     const input = withSnapshot(convergedInput(4), (s) => ({ scope: s.scope && { ...s.scope, scopedResources: [] } }));
     const { plan, fresh, counts } = inChunks(input);
