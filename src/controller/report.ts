@@ -3,9 +3,9 @@ import type { DeliveryStatus, DnsBoundaryStatus, Finding, InstanceCounts, Invent
 import { eachWork, filterWork, groupByWork, listNames, runSync } from '../findings/index.ts';
 import type { Work } from '../findings/index.ts';
 import type { EventRecorder } from '../kube/events.ts';
-import { boundStatusFindingsWork, mergeConditions, nextSyncTime, statusChanged } from '../kube/status.ts';
+import { boundStatusFindingsWork, findingHash, mergeConditions, nextSyncTime, statusChanged } from '../kube/status.ts';
 import type { StatusWriter } from '../kube/status.ts';
-import { actionTarget, joinedHash53 } from '../model/index.ts';
+import { actionTarget } from '../model/index.ts';
 import type { Action, ActionOutcome } from '../model/index.ts';
 import { summarizePlanWork } from '../plan/index.ts';
 import { HashSet } from './keys.ts';
@@ -31,14 +31,6 @@ const EVENT_REASON: Record<Action['kind'], string> = {
   DeleteAssociation: 'DeletedAssociation',
   RepairExtensionIdentity: 'RepairedExtensionIdentity',
 };
-
-/**
- * `findingKey` (code and resource id, case-insensitive) as a 53-bit hash: an Audit topology over 100,000 machines
- * remembers 100,000 findings between passes, a number each instead of a lower-case copy of the id.
- */
-export function findingHash(f: Pick<Finding, 'code' | 'resourceId'>): number {
-  return joinedHash53([f.code, f.resourceId], 0b10);
-}
 
 /** Events of one pass, in slices: one per action kind that succeeded, one for failures, one per finding code that gained resources. */
 function* recordEvents(pass: Pass, events: EventRecorder, previousKeys: HashSet): Work<void> {

@@ -9,9 +9,15 @@ export function finding(
   stage: LifecycleStage,
   message: string,
 ): Finding {
-  // Messages often open with a resource description ("virtual machine …"): make them read as sentences. Flat: a
-  // large fleet keeps a finding or two per machine until the pass ends.
-  return { code, severity, resourceId, stage, message: flatString(message.charAt(0).toUpperCase() + message.slice(1)) };
+  return { code, severity, resourceId, stage, message: sentence(message) };
+}
+
+/**
+ * Messages often open with a resource description ("virtual machine …"): made to read as sentences. Flat: a large
+ * fleet keeps a finding or two per machine until the pass ends.
+ */
+function sentence(text: string): string {
+  return flatString(text.charAt(0).toUpperCase() + text.slice(1));
 }
 
 /** The texts that follow a machine's description in its findings: a few, each shared by every machine that has it. */
@@ -24,8 +30,7 @@ const tails = new Interner(256);
  * messages of every finding (status and events take a bounded few), so the joins are not flattened en masse.
  */
 export function machineFinding(code: FindingCode, severity: Severity, machineId: string, stage: LifecycleStage, tail: string): Finding {
-  const subject = describe(machineId);
-  return { code, severity, resourceId: machineId, stage, message: flatString(subject.charAt(0).toUpperCase() + subject.slice(1)) + tails.string(tail) };
+  return { code, severity, resourceId: machineId, stage, message: sentence(describe(machineId)) + tails.string(tail) };
 }
 
 /** The last name segment of an ARM id, for messages (the full id is in `resourceId`). */

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Finding, MonitoringTopology } from '../../src/api/types.ts';
 import type { Pass } from '../../src/controller/pass.ts';
-import { findingHash, groupBy, Reporter } from '../../src/controller/report.ts';
-import { findingKey } from '../../src/kube/status.ts';
+import { groupBy, Reporter } from '../../src/controller/report.ts';
+import { findingHash, findingKey } from '../../src/kube/status.ts';
 import type { EventRecorder } from '../../src/kube/events.ts';
 import type { Action } from '../../src/model/index.ts';
 
